@@ -1,0 +1,20 @@
+/*
+ * cli.h — the larch subcommands (private to the larch binary).
+ *
+ * Each subcommand lives in its own cmd_<name>.c and is listed once in the
+ * table in main.c. A subcommand receives argv with argv[0] = its own name
+ * and returns the process exit status.
+ */
+#ifndef LARCH_CLI_H
+#define LARCH_CLI_H
+
+typedef struct lr_command {
+  const char *name;
+  const char *summary; /* one line for `larch --help` */
+  int (*run)(int argc, char **argv);
+} lr_command;
+
+/* True when argv holds -h or --help (subcommands print their usage then). */
+int lr_cli_wants_help(int argc, char **argv);
+
+#endif /* LARCH_CLI_H */

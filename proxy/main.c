@@ -1,0 +1,54 @@
+/*
+ * main.c — the larch command line: dispatches to subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#ifndef LARCH_VERSION
+#define LARCH_VERSION "0.0.0"
+#endif
+
+static int cmd_version(int argc, char **argv) {
+  (void)argc, (void)argv;
+  printf("larch %s\n", LARCH_VERSION);
+  return 0;
+}
+
+/* Subcommands, in the order `larch --help` lists them. */
+static const lr_command commands[] = {
+    {"version", "print the version", cmd_version},
+};
+
+int lr_cli_wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--") == 0) return 0;
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) return 1;
+  }
+  return 0;
+}
+
+static void usage(FILE *out) {
+  fprintf(out, "larch — a policy-enforcement proxy for AI agents (Cedar policies + guardrails)\n\n"
+               "usage: larch COMMAND [ARGS...]\n\ncommands:\n");
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf(out, "\n`larch COMMAND --help` describes each command.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return 1;
+  }
+  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(argv[1], "--version") == 0) return cmd_version(0, NULL);
+  for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    if (strcmp(argv[1], commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+  fprintf(stderr, "larch: unknown command '%s' (see larch --help)\n", argv[1]);
+  return 1;
+}
