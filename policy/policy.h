@@ -142,9 +142,8 @@ void lr_uid_print(const lr_uid *u, lr_buf *out);
 lr_status lr_decimal_parse(lr_str s, int64_t *scaled, const char **err);
 /* ip: dotted-quad IPv4 (no leading zeros in octets) or IPv6 (hex groups,
  * one `::`; IPv4-embedded forms such as ::ffff:1.2.3.4 are rejected, as
- * Cedar does), optionally followed by /prefix (what Rust's u8 parser
- * accepts: digits with an optional '+', leading zeros allowed; <= 32 for
- * IPv4, <= 128 for IPv6). */
+ * Cedar does), optionally followed by /prefix (decimal digits, no leading
+ * zero, <= 32 for IPv4, <= 128 for IPv6); at most 43 bytes in all. */
 lr_status lr_ipaddr_parse(lr_str s, lr_ipaddr *out, const char **err);
 /* datetime: "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ssZ", "YYYY-MM-DDThh:mm:ss.SSSZ",
  * "YYYY-MM-DDThh:mm:ss(+|-)hhmm", "YYYY-MM-DDThh:mm:ss.SSS(+|-)hhmm". */
