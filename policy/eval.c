@@ -128,21 +128,10 @@ static lr_status arith(lr_evalctx *x, const lr_expr *e, lr_binop op, lr_value a,
   return LR_OK;
 }
 
-static lr_status eval_binary(lr_evalctx *x, const lr_expr *e, lr_value *out) {
+/* Applies a non-short-circuit binary operator to evaluated operands. */
+static lr_status apply_binary(lr_evalctx *x, const lr_expr *e, lr_value a, lr_value b,
+                              lr_value *out) {
   lr_binop op = e->u.bin.op;
-  if (op == LR_OP_AND || op == LR_OP_OR) {
-    bool l, r;
-    if (eval_bool(x, e->u.bin.lhs, &l) != LR_OK) return LR_ERR;
-    if (l == (op == LR_OP_OR)) {
-      *out = lr_value_bool(l);
-      return LR_OK;
-    }
-    if (eval_bool(x, e->u.bin.rhs, &r) != LR_OK) return LR_ERR;
-    *out = lr_value_bool(r);
-    return LR_OK;
-  }
-  lr_value a, b;
-  if (eval(x, e->u.bin.lhs, &a) != LR_OK || eval(x, e->u.bin.rhs, &b) != LR_OK) return LR_ERR;
   int c = 0;
   switch (op) {
   case LR_OP_EQ: *out = lr_value_bool(lr_value_eq(a, b)); return LR_OK;
@@ -160,6 +149,38 @@ static lr_status eval_binary(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   case LR_OP_IN: return eval_in(x, e, a, b, out);
   default: return arith(x, e, op, a, b, out);
   }
+}
+
+/* Binary operators. Chains parse left-associatively (a && b && c is
+ * AND(AND(a, b), c)), so long chains are deep on the left: walk that spine
+ * iteratively, evaluating the leftmost operand first and then each right
+ * operand in turn — the same order as the recursive definition. */
+static lr_status eval_binary(lr_evalctx *x, const lr_expr *e, lr_value *out) {
+  size_t n = 0;
+  for (const lr_expr *p = e; p->kind == LR_EXPR_BINARY; p = p->u.bin.lhs) n++;
+  const lr_expr *small[16];
+  const lr_expr **spine = n <= 16 ? small : LR_NEW_N(x->env->arena, const lr_expr *, n);
+  size_t k = n;
+  for (const lr_expr *p = e; p->kind == LR_EXPR_BINARY; p = p->u.bin.lhs) spine[--k] = p;
+  lr_value acc;
+  if (eval(x, spine[0]->u.bin.lhs, &acc) != LR_OK) return LR_ERR;
+  for (size_t i = 0; i < n; i++) {
+    const lr_expr *node = spine[i];
+    lr_binop op = node->u.bin.op;
+    if (op == LR_OP_AND || op == LR_OP_OR) {
+      if (acc.kind != LR_V_BOOL) return lr_eval_type_error(x, node->u.bin.lhs, "bool", acc);
+      if (acc.u.b == (op == LR_OP_OR)) continue; /* short circuit: acc is the result */
+      bool r;
+      if (eval_bool(x, node->u.bin.rhs, &r) != LR_OK) return LR_ERR;
+      acc = lr_value_bool(r);
+      continue;
+    }
+    lr_value b;
+    if (eval(x, node->u.bin.rhs, &b) != LR_OK) return LR_ERR;
+    if (apply_binary(x, node, acc, b, &acc) != LR_OK) return LR_ERR;
+  }
+  *out = acc;
+  return LR_OK;
 }
 
 /* `target has a.b.c`: each step on a record or entity (missing entity: false). */
@@ -350,7 +371,21 @@ static lr_status eval_record(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   return LR_OK;
 }
 
+/* Recursion bound: deeper expressions are an evaluation error, never a
+ * stack overflow (Cedar's evaluator has a stack-size check too). */
+#define EVAL_MAX_DEPTH 2000
+
+static lr_status eval_node(lr_evalctx *x, const lr_expr *e, lr_value *out);
+
 static lr_status eval(lr_evalctx *x, const lr_expr *e, lr_value *out) {
+  if (x->depth >= EVAL_MAX_DEPTH) return lr_eval_fail(x, e, "expression nested too deeply");
+  x->depth++;
+  lr_status st = eval_node(x, e, out);
+  x->depth--;
+  return st;
+}
+
+static lr_status eval_node(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   switch (e->kind) {
   case LR_EXPR_BOOL: *out = lr_value_bool(e->u.b); return LR_OK;
   case LR_EXPR_LONG: *out = lr_value_long(e->u.n); return LR_OK;
@@ -408,7 +443,7 @@ static lr_status eval(lr_evalctx *x, const lr_expr *e, lr_value *out) {
 
 lr_status lr_eval_expr(const lr_eval_env *env, const lr_expr *e, lr_value *out,
                        lr_eval_error *err) {
-  lr_evalctx x = {env, err};
+  lr_evalctx x = {env, err, 0};
   return eval(&x, e, out);
 }
 
@@ -457,7 +492,7 @@ static bool action_holds(const lr_eval_env *env, const lr_action_scope *s, const
 lr_policy_result lr_eval_policy(const lr_eval_env *env, lr_eval_error *err) {
   const lr_policy *p = env->inst->ast;
   const lr_request *r = env->req;
-  lr_evalctx x = {env, err};
+  lr_evalctx x = {env, err, 0};
   int ps = scope_holds(env, &p->principal, r->principal);
   int rs = ps == 1 ? scope_holds(env, &p->resource, r->resource) : 0;
   if (ps < 0 || rs < 0) {

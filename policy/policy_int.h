@@ -37,6 +37,7 @@ bool lr_entity_has_ancestor(const lr_entity *e, const lr_uid *anc);
 typedef struct lr_evalctx {
   const lr_eval_env *env;
   lr_eval_error *err;
+  unsigned depth; /* current recursion depth */
 } lr_evalctx;
 
 /* Records an error for expression e (message printf-style, in the arena). */
