@@ -278,11 +278,19 @@ typedef struct lr_decision {
   /* Every policy whose evaluation errored (skipped), in policy order. */
   lr_auth_error *errors;
   size_t nerrors;
+  /* larch guardrails, which take no part in the decision: the mask/limit
+   * policies whose scope and conditions hold (their `with` records are not
+   * evaluated here: use lr_eval_expr), and those whose conditions errored. */
+  const lr_policy_inst **guards;
+  size_t nguards;
+  lr_auth_error *guard_errors;
+  size_t nguard_errors;
 } lr_decision;
 
 /* Cedar's authorizer, total: allow iff some permit is satisfied and no
- * forbid is. mask/limit policies are ignored. Arrays and messages are
- * allocated in a. */
+ * forbid is. mask/limit policies do not affect allow/reasons/errors; they
+ * are reported in guards / guard_errors. Arrays and messages are allocated
+ * in a. */
 void lr_authorize(lr_arena *a, const lr_policy_inst *pols, size_t npols, const lr_entities *es,
                   const lr_request *req, lr_decision *out);
 
