@@ -8,6 +8,7 @@
  * decision; they are reported apart (lr_decision.guards).
  */
 #include "policy.h"
+#include "policy_int.h"
 
 size_t lr_policy_insts_static(lr_arena *a, const lr_policy_list *list, lr_policy_inst **out) {
   lr_policy_inst *v = LR_NEW_N(a, lr_policy_inst, list->n ? list->n : 1);
@@ -40,16 +41,19 @@ void lr_authorize(lr_arena *a, const lr_policy_inst *pols, size_t npols, const l
   lr_auth_error *errors = LR_NEW_N(a, lr_auth_error, npols ? npols : 1);
   size_t np = 0, nf = 0, ne = 0;
   *out = (lr_decision){0};
+  lr_eval_env env = {es, req, NULL, a};
+  lr_eval_error err = {0};
+  lr_evalctx x = {.env = &env, .err = &err};
   for (size_t i = 0; i < npols; i++) {
     const lr_policy_inst *p = &pols[i];
     lr_effect eff = p->ast->effect;
-    lr_eval_env env = {es, req, p, a};
-    lr_eval_error err = {0};
+    env.inst = p;
+    lr_policy_result r = lr_eval_policy_ctx(&x);
     if (eff != LR_EFFECT_PERMIT && eff != LR_EFFECT_FORBID) {
-      add_guard(a, out, p, lr_eval_policy(&env, &err), &err, npols);
+      add_guard(a, out, p, r, &err, npols);
       continue;
     }
-    switch (lr_eval_policy(&env, &err)) {
+    switch (r) {
     case LR_POLICY_SATISFIED:
       if (eff == LR_EFFECT_PERMIT)
         permits[np++] = p->id;

@@ -77,29 +77,40 @@ struct lr_field {
   lr_value value;
 };
 
-/* Scalars (no allocation). */
-lr_value lr_value_bool(bool b);
-lr_value lr_value_long(int64_t i);
-lr_value lr_value_decimal(int64_t scaled); /* value * 10^4 */
-lr_value lr_value_datetime(int64_t ms);
-lr_value lr_value_duration(int64_t ms);
+/* Scalars (no allocation; inline for the evaluator's hot paths). */
+static inline lr_value lr_value_bool(bool b) { return (lr_value){.kind = LR_V_BOOL, .u.b = b}; }
+static inline lr_value lr_value_long(int64_t i) { return (lr_value){.kind = LR_V_LONG, .u.i = i}; }
+/* value * 10^4 */
+static inline lr_value lr_value_decimal(int64_t scaled) {
+  return (lr_value){.kind = LR_V_DECIMAL, .u.i = scaled};
+}
+static inline lr_value lr_value_datetime(int64_t ms) {
+  return (lr_value){.kind = LR_V_DATETIME, .u.i = ms};
+}
+static inline lr_value lr_value_duration(int64_t ms) {
+  return (lr_value){.kind = LR_V_DURATION, .u.i = ms};
+}
 /* A string that borrows s (s must outlive the value and be NUL-terminated
  * at s.n, as lr_str_dup and the parser's strings are). */
-lr_value lr_value_string_borrow(lr_str s);
+static inline lr_value lr_value_string_borrow(lr_str s) {
+  return (lr_value){.kind = LR_V_STRING, .n = (uint32_t)s.n, .u.s = s.p ? s.p : ""};
+}
 /* A string copied into a. */
 lr_value lr_value_string(lr_arena *a, lr_str s);
 /* A uid copied into a (type and id copied). */
 const lr_uid *lr_uid_new(lr_arena *a, lr_str type, lr_str id);
 /* An entity value borrowing uid. */
-lr_value lr_value_entity(const lr_uid *uid);
+static inline lr_value lr_value_entity(const lr_uid *uid) {
+  return (lr_value){.kind = LR_V_ENTITY, .u.uid = uid};
+}
 /* An IP value copied into a. */
 lr_value lr_value_ipaddr(lr_arena *a, const lr_ipaddr *ip);
 /* A set of n items: copies, sorts and deduplicates them (items may be any
  * values; items itself is not kept). */
 lr_value lr_value_set(lr_arena *a, const lr_value *items, size_t n);
 /* The empty set and empty record. */
-lr_value lr_value_empty_set(void);
-lr_value lr_value_empty_record(void);
+static inline lr_value lr_value_empty_set(void) { return (lr_value){.kind = LR_V_SET}; }
+static inline lr_value lr_value_empty_record(void) { return (lr_value){.kind = LR_V_RECORD}; }
 /* A record of n fields: copies and sorts them by key. Keys are borrowed
  * (keep them alive as long as the value). Returns LR_ERR, leaving *out
  * untouched, when a key appears twice (*dup, if not NULL, gets that key). */
