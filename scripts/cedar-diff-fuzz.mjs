@@ -13,6 +13,8 @@
 // usage: node scripts/cedar-diff-fuzz.mjs SEED ROUNDS path/to/larch
 //        MODE=parse ... fuzzes the decimal/ip/datetime/duration parsers and
 //        their methods instead of whole expressions.
+//        MODE=scope ... random hierarchies, scopes, permit/forbid and requests,
+//        comparing decision + reasons + errors per request.
 // Prints the disagreeing conditions (up to 30) and "seed S: N/M agree".
 import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
@@ -161,6 +163,74 @@ function leaf(t) {
 
 ctorOf.set(decs, 'decimal').set(ips, 'ip').set(dts, 'datetime').set(durs, 'duration');
 let mismatches = 0, total = 0, stat = { sat: 0, unsat: 0, err: 0 };
+
+// MODE=scope: random hierarchies, scopes, effects and requests; compares
+// decision, reasons and errors of whole requests.
+function scopeMode() {
+  const tys = ['User', 'Group', 'Doc', 'NS::Folder'];
+  const ents = [];
+  for (let i = 0; i < 14; i++) {
+    const uid = { type: pick(tys), id: 'e' + i };
+    const parents = [];
+    for (let k = 0; k < ri(3) && i > 0; k++) parents.push(ents[ri(i)].uid);
+    if (rnd() < 0.2) parents.push({ type: pick(tys), id: 'ghost' + ri(3) });
+    ents.push({ uid, attrs: { level: ri(5), owner: { __entity: pick(ents.length ? ents : [{ uid }]).uid } }, parents,
+      tags: rnd() < 0.5 ? { t: ri(3) } : {} });
+  }
+  const acts = [{ uid: { type: 'Action', id: 'a0' }, attrs: {}, parents: [] },
+    { uid: { type: 'Action', id: 'a1' }, attrs: {}, parents: [{ type: 'Action', id: 'a0' }] },
+    { uid: { type: 'Action', id: 'a2' }, attrs: {}, parents: [{ type: 'Action', id: 'a1' }] }];
+  const all = ents.concat(acts);
+  const anyUid = () => (rnd() < 0.85 ? pick(ents).uid : { type: pick(tys), id: 'ghost' + ri(3) });
+  const lit = (u) => `${u.type}::${str(u.id)}`;
+  const scope = (v) => pick([() => v, () => `${v} == ${lit(anyUid())}`, () => `${v} in ${lit(anyUid())}`,
+    () => `${v} is ${pick(tys)}`, () => `${v} is ${pick(tys)} in ${lit(anyUid())}`])();
+  const aScope = () => pick(['action', `action == Action::"a${ri(3)}"`, `action in Action::"a${ri(3)}"`,
+    `action in [${Array.from({ length: ri(3) }, () => `Action::"a${ri(3)}"`).join(', ')}]`]);
+  const cond = () => pick(['', ` when { principal.level ${pick(['<', '>=', '=='])} ${ri(5)} }`,
+    ` unless { resource in principal.owner }`, ` when { principal has owner && principal.owner.level > 1 }`,
+    ` when { resource.hasTag("t") && resource.getTag("t") == ${ri(3)} }`, ` when { principal.getTag("t") > 0 }`,
+    ` when { context.k in principal }`, ` when { resource.owner is ${pick(tys)} }`]);
+  const text = Array.from({ length: 12 }, () =>
+    `${rnd() < 0.7 ? 'permit' : 'forbid'}(${scope('principal')}, ${aScope()}, ${scope('resource')})${cond()};`).join('\n');
+  const out = [];
+  for (let q = 0; q < 20; q++) {
+    const req = { principal: anyUid(), action: { type: 'Action', id: 'a' + ri(3) }, resource: anyUid(),
+      context: { k: { __entity: anyUid() } } };
+    out.push(req);
+  }
+  return { text, entities: all, requests: out };
+}
+
+if (process.env.MODE === 'scope') {
+  for (let r = 0; r < rounds; r++) {
+    const { text, entities: es, requests } = scopeMode();
+    const pr = cedar.checkParsePolicySet({ staticPolicies: text });
+    if (pr.type !== 'success') { console.log('parse', str(pr.errors).slice(0, 300)); continue; }
+    writeFileSync(tmp + '/p.cedar', text + '\n');
+    writeFileSync(tmp + '/e.json', str(es));
+    writeFileSync(tmp + '/r.jsonl', requests.map(str).join('\n') + '\n');
+    let out;
+    try { out = execFileSync(larch, ['authorize', '--policies', tmp + '/p.cedar', '--entities', tmp + '/e.json', '--requests', tmp + '/r.jsonl']).toString(); }
+    catch (e) { out = e.stdout.toString(); }
+    const lines = out.trim().split('\n');
+    requests.forEach((req, i) => {
+      const ans = cedar.isAuthorized({ ...req, policies: { staticPolicies: text }, entities: es });
+      total++;
+      if (ans.type !== 'success') { console.log('cedar failure', str(ans.errors).slice(0, 300)); return; }
+      const c = { d: ans.response.decision, r: [...ans.response.diagnostics.reason].sort(), e: ans.response.diagnostics.errors.map((x) => x.policyId).sort() };
+      const l0 = JSON.parse(lines[i] || '{}');
+      const l = { d: l0.decision, r: [...(l0.reasons || [])].sort(), e: (l0.errors || []).map((x) => x.policy).sort() };
+      stat[c.d === 'allow' ? 'sat' : 'unsat']++;
+      if (str(c) !== str(l)) {
+        mismatches++;
+        if (mismatches <= 10) console.log(`MISMATCH request ${str(req)}\n  cedar ${str(c)}\n  larch ${str(l)} ${l0.error || ''}\n${text}\n${str(es)}`);
+      }
+    });
+  }
+  console.log(`seed ${seed0}: ${total - mismatches}/${total} requests agree (allow ${stat.sat}, deny ${stat.unsat})`);
+  process.exit(mismatches ? 1 : 0);
+}
 for (let r = 0; r < rounds; r++) {
   const conds = [];
   const mode = process.env.MODE || 'expr';
@@ -210,3 +280,4 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 console.log(`seed ${seed0}: ${total - mismatches}/${total} agree (cedar: ${str(stat)})`);
+process.exit(mismatches ? 1 : 0);
