@@ -13,6 +13,7 @@
 // usage: node scripts/cedar-diff-fuzz.mjs SEED ROUNDS path/to/larch
 //        MODE=parse ... fuzzes the decimal/ip/datetime/duration parsers and
 //        their methods instead of whole expressions.
+//        MODE=values ... `like`, deep equality, contains, has on random literals.
 //        MODE=scope ... random hierarchies, scopes, permit/forbid and requests,
 //        comparing decision + reasons + errors per request.
 // Prints the disagreeing conditions (up to 30) and "seed S: N/M agree".
@@ -164,6 +165,30 @@ function leaf(t) {
 ctorOf.set(decs, 'decimal').set(ips, 'ip').set(dts, 'datetime').set(durs, 'duration');
 let mismatches = 0, total = 0, stat = { sat: 0, unsat: 0, err: 0 };
 
+// MODE=values: `like` on random strings and patterns (escapes, non-ASCII),
+// deep equality of random nested literals, `has` with odd keys.
+const chars = ['a', 'b', '*', ' ', 'é', '😀', '\\n', '\\t', '\\"', '\\\\', '\\0', '\\u{e9}', '\\u{1f600}', 'ab'];
+const rstr = (n) => Array.from({ length: ri(n) }, () => pick(chars)).join('');
+const rpat = (n) => Array.from({ length: ri(n) }, () => pick(chars.concat(['*', '*', '\\*']))).join('');
+function rval(d) {
+  const k = d <= 0 ? ri(4) : ri(6);
+  if (k === 0) return pick(['1', '-1', '0', 'true', 'false']);
+  if (k === 1) return `"${rstr(3)}"`;
+  if (k === 2) return pick(['User::"a"', 'User::"b"', 'decimal("1.0")', 'decimal("1.00")', 'ip("::1")', 'ip("::1/128")',
+    'datetime("2024-01-01")', 'datetime("2024-01-01T00:00:00Z")', 'duration("1h")', 'duration("60m")']);
+  if (k === 3) return pick(['[]', '{}']);
+  if (k === 4) return `[${Array.from({ length: ri(4) }, () => rval(d - 1)).join(', ')}]`;
+  return `{${[...new Set(Array.from({ length: ri(4) }, () => pick(['a', 'b', '"c d"', '"é"', '"😀"'])))].map((key) => `${key}: ${rval(d - 1)}`).join(', ')}}`;
+}
+function valueCond() {
+  switch (ri(4)) {
+    case 0: return `"${rstr(6)}" like "${rpat(5)}"`;
+    case 1: { const v = rval(3); return rnd() < 0.5 ? `${v} == ${v}` : `${v} == ${rval(3)}`; }
+    case 2: return `${rval(3)}.contains(${rval(1)})`;
+    default: return `${rval(2)} has ${pick(['a', 'b', '"c d"', '"é"', '"😀"'])}`;
+  }
+}
+
 // MODE=scope: random hierarchies, scopes, effects and requests; compares
 // decision, reasons and errors of whole requests.
 function scopeMode() {
@@ -236,6 +261,7 @@ for (let r = 0; r < rounds; r++) {
   const mode = process.env.MODE || 'expr';
   for (let i = 0; i < 100; i++) {
     if (mode === 'expr') { conds.push(gen('bool', 1 + ri(5))); continue; }
+    if (mode === 'values') { conds.push(valueCond()); continue; }
     const k = pick(['dec', 'ip', 'dt', 'dur']);
     const [ctor, arr] = { dec: ['decimal', decs], ip: ['ip', ips], dt: ['datetime', dts], dur: ['duration', durs] }[k];
     const m1 = pool(arr), m2 = rnd() < 0.3 ? m1 : pool(arr);
