@@ -181,6 +181,15 @@ typedef struct lr_entity lr_entity;
 
 /* A new empty store with its own arena; refcount 1. */
 lr_entities *lr_entities_new(void);
+/* A new empty store layered over base (finished; retained until this store
+ * is freed), refcount 1: for per-request entities (the caller's principal
+ * with its tags and groups) over a shared store. Lookups see this store's
+ * entities first, then base's, so an entity added here shadows base's entity
+ * with the same uid. Ancestors of the entities added here are closed through
+ * both stores; base's entities keep their own ancestors (a base entity
+ * listing an overlay uid as parent has that uid, but not its ancestors).
+ * lr_entities_count and lr_entities_at cover this store's entities only. */
+lr_entities *lr_entities_new_overlay(lr_entities *base);
 /* The store's arena, for the values given to lr_entities_add. */
 lr_arena *lr_entities_arena(lr_entities *es);
 /* Adds an entity. attrs and tags must be RECORDs. parents may repeat and
