@@ -14,7 +14,8 @@
 //        MODE=parse ... fuzzes the decimal/ip/datetime/duration parsers and
 //        their methods instead of whole expressions.
 //        MODE=values ... `like`, deep equality, contains, has on random literals.
-//        MODE=scope ... random hierarchies, scopes, permit/forbid and requests,
+//        MODE=scope ... random hierarchies, scopes, permit/forbid, templates and
+//        links, requests,
 //        comparing decision + reasons + errors per request.
 // Prints the disagreeing conditions (up to 30) and "seed S: N/M agree".
 import { execFileSync } from 'node:child_process';
@@ -218,42 +219,61 @@ function scopeMode() {
     ` when { context.k in principal }`, ` when { resource.owner is ${pick(tys)} }`]);
   const text = Array.from({ length: 12 }, () =>
     `${rnd() < 0.7 ? 'permit' : 'forbid'}(${scope('principal')}, ${aScope()}, ${scope('resource')})${cond()};`).join('\n');
+  // templates (ids policy12..) and links, written after the static policies
+  const templates = {}, links = [];
+  const slotScope = (v, slot) => pick([`${v} == ${slot}`, `${v} in ${slot}`, `${v} in ${slot}`, `${v} is ${pick(tys)} in ${slot}`]);
+  for (let t = 0; t < ri(4); t++) {
+    const useP = rnd() < 0.7, useR = !useP || rnd() < 0.5;
+    const id = `policy${12 + t}`;
+    templates[id] = `${rnd() < 0.7 ? 'permit' : 'forbid'}(${useP ? slotScope('principal', '?principal') : scope('principal')}, ` +
+      `${aScope()}, ${useR ? slotScope('resource', '?resource') : scope('resource')})${cond()};`;
+    for (let k = 0; k < 1 + ri(3); k++) {
+      const values = {};
+      const linkUid = () => (rnd() < 0.6 ? ents[ri(4)].uid : anyUid()); /* low ids have many descendants */
+      if (useP) values['?principal'] = linkUid();
+      if (useR) values['?resource'] = linkUid();
+      links.push({ templateId: id, newId: `link${links.length}`, values });
+    }
+  }
   const out = [];
   for (let q = 0; q < 20; q++) {
     const req = { principal: anyUid(), action: { type: 'Action', id: 'a' + ri(3) }, resource: anyUid(),
       context: { k: { __entity: anyUid() } } };
     out.push(req);
   }
-  return { text, entities: all, requests: out };
+  return { text, templates, links, entities: all, requests: out };
 }
 
 if (process.env.MODE === 'scope') {
   for (let r = 0; r < rounds; r++) {
-    const { text, entities: es, requests } = scopeMode();
-    const pr = cedar.checkParsePolicySet({ staticPolicies: text });
+    const { text, templates, links, entities: es, requests } = scopeMode();
+    const pset = { staticPolicies: text, templates, templateLinks: links };
+    const pr = cedar.checkParsePolicySet(pset);
     if (pr.type !== 'success') { console.log('parse', str(pr.errors).slice(0, 300)); continue; }
-    writeFileSync(tmp + '/p.cedar', text + '\n');
+    writeFileSync(tmp + '/p.cedar', text + '\n' + Object.values(templates).join('\n') + '\n');
+    writeFileSync(tmp + '/l.json', str(links));
     writeFileSync(tmp + '/e.json', str(es));
     writeFileSync(tmp + '/r.jsonl', requests.map(str).join('\n') + '\n');
     let out;
-    try { out = execFileSync(larch, ['authorize', '--policies', tmp + '/p.cedar', '--entities', tmp + '/e.json', '--requests', tmp + '/r.jsonl']).toString(); }
-    catch (e) { out = e.stdout.toString(); }
+    try { out = execFileSync(larch, ['authorize', '--policies', tmp + '/p.cedar', '--entities', tmp + '/e.json', '--links', tmp + '/l.json', '--requests', tmp + '/r.jsonl']).toString(); }
+    catch (e) { out = e.stdout.toString(); if (!out) console.log(e.stderr.toString()); }
     const lines = out.trim().split('\n');
     requests.forEach((req, i) => {
-      const ans = cedar.isAuthorized({ ...req, policies: { staticPolicies: text }, entities: es });
+      const ans = cedar.isAuthorized({ ...req, policies: pset, entities: es });
       total++;
       if (ans.type !== 'success') { console.log('cedar failure', str(ans.errors).slice(0, 300)); return; }
       const c = { d: ans.response.decision, r: [...ans.response.diagnostics.reason].sort(), e: ans.response.diagnostics.errors.map((x) => x.policyId).sort() };
       const l0 = JSON.parse(lines[i] || '{}');
       const l = { d: l0.decision, r: [...(l0.reasons || [])].sort(), e: (l0.errors || []).map((x) => x.policy).sort() };
       stat[c.d === 'allow' ? 'sat' : 'unsat']++;
+      if (c.r.some((id) => id.startsWith('link'))) stat.err++;
       if (str(c) !== str(l)) {
         mismatches++;
-        if (mismatches <= 10) console.log(`MISMATCH request ${str(req)}\n  cedar ${str(c)}\n  larch ${str(l)} ${l0.error || ''}\n${text}\n${str(es)}`);
+        if (mismatches <= 10) console.log(`MISMATCH request ${str(req)}\n  cedar ${str(c)}\n  larch ${str(l)} ${l0.error || ''}\n${text}\n${str(templates)}\n${str(links)}\n${str(es)}`);
       }
     });
   }
-  console.log(`seed ${seed0}: ${total - mismatches}/${total} requests agree (allow ${stat.sat}, deny ${stat.unsat})`);
+  console.log(`seed ${seed0}: ${total - mismatches}/${total} requests agree (allow ${stat.sat}, deny ${stat.unsat}, decided by a link ${stat.err})`);
   process.exit(mismatches ? 1 : 0);
 }
 for (let r = 0; r < rounds; r++) {
