@@ -98,13 +98,16 @@ int lr_cmd_fmt(int argc, char **argv) {
   }
   int check = 0, ast = 0, nfiles = 0;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--check") == 0) check = 1;
-    else if (strcmp(argv[i], "--ast") == 0) ast = 1;
+    if (strcmp(argv[i], "--check") == 0)
+      check = 1;
+    else if (strcmp(argv[i], "--ast") == 0)
+      ast = 1;
     else if (argv[i][0] == '-' && argv[i][1]) {
       fprintf(stderr, "larch fmt: unknown option '%s'\n", argv[i]);
       usage(stderr);
       return 2;
-    } else nfiles++;
+    } else
+      nfiles++;
   }
   if (!nfiles || (nfiles > 1 && !check)) {
     if (nfiles > 1) fprintf(stderr, "larch fmt: one FILE at a time (except with --check)\n");
