@@ -239,7 +239,7 @@ static lr_expr *parse_record(parser *p, size_t off) {
       key = p_string(p, &kt);
       p_next(p);
     } else if (lr_tok_is_word(kt.kind)) {
-      p_check_reserved(p, &kt);
+      p_check_unreserved(p, &kt, "a record key");
       key = lr_str_dup(p->a, lr_tok_text(p->src, &kt));
       p_next(p);
       if (p->tok.kind == LR_TOK_COLONCOLON) {
@@ -403,12 +403,6 @@ static prim parse_primary(parser *p, lr_token *bare_int) {
 
 /* ---- member access ---------------------------------------------------------- */
 
-/* Validates an attribute / method name after `.` (an unreserved identifier). */
-static void check_field(parser *p, const lr_token *t) {
-  if (!p_check_reserved(p, t) && lr_tok_is(p->src, t, "__cedar"))
-    p_error(p, "E0222", t->off, t->end, "`__cedar` is reserved and cannot be an attribute name");
-}
-
 /* Index accessor after `[`: the contents must be a string literal. */
 static lr_str parse_index(parser *p) {
   lr_token t = p->tok;
@@ -567,7 +561,7 @@ static lr_expr *parse_member(parser *p, bool neg_ok, size_t minus_off, bool *fol
       if (p->tok.kind == LR_TOK_LPAREN) {
         e = make_method(p, e, &f, off);
       } else {
-        check_field(p, &f);
+        p_check_unreserved(p, &f, "an attribute name");
         e = make_attr(p, e, lr_str_dup(p->a, lr_tok_text(p->src, &f)), false, off);
       }
     } else if (k == LR_TOK_LBRACKET) {
@@ -673,7 +667,7 @@ static lr_expr *parse_has(parser *p, lr_expr *target) {
       lr_token f = p->tok;
       if (!lr_tok_is_word(f.kind)) p_syntax_error(p, "an attribute name");
       p_next(p);
-      check_field(p, &f);
+      p_check_unreserved(p, &f, "an attribute name");
       if (n == 8 && attrs == attrs_stack) {
         attrs = LR_NEW_N(p->a, lr_str, 64);
         memcpy(attrs, attrs_stack, sizeof attrs_stack);

@@ -104,15 +104,16 @@ bool p_check_reserved(parser *p, const lr_token *t) {
   }
 }
 
-/* A path component: an identifier that is neither reserved nor __cedar. */
-static void check_name_part(parser *p, const lr_token *t) {
-  if (!p_check_reserved(p, t) && lr_tok_is(p->src, t, "__cedar"))
-    p_error(p, "E0222", t->off, t->end, "`__cedar` is a reserved namespace");
+bool p_check_unreserved(parser *p, const lr_token *t, const char *what) {
+  if (p_check_reserved(p, t)) return true;
+  if (!lr_tok_is(p->src, t, "__cedar")) return false;
+  p_error(p, "E0222", t->off, t->end, "`__cedar` is reserved and cannot be %s", what);
+  return true;
 }
 
 lr_str p_path(parser *p, const lr_token *first, bool *uid_follows) {
   *uid_follows = false;
-  check_name_part(p, first);
+  p_check_unreserved(p, first, "part of a name");
   size_t parts = 1, chars = first->end - first->off, end = first->end;
   while (p->tok.kind == LR_TOK_COLONCOLON) {
     p_next(p);
@@ -121,7 +122,7 @@ lr_str p_path(parser *p, const lr_token *first, bool *uid_follows) {
       break;
     }
     if (!lr_tok_is_word(p->tok.kind)) p_syntax_error(p, "an identifier or a string after `::`");
-    check_name_part(p, &p->tok);
+    p_check_unreserved(p, &p->tok, "part of a name");
     parts++;
     chars += p->tok.end - p->tok.off;
     end = p->tok.end;

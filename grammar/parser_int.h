@@ -54,6 +54,8 @@ lr_str p_string(parser *p, const lr_token *t);
 /* True for the identifiers Cedar reserves (true false if then else in is
  * has like); reports E0208 and returns true when reserved. */
 bool p_check_reserved(parser *p, const lr_token *t);
+/* p_check_reserved, and also rejects `__cedar` (E0222: "cannot be <what>"). */
+bool p_check_unreserved(parser *p, const lr_token *t, const char *what);
 /* Parses Name := IDENT {'::' IDENT} as one "A::B" string; first is its
  * first word, already consumed. When `::` is followed by a string (or `{`),
  * that `::` is consumed, *uid_follows is set and the current token is the
