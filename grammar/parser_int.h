@@ -63,6 +63,13 @@ bool p_check_unreserved(parser *p, const lr_token *t, const char *what);
  * the reserved namespace __cedar. */
 lr_str p_path(parser *p, const lr_token *first, bool *uid_follows);
 
+/* Makes room for one more element in an array of n elements of size bytes
+ * with capacity *cap (which may start in a caller's stack buffer): when
+ * full, returns an arena copy twice as large and updates *cap. */
+void *p_grow(lr_arena *a, void *v, size_t n, size_t *cap, size_t size);
+/* An arena copy of n elements (NULL when n is 0). */
+void *p_copy(lr_arena *a, const void *v, size_t n, size_t size);
+
 /* Expressions (parse_expr.c). */
 lr_expr *p_expr(parser *p);
 /* A new leaf node spanning [off, end of the last token). */
