@@ -3,7 +3,8 @@
  * (../shared/conformance/cedar) loads: the sample-data schemas and the
  * .cedarschema of all 7,809 corpus tests (unpacked into the build directory
  * at test time). The JSON forms of the sample-data schemas (written by hand
- * in tests/grammar/data/schema) dump exactly like their text forms.
+ * in tests/grammar/data/schema) dump exactly like their text forms, and every
+ * loaded schema survives lr_schema_to_json → JSON loader with the same dump.
  */
 #include <criterion/criterion.h>
 #include <dirent.h>
@@ -14,12 +15,42 @@
 #define CEDAR_DIR LR_SHARED_DIR "/conformance/cedar"
 #define UNPACK_DIR LR_BINARY_DIR "/schema-corpus"
 
+static size_t roundtrips, nul_key_skips;
+
+/* Emits s as JSON, loads that back, and compares both dumps. Known gap:
+ * jansson refuses object keys holding NUL (`"\u0000"`), which Cedar allows
+ * in attribute names; such schemas are counted and skipped. */
+static void check_json_roundtrip(const lr_schema *s, const char *path, lr_buf *dump) {
+  lr_buf js = {0}, again = {0};
+  lr_schema_to_json(s, &js);
+  lr_source src;
+  lr_schema *t = schema_run(&src, "roundtrip.json", js.p, js.len, &again);
+  if (!t && strstr(js.p, "\\u0000") && strstr(again.p, "NUL byte in object key")) {
+    nul_key_skips++;
+    lr_buf_free(&js);
+    lr_buf_free(&again);
+    return;
+  }
+  roundtrips++;
+  cr_expect_not_null(t, "%s: JSON form does not load:\n%s\n%s", path, again.p, js.p);
+  if (t) {
+    lr_buf_putc(dump, 0);
+    lr_buf_putc(&again, 0);
+    dump->len--;
+    cr_expect_str_eq(again.p, dump->p, "%s: JSON round trip differs", path);
+  }
+  lr_schema_free(t);
+  lr_buf_free(&js);
+  lr_buf_free(&again);
+}
+
 static char *dump_file(const char *path, bool *ok) {
   lr_buf in = {0}, out = {0};
   cr_assert_eq(lr_buf_read_file(&in, path), LR_OK, "cannot read %s", path);
   lr_source src;
   lr_schema *s = schema_run(&src, path, in.p, in.len, &out);
   *ok = s != NULL;
+  if (s) check_json_roundtrip(s, path, &out);
   lr_schema_free(s);
   lr_buf_free(&in);
   lr_buf_putc(&out, 0);
@@ -90,7 +121,11 @@ Test(schema_corpus, every_corpus_schema_loads, .timeout = 300) {
     free(names[i]);
   }
   free(names);
-  fprintf(stderr, "cedar corpus schemas: %zu/%zu loaded\n", loaded, n);
+  fprintf(stderr,
+          "cedar corpus schemas: %zu/%zu loaded; JSON round trips: %zu (skipped, NUL in an "
+          "attribute name: %zu)\n",
+          loaded, n, roundtrips, nul_key_skips);
   cr_assert_eq(n, 7809);
   cr_assert_eq(loaded, n);
+  cr_assert_gt(roundtrips, 7000);
 }
