@@ -20,8 +20,8 @@ static void roundtrip(const lr_schema *s) {
   if (t) {
     lr_schema_dump(t, &again);
     if (!lr_str_eq(lr_buf_str(&dump), lr_buf_str(&again))) abort();
-  } else if (!strstr(lr_buf_str(&js).p, "\\u0000")) {
-    abort(); /* our own JSON must load (NUL in keys is jansson's limit) */
+  } else if (!memmem(js.p, js.len, "\xF4\x8F\xBF\xBD", 4)) {
+    abort(); /* our own JSON must load (unless it holds the loader's NUL marker) */
   }
   lr_schema_free(t);
   lr_diags_free(&d);
