@@ -490,23 +490,22 @@ static lr_policy *parse_policy(parser *p, unsigned index) {
   parse_annotations(p, pol);
   lr_token eff = p->tok;
   if (!lr_tok_is_word(eff.kind)) p_syntax_error(p, "`permit` or `forbid`");
-  bool guard_ok = !(p->flags & LR_PARSE_STRICT_CEDAR);
   if (eff.kind == LR_TOK_KW_PERMIT)
     pol->effect = LR_EFFECT_PERMIT;
   else if (eff.kind == LR_TOK_KW_FORBID)
     pol->effect = LR_EFFECT_FORBID;
-  else if (guard_ok && lr_tok_is(p->src, &eff, "mask"))
+  else if (lr_tok_is(p->src, &eff, "mask"))
     pol->effect = LR_EFFECT_MASK;
-  else if (guard_ok && lr_tok_is(p->src, &eff, "limit"))
+  else if (lr_tok_is(p->src, &eff, "limit"))
     pol->effect = LR_EFFECT_LIMIT;
-  else if (lr_tok_is(p->src, &eff, "mask") || lr_tok_is(p->src, &eff, "limit"))
-    p_error(p, "E0417", eff.off, eff.end,
-            "`%.*s` is a larch guardrail form, not allowed in strict Cedar mode",
-            (int)(eff.end - eff.off), p->src->text + eff.off);
   else
     p_error(p, "E0401", eff.off, eff.end,
             "invalid policy effect `%.*s`: the effect must be `permit` or `forbid` (or larch's "
             "`mask` / `limit`)",
+            (int)(eff.end - eff.off), p->src->text + eff.off);
+  if (pol->effect >= LR_EFFECT_MASK && (p->flags & LR_PARSE_STRICT_CEDAR))
+    p_error(p, "E0417", eff.off, eff.end,
+            "`%.*s` is a larch guardrail form, not allowed in strict Cedar mode",
             (int)(eff.end - eff.off), p->src->text + eff.off);
   p_next(p);
   p_expect(p, LR_TOK_LPAREN, "`(`");
