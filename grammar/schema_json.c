@@ -82,6 +82,61 @@ static void scan_value(scan *s) {
   s->v[me].end = s->i;
 }
 
+/* Appends to path the JSON path of the value starting at byte target (see
+ * lr_schema_json_path). Returns true when found. */
+static bool path_scan(scan *s, size_t target, lr_buf *path) {
+  ws(s);
+  if (s->i == target) return true;
+  if (s->i >= s->n) return false;
+  char c = s->t[s->i];
+  if (c == '{' || c == '[') {
+    char close = c == '{' ? '}' : ']';
+    s->i++;
+    ws(s);
+    for (size_t idx = 0; s->i < s->n && s->t[s->i] != close; idx++) {
+      size_t old = path->len;
+      if (c == '{') {
+        size_t ks = s->i + 1;
+        skip_string(s);
+        lr_str key = lr_str_make(s->t + ks, s->i - 1 - ks);
+        if (lr_schema_is_ident(key)) {
+          lr_buf_putc(path, '.');
+          lr_buf_append(path, key.p, key.n);
+        } else { /* the key as written, escapes included */
+          lr_buf_puts(path, "[\"");
+          lr_buf_append(path, key.p, key.n);
+          lr_buf_puts(path, "\"]");
+        }
+        ws(s);
+        s->i++; /* : */
+      } else {
+        lr_buf_printf(path, "[%zu]", idx);
+      }
+      if (path_scan(s, target, path)) return true;
+      path->len = old;
+      ws(s);
+      if (s->i < s->n && s->t[s->i] == ',') s->i++;
+      ws(s);
+    }
+    s->i++;
+  } else if (c == '"') {
+    skip_string(s);
+  } else {
+    while (s->i < s->n && !strchr(",]} \t\r\n", s->t[s->i])) s->i++;
+  }
+  return false;
+}
+
+bool lr_schema_json_path(const lr_source *src, size_t off, lr_buf *out) {
+  scan sc = {.t = src->text, .n = src->len};
+  size_t old = out->len;
+  lr_buf_putc(out, '$');
+  if (path_scan(&sc, off, out)) return true;
+  out->len = old;
+  if (out->p) out->p[old] = 0;
+  return false;
+}
+
 typedef struct jl {
   lr_schema *s;
   lr_arena *a;
