@@ -27,8 +27,10 @@ typedef struct span {
 typedef struct scan {
   const char *t;
   size_t n, i;
-  span *v;
+  span *v; /* recording mode: the span of every value, in preorder */
   size_t nv, cap;
+  lr_buf *path; /* search mode (path != NULL): the path to the value at target */
+  size_t target;
 } scan;
 
 static void ws(scan *s) {
@@ -43,77 +45,52 @@ static void skip_string(scan *s) {
   if (s->i < s->n) s->i++;
 }
 
-/* Records the span of the value at s->i and of every value inside it, in
- * preorder. The text is known to be valid JSON (jansson accepted it). */
-static void scan_value(scan *s) {
-  ws(s);
-  if (s->nv == s->cap) {
-    s->cap = s->cap ? s->cap * 2 : 256;
-    s->v = lr_xrealloc(s->v, s->cap * sizeof *s->v);
-  }
-  size_t me = s->nv++;
-  s->v[me].off = s->i;
-  if (s->i >= s->n) {
-    s->v[me].end = s->i;
-    return;
-  }
-  char c = s->t[s->i];
-  if (c == '{' || c == '[') {
-    char close = c == '{' ? '}' : ']';
-    s->i++;
-    ws(s);
-    while (s->i < s->n && s->t[s->i] != close) {
-      if (c == '{') {
-        skip_string(s);
-        ws(s);
-        s->i++; /* : */
-      }
-      scan_value(s);
-      ws(s);
-      if (s->i < s->n && s->t[s->i] == ',') s->i++;
-      ws(s);
-    }
-    s->i++;
-  } else if (c == '"') {
-    skip_string(s);
+/* Appends `.key` (or `["key"]` as written, escapes included) to the path. */
+static void path_key(lr_buf *path, lr_str key) {
+  if (lr_schema_is_ident(key)) {
+    lr_buf_putc(path, '.');
+    lr_buf_append(path, key.p, key.n);
   } else {
-    while (s->i < s->n && !strchr(",]} \t\r\n", s->t[s->i])) s->i++;
+    lr_buf_puts(path, "[\"");
+    lr_buf_append(path, key.p, key.n);
+    lr_buf_puts(path, "\"]");
   }
-  s->v[me].end = s->i;
 }
 
-/* Appends to path the JSON path of the value starting at byte target (see
- * lr_schema_json_path). Returns true when found. */
-static bool path_scan(scan *s, size_t target, lr_buf *path) {
+/* Walks the value at s->i (the text is valid JSON: jansson accepted it). In
+ * recording mode it records the span of the value and of every value inside
+ * it, in preorder; in search mode it builds the path down to the value that
+ * starts at s->target and returns true once there. */
+static bool scan_value(scan *s) {
   ws(s);
-  if (s->i == target) return true;
-  if (s->i >= s->n) return false;
-  char c = s->t[s->i];
+  if (s->path && s->i == s->target) return true;
+  size_t me = 0;
+  if (!s->path) {
+    if (s->nv == s->cap) {
+      s->cap = s->cap ? s->cap * 2 : 256;
+      s->v = lr_xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    me = s->nv++;
+    s->v[me].off = s->i;
+  }
+  char c = s->i < s->n ? s->t[s->i] : 0;
   if (c == '{' || c == '[') {
     char close = c == '{' ? '}' : ']';
     s->i++;
     ws(s);
     for (size_t idx = 0; s->i < s->n && s->t[s->i] != close; idx++) {
-      size_t old = path->len;
+      size_t old = s->path ? s->path->len : 0;
       if (c == '{') {
         size_t ks = s->i + 1;
         skip_string(s);
-        lr_str key = lr_str_make(s->t + ks, s->i - 1 - ks);
-        if (lr_schema_is_ident(key)) {
-          lr_buf_putc(path, '.');
-          lr_buf_append(path, key.p, key.n);
-        } else { /* the key as written, escapes included */
-          lr_buf_puts(path, "[\"");
-          lr_buf_append(path, key.p, key.n);
-          lr_buf_puts(path, "\"]");
-        }
+        if (s->path) path_key(s->path, lr_str_make(s->t + ks, s->i - 1 - ks));
         ws(s);
         s->i++; /* : */
-      } else {
-        lr_buf_printf(path, "[%zu]", idx);
+      } else if (s->path) {
+        lr_buf_printf(s->path, "[%zu]", idx);
       }
-      if (path_scan(s, target, path)) return true;
-      path->len = old;
+      if (scan_value(s)) return true;
+      if (s->path) s->path->len = old;
       ws(s);
       if (s->i < s->n && s->t[s->i] == ',') s->i++;
       ws(s);
@@ -124,16 +101,17 @@ static bool path_scan(scan *s, size_t target, lr_buf *path) {
   } else {
     while (s->i < s->n && !strchr(",]} \t\r\n", s->t[s->i])) s->i++;
   }
+  if (!s->path) s->v[me].end = s->i;
   return false;
 }
 
 bool lr_schema_json_path(const lr_source *src, size_t off, lr_buf *out) {
-  scan sc = {.t = src->text, .n = src->len};
   size_t old = out->len;
   lr_buf_putc(out, '$');
-  if (path_scan(&sc, off, out)) return true;
+  scan sc = {.t = src->text, .n = src->len, .path = out, .target = off};
+  if (scan_value(&sc)) return true;
   out->len = old;
-  if (out->p) out->p[old] = 0;
+  out->p[old] = 0;
   return false;
 }
 
