@@ -185,6 +185,7 @@ bad:
  * allowed, before when refused. string.format("%.0f") because Lua 5.1's
  * tostring would print large integers in exponent form. */
 static const char SCRIPT[] =
+    "if redis.replicate_commands then redis.replicate_commands() end\n" /* Redis < 5 */
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
     "local ci, cf = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
@@ -220,8 +221,13 @@ static void script_sha(char hex[41]) {
 
 #define TICK_NS 1000 /* Redis works in µs */
 
+typedef struct qlink {
+  struct qlink *prev, *next;
+} qlink;
+
+/* One check. q must stay first: FIFO links are cast back to calls. */
 typedef struct call {
-  struct call *prev, *next; /* FIFO of unanswered calls */
+  qlink q; /* FIFO of unanswered calls */
   lr_rlimit *r;
   lr_limit *rule;
   lr_limit_rate rate; /* the rule's rate in µs ticks */
@@ -251,7 +257,7 @@ struct lr_rlimit {
   int64_t backoff_ns;
   int64_t last_progress;   /* last reply or connect, while replies are due */
   unsigned outstanding;    /* replies due on the current connection */
-  call head;               /* FIFO sentinel */
+  qlink head;              /* FIFO sentinel: head.next is the oldest */
   unsigned inflight;       /* unanswered calls */
   struct event *tick;      /* deadlines and stall detection */
   struct event *reconnect; /* backoff timer */
@@ -281,9 +287,10 @@ static void set_error(lr_rlimit *r, const char *what, const char *detail) {
            detail ? detail : "");
 }
 
+/* A relative timeval for ns, rounded up to the next µs. */
 static struct timeval tv_of(int64_t ns) {
-  if (ns < 0) ns = 0;
-  return (struct timeval){.tv_sec = ns / 1000000000, .tv_usec = (ns % 1000000000) / 1000 + 1};
+  int64_t us = ns < 0 ? 0 : ns / 1000 + 1;
+  return (struct timeval){.tv_sec = us / 1000000, .tv_usec = us % 1000000};
 }
 
 /* ---- answers --------------------------------------------------------------- */
@@ -325,8 +332,8 @@ static void fail_answer(lr_rlimit *r, lr_limit *rule, lr_str key, uint32_t cost,
 
 static void unqueue(lr_rlimit *r, call *c) {
   if (!c->queued) return;
-  c->prev->next = c->next;
-  c->next->prev = c->prev;
+  c->q.prev->next = c->q.next;
+  c->q.next->prev = c->q.prev;
   c->queued = false;
   r->inflight--;
 }
@@ -354,7 +361,7 @@ static void maybe_free(call *c) {
 
 static void arm_tick(lr_rlimit *r) {
   int64_t at = INT64_MAX;
-  if (r->head.next != &r->head) at = r->head.next->deadline;
+  if (r->head.next != &r->head) at = ((call *)r->head.next)->deadline;
   if (r->outstanding && r->last_progress + r->cfg.stall_ns < at)
     at = r->last_progress + r->cfg.stall_ns;
   if (at == INT64_MAX) {
@@ -394,8 +401,8 @@ static void on_tick(evutil_socket_t fd, short what, void *arg) {
   (void)what;
   lr_rlimit *r = arg;
   int64_t now = now_ns(r);
-  while (r->head.next != &r->head && r->head.next->deadline <= now) {
-    call *c = r->head.next;
+  while (r->head.next != &r->head && ((call *)r->head.next)->deadline <= now) {
+    call *c = (call *)r->head.next;
     answer_fail(r, c, LR_RLIMIT_ERR_TIMEOUT);
     maybe_free(c);
   }
@@ -657,10 +664,10 @@ lr_status lr_rlimit_check(lr_rlimit *r, lr_limit *rule, lr_str key, uint32_t cos
     return answer_now(r, rule, key, cost, LR_RLIMIT_ERR_CONN, now);
   }
   bool was_empty = r->head.next == &r->head;
-  c->prev = r->head.prev;
-  c->next = &r->head;
-  r->head.prev->next = c;
-  r->head.prev = c;
+  c->q.prev = r->head.prev;
+  c->q.next = &r->head;
+  r->head.prev->next = &c->q;
+  r->head.prev = &c->q;
   c->queued = true;
   r->inflight++;
   if (was_empty) arm_tick(r);

@@ -226,7 +226,7 @@ Test(limit, memory_cap_evicts_least_recently_used) {
   cr_assert_gt(per_key, 3);
 
   lr_limit *l = make(1, 3600 * SEC, 0, per_key * 10, 1, &clk);
-  char key[8];
+  char key[16];
   for (int i = 0; i < 10; i++) {
     snprintf(key, sizeof key, "k%02d", i);
     cr_assert(check(l, key, 1).allowed);

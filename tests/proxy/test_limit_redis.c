@@ -100,22 +100,40 @@ static void run(runner *u, int n, int window) {
   cr_assert(pump_until(u->base, 10000, runner_idle, u), "checks did not finish");
 }
 
-static void client_open(runner *u, const char *url, lr_rlimit_fail_mode fail, int64_t deadline,
-                        uint32_t max, const char *key) {
+/* A clock an hour ahead of the system's: replicas with skewed clocks. */
+static int64_t skewed_mono(void *ctx) {
+  (void)ctx;
+  return mono() + 3600 * SEC;
+}
+static int64_t skewed_wall(void *ctx) {
+  (void)ctx;
+  return lr_clock_wall_ms(lr_clock_system()) + 3600 * 1000;
+}
+static const lr_clock skewed_clock = {skewed_mono, skewed_wall, NULL};
+
+static void client_open_clock(runner *u, const char *url, lr_rlimit_fail_mode fail,
+                              int64_t deadline, uint32_t max, const char *key,
+                              const lr_clock *clock, unsigned max_inflight) {
   memset(u, 0, sizeof *u);
   u->base = event_base_new();
   lr_limit_config lc = {.name = "test-rule", .max = max, .per_ns = 3600 * SEC};
-  u->rule = lr_limit_new(&lc, lr_clock_system(), NULL);
+  u->rule = lr_limit_new(&lc, clock, NULL);
   lr_rlimit_config rc = {.url = url,
                          .fail = fail,
                          .deadline_ns = deadline,
                          .backoff_min_ns = 20 * MS,
                          .backoff_max_ns = 200 * MS,
-                         .stall_ns = 300 * MS};
+                         .stall_ns = 300 * MS,
+                         .max_inflight = max_inflight};
   char *err = NULL;
-  u->rl = lr_rlimit_new(u->base, &rc, lr_clock_system(), &err);
+  u->rl = lr_rlimit_new(u->base, &rc, clock, &err);
   cr_assert(u->rl, "lr_rlimit_new: %s", err ? err : "?");
   u->key = key;
+}
+
+static void client_open(runner *u, const char *url, lr_rlimit_fail_mode fail, int64_t deadline,
+                        uint32_t max, const char *key) {
+  client_open_clock(u, url, fail, deadline, max, key, lr_clock_system(), 0);
 }
 
 static void client_close(runner *u) {
@@ -186,11 +204,12 @@ typedef struct {
   runner u;
   pthread_barrier_t *go;
   uint32_t max;
+  const lr_clock *clock;
 } share_arg;
 
 static void *share_client(void *p) {
   share_arg *a = p;
-  client_open(&a->u, url, LR_RLIMIT_FAIL_CLOSED, 2 * SEC, a->max, "tenant-42");
+  client_open_clock(&a->u, url, LR_RLIMIT_FAIL_CLOSED, 2 * SEC, a->max, "tenant-42", a->clock, 0);
   cr_assert(pump_until(a->u.base, 3000, client_ready, a->u.rl));
   pthread_barrier_wait(a->go);
   run(&a->u, 1500, 32);
@@ -200,7 +219,9 @@ static void *share_client(void *p) {
 Test(limit_redis, two_clients_share_one_limit_exactly) {
   pthread_barrier_t go;
   pthread_barrier_init(&go, NULL, 2);
-  share_arg a[2] = {{.go = &go, .max = 1000}, {.go = &go, .max = 1000}};
+  /* the second replica's clock is an hour ahead: Redis' TIME decides */
+  share_arg a[2] = {{.go = &go, .max = 1000, .clock = lr_clock_system()},
+                    {.go = &go, .max = 1000, .clock = &skewed_clock}};
   pthread_t th[2];
   for (int i = 0; i < 2; i++) pthread_create(&th[i], NULL, share_client, &a[i]);
   for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);
@@ -374,6 +395,19 @@ static void *redis_sleep_thread(void *arg) {
   (void)arg;
   redis_proc_cmd(&srv, "DEBUG SLEEP 0.2", NULL);
   return NULL;
+}
+
+Test(limit_redis, too_many_in_flight_answer_at_once) {
+  runner u;
+  client_open_clock(&u, url, LR_RLIMIT_FAIL_OPEN, 40 * MS, 100, "ov", lr_clock_system(), 4);
+  cr_assert(pump_until(u.base, 3000, client_ready, u.rl));
+  redis_proc_pause(&srv);
+  run(&u, 6, 6);
+  redis_proc_resume(&srv);
+  cr_assert_eq(u.errors[LR_RLIMIT_ERR_TIMEOUT], 4);
+  cr_assert_eq(u.errors[LR_RLIMIT_ERR_OVERLOAD], 2);
+  cr_assert_eq(u.by_source[LR_RLIMIT_BY_FAIL_OPEN], 6);
+  client_close(&u);
 }
 
 Test(limit_redis, debug_sleep_misses_the_deadline_then_recovers) {
