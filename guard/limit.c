@@ -299,9 +299,10 @@ void lr_limit_free(lr_limit *l) {
   free(l);
 }
 
-static inline shard *shard_of(lr_limit *l, lr_str key) {
-  if (l->nshards == 1) return l->shards;
-  return &l->shards[lr_hash(key.p, key.n, 0) >> l->shift];
+/* The key's hash picks the shard (top bits) and is reused by the shard's
+ * map (which uses the low bits for slots). */
+static inline shard *shard_of(lr_limit *l, uint64_t h) {
+  return l->nshards == 1 ? l->shards : &l->shards[h >> l->shift];
 }
 
 lr_status lr_limit_check_at(lr_limit *l, lr_str key, uint32_t cost, int64_t now,
@@ -309,15 +310,18 @@ lr_status lr_limit_check_at(lr_limit *l, lr_str key, uint32_t cost, int64_t now,
   if (key.n > LR_LIMIT_KEY_MAX) return LR_ERR;
   if (now < 0) now = 0;
   if (now > LR_LIMIT_NOW_MAX) now = LR_LIMIT_NOW_MAX;
-  shard *s = shard_of(l, key);
+  uint64_t h = lr_map_hash(key);
+  shard *s = shard_of(l, h);
   lr_limit_time d;
   bool ok;
   pthread_mutex_lock(&s->mu);
-  entry *e = lr_map_get(&s->map, key);
+  entry *e = lr_map_get_h(&s->map, key, h);
   if (e) {
     ok = gcra_step(&l->rate, &e->tat, now, cost, &d);
-    lru_unlink(&e->lru);
-    lru_push_front(&s->lru, &e->lru);
+    if (s->lru.next != &e->lru) {
+      lru_unlink(&e->lru);
+      lru_push_front(&s->lru, &e->lru);
+    }
   } else {
     lr_limit_time tat = {0, 0};
     ok = gcra_step(&l->rate, &tat, now, cost, &d);
@@ -328,7 +332,7 @@ lr_status lr_limit_check_at(lr_limit *l, lr_str key, uint32_t cost, int64_t now,
       e->tat = tat;
       e->klen = (uint32_t)key.n;
       if (key.n) memcpy(e->key, key.p, key.n);
-      lr_map_put(&s->map, lr_str_make(e->key, e->klen), e);
+      lr_map_put_h(&s->map, lr_str_make(e->key, e->klen), h, e);
       lru_push_front(&s->lru, &e->lru);
       s->bytes += need;
       s->keys++;
