@@ -8,6 +8,7 @@
 #include "limit.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -409,4 +410,70 @@ void lr_limit_format_state(const lr_limit_config *cfg, const lr_limit_result *re
 int64_t lr_limit_retry_after_s(const lr_limit_result *res) {
   int64_t s = ceil_s(res->retry_after_ns);
   return s < 1 ? 1 : s;
+}
+
+/* ---- 4. metrics ---------------------------------------------------------- */
+
+void lr_limit_prom_label(lr_buf *out, const char *s) {
+  lr_buf_putc(out, '"');
+  for (const char *p = s ? s : ""; *p; p++) {
+    if (*p == '\n') {
+      lr_buf_puts(out, "\\n");
+      continue;
+    }
+    if (*p == '\\' || *p == '"') lr_buf_putc(out, '\\');
+    lr_buf_putc(out, *p);
+  }
+  lr_buf_putc(out, '"');
+}
+
+void lr_limit_prom_seconds(lr_buf *out, int64_t ns) {
+  if (ns < 0) {
+    lr_buf_putc(out, '-');
+    ns = ns == INT64_MIN ? INT64_MAX : -ns;
+  }
+  lr_buf_printf(out, "%lld", (long long)(ns / 1000000000));
+  int64_t frac = ns % 1000000000;
+  if (!frac) return;
+  char digits[10];
+  snprintf(digits, sizeof digits, "%09lld", (long long)frac);
+  int n = 9;
+  while (digits[n - 1] == '0') n--;
+  lr_buf_printf(out, ".%.*s", n, digits);
+}
+
+static void family_head(lr_buf *out, const char *name, const char *type, const char *help) {
+  lr_buf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample(lr_buf *out, const char *name, const char *policy, const char *extra,
+                   uint64_t v) {
+  lr_buf_printf(out, "%s{policy=", name);
+  lr_limit_prom_label(out, policy ? policy : "default");
+  lr_buf_printf(out, "%s} %llu\n", extra ? extra : "", (unsigned long long)v);
+}
+
+void lr_limit_metrics(lr_limit *const *limits, size_t n, lr_buf *out) {
+  lr_limit_stats *st = lr_xcalloc(n ? n : 1, sizeof *st);
+  for (size_t i = 0; i < n; i++) lr_limit_get_stats(limits[i], &st[i]);
+#define NAME(i) (limits[i]->cfg.name)
+  family_head(out, "larch_limit_checks_total", "counter", "Rate-limit checks by result.");
+  for (size_t i = 0; i < n; i++) {
+    sample(out, "larch_limit_checks_total", NAME(i), ",result=\"allowed\"", st[i].allowed);
+    sample(out, "larch_limit_checks_total", NAME(i), ",result=\"limited\"", st[i].limited);
+  }
+  family_head(out, "larch_limit_keys", "gauge", "Keys held by the in-process limiter.");
+  for (size_t i = 0; i < n; i++) sample(out, "larch_limit_keys", NAME(i), NULL, st[i].keys);
+  family_head(out, "larch_limit_key_bytes", "gauge", "Bytes accounted to held keys.");
+  for (size_t i = 0; i < n; i++) sample(out, "larch_limit_key_bytes", NAME(i), NULL, st[i].bytes);
+  family_head(out, "larch_limit_keys_expired_total", "counter",
+              "Keys dropped once idle (lossless).");
+  for (size_t i = 0; i < n; i++)
+    sample(out, "larch_limit_keys_expired_total", NAME(i), NULL, st[i].expired);
+  family_head(out, "larch_limit_keys_evicted_total", "counter",
+              "Keys evicted by the memory cap while still carrying state.");
+  for (size_t i = 0; i < n; i++)
+    sample(out, "larch_limit_keys_evicted_total", NAME(i), NULL, st[i].evicted);
+#undef NAME
+  free(st);
 }

@@ -186,4 +186,20 @@ void lr_limit_format_state(const lr_limit_config *cfg, const lr_limit_result *re
 /* Seconds for a Retry-After field: retry_after_ns rounded up, at least 1. */
 int64_t lr_limit_retry_after_s(const lr_limit_result *res);
 
+/* ---- 4. metrics ---------------------------------------------------------- */
+
+/* Appends Prometheus text exposition for n limiters (one label set per
+ * limiter, policy="<name>"; HELP and TYPE once per family):
+ *   larch_limit_checks_total{policy,result="allowed"|"limited"}  counter
+ *   larch_limit_keys{policy}, larch_limit_key_bytes{policy}       gauges
+ *   larch_limit_keys_expired_total{policy}                        counter
+ *   larch_limit_keys_evicted_total{policy}                        counter
+ * Reads each limiter's stats (lr_limit_get_stats). */
+void lr_limit_metrics(lr_limit *const *limits, size_t n, lr_buf *out);
+/* Appends s as a Prometheus label value (quotes included; \, " and newline
+ * escaped). */
+void lr_limit_prom_label(lr_buf *out, const char *s);
+/* Appends ns as decimal seconds without floating point ("0.00005", "12"). */
+void lr_limit_prom_seconds(lr_buf *out, int64_t ns);
+
 #endif /* LARCH_LIMIT_H */

@@ -733,3 +733,67 @@ void lr_rlimit_get_stats(const lr_rlimit *r, lr_rlimit_stats *out) {
 }
 
 const char *lr_rlimit_last_error(const lr_rlimit *r) { return r->last_error; }
+
+/* ---- metrics --------------------------------------------------------------- */
+
+void lr_rlimit_stats_add(lr_rlimit_stats *sum, const lr_rlimit_stats *s) {
+  sum->calls += s->calls;
+  sum->allowed += s->allowed;
+  sum->limited += s->limited;
+  for (int i = 0; i < LR_RLIMIT_BY__COUNT; i++) sum->by_source[i] += s->by_source[i];
+  for (int i = 0; i < LR_RLIMIT_ERR__COUNT; i++) sum->errors[i] += s->errors[i];
+  sum->noscript += s->noscript;
+  sum->connects += s->connects;
+  sum->disconnects += s->disconnects;
+  for (int i = 0; i < LR_RLIMIT_LAT_BUCKETS; i++) sum->lat_buckets[i] += s->lat_buckets[i];
+  sum->lat_count += s->lat_count;
+  sum->lat_sum_ns += s->lat_sum_ns;
+  sum->inflight += s->inflight;
+  sum->connected = sum->connected || s->connected;
+}
+
+static void prom_counter(lr_buf *out, const char *name, const char *help, uint64_t v) {
+  lr_buf_printf(out, "# HELP %s %s\n# TYPE %s counter\n%s %llu\n", name, help, name, name,
+                (unsigned long long)v);
+}
+
+void lr_rlimit_metrics(const lr_rlimit_stats *s, lr_buf *out) {
+  lr_buf_puts(out, "# HELP larch_redis_limit_calls_total Redis limiter checks by who decided.\n"
+                   "# TYPE larch_redis_limit_calls_total counter\n");
+  for (int i = 0; i < LR_RLIMIT_BY__COUNT; i++)
+    lr_buf_printf(out, "larch_redis_limit_calls_total{source=\"%s\"} %llu\n", source_names[i],
+                  (unsigned long long)s->by_source[i]);
+  lr_buf_puts(out, "# HELP larch_redis_limit_errors_total Redis limiter calls Redis did not "
+                   "decide, by kind.\n"
+                   "# TYPE larch_redis_limit_errors_total counter\n");
+  for (int i = 1; i < LR_RLIMIT_ERR__COUNT; i++)
+    lr_buf_printf(out, "larch_redis_limit_errors_total{kind=\"%s\"} %llu\n", error_names[i],
+                  (unsigned long long)s->errors[i]);
+  prom_counter(out, "larch_redis_limit_noscript_total", "NOSCRIPT replies (script reloaded).",
+               s->noscript);
+  prom_counter(out, "larch_redis_limit_connects_total", "Redis connections made ready.",
+               s->connects);
+  prom_counter(out, "larch_redis_limit_disconnects_total", "Redis connections lost or dropped.",
+               s->disconnects);
+  lr_buf_printf(out,
+                "# HELP larch_redis_limit_inflight Calls awaiting Redis.\n"
+                "# TYPE larch_redis_limit_inflight gauge\nlarch_redis_limit_inflight %u\n"
+                "# HELP larch_redis_limit_up Whether a Redis connection is ready.\n"
+                "# TYPE larch_redis_limit_up gauge\nlarch_redis_limit_up %d\n",
+                s->inflight, s->connected ? 1 : 0);
+  const char *h = "larch_redis_limit_latency_seconds";
+  lr_buf_printf(out, "# HELP %s Latency of Redis-decided checks.\n# TYPE %s histogram\n", h, h);
+  uint64_t cum = 0;
+  for (int i = 0; i < LR_RLIMIT_LAT_BUCKETS; i++) {
+    cum += s->lat_buckets[i];
+    lr_buf_printf(out, "%s_bucket{le=\"", h);
+    if (i < LR_RLIMIT_LAT_BUCKETS - 1)
+      lr_limit_prom_seconds(out, lr_rlimit_lat_bounds_ns[i]);
+    else
+      lr_buf_puts(out, "+Inf");
+    lr_buf_printf(out, "\"} %llu\n", (unsigned long long)cum);
+  }
+  lr_buf_printf(out, "%s_sum ", h);
+  lr_limit_prom_seconds(out, (int64_t)s->lat_sum_ns);
+  lr_buf_printf(out, "\n%s_count %llu\n", h, (unsigned long long)s->lat_count);
+}

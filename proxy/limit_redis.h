@@ -131,6 +131,16 @@ lr_status lr_rlimit_check(lr_rlimit *r, lr_limit *rule, lr_str key, uint32_t cos
 bool lr_rlimit_ready(const lr_rlimit *r);
 /* Counters since creation (plain reads: same thread as the event loop). */
 void lr_rlimit_get_stats(const lr_rlimit *r, lr_rlimit_stats *out);
+/* Adds s into sum (per-worker clients summed for /metrics). */
+void lr_rlimit_stats_add(lr_rlimit_stats *sum, const lr_rlimit_stats *s);
+/* Appends Prometheus text exposition of s:
+ *   larch_redis_limit_calls_total{source}        counter (redis|fail_closed|fail_open|local)
+ *   larch_redis_limit_errors_total{kind}         counter (down|timeout|connection|reply|
+ *                                                         overload|shutdown)
+ *   larch_redis_limit_noscript_total, _connects_total, _disconnects_total   counters
+ *   larch_redis_limit_inflight, larch_redis_limit_up                        gauges
+ *   larch_redis_limit_latency_seconds            histogram (Redis-decided calls) */
+void lr_rlimit_metrics(const lr_rlimit_stats *s, lr_buf *out);
 /* The last connection or reply error as text ("" when none); valid until
  * the next event on r. For logs; never contains key bytes. */
 const char *lr_rlimit_last_error(const lr_rlimit *r);

@@ -457,3 +457,38 @@ Test(limit, headers) {
   cr_assert_str_eq(b.p, "\"default\";q=100;w=2");
   lr_buf_free(&b);
 }
+
+Test(limit, prometheus_metrics) {
+  lr_clock_manual clk;
+  lr_clock_manual_init(&clk, SEC, 0);
+  lr_limit_config a_cfg = {.name = "ip-flood", .max = 1, .per_ns = SEC};
+  lr_limit_config b_cfg = {.name = "we\"ird\\\n", .max = 2, .per_ns = SEC};
+  lr_limit *ls[2] = {lr_limit_new(&a_cfg, &clk.clock, NULL),
+                     lr_limit_new(&b_cfg, &clk.clock, NULL)};
+  check(ls[0], "x", 1);
+  check(ls[0], "x", 1);
+  check(ls[1], "y", 1);
+  lr_buf b = {0};
+  lr_limit_metrics(ls, 2, &b);
+  cr_assert_not_null(strstr(b.p, "# TYPE larch_limit_checks_total counter\n"));
+  cr_assert_not_null(
+      strstr(b.p, "larch_limit_checks_total{policy=\"ip-flood\",result=\"allowed\"} 1\n"));
+  cr_assert_not_null(
+      strstr(b.p, "larch_limit_checks_total{policy=\"ip-flood\",result=\"limited\"} 1\n"));
+  cr_assert_not_null(strstr(b.p, "larch_limit_keys{policy=\"we\\\"ird\\\\\\n\"} 1\n"), "%s", b.p);
+  cr_assert_not_null(strstr(b.p, "larch_limit_keys_evicted_total{policy=\"ip-flood\"} 0\n"));
+  /* one HELP per family */
+  const char *first = strstr(b.p, "# HELP larch_limit_keys ");
+  cr_assert_not_null(first);
+  cr_assert_null(strstr(first + 1, "# HELP larch_limit_keys "));
+  lr_buf_clear(&b);
+  lr_limit_prom_seconds(&b, 50000);
+  lr_buf_putc(&b, ' ');
+  lr_limit_prom_seconds(&b, 12 * SEC);
+  lr_buf_putc(&b, ' ');
+  lr_limit_prom_seconds(&b, 1500 * MS);
+  cr_assert_str_eq(b.p, "0.00005 12 1.5");
+  lr_buf_free(&b);
+  lr_limit_free(ls[0]);
+  lr_limit_free(ls[1]);
+}

@@ -243,6 +243,21 @@ Test(limit_redis, two_clients_share_one_limit_exactly) {
   uint64_t sum = 0;
   for (int i = 0; i < LR_RLIMIT_LAT_BUCKETS; i++) sum += st.lat_buckets[i];
   cr_assert_eq(sum, 1500);
+  /* both workers' counters summed and exposed */
+  lr_rlimit_stats st1, total = {0};
+  lr_rlimit_get_stats(a[1].u.rl, &st1);
+  lr_rlimit_stats_add(&total, &st);
+  lr_rlimit_stats_add(&total, &st1);
+  lr_buf m = {0};
+  lr_rlimit_metrics(&total, &m);
+  cr_assert_not_null(strstr(m.p, "larch_redis_limit_calls_total{source=\"redis\"} 3000\n"), "%s",
+                     m.p);
+  cr_assert_not_null(strstr(m.p, "larch_redis_limit_errors_total{kind=\"timeout\"} 0\n"));
+  cr_assert_not_null(strstr(m.p, "larch_redis_limit_latency_seconds_bucket{le=\"+Inf\"} 3000\n"));
+  cr_assert_not_null(strstr(m.p, "larch_redis_limit_latency_seconds_count 3000\n"));
+  cr_assert_not_null(strstr(m.p, "larch_redis_limit_up 1\n"));
+  cr_assert_not_null(strstr(m.p, "_bucket{le=\"0.00005\"} "));
+  lr_buf_free(&m);
   for (int i = 0; i < 2; i++) client_close(&a[i].u);
 }
 
