@@ -92,7 +92,7 @@ static lr_status parse_unix(const char *s, lr_rlimit_url *u, char **err) {
   const char *q = strchr(s, '?');
   size_t plen = q ? (size_t)(q - s) : strlen(s);
   if (plen == 0 || s[0] != '/') {
-    *err = fmt_err("redis URL: unix socket path must be absolute: %s", s);
+    *err = fmt_err("redis URL: %s", "the unix socket path must be absolute");
     return LR_ERR;
   }
   u->path = dupn(s, plen);
@@ -163,7 +163,8 @@ lr_status lr_rlimit_url_parse(const char *url, lr_rlimit_url *u, char **err) {
       goto bad;
     st = LR_OK;
   } else {
-    *err = fmt_err("redis URL must start with redis:// or unix: (got %s)", url);
+    /* never echo a URL: it may hold a password (rediss:// is not supported) */
+    *err = fmt_err("redis URL: %s", "must start with redis:// or unix:");
     return LR_ERR;
   }
   if (st != LR_OK) lr_rlimit_url_free(u);

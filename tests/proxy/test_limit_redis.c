@@ -178,6 +178,8 @@ Test(limit_redis_url, parses) {
   url_ok("unix:/run/r.sock?db=3&password=x%20y", NULL, 6379, "/run/r.sock", NULL, "x y", 3);
   url_ok("unix:///run/r.sock", NULL, 6379, "/run/r.sock", NULL, NULL, 0);
   url_bad("http://cache:6379");
+  url_bad("rediss://:s3cret@cache:6379");
+  url_bad("unix:s3cret");
   url_bad("redis://cache:0");
   url_bad("redis://cache:99999");
   url_bad("redis://s3cret@cache");
