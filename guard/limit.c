@@ -240,6 +240,16 @@ static void make_room(shard *s, size_t need, int64_t now) {
   }
 }
 
+/* Adds e (key and tat set) as the most recent key of s, evicting to make room. */
+static void insert(shard *s, entry *e, uint64_t h, int64_t now) {
+  size_t need = entry_cost(e->klen);
+  make_room(s, need, now);
+  lr_map_put_h(&s->map, lr_str_make(e->key, e->klen), h, e);
+  lru_push_front(&s->lru, &e->lru);
+  s->bytes += need;
+  s->keys++;
+}
+
 static const char *check_config(const lr_limit_config *c) {
   if (c->max < 1 || c->max > LR_LIMIT_MAX_MAX) return "max must be between 1 and 2^31";
   if (c->burst > LR_LIMIT_MAX_MAX) return "burst must be between 1 and 2^31";
@@ -327,16 +337,11 @@ lr_status lr_limit_check_at(lr_limit *l, lr_str key, uint32_t cost, int64_t now,
     lr_limit_time tat = {0, 0};
     ok = gcra_step(&l->rate, &tat, now, cost, &d);
     if (ok && cost > 0) {
-      size_t need = entry_cost(key.n);
-      make_room(s, need, now);
       e = lr_xmalloc(sizeof(entry) + key.n);
       e->tat = tat;
       e->klen = (uint32_t)key.n;
       if (key.n) memcpy(e->key, key.p, key.n);
-      lr_map_put_h(&s->map, lr_str_make(e->key, e->klen), h, e);
-      lru_push_front(&s->lru, &e->lru);
-      s->bytes += need;
-      s->keys++;
+      insert(s, e, h, now);
     }
   }
   if (ok)
@@ -362,6 +367,59 @@ size_t lr_limit_sweep(lr_limit *l, int64_t now, size_t budget_per_shard) {
     pthread_mutex_unlock(&s->mu);
   }
   return n;
+}
+
+/* e's TAT (in 1/from->max ticks) in to's fractions, rounded up, and at most
+ * now + to's tau. */
+static lr_limit_time convert_tat(lr_limit_time tat, const lr_limit_rate *from,
+                                 const lr_limit_rate *to, int64_t now) {
+  uint64_t f = ((uint64_t)tat.f * to->max + from->max - 1) / from->max; /* < 2^62 */
+  lr_limit_time t = {tat.i, (uint32_t)f};
+  if (f >= to->max) t = (lr_limit_time){tat.i + 1, 0};
+  lr_limit_time cap = {now + to->tau_int, to->tau_frac};
+  return t_cmp(t, cap) > 0 ? cap : t;
+}
+
+size_t lr_limit_transfer(lr_limit *dst, lr_limit *src, int64_t now) {
+  if (now < 0) now = 0;
+  if (now > LR_LIMIT_NOW_MAX) now = LR_LIMIT_NOW_MAX;
+  size_t moved = 0;
+  for (unsigned i = 0; i < src->nshards; i++) {
+    shard *s = &src->shards[i];
+    pthread_mutex_lock(&s->mu);
+    lru_link list = s->lru; /* detach every key, then work unlocked */
+    bool empty = s->lru.next == &s->lru;
+    lr_map_free(&s->map);
+    s->lru.next = s->lru.prev = &s->lru;
+    s->bytes = s->keys = 0;
+    pthread_mutex_unlock(&s->mu);
+    if (empty) continue;
+    list.next->prev = &list; /* re-anchor the detached ring on the local head */
+    list.prev->next = &list;
+    for (lru_link *it = list.prev; it != &list;) { /* coldest first */
+      entry *e = (entry *)it;
+      it = it->prev;
+      if (idle(e, now)) {
+        free(e);
+        continue;
+      }
+      e->tat = convert_tat(e->tat, &src->rate, &dst->rate, now);
+      lr_str key = lr_str_make(e->key, e->klen);
+      uint64_t h = lr_map_hash(key);
+      shard *d = shard_of(dst, h);
+      pthread_mutex_lock(&d->mu);
+      entry *have = lr_map_get_h(&d->map, key, h);
+      if (have) { /* already used under the new rule: keep the larger debt */
+        if (t_cmp(e->tat, have->tat) > 0) have->tat = e->tat;
+        free(e);
+      } else {
+        insert(d, e, h, now);
+      }
+      pthread_mutex_unlock(&d->mu);
+      moved++;
+    }
+  }
+  return moved;
 }
 
 void lr_limit_get_stats(lr_limit *l, lr_limit_stats *out) {

@@ -163,6 +163,16 @@ lr_status lr_limit_check_at(lr_limit *l, lr_str key, uint32_t cost, int64_t now_
  * time now_ns; returns how many were dropped. Thread-safe. */
 size_t lr_limit_sweep(lr_limit *l, int64_t now_ns, size_t budget_per_shard);
 
+/* Moves every key that still carries state from src into dst (a policy
+ * reload: the new rule keeps the old debts, so a reload never resets a
+ * limit). Time debt is kept as time: the TAT is converted to dst's
+ * fractions (rounded up) and capped at now + dst's tau, so a stricter rule
+ * starts keys at worst empty and a looser one credits them. A key already
+ * in dst keeps the larger debt. src is left empty (its counters stay).
+ * Returns how many keys moved. Safe against checks on dst; checks on src
+ * during the transfer may be lost. Not concurrent with another transfer. */
+size_t lr_limit_transfer(lr_limit *dst, lr_limit *src, int64_t now_ns);
+
 /* Sums the per-shard counters (each shard read under its lock). */
 void lr_limit_get_stats(lr_limit *l, lr_limit_stats *out);
 

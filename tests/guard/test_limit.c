@@ -492,3 +492,69 @@ Test(limit, prometheus_metrics) {
   lr_limit_free(ls[0]);
   lr_limit_free(ls[1]);
 }
+
+Test(limit, transfer_keeps_debts_across_a_reload) {
+  lr_clock_manual clk;
+  lr_clock_manual_init(&clk, SEC, 0);
+  lr_limit *a = make(10, SEC, 0, 0, 4, &clk);
+  cr_assert(check(a, "busy", 10).allowed); /* 1 s of debt */
+  cr_assert(check(a, "light", 1).allowed); /* 0.1 s */
+  cr_assert(check(a, "idle", 1).allowed);
+  lr_clock_manual_advance(&clk, 100 * MS); /* "idle" and "light" are back to full */
+  cr_assert(check(a, "light", 1).allowed);
+
+  /* same parameters, other shard count: identical answers */
+  lr_limit *b = make(10, SEC, 0, 0, 16, &clk);
+  cr_assert_eq(lr_limit_transfer(b, a, clk.mono_ns), 2);
+  lr_limit_stats st;
+  lr_limit_get_stats(a, &st);
+  cr_assert_eq(st.keys, 0);
+  lr_limit_result r = check(b, "busy", 0);
+  cr_assert_eq(r.remaining, 1);
+  cr_assert_eq(r.reset_ns, 900 * MS);
+  cr_assert(check(b, "busy", 1).allowed);
+  r = check(b, "busy", 1);
+  cr_assert_not(r.allowed);
+  cr_assert_eq(r.retry_after_ns, 100 * MS);
+  r = check(b, "light", 0);
+  cr_assert_eq(r.remaining, 9);
+
+  /* three times the rate, other fractions (1/30 s): debts stay as time */
+  lr_limit *c = make(30, SEC, 0, 0, 0, &clk);
+  cr_assert_eq(lr_limit_transfer(c, b, clk.mono_ns), 2);
+  r = check(c, "busy", 0);
+  cr_assert_eq(r.reset_ns, SEC);
+  cr_assert_eq(r.remaining, 0);
+  r = check(c, "light", 0);
+  cr_assert_eq(r.reset_ns, 100 * MS);
+  cr_assert_eq(r.remaining, 27); /* (1 s - 0.1 s) / (1/30 s) */
+
+  /* a much shorter window caps the debt at its tau */
+  lr_limit *d = make(10, 100 * MS, 0, 0, 0, &clk);
+  cr_assert_eq(lr_limit_transfer(d, c, clk.mono_ns), 2);
+  r = check(d, "busy", 0);
+  cr_assert_eq(r.reset_ns, 100 * MS);
+  cr_assert_eq(r.remaining, 0);
+  /* a key already used under the new rule keeps the larger debt */
+  lr_limit *e = make(10, SEC, 0, 0, 0, &clk);
+  cr_assert(check(e, "busy", 1).allowed); /* 0.1 s in e, 0.1 s (capped) in d */
+  cr_assert(check(e, "busy", 1).allowed); /* now 0.2 s in e */
+  cr_assert_eq(lr_limit_transfer(e, d, clk.mono_ns), 2);
+  cr_assert_eq(check(e, "busy", 0).reset_ns, 200 * MS);
+  /* fractions of a ns are rounded up, never down: 1/3 ns becomes 3/7 ns */
+  lr_limit *f3 = make(3, SEC, 0, 0, 0, &clk), *f7 = make(7, SEC, 0, 0, 0, &clk);
+  cr_assert(check(f3, "frac", 1).allowed);
+  cr_assert_eq(check(f3, "frac", 0).reset_ns, 333333334);
+  cr_assert_eq(lr_limit_transfer(f7, f3, clk.mono_ns), 1);
+  lr_clock_manual_advance(&clk, 333333333);
+  r = check(f7, "frac", 0); /* 3/7 ns of debt left, not 0 */
+  cr_assert_eq(r.reset_ns, 1);
+  cr_assert_eq(r.remaining, 6);
+  lr_limit_free(f3);
+  lr_limit_free(f7);
+  lr_limit_free(a);
+  lr_limit_free(b);
+  lr_limit_free(c);
+  lr_limit_free(d);
+  lr_limit_free(e);
+}
