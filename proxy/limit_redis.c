@@ -15,11 +15,15 @@
  */
 #include "limit_redis.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <event2/dns.h>
 #include <event2/event.h>
+#include <event2/util.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -262,6 +266,9 @@ struct lr_rlimit {
   unsigned inflight;       /* unanswered calls */
   struct event *tick;      /* deadlines and stall detection */
   struct event *reconnect; /* backoff timer */
+  struct evdns_base *dns;  /* for host names; NULL for addresses and unix */
+  struct evdns_getaddrinfo_request *dns_req;
+  bool resolving;
   lr_rlimit_stats st;
   char last_error[160];
 };
@@ -374,6 +381,7 @@ static void arm_tick(lr_rlimit *r) {
 }
 
 static void start_connect(lr_rlimit *r);
+static void free_rest(evutil_socket_t fd, short what, void *arg);
 
 static void schedule_reconnect(lr_rlimit *r) {
   if (r->closing) return;
@@ -506,10 +514,10 @@ static void on_disconnect(const redisAsyncContext *cac, int status) {
   schedule_reconnect(r);
 }
 
-static void start_connect(lr_rlimit *r) {
-  if (r->closing || r->ac) return;
-  redisAsyncContext *ac = r->url.path ? redisAsyncConnectUnix(r->url.path)
-                                      : redisAsyncConnect(r->url.host, r->url.port);
+/* Connects to the unix path, or to ip (a numeric address). */
+static void connect_to(lr_rlimit *r, const char *ip) {
+  redisAsyncContext *ac =
+      r->url.path ? redisAsyncConnectUnix(r->url.path) : redisAsyncConnect(ip, r->url.port);
   if (!ac || ac->err) {
     set_error(r, "redis connect", ac ? ac->errstr : "out of memory");
     if (ac) redisAsyncFree(ac);
@@ -550,6 +558,58 @@ static void start_connect(lr_rlimit *r) {
     schedule_reconnect(r);
   }
   arm_tick(r);
+}
+
+/* Host names are resolved with libevent's asynchronous resolver (hiredis
+ * would call the blocking getaddrinfo on the loop); IPv4 answers first. */
+static void on_resolved(int result, struct evutil_addrinfo *ai, void *arg) {
+  lr_rlimit *r = arg;
+  r->dns_req = NULL;
+  r->resolving = false;
+  if (ai && (result || r->closing)) evutil_freeaddrinfo(ai);
+  if (r->closing) { /* lr_rlimit_free ran: finish it outside libevent's callback */
+    struct timeval now = {0, 0};
+    if (event_base_once(r->base, -1, EV_TIMEOUT, free_rest, r, &now) != 0) free(r);
+    return;
+  }
+  if (result || !ai) {
+    set_error(r, "redis resolve", evutil_gai_strerror(result));
+    schedule_reconnect(r);
+    return;
+  }
+  const struct evutil_addrinfo *pick = ai;
+  for (const struct evutil_addrinfo *p = ai; p; p = p->ai_next)
+    if (p->ai_family == AF_INET) {
+      pick = p;
+      break;
+    }
+  char ip[INET6_ADDRSTRLEN] = "";
+  const void *addr = pick->ai_family == AF_INET
+                         ? (const void *)&((const struct sockaddr_in *)pick->ai_addr)->sin_addr
+                         : (const void *)&((const struct sockaddr_in6 *)pick->ai_addr)->sin6_addr;
+  evutil_inet_ntop(pick->ai_family, addr, ip, sizeof ip);
+  evutil_freeaddrinfo(ai);
+  connect_to(r, ip);
+}
+
+static void start_connect(lr_rlimit *r) {
+  if (r->closing || r->ac || r->resolving) return;
+  if (!r->dns) {
+    connect_to(r, r->url.host);
+    return;
+  }
+  struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+  r->resolving = true;
+  r->state = ST_DOWN;
+  struct evdns_getaddrinfo_request *req =
+      evdns_getaddrinfo(r->dns, r->url.host, NULL, &hints, on_resolved, r);
+  if (r->resolving) r->dns_req = req; /* else answered already */
+}
+
+/* True when host is a numeric IPv4 or IPv6 address. */
+static bool numeric_host(const char *host) {
+  unsigned char buf[sizeof(struct in6_addr)];
+  return evutil_inet_pton(AF_INET, host, buf) == 1 || evutil_inet_pton(AF_INET6, host, buf) == 1;
 }
 
 /* ---- calls ----------------------------------------------------------------- */
@@ -708,8 +768,26 @@ lr_rlimit *lr_rlimit_new(struct event_base *base, const lr_rlimit_config *cfg,
   r->head.next = r->head.prev = &r->head;
   r->tick = evtimer_new(base, on_tick, r);
   r->reconnect = evtimer_new(base, on_reconnect, r);
+  if (r->url.host && !numeric_host(r->url.host)) {
+    r->dns =
+        evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS | EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+    if (!r->dns) {
+      lr_rlimit_free(r);
+      *err = fmt_err("redis limiter: %s", "cannot start the DNS resolver");
+      return NULL;
+    }
+  }
   start_connect(r);
   return r;
+}
+
+/* The last step of freeing: the resolver and the struct itself. */
+static void free_rest(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  lr_rlimit *r = arg;
+  if (r->dns) evdns_base_free(r->dns, 0);
+  free(r);
 }
 
 void lr_rlimit_free(lr_rlimit *r) {
@@ -722,7 +800,11 @@ void lr_rlimit_free(lr_rlimit *r) {
   event_free(r->reconnect);
   lr_rlimit_url_free(&r->url);
   free((char *)r->cfg.prefix);
-  free(r);
+  if (r->dns_req) { /* libevent answers a cancelled lookup later, on the loop */
+    evdns_getaddrinfo_cancel(r->dns_req);
+    return; /* on_resolved finishes */
+  }
+  free_rest(-1, 0, r);
 }
 
 bool lr_rlimit_ready(const lr_rlimit *r) { return r->ac && r->state == ST_READY; }

@@ -115,7 +115,10 @@ lr_rlimit *lr_rlimit_new(struct event_base *base, const lr_rlimit_config *cfg,
                          const lr_clock *clock, char **err);
 
 /* Closes the connection. Calls still waiting are answered first, with the
- * fail mode and LR_RLIMIT_ERR_SHUTDOWN. NULL is accepted. */
+ * fail mode and LR_RLIMIT_ERR_SHUTDOWN. NULL is accepted. Not from inside a
+ * callback of r. When a host-name lookup is in flight, the last bytes are
+ * released on a later turn of the event loop (libevent answers cancelled
+ * lookups there): run the loop once more before event_base_free. */
 void lr_rlimit_free(lr_rlimit *r);
 
 /* Checks `key` of `rule` (max/per/burst and name come from the rule, which

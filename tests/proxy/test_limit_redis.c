@@ -140,6 +140,9 @@ static void client_open(runner *u, const char *url, lr_rlimit_fail_mode fail, in
 
 static void client_close(runner *u) {
   lr_rlimit_free(u->rl);
+  /* two turns: the cancelled lookup's answer, then the deferred free */
+  event_base_loop(u->base, EVLOOP_NONBLOCK);
+  event_base_loop(u->base, EVLOOP_NONBLOCK);
   lr_limit_free(u->rule);
   event_base_free(u->base);
 }
@@ -468,6 +471,29 @@ Test(limit_redis, debug_sleep_misses_the_deadline_then_recovers) {
   lr_rlimit_stats st;
   lr_rlimit_get_stats(u.rl, &st);
   cr_assert_eq(st.disconnects, 0);
+  client_close(&u);
+}
+
+Test(limit_redis, host_names_resolve_asynchronously) {
+  char u1[96];
+  snprintf(u1, sizeof u1, "redis://localhost:%d", srv.port);
+  runner u;
+  client_open(&u, u1, LR_RLIMIT_FAIL_CLOSED, 2 * SEC, 2, "dns");
+  cr_assert(pump_until(u.base, 3000, client_ready, u.rl), "%s", lr_rlimit_last_error(u.rl));
+  run(&u, 3, 1);
+  cr_assert_eq(u.by_source[LR_RLIMIT_BY_REDIS], 3);
+  cr_assert_eq(u.allowed, 2);
+  client_close(&u);
+  /* a name that does not resolve: the fail mode, and the reason */
+  client_open(&u, "redis://no-such-host.invalid:6379", LR_RLIMIT_FAIL_OPEN, 50 * MS, 2, "dns");
+  pump_until(u.base, 300, NULL, NULL);
+  cr_assert_not(lr_rlimit_ready(u.rl));
+  run(&u, 2, 1);
+  cr_assert_eq(u.by_source[LR_RLIMIT_BY_FAIL_OPEN], 2);
+  cr_log_info("unresolvable: %s", lr_rlimit_last_error(u.rl));
+  client_close(&u);
+  /* freed with a lookup in flight: nothing leaks, nothing fires later */
+  client_open(&u, "redis://pending-lookup.example:6379", LR_RLIMIT_FAIL_OPEN, 50 * MS, 2, "dns");
   client_close(&u);
 }
 
