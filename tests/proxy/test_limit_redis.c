@@ -196,14 +196,18 @@ Test(limit_redis_url, parses) {
 
 /* ---- against a real server ---------------------------------------------------- */
 
-static redis_proc srv;
+static redis_proc srv, srv_pw; /* srv_pw: a second server, with a password */
 static char url[64];
 
 static void srv_start(void) {
   cr_assert(redis_proc_start(&srv, 0, NULL), "cannot start redis-server");
   redis_proc_url(&srv, url, sizeof url);
 }
-static void srv_stop(void) { redis_proc_cleanup(&srv); }
+/* Runs even when an assertion ends the test early. */
+static void srv_stop(void) {
+  redis_proc_cleanup(&srv);
+  redis_proc_cleanup(&srv_pw);
+}
 
 TestSuite(limit_redis, .init = srv_start, .fini = srv_stop, .timeout = 60);
 
@@ -498,10 +502,10 @@ Test(limit_redis, host_names_resolve_asynchronously) {
 }
 
 Test(limit_redis, unix_socket_password_and_db) {
-  redis_proc pw;
-  cr_assert(redis_proc_start(&pw, 0, "s3cret"));
+  redis_proc *pw = &srv_pw;
+  cr_assert(redis_proc_start(pw, 0, "s3cret"));
   char u1[256];
-  snprintf(u1, sizeof u1, "unix:%s?db=3&password=s3cret", pw.sock);
+  snprintf(u1, sizeof u1, "unix:%s?db=3&password=s3cret", pw->sock);
   runner u;
   client_open(&u, u1, LR_RLIMIT_FAIL_CLOSED, 2 * SEC, 2, "ux");
   cr_assert(pump_until(u.base, 3000, client_ready, u.rl), "%s", lr_rlimit_last_error(u.rl));
@@ -509,12 +513,12 @@ Test(limit_redis, unix_socket_password_and_db) {
   cr_assert_eq(u.by_source[LR_RLIMIT_BY_REDIS], 3);
   cr_assert_eq(u.allowed, 2);
   long long n = -1; /* the key lives in db 3, not in db 0 */
-  cr_assert(redis_proc_cmd(&pw, "EXISTS larch:rl:test-rule:2/3600000000:ux", &n));
+  cr_assert(redis_proc_cmd(pw, "EXISTS larch:rl:test-rule:2/3600000000:ux", &n));
   cr_assert_eq(n, 0);
   client_close(&u);
 
   /* a wrong password never becomes ready; calls get the fail mode */
-  snprintf(u1, sizeof u1, "redis://:wrong@127.0.0.1:%d", pw.port);
+  snprintf(u1, sizeof u1, "redis://:wrong@127.0.0.1:%d", pw->port);
   client_open(&u, u1, LR_RLIMIT_FAIL_OPEN, 100 * MS, 2, "ux");
   pump_until(u.base, 200, NULL, NULL);
   cr_assert_not(lr_rlimit_ready(u.rl));
@@ -522,5 +526,5 @@ Test(limit_redis, unix_socket_password_and_db) {
   run(&u, 3, 1);
   cr_assert_eq(u.by_source[LR_RLIMIT_BY_FAIL_OPEN], 3);
   client_close(&u);
-  redis_proc_cleanup(&pw);
+  redis_proc_cleanup(pw);
 }
