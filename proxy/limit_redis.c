@@ -594,6 +594,7 @@ static void on_resolved(int result, struct evutil_addrinfo *ai, void *arg) {
 
 static void start_connect(lr_rlimit *r) {
   if (r->closing || r->ac || r->resolving) return;
+  r->st.attempts++;
   if (!r->dns) {
     connect_to(r, r->url.host);
     return;
@@ -828,6 +829,7 @@ void lr_rlimit_stats_add(lr_rlimit_stats *sum, const lr_rlimit_stats *s) {
   sum->noscript += s->noscript;
   sum->connects += s->connects;
   sum->disconnects += s->disconnects;
+  sum->attempts += s->attempts;
   for (int i = 0; i < LR_RLIMIT_LAT_BUCKETS; i++) sum->lat_buckets[i] += s->lat_buckets[i];
   sum->lat_count += s->lat_count;
   sum->lat_sum_ns += s->lat_sum_ns;
@@ -858,6 +860,8 @@ void lr_rlimit_metrics(const lr_rlimit_stats *s, lr_buf *out) {
                s->connects);
   prom_counter(out, "larch_redis_limit_disconnects_total", "Redis connections lost or dropped.",
                s->disconnects);
+  prom_counter(out, "larch_redis_limit_connect_attempts_total",
+               "Redis connection attempts (with backoff).", s->attempts);
   lr_buf_printf(out,
                 "# HELP larch_redis_limit_inflight Calls awaiting Redis.\n"
                 "# TYPE larch_redis_limit_inflight gauge\nlarch_redis_limit_inflight %u\n"

@@ -97,6 +97,7 @@ typedef struct lr_rlimit_stats {
   uint64_t errors[LR_RLIMIT_ERR__COUNT];
   uint64_t noscript;                           /* NOSCRIPT replies (script reloaded) */
   uint64_t connects, disconnects;              /* successful handshakes, lost connections */
+  uint64_t attempts;                           /* connection attempts (backoff in between) */
   uint64_t lat_buckets[LR_RLIMIT_LAT_BUCKETS]; /* Redis-decided calls only */
   uint64_t lat_count, lat_sum_ns;
   unsigned inflight;
@@ -140,7 +141,8 @@ void lr_rlimit_stats_add(lr_rlimit_stats *sum, const lr_rlimit_stats *s);
  *   larch_redis_limit_calls_total{source}        counter (redis|fail_closed|fail_open|local)
  *   larch_redis_limit_errors_total{kind}         counter (down|timeout|connection|reply|
  *                                                         overload|shutdown)
- *   larch_redis_limit_noscript_total, _connects_total, _disconnects_total   counters
+ *   larch_redis_limit_noscript_total, _connects_total, _disconnects_total,
+ *   _connect_attempts_total                                                  counters
  *   larch_redis_limit_inflight, larch_redis_limit_up                        gauges
  *   larch_redis_limit_latency_seconds            histogram (Redis-decided calls) */
 void lr_rlimit_metrics(const lr_rlimit_stats *s, lr_buf *out);

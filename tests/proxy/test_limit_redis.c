@@ -366,14 +366,22 @@ static void fail_mode_case(lr_rlimit_fail_mode mode, lr_rlimit_source want_sourc
   cr_assert_eq(u.allowed, want_allowed);
   cr_assert_eq(u.errors[LR_RLIMIT_ERR_NONE], 0);
   cr_assert_neq(lr_rlimit_last_error(&*u.rl)[0], 0);
-  pump_until(u.base, 100, NULL, NULL); /* a few reconnects fail meanwhile */
+  /* down for 1 s: attempts back off 20, 40, 80, 160, then every 200 ms */
+  lr_rlimit_stats st;
+  lr_rlimit_get_stats(u.rl, &st);
+  uint64_t before = st.attempts;
+  pump_until(u.base, 1000, NULL, NULL);
+  lr_rlimit_get_stats(u.rl, &st);
+  cr_assert_geq(st.attempts - before, 3, "%llu attempts",
+                (unsigned long long)(st.attempts - before));
+  cr_assert_leq(st.attempts - before, 9, "%llu attempts",
+                (unsigned long long)(st.attempts - before));
 
   cr_assert(redis_proc_restart(&srv), "cannot restart redis-server");
   cr_assert(pump_until(u.base, 3000, client_ready, u.rl), "no recovery");
   run(&u, 3, 1);
   cr_assert_eq(u.by_source[LR_RLIMIT_BY_REDIS], 3);
   cr_assert_eq(u.allowed, 3); /* a fresh server: fresh state */
-  lr_rlimit_stats st;
   lr_rlimit_get_stats(u.rl, &st);
   cr_assert_eq(st.connects, 2);
   cr_assert_geq(st.disconnects, 1);
