@@ -45,6 +45,25 @@ Test(limit_rate, representation_is_exact) {
   cr_assert_eq(c.f, 2);
 }
 
+Test(limit_rate, pure_step_in_microsecond_ticks) {
+  lr_limit_rate r; /* 10 per second in µs ticks, as the Redis backend uses it */
+  cr_assert_eq(lr_limit_rate_init(&r, 10, 1000000, 0), LR_OK);
+  lr_limit_time tat = {0, 0};
+  lr_limit_result out;
+  lr_limit_gcra(&r, &tat, 5, 10, 1000, &out);
+  cr_assert(out.allowed);
+  cr_assert_eq(tat.i, 1000005);
+  cr_assert_eq(out.reset_ns, SEC);
+  cr_assert_eq(out.remaining, 0);
+  lr_limit_gcra(&r, &tat, 5, 1, 1000, &out);
+  cr_assert_not(out.allowed);
+  cr_assert_eq(out.retry_after_ns, 100 * MS);
+  cr_assert_eq(tat.i, 1000005); /* a refusal changes nothing */
+  lr_limit_gcra(&r, &tat, 100005, 1, 1000, &out);
+  cr_assert(out.allowed);
+  cr_assert_eq(tat.i, 1100005);
+}
+
 Test(limit_rate, rejects_out_of_range) {
   lr_limit_rate r;
   cr_assert_eq(lr_limit_rate_init(&r, 0, SEC, 0), LR_ERR);
