@@ -158,6 +158,7 @@ typedef struct lru_link {
 typedef struct entry {
   lru_link lru;
   lr_limit_time tat;
+  uint64_t hash; /* seeded: the map's slot and the shard */
   uint32_t klen;
   char key[];
 } entry;
@@ -198,7 +199,7 @@ static inline void lru_push_front(lru_link *head, lru_link *e) {
 }
 
 static void drop(shard *s, entry *e) {
-  lr_map_del(&s->map, lr_str_make(e->key, e->klen));
+  lr_map_del_h(&s->map, lr_str_make(e->key, e->klen), e->hash);
   lru_unlink(&e->lru);
   s->bytes -= entry_cost(e->klen);
   s->keys--;
@@ -244,6 +245,7 @@ static void make_room(shard *s, size_t need, int64_t now) {
 static void insert(shard *s, entry *e, uint64_t h, int64_t now) {
   size_t need = entry_cost(e->klen);
   make_room(s, need, now);
+  e->hash = h;
   lr_map_put_h(&s->map, lr_str_make(e->key, e->klen), h, e);
   lru_push_front(&s->lru, &e->lru);
   s->bytes += need;
@@ -310,8 +312,8 @@ void lr_limit_free(lr_limit *l) {
   free(l);
 }
 
-/* The key's hash picks the shard (top bits) and is reused by the shard's
- * map (which uses the low bits for slots). */
+/* The key's hash, seeded per limiter, picks the shard (top bits) and is
+ * reused by the shard's map (which uses the low bits for slots). */
 static inline shard *shard_of(lr_limit *l, uint64_t h) {
   return l->nshards == 1 ? l->shards : &l->shards[h >> l->shift];
 }
@@ -321,7 +323,7 @@ lr_status lr_limit_check_at(lr_limit *l, lr_str key, uint32_t cost, int64_t now,
   if (key.n > LR_LIMIT_KEY_MAX) return LR_ERR;
   if (now < 0) now = 0;
   if (now > LR_LIMIT_NOW_MAX) now = LR_LIMIT_NOW_MAX;
-  uint64_t h = lr_map_hash(key);
+  uint64_t h = lr_hash(key.p, key.n, l->cfg.seed);
   shard *s = shard_of(l, h);
   lr_limit_time d;
   bool ok;
@@ -405,7 +407,7 @@ size_t lr_limit_transfer(lr_limit *dst, lr_limit *src, int64_t now) {
       }
       e->tat = convert_tat(e->tat, &src->rate, &dst->rate, now);
       lr_str key = lr_str_make(e->key, e->klen);
-      uint64_t h = lr_map_hash(key);
+      uint64_t h = lr_hash(key.p, key.n, dst->cfg.seed);
       shard *d = shard_of(dst, h);
       pthread_mutex_lock(&d->mu);
       entry *have = lr_map_get_h(&d->map, key, h);

@@ -132,6 +132,9 @@ typedef struct lr_limit_config {
   uint32_t burst;   /* back-to-back requests allowed; 0 = max */
   size_t max_bytes; /* memory cap for the key table; 0 = 64 MiB */
   unsigned shards;  /* power of two, 1 .. 4096; 0 = 64 */
+  uint64_t seed;    /* hash seed: pass a random value so that clients cannot
+                       aim many keys at one slot or shard (lr_hash is fast, not
+                       keyed-secure: this raises the bar, it is no proof) */
 } lr_limit_config;
 
 typedef struct lr_limit_stats {
