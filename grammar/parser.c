@@ -276,12 +276,12 @@ static void parse_vardef(parser *p, vardef *d) {
   d->end = p->prev_end;
 }
 
-static const char *var_word(const parser *p, const lr_token *t) {
+static const char *var_word(const lr_token *t) {
   switch (t->kind) {
   case LR_TOK_KW_PRINCIPAL: return "principal";
   case LR_TOK_KW_ACTION: return "action";
   case LR_TOK_KW_RESOURCE: return "resource";
-  default: (void)p; return NULL;
+  default: return NULL;
   }
 }
 
@@ -431,7 +431,7 @@ static void parse_scope(parser *p, lr_policy *pol, size_t effect_end) {
               "`principal`, `action` and `resource`, in that order");
     } else {
       lr_var want = order[n];
-      const char *w = var_word(p, &d.var);
+      const char *w = var_word(&d.var);
       if (!w) {
         p_error(p, "E0407", d.var.off, d.var.end,
                 "found an invalid variable `%.*s` in the policy scope: the scope holds exactly "
