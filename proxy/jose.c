@@ -129,7 +129,7 @@ json_t *lr_id_json_parse(const char *json, size_t n, const char *name, const cha
   json_error_t jerr;
   json_t *root = json_loadb(json, n, JSON_REJECT_DUPLICATES, &jerr);
   if (!root)
-    lr_diag_error(d, code, NULL, 0, 0, "%s:%d:%d: %s is not JSON: %s", name, jerr.line,
-                  jerr.column, what, jerr.text);
+    lr_diag_error(d, code, NULL, 0, 0, "%s:%d:%d: %s is not JSON: %s", name, jerr.line, jerr.column,
+                  what, jerr.text);
   return root;
 }
