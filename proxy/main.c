@@ -19,6 +19,7 @@ static int cmd_version(int argc, char **argv) {
 /* Subcommands, in the order `larch --help` lists them. */
 static const lr_command commands[] = {
     {"version", "print the version", cmd_version},
+    {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
 };
 
 int lr_cli_wants_help(int argc, char **argv) {

@@ -442,6 +442,15 @@ Test(jwt, ecdsa_signature_shapes) {
   char *t = tk_sign(&F.p256, "ES256", h, payload_std(), true); /* DER instead of R||S */
   expect_str(t, LR_ID_BAD_SIGNATURE);
   free(t);
+  /* r = s = 0 ("psychic signature"), and r, s = the all-ones value >= n */
+  t = sign(&F.p256, "ES256", "p256", payload_std());
+  char *dot = strrchr(t, '.') + 1;
+  memset(dot, 'A', strlen(dot) - 2); /* 64 zero bytes: 86 chars, last two "AA" */
+  expect_str(t, LR_ID_BAD_SIGNATURE);
+  for (char *c = dot; *c; c++) *c = '_';
+  dot[strlen(dot) - 1] = 'w'; /* keep the unused bits zero */
+  expect_str(t, LR_ID_BAD_SIGNATURE);
+  free(t);
   /* ES384 with a 64-byte signature (the ES256 size) */
   free(h);
   h = header("ES384", "p384");
