@@ -183,8 +183,7 @@ int main(int argc, char **argv) {
   lr_jwks_slot *slot = lr_jwks_slot_new(lr_jwks_parse(doc, strlen(doc), "bench", 0, &d));
   lr_clock_manual clock;
   lr_clock_manual_init(&clock, 0, NOW_S * 1000);
-  lr_jwt_config nocache = {.skew_s = -1,
-                           .cache_entries = SIZE_MAX,
+  lr_jwt_config nocache = {.cache_entries = SIZE_MAX,
                            .issuer = "https://idp.example.com/realms/prod",
                            .audience = "larch"};
   lr_jwt_config cached = nocache;

@@ -86,7 +86,8 @@ void lr_principal_unref(lr_principal *p);
 lr_principal *lr_principal_anonymous(void);
 
 /* Parses a Cedar entity uid literal `Type::"id"` (Type may be `A::B`, the
- * id a Cedar string with escapes \n \r \t \0 \\ \" \' \u{hex}) into *out
+ * id a Cedar string with escapes \n \r \t \\ \" \' \u{hex}; \0 and NUL are
+ * refused since ids are C strings) into *out
  * (two heap strings, freed with lr_uid_clear). Also accepts a JSON object
  * {"type": "...", "id": "..."} via lr_uid_from_json. LR_ERR on bad input. */
 lr_status lr_uid_parse(const char *s, size_t n, lr_uid *out);
@@ -163,11 +164,13 @@ uint64_t lr_jwks_slot_generation(const lr_jwks_slot *s);
 
 /* ---- JWT verification ---------------------------------------------------- */
 
+/* Zero-initialised fields mean the defaults given per field. */
+#define LR_JWT_SKEW_NONE (-1)
 typedef struct lr_jwt_config {
   const char *issuer;       /* required `iss` value; NULL: not checked */
   const char *audience;     /* must be `aud` or in the `aud` array; NULL: not checked */
   uint32_t algs;            /* LR_JWT_ALG_BIT set; 0: every supported algorithm */
-  int64_t skew_s;           /* leeway for exp/nbf in seconds; < 0: default 60 */
+  int64_t skew_s;           /* leeway for exp/nbf in seconds; 0: 60; LR_JWT_SKEW_NONE: none */
   bool allow_no_exp;        /* accept tokens without `exp` (default: refused) */
   const char *roles_claim;  /* NULL: "roles"; "" disables */
   const char *groups_claim; /* NULL: "groups"; "" disables */
@@ -261,7 +264,9 @@ typedef struct lr_identity {
  * (a token with two dots is a JWT when a verifier is configured, anything
  * else an API key when keys are configured) > client certificate >
  * anonymous. A presented but bad credential is an error (never a fallback
- * to anonymous). On LR_ID_OK *out holds a new reference. */
+ * to anonymous). On LR_ID_OK *out holds a new reference. A route that
+ * requires authentication answers an anonymous result with a 401 as for
+ * LR_ID_MISSING. Headers for a source that is not configured are ignored. */
 lr_id_error lr_identity_resolve(const lr_identity *id, const lr_identity_input *in,
                                 lr_principal **out, const char **why);
 

@@ -22,6 +22,7 @@
 #include "jose.h"
 
 #define DEFAULT_SKEW_S 60
+#define MAX_SKEW_S 86400
 #define DEFAULT_MAX_TOKEN (16 * 1024)
 #define DEFAULT_CACHE 4096
 #define MAX_PARENTS 256
@@ -45,7 +46,7 @@ static char *dup_or(const char *s, const char *dflt) {
 
 lr_jwt_verifier *lr_jwt_verifier_new(const lr_jwt_config *cfg, lr_jwks_slot *keys,
                                      const lr_clock *clock) {
-  static const lr_jwt_config none = {.skew_s = -1};
+  static const lr_jwt_config none = {0};
   if (!cfg) cfg = &none;
   lr_jwt_verifier *v = lr_xcalloc(1, sizeof *v);
   v->issuer = dup_or(cfg->issuer, NULL);
@@ -55,7 +56,8 @@ lr_jwt_verifier *lr_jwt_verifier_new(const lr_jwt_config *cfg, lr_jwks_slot *key
   v->user_type = dup_or(cfg->user_type, "User");
   v->role_type = dup_or(cfg->role_type, "Role");
   v->algs = cfg->algs ? cfg->algs : ~0u;
-  v->skew_ms = (cfg->skew_s < 0 ? DEFAULT_SKEW_S : cfg->skew_s) * 1000;
+  int64_t skew = cfg->skew_s == 0 ? DEFAULT_SKEW_S : cfg->skew_s < 0 ? 0 : cfg->skew_s;
+  v->skew_ms = (skew > MAX_SKEW_S ? MAX_SKEW_S : skew) * 1000;
   v->allow_no_exp = cfg->allow_no_exp;
   v->max_token = cfg->max_token ? cfg->max_token : DEFAULT_MAX_TOKEN;
   v->keys = keys;

@@ -169,8 +169,7 @@ Test(jwt, roles_and_groups_become_parents) {
   }
   lr_principal_unref(p);
   /* configured claim names and types */
-  make_verifier(&(lr_jwt_config){.skew_s = -1,
-                                 .roles_claim = "perm",
+  make_verifier(&(lr_jwt_config){.roles_claim = "perm",
                                  .groups_claim = "",
                                  .user_type = "Acme::User",
                                  .role_type = "Acme::Role"});
@@ -239,7 +238,7 @@ Test(jwt, key_alg_and_config_restrict_algorithms) {
   expect_str(t, LR_ID_ALG_NOT_ALLOWED);
   free(t);
   /* a verifier configured for asymmetric algorithms only refuses HS256 */
-  make_verifier(&(lr_jwt_config){.skew_s = -1, .algs = LR_JWT_ALGS_ASYMMETRIC});
+  make_verifier(&(lr_jwt_config){.algs = LR_JWT_ALGS_ASYMMETRIC});
   t = sign(&F.hs, "HS256", "hs", payload_std());
   expect_str(t, LR_ID_ALG_NOT_ALLOWED);
   free(t);
@@ -299,7 +298,7 @@ Test(jwt, time_claims) {
   snprintf(pl, sizeof pl, "{\"sub\":\"a\",\"exp\":1e300}");
   expect_claims(pl, LR_ID_OK);
   /* zero skew: expiry is exact */
-  make_verifier(&(lr_jwt_config){.skew_s = 0, .allow_no_exp = true});
+  make_verifier(&(lr_jwt_config){.skew_s = LR_JWT_SKEW_NONE, .allow_no_exp = true});
   snprintf(pl, sizeof pl, "{\"sub\":\"a\",\"exp\":%lld}", NOW_S);
   expect_claims(pl, LR_ID_EXPIRED);
   snprintf(pl, sizeof pl, "{\"sub\":\"a\",\"exp\":%lld}", NOW_S + 1);
@@ -310,7 +309,7 @@ Test(jwt, time_claims) {
 Test(jwt, issuer_audience_subject) {
   /* not configured: anything goes */
   expect_claims(payload_std(), LR_ID_OK);
-  make_verifier(&(lr_jwt_config){.skew_s = -1, .issuer = "https://idp", .audience = "larch"});
+  make_verifier(&(lr_jwt_config){.issuer = "https://idp", .audience = "larch"});
   expect_claims(payload_std(), LR_ID_OK);
   char pl[256];
   long long exp = NOW_S + 60;
@@ -493,7 +492,7 @@ Test(jwt, cache_hit_and_expiry) {
 }
 
 Test(jwt, cache_is_bounded_lru) {
-  make_verifier(&(lr_jwt_config){.skew_s = -1, .cache_entries = 2});
+  make_verifier(&(lr_jwt_config){.cache_entries = 2});
   char *t[3];
   for (int i = 0; i < 3; i++) {
     char pl[128];
@@ -518,7 +517,7 @@ Test(jwt, cache_is_bounded_lru) {
   cr_assert_eq(st.evictions, 2);
   for (int i = 0; i < 3; i++) free(t[i]);
   /* no cache at all */
-  make_verifier(&(lr_jwt_config){.skew_s = -1, .cache_entries = SIZE_MAX});
+  make_verifier(&(lr_jwt_config){.cache_entries = SIZE_MAX});
   char *u = sign(&F.ed, "EdDSA", "ed", payload_std());
   expect_str(u, LR_ID_OK);
   expect_str(u, LR_ID_OK);
