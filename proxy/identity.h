@@ -170,7 +170,7 @@ typedef struct lr_jwt_config {
   const char *issuer;       /* required `iss` value; NULL: not checked */
   const char *audience;     /* must be `aud` or in the `aud` array; NULL: not checked */
   uint32_t algs;            /* LR_JWT_ALG_BIT set; 0: every supported algorithm */
-  int64_t skew_s;           /* leeway for exp/nbf in seconds; 0: 60; LR_JWT_SKEW_NONE: none */
+  int64_t skew_s;           /* exp/nbf leeway, s; 0: 60; LR_JWT_SKEW_NONE: 0; max 86400 */
   bool allow_no_exp;        /* accept tokens without `exp` (default: refused) */
   const char *roles_claim;  /* NULL: "roles"; "" disables */
   const char *groups_claim; /* NULL: "groups"; "" disables */
