@@ -161,6 +161,9 @@ lr_jwks *lr_jwks_slot_get(lr_jwks_slot *s);
  * invalidates tokens cached under the previous set. */
 void lr_jwks_slot_swap(lr_jwks_slot *s, lr_jwks *next);
 uint64_t lr_jwks_slot_generation(const lr_jwks_slot *s);
+/* Reload from a file (SIGHUP, POST /reload): parses aside and swaps only
+ * on success; on failure the current set stays in force and d says why. */
+lr_status lr_jwks_slot_reload(lr_jwks_slot *s, const char *path, unsigned flags, lr_diags *d);
 
 /* ---- JWT verification ---------------------------------------------------- */
 
@@ -172,8 +175,8 @@ typedef struct lr_jwt_config {
   uint32_t algs;            /* LR_JWT_ALG_BIT set; 0: every supported algorithm */
   int64_t skew_s;           /* exp/nbf leeway, s; 0: 60; LR_JWT_SKEW_NONE: 0; max 86400 */
   bool allow_no_exp;        /* accept tokens without `exp` (default: refused) */
-  const char *roles_claim;  /* NULL: "roles"; "" disables */
-  const char *groups_claim; /* NULL: "groups"; "" disables */
+  const char *roles_claim;  /* NULL: "roles"; "" disables; a.b: nested (if no claim "a.b") */
+  const char *groups_claim; /* NULL: "groups"; "" disables; same lookup */
   const char *user_type;    /* NULL: "User" */
   const char *role_type;    /* NULL: "Role" */
   size_t max_token;         /* bytes; 0: 16 KiB. Longer tokens are malformed */

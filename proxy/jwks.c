@@ -379,3 +379,10 @@ void lr_jwks_slot_swap(lr_jwks_slot *s, lr_jwks *next) {
 uint64_t lr_jwks_slot_generation(const lr_jwks_slot *s) {
   return atomic_load_explicit(&((lr_jwks_slot *)s)->generation, memory_order_acquire);
 }
+
+lr_status lr_jwks_slot_reload(lr_jwks_slot *s, const char *path, unsigned flags, lr_diags *d) {
+  lr_jwks *next = lr_jwks_load(path, flags, d);
+  if (!next) return LR_ERR;
+  lr_jwks_slot_swap(s, next);
+  return LR_OK;
+}

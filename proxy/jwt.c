@@ -261,6 +261,24 @@ static void add_roles(lr_principal *p, const char *type, const json_t *v) {
   }
 }
 
+/* The claim called name, or, when no top-level claim has that name and it
+ * contains dots, the value at that path of nested objects (Keycloak's
+ * "realm_access.roles"). URL-style claim names keep working since the
+ * exact name is tried first. */
+static const json_t *claim_at(const json_t *claims, const char *name) {
+  const json_t *v = json_object_get(claims, name);
+  if (v || !strchr(name, '.')) return v;
+  v = claims;
+  for (const char *s = name; v;) {
+    const char *dot = strchr(s, '.');
+    size_t n = dot ? (size_t)(dot - s) : strlen(s);
+    v = json_is_object(v) ? json_object_getn(v, s, n) : NULL;
+    if (!dot) break;
+    s = dot + 1;
+  }
+  return v;
+}
+
 static bool aud_matches(const json_t *aud, const char *want) {
   if (json_is_string(aud)) return strcmp(json_string_value(aud), want) == 0;
   size_t i;
@@ -308,8 +326,8 @@ static lr_id_error principal_from_claims(const lr_jwt_verifier *v, json_t *claim
   p->uid.id = lr_xstrdup(json_string_value(sub));
   p->claims = claims;
   p->exp = exp ? exp_ms / 1000 : 0;
-  if (*v->roles_claim) add_roles(p, v->role_type, json_object_get(claims, v->roles_claim));
-  if (*v->groups_claim) add_roles(p, v->role_type, json_object_get(claims, v->groups_claim));
+  if (*v->roles_claim) add_roles(p, v->role_type, claim_at(claims, v->roles_claim));
+  if (*v->groups_claim) add_roles(p, v->role_type, claim_at(claims, v->groups_claim));
   *out = p;
   *expires_ms = exp ? sat_add(exp_ms, v->skew_ms) : INT64_MAX;
   return LR_ID_OK;

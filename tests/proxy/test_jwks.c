@@ -177,22 +177,51 @@ Test(jwks, document_errors) {
   lr_diags_free(&d);
 }
 
-Test(jwks, load_from_file) {
-  tk_key ed = tk_ed25519();
-  char *jwk = tk_jwk(&ed, "k1", NULL), *doc = tk_jwks(1, jwk);
+static void write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  cr_assert_not_null(f);
+  cr_assert_eq(fwrite(text, 1, strlen(text), f), strlen(text));
+  fclose(f);
+}
+
+Test(jwks, load_and_reload_from_file) {
+  tk_key ed = tk_ed25519(), hs = tk_hmac(32);
+  char *j1 = tk_jwk(&ed, "k1", NULL), *j2 = tk_jwk(&hs, "k2", NULL);
+  char *one = tk_jwks(1, j1), *two = tk_jwks(2, j1, j2);
   char path[] = "/tmp/larch-jwks-XXXXXX";
   int fd = mkstemp(path);
   cr_assert_geq(fd, 0);
-  cr_assert_eq(write(fd, doc, strlen(doc)), (ssize_t)strlen(doc));
   close(fd);
+  write_file(path, one);
   lr_diags d = {0};
   lr_jwks *k = lr_jwks_load(path, 0, &d);
-  unlink(path);
   cr_assert_not_null(k);
   cr_assert_eq(lr_jwks_count(k), 1);
+  lr_jwks_slot *s = lr_jwks_slot_new(k);
+  uint64_t g = lr_jwks_slot_generation(s);
+  /* a good file swaps */
+  write_file(path, two);
+  cr_assert_eq(lr_jwks_slot_reload(s, path, 0, &d), LR_OK);
+  cr_assert_gt(lr_jwks_slot_generation(s), g);
+  k = lr_jwks_slot_get(s);
+  cr_assert_eq(lr_jwks_count(k), 2);
   lr_jwks_unref(k);
-  free(jwk);
-  free(doc);
+  /* a broken file leaves the running set in force */
+  g = lr_jwks_slot_generation(s);
+  write_file(path, "{\"keys\": [");
+  cr_assert_eq(lr_jwks_slot_reload(s, path, 0, &d), LR_ERR);
+  cr_assert_eq(lr_jwks_slot_generation(s), g);
+  k = lr_jwks_slot_get(s);
+  cr_assert_eq(lr_jwks_count(k), 2);
+  lr_jwks_unref(k);
+  cr_assert_geq(d.errors, 1);
+  unlink(path);
+  lr_jwks_slot_free(s);
+  lr_diags_free(&d);
+  free(j1);
+  free(j2);
+  free(one);
+  free(two);
   tk_key_free(&ed);
 }
 

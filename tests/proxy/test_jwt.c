@@ -180,6 +180,25 @@ Test(jwt, roles_and_groups_become_parents) {
   cr_assert_str_eq(p->parents[0].id, "x");
   lr_principal_unref(p);
   free(t);
+  /* nested claim paths (Keycloak realm_access.roles); an exact claim name
+   * with dots wins over the path */
+  snprintf(pl, sizeof pl,
+           "{\"sub\":\"k\",\"exp\":%lld,\"realm_access\":{\"roles\":[\"r1\",\"r2\"]},"
+           "\"https://x.io/groups\":[\"g\"],\"a\":{\"b\":7}}",
+           NOW_S + 60);
+  t = sign(&F.ed, "EdDSA", "ed", pl);
+  make_verifier(
+      &(lr_jwt_config){.roles_claim = "realm_access.roles", .groups_claim = "https://x.io/groups"});
+  p = expect(t, strlen(t), LR_ID_OK);
+  cr_assert_eq(p->nparents, 3);
+  cr_assert_str_eq(p->parents[1].id, "r2");
+  cr_assert_str_eq(p->parents[2].id, "g");
+  lr_principal_unref(p);
+  make_verifier(&(lr_jwt_config){.roles_claim = "a.b.c", .groups_claim = "realm_access.x"});
+  p = expect(t, strlen(t), LR_ID_OK);
+  cr_assert_eq(p->nparents, 0);
+  lr_principal_unref(p);
+  free(t);
 }
 
 Test(jwt, alg_none_refused) {
