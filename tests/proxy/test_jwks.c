@@ -3,6 +3,7 @@
  * path (skipped or fatal), document errors, the swappable slot.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,52 @@ Test(jwks, slot_swaps_and_keeps_held_sets_alive) {
   lr_jwks_slot_swap(s, NULL);
   cr_assert_null(lr_jwks_slot_get(s));
   lr_jwks_slot_free(s);
+  free(ja);
+  free(jb);
+  free(d1);
+  free(d2);
+}
+
+typedef struct race {
+  lr_jwks_slot *slot;
+  lr_jwks *sets[2];
+  int rounds;
+  size_t seen[3];
+} race;
+
+static void *swapper(void *arg) {
+  race *r = arg;
+  for (int i = 0; i < r->rounds; i++) lr_jwks_slot_swap(r->slot, lr_jwks_ref(r->sets[i & 1]));
+  return NULL;
+}
+
+/* Readers take references while another thread swaps: every reference
+ * must stay a whole set (ASan would flag a set freed under a reader). */
+Test(jwks, slot_swaps_race_with_readers) {
+  tk_key a = tk_hmac(32), b = tk_hmac(32);
+  char *ja = tk_jwk(&a, "a", NULL), *jb = tk_jwk(&b, "b", NULL);
+  char *d1 = tk_jwks(1, ja), *d2 = tk_jwks(2, ja, jb);
+  race r = {.rounds = 20000};
+  r.sets[0] = parse(d1, 0, NULL);
+  r.sets[1] = parse(d2, 0, NULL);
+  r.slot = lr_jwks_slot_new(lr_jwks_ref(r.sets[0]));
+  pthread_t t;
+  cr_assert_eq(pthread_create(&t, NULL, swapper, &r), 0);
+  for (int i = 0; i < r.rounds; i++) {
+    lr_jwks *k = lr_jwks_slot_get(r.slot);
+    size_t n = lr_jwks_count(k);
+    cr_assert(n == 1 || n == 2);
+    cr_assert_str_eq(k->keys[0].kid, "a");
+    r.seen[n]++;
+    lr_jwks_unref(k);
+  }
+  pthread_join(t, NULL);
+  lr_jwks_slot_free(r.slot);
+  /* only our two references remain */
+  cr_assert_eq(atomic_load(&r.sets[0]->refs), 1);
+  cr_assert_eq(atomic_load(&r.sets[1]->refs), 1);
+  lr_jwks_unref(r.sets[0]);
+  lr_jwks_unref(r.sets[1]);
   free(ja);
   free(jb);
   free(d1);
