@@ -46,6 +46,10 @@ int lr_cmd_hash_key(int argc, char **argv) {
       return 1;
     }
     n = strlen(key);
+    if (n == sizeof key - 1 && key[n - 1] != '\n') {
+      fprintf(stderr, "larch hash-key: the key is too long (API keys are at most 4 KiB)\n");
+      return 1;
+    }
     if (n && key[n - 1] == '\n') key[--n] = 0;
     if (n && key[n - 1] == '\r') key[--n] = 0;
     if (n == 0) {

@@ -24,23 +24,28 @@ static bool printable(const unsigned char *s, size_t n, bool ascii_only) {
   return true;
 }
 
-static char *first_san_uri(const X509 *cert) {
+/* The first URI of the subjectAltName extension into *out (NULL when the
+ * certificate has none). LR_ERR when that first URI is unusable: we then
+ * refuse rather than silently fall back to another name. */
+static lr_status first_san_uri(const X509 *cert, char **out) {
   GENERAL_NAMES *names = X509_get_ext_d2i(cert, NID_subject_alt_name, NULL, NULL);
-  char *out = NULL;
-  for (int i = 0; names && i < sk_GENERAL_NAME_num(names) && !out; i++) {
+  lr_status st = LR_OK;
+  *out = NULL;
+  for (int i = 0; names && i < sk_GENERAL_NAME_num(names); i++) {
     const GENERAL_NAME *g = sk_GENERAL_NAME_value(names, i);
     if (g->type != GEN_URI) continue;
     const unsigned char *p = ASN1_STRING_get0_data(g->d.uniformResourceIdentifier);
     int n = ASN1_STRING_length(g->d.uniformResourceIdentifier);
     if (n > 0 && printable(p, (size_t)n, true)) {
-      out = lr_xmalloc((size_t)n + 1);
-      memcpy(out, p, (size_t)n);
-      out[n] = 0;
+      *out = lr_xmalloc((size_t)n + 1);
+      memcpy(*out, p, (size_t)n);
+      (*out)[n] = 0;
     } else
-      break; /* the first URI is unusable: do not silently pick another */
+      st = LR_ERR;
+    break;
   }
   GENERAL_NAMES_free(names);
-  return out;
+  return st;
 }
 
 static char *subject_cn(const X509 *cert) {
@@ -63,7 +68,8 @@ static char *subject_cn(const X509 *cert) {
 lr_status lr_identity_from_cert(const void *x509, lr_principal **out) {
   *out = NULL;
   if (!x509) return LR_ERR;
-  char *name = first_san_uri(x509);
+  char *name;
+  if (first_san_uri(x509, &name) != LR_OK) return LR_ERR;
   if (!name) name = subject_cn(x509);
   if (!name) return LR_ERR;
   lr_principal *p = lr_xcalloc(1, sizeof *p);

@@ -180,7 +180,7 @@ typedef struct lr_jwt_config {
   const char *user_type;    /* NULL: "User" */
   const char *role_type;    /* NULL: "Role" */
   size_t max_token;         /* bytes; 0: 16 KiB. Longer tokens are malformed */
-  size_t cache_entries;     /* 0: 4096; SIZE_MAX: no cache */
+  size_t cache_entries;     /* 0: 4096; SIZE_MAX: no cache; at most 2^20 */
 } lr_jwt_config;
 
 /* A verifier with its cache of verified tokens. keys is borrowed and must

@@ -25,6 +25,7 @@
 #define MAX_SKEW_S 86400
 #define DEFAULT_MAX_TOKEN (16 * 1024)
 #define DEFAULT_CACHE 4096
+#define MAX_CACHE (1u << 20)
 #define MAX_PARENTS 256
 
 struct lr_jwt_verifier {
@@ -63,7 +64,9 @@ lr_jwt_verifier *lr_jwt_verifier_new(const lr_jwt_config *cfg, lr_jwks_slot *key
   v->keys = keys;
   v->clock = clock;
   if (cfg->cache_entries != SIZE_MAX)
-    v->cache = lr_jwt_cache_new(cfg->cache_entries ? cfg->cache_entries : DEFAULT_CACHE);
+    v->cache = lr_jwt_cache_new(cfg->cache_entries == 0          ? DEFAULT_CACHE
+                                : cfg->cache_entries > MAX_CACHE ? MAX_CACHE
+                                                                 : cfg->cache_entries);
   for (int a = 1; a < LR_JWT_ALG_COUNT; a++) {
     const lr_jwt_alg_info *i = lr_jwt_alg_info_get((lr_jwt_alg)a);
     if (i->digest) v->md[a] = EVP_MD_fetch(NULL, i->digest, NULL);

@@ -63,6 +63,9 @@ Test(identity, mtls_san_uri_then_cn) {
   expect_workload(k.pkey, "svc-\xc3\xa9", NULL, "svc-\xc3\xa9");
   expect_workload(k.pkey, NULL, "DNS:a.example", NULL);
   expect_workload(k.pkey, NULL, NULL, NULL);
+  /* an unusable first URI (a control byte) refuses, never falls back */
+  expect_workload(k.pkey, "svc-a", "URI:spiffe://x/\x01, URI:spiffe://x/2", NULL);
+  expect_workload(k.pkey, "bad\x7f", NULL, NULL);
   lr_principal *p = (lr_principal *)1;
   cr_assert_eq(lr_identity_from_cert(NULL, &p), LR_ERR);
   tk_key_free(&k);
