@@ -172,6 +172,7 @@ lr_status lr_jwks_slot_reload(lr_jwks_slot *s, const char *path, unsigned flags,
 typedef struct lr_jwt_config {
   const char *issuer;       /* required `iss` value; NULL: not checked */
   const char *audience;     /* must be `aud` or in the `aud` array; NULL: not checked */
+  const char *typ;          /* required header typ ("at+jwt", RFC 9068); NULL: any */
   uint32_t algs;            /* LR_JWT_ALG_BIT set; 0: every supported algorithm */
   int64_t skew_s;           /* exp/nbf leeway, s; 0: 60; LR_JWT_SKEW_NONE: 0; max 86400 */
   bool allow_no_exp;        /* accept tokens without `exp` (default: refused) */

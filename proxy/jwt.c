@@ -18,6 +18,7 @@
 #include <openssl/rsa.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "jose.h"
 
@@ -29,7 +30,7 @@
 #define MAX_PARENTS 256
 
 struct lr_jwt_verifier {
-  char *issuer, *audience, *roles_claim, *groups_claim, *user_type, *role_type;
+  char *issuer, *audience, *typ, *roles_claim, *groups_claim, *user_type, *role_type;
   uint32_t algs;
   int64_t skew_ms;
   bool allow_no_exp;
@@ -52,6 +53,7 @@ lr_jwt_verifier *lr_jwt_verifier_new(const lr_jwt_config *cfg, lr_jwks_slot *key
   lr_jwt_verifier *v = lr_xcalloc(1, sizeof *v);
   v->issuer = dup_or(cfg->issuer, NULL);
   v->audience = dup_or(cfg->audience, NULL);
+  v->typ = dup_or(cfg->typ, NULL);
   v->roles_claim = dup_or(cfg->roles_claim, "roles");
   v->groups_claim = dup_or(cfg->groups_claim, "groups");
   v->user_type = dup_or(cfg->user_type, "User");
@@ -80,6 +82,7 @@ void lr_jwt_verifier_free(lr_jwt_verifier *v) {
   for (int a = 0; a < LR_JWT_ALG_COUNT; a++) EVP_MD_free(v->md[a]);
   free(v->issuer);
   free(v->audience);
+  free(v->typ);
   free(v->roles_claim);
   free(v->groups_claim);
   free(v->user_type);
@@ -338,6 +341,16 @@ static lr_id_error principal_from_claims(const lr_jwt_verifier *v, json_t *claim
 
 /* ---- the whole token ---------------------------------------------------------- */
 
+/* RFC 7515 §4.1.9: media types compare case-insensitively and the
+ * "application/" prefix may be left out. */
+static bool typ_matches(const json_t *typ, const char *want) {
+  if (!json_is_string(typ)) return false;
+  const char *t = json_string_value(typ);
+  if (strncasecmp(t, "application/", 12) == 0) t += 12;
+  if (strncasecmp(want, "application/", 12) == 0) want += 12;
+  return strcasecmp(t, want) == 0;
+}
+
 /* Decodes a base64url segment holding a JSON object (duplicates refused). */
 static json_t *segment_json(const char *s, size_t n) {
   size_t len;
@@ -385,6 +398,8 @@ static lr_id_error verify_uncached(lr_jwt_verifier *v, const char *t, size_t n, 
     e = LR_ID_ALG_NOT_ALLOWED, *why = "the token's alg is not allowed";
   else if (json_object_get(hdr, "crit")) /* RFC 7515 §4.1.11: we implement no extension */
     *why = "the JWT header has crit extensions";
+  else if (v->typ && !typ_matches(json_object_get(hdr, "typ"), v->typ))
+    e = LR_ID_MALFORMED, *why = "the JWT typ is not the required type";
   else if (kid_v && !is_cstring(kid_v))
     *why = "the JWT kid is not a string";
   else if (!(sig = lr_b64url_decode_alloc(d2 + 1, slen, &slen)))

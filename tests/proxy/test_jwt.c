@@ -455,6 +455,17 @@ Test(jwt, header_rules) {
   free(t);
 }
 
+Test(jwt, required_typ) {
+  make_verifier(&(lr_jwt_config){.typ = "at+jwt"});
+  expect_header("{\"alg\":\"ES256\",\"kid\":\"p256\",\"typ\":\"at+jwt\"}", &F.p256, "ES256",
+                LR_ID_OK);
+  expect_header("{\"alg\":\"ES256\",\"kid\":\"p256\",\"typ\":\"application/AT+JWT\"}", &F.p256,
+                "ES256", LR_ID_OK);
+  expect_header("{\"alg\":\"ES256\",\"kid\":\"p256\",\"typ\":\"JWT\"}", &F.p256, "ES256",
+                LR_ID_MALFORMED); /* an ID token is not an access token */
+  expect_header("{\"alg\":\"ES256\",\"kid\":\"p256\"}", &F.p256, "ES256", LR_ID_MALFORMED);
+}
+
 Test(jwt, ecdsa_signature_shapes) {
   char *h = header("ES256", "p256");
   char *t = tk_sign(&F.p256, "ES256", h, payload_std(), true); /* DER instead of R||S */
