@@ -384,7 +384,7 @@ static lr_id_error verify_uncached(lr_jwt_verifier *v, const char *t, size_t n, 
   }
   json_t *hdr = segment_json(t, hlen);
   if (!hdr) {
-    *why = "the JWT header is not base64url-encoded JSON object";
+    *why = "the JWT header is not a base64url-encoded JSON object";
     return LR_ID_MALFORMED;
   }
   lr_id_error e = LR_ID_MALFORMED;
