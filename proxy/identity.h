@@ -7,12 +7,13 @@
  * is independent of Cedar values: the mapping converts an lr_principal into
  * an entity (uid, tags from claims, attributes, parents).
  *
- * Threading: an lr_jwks is immutable and may be shared by threads; the
- * lr_jwks_slot that holds the current set is thread-safe (reload builds a
- * new set and swaps it in). An lr_jwt_verifier (it owns the token cache) and
- * an lr_identity belong to one thread (one event loop). lr_apikeys is
- * immutable once loaded. Principals are refcounted (atomically) and
- * immutable, so a request may keep one after the cache dropped it.
+ * Threading: everything here may be shared by worker threads. An lr_jwks
+ * is immutable; the lr_jwks_slot that holds the current set is thread-safe
+ * (reload builds a new set and swaps it in). An lr_jwt_verifier is
+ * immutable but for its token cache, which is sharded with a mutex per
+ * shard. lr_apikeys is immutable once loaded. Principals are refcounted
+ * (atomically) and immutable, so a request may keep one after the cache
+ * dropped it.
  *
  * Error messages (the `why` strings) are static texts: they never contain
  * bytes of the presented credential or of its claims.
@@ -184,9 +185,10 @@ typedef struct lr_jwt_config {
   size_t cache_entries;     /* 0: 4096; SIZE_MAX: no cache; at most 2^20 */
 } lr_jwt_config;
 
-/* A verifier with its cache of verified tokens. keys is borrowed and must
- * outlive the verifier; clock is borrowed (wall time decides exp/nbf). The
- * config's strings are copied. */
+/* A verifier with its cache of verified tokens; one verifier may serve
+ * every worker thread. keys is borrowed and must outlive the verifier;
+ * clock is borrowed (wall time decides exp/nbf). The config's strings are
+ * copied. */
 typedef struct lr_jwt_verifier lr_jwt_verifier;
 lr_jwt_verifier *lr_jwt_verifier_new(const lr_jwt_config *cfg, lr_jwks_slot *keys,
                                      const lr_clock *clock);

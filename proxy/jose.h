@@ -66,20 +66,21 @@ json_t *lr_id_json_parse(const char *json, size_t n, const char *name, const cha
  * A bounded LRU map from token bytes to principals. Lookups hash the whole
  * token and compare the stored bytes in full (the hash alone is never
  * trusted). An entry expires at its deadline (wall ms) and when the key
- * set generation it was verified under is no longer current. One owner
- * thread. */
+ * set generation it was verified under is no longer current. Thread-safe:
+ * from 1024 entries on, 16 shards with a mutex each (LRU per shard), so
+ * worker threads rarely meet on a lock. */
 typedef struct lr_jwt_cache lr_jwt_cache;
 
 lr_jwt_cache *lr_jwt_cache_new(size_t capacity);
 void lr_jwt_cache_free(lr_jwt_cache *c);
-/* The cached principal (borrowed: valid until the next cache call) or NULL
- * on a miss; stale entries are dropped on the way. */
+/* A new reference to the cached principal (caller unrefs), or NULL on a
+ * miss; stale entries are dropped on the way. */
 lr_principal *lr_jwt_cache_get(lr_jwt_cache *c, const char *token, size_t n, int64_t now_ms,
                                uint64_t generation);
 /* Stores a copy of the token with a new reference to p, evicting the least
- * recently used entry when full. */
+ * recently used entry of its shard when full. */
 void lr_jwt_cache_put(lr_jwt_cache *c, const char *token, size_t n, lr_principal *p,
                       int64_t expires_ms, uint64_t generation);
-void lr_jwt_cache_stats_fill(const lr_jwt_cache *c, lr_jwt_cache_stats *out);
+void lr_jwt_cache_stats_fill(lr_jwt_cache *c, lr_jwt_cache_stats *out);
 
 #endif /* LARCH_PROXY_JOSE_H */

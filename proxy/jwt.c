@@ -37,9 +37,9 @@ struct lr_jwt_verifier {
   size_t max_token;
   lr_jwks_slot *keys;
   const lr_clock *clock;
-  lr_jwt_cache *cache;              /* NULL when disabled */
-  EVP_MD *md[LR_JWT_ALG_COUNT];     /* prefetched digests (OpenSSL 3 fetch is slow) */
-  lr_jwt_cache_stats nocache_stats; /* misses counted without a cache */
+  lr_jwt_cache *cache;             /* NULL when disabled */
+  EVP_MD *md[LR_JWT_ALG_COUNT];    /* prefetched digests (OpenSSL 3 fetch is slow) */
+  _Atomic uint64_t nocache_misses; /* verifications without a cache */
 };
 
 static char *dup_or(const char *s, const char *dflt) {
@@ -94,7 +94,7 @@ void lr_jwt_cache_stats_get(const lr_jwt_verifier *v, lr_jwt_cache_stats *out) {
   if (v->cache)
     lr_jwt_cache_stats_fill(v->cache, out);
   else
-    *out = v->nocache_stats;
+    *out = (lr_jwt_cache_stats){.misses = atomic_load(&((lr_jwt_verifier *)v)->nocache_misses)};
 }
 
 /* ---- signatures ------------------------------------------------------------ */
@@ -445,14 +445,12 @@ lr_id_error lr_jwt_verify(lr_jwt_verifier *v, const char *token, size_t n, lr_pr
    * the entry look stale, never keep an entry verified under old keys. */
   uint64_t gen = v->keys ? lr_jwks_slot_generation(v->keys) : 0;
   if (v->cache) {
-    lr_principal *p = lr_jwt_cache_get(v->cache, token, n, now_ms, gen);
-    if (p) {
-      *out = lr_principal_ref(p);
+    if ((*out = lr_jwt_cache_get(v->cache, token, n, now_ms, gen))) {
       *why = NULL;
       return LR_ID_OK;
     }
   } else
-    v->nocache_stats.misses++;
+    atomic_fetch_add_explicit(&v->nocache_misses, 1, memory_order_relaxed);
   int64_t expires_ms = 0;
   lr_id_error e = verify_uncached(v, token, n, now_ms, out, &expires_ms, why);
   if (e != LR_ID_OK) return e;

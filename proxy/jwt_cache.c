@@ -1,17 +1,25 @@
 /*
- * jwt_cache.c — the verified-token cache: a chained hash table over an
- * intrusive LRU list, bounded in entries, entries expiring with the
+ * jwt_cache.c — the verified-token cache: chained hash tables over
+ * intrusive LRU lists, bounded in entries, entries expiring with the
  * token's exp (DESIGN §7: a hit costs ≤ 0.5 µs).
  *
- * The table has twice as many buckets as the capacity (a power of two), so
- * chains stay short. Only tokens that verified are inserted, so an attacker
- * cannot choose the keys; a collision costs a comparison, never a wrong
- * answer, since a hit compares the full token bytes.
+ * Worker threads share one cache. It is split into shards (16 from 1024
+ * entries on, else 1 so small caches keep an exact LRU), each with its own
+ * mutex, chosen by the top bits of the token hash; a hit holds the shard
+ * lock only for the lookup, the byte comparison, the LRU move and the
+ * reference count. Each shard has twice as many buckets as entries. Only
+ * tokens that verified are inserted, so an attacker cannot choose the
+ * keys; a collision costs a comparison, never a wrong answer, since a hit
+ * compares the full token bytes.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "jose.h"
+
+#define SHARDS_BIG 16
+#define SHARDING_FROM 1024
 
 typedef struct entry {
   struct entry *chain;       /* next in bucket */
@@ -24,11 +32,17 @@ typedef struct entry {
   char token[]; /* n bytes */
 } entry;
 
-struct lr_jwt_cache {
+typedef struct shard {
+  pthread_mutex_t mu;
   entry **buckets;
   size_t mask, cap, len;
   entry *head, *tail;
   lr_jwt_cache_stats stats;
+} shard;
+
+struct lr_jwt_cache {
+  shard *shards;
+  unsigned nshards; /* a power of two */
 };
 
 static inline uint64_t rd64(const char *p) {
@@ -57,54 +71,69 @@ static uint64_t token_hash(const char *p, size_t n) {
 lr_jwt_cache *lr_jwt_cache_new(size_t capacity) {
   if (capacity == 0) capacity = 1;
   lr_jwt_cache *c = lr_xcalloc(1, sizeof *c);
-  size_t nb = 16;
-  while (nb < capacity * 2) nb *= 2;
-  c->buckets = lr_xcalloc(nb, sizeof *c->buckets);
-  c->mask = nb - 1;
-  c->cap = capacity;
+  c->nshards = capacity >= SHARDING_FROM ? SHARDS_BIG : 1;
+  c->shards = lr_xcalloc(c->nshards, sizeof *c->shards);
+  size_t per = (capacity + c->nshards - 1) / c->nshards, nb = 16;
+  while (nb < per * 2) nb *= 2;
+  for (unsigned i = 0; i < c->nshards; i++) {
+    shard *s = &c->shards[i];
+    pthread_mutex_init(&s->mu, NULL);
+    s->buckets = lr_xcalloc(nb, sizeof *s->buckets);
+    s->mask = nb - 1;
+    s->cap = per;
+  }
   return c;
 }
 
-static void lru_unlink(lr_jwt_cache *c, entry *e) {
+static inline shard *shard_of(lr_jwt_cache *c, uint64_t h) {
+  return &c->shards[(h >> 58) & (c->nshards - 1)];
+}
+
+static void lru_unlink(shard *s, entry *e) {
   if (e->prev)
     e->prev->next = e->next;
   else
-    c->head = e->next;
+    s->head = e->next;
   if (e->next)
     e->next->prev = e->prev;
   else
-    c->tail = e->prev;
+    s->tail = e->prev;
   e->prev = e->next = NULL;
 }
 
-static void lru_push_front(lr_jwt_cache *c, entry *e) {
+static void lru_push_front(shard *s, entry *e) {
   e->prev = NULL;
-  e->next = c->head;
-  if (c->head) c->head->prev = e;
-  c->head = e;
-  if (!c->tail) c->tail = e;
+  e->next = s->head;
+  if (s->head) s->head->prev = e;
+  s->head = e;
+  if (!s->tail) s->tail = e;
 }
 
 /* Unlinks e from its bucket and the LRU list and frees it. */
-static void drop(lr_jwt_cache *c, entry *e) {
-  entry **pp = &c->buckets[e->hash & c->mask];
+static void drop(shard *s, entry *e) {
+  entry **pp = &s->buckets[e->hash & s->mask];
   while (*pp != e) pp = &(*pp)->chain;
   *pp = e->chain;
-  lru_unlink(c, e);
+  lru_unlink(s, e);
   lr_principal_unref(e->principal);
   free(e);
-  c->len--;
+  s->len--;
 }
 
 void lr_jwt_cache_free(lr_jwt_cache *c) {
   if (!c) return;
-  while (c->head) drop(c, c->head);
-  free(c->buckets);
+  for (unsigned i = 0; i < c->nshards; i++) {
+    shard *s = &c->shards[i];
+    while (s->head) drop(s, s->head);
+    free(s->buckets);
+    pthread_mutex_destroy(&s->mu);
+  }
+  free(c->shards);
   free(c);
 }
 
-static entry *find(const lr_jwt_cache *c, const char *token, size_t n, uint64_t h) {
-  for (entry *e = c->buckets[h & c->mask]; e; e = e->chain)
+static entry *find(const shard *s, const char *token, size_t n, uint64_t h) {
+  for (entry *e = s->buckets[h & s->mask]; e; e = e->chain)
     if (e->hash == h && e->n == n && memcmp(e->token, token, n) == 0) return e;
   return NULL;
 }
@@ -112,49 +141,65 @@ static entry *find(const lr_jwt_cache *c, const char *token, size_t n, uint64_t 
 lr_principal *lr_jwt_cache_get(lr_jwt_cache *c, const char *token, size_t n, int64_t now_ms,
                                uint64_t generation) {
   uint64_t h = token_hash(token, n);
-  entry *e = find(c, token, n, h);
+  shard *s = shard_of(c, h);
+  lr_principal *p = NULL;
+  pthread_mutex_lock(&s->mu);
+  entry *e = find(s, token, n, h);
   if (!e) {
-    c->stats.misses++;
-    return NULL;
+    s->stats.misses++;
+  } else if (now_ms >= e->expires_ms || e->generation != generation) {
+    drop(s, e);
+    s->stats.expired++;
+    s->stats.misses++;
+  } else {
+    if (s->head != e) {
+      lru_unlink(s, e);
+      lru_push_front(s, e);
+    }
+    s->stats.hits++;
+    p = lr_principal_ref(e->principal);
   }
-  if (now_ms >= e->expires_ms || e->generation != generation) {
-    drop(c, e);
-    c->stats.expired++;
-    c->stats.misses++;
-    return NULL;
-  }
-  if (c->head != e) {
-    lru_unlink(c, e);
-    lru_push_front(c, e);
-  }
-  c->stats.hits++;
-  return e->principal;
+  pthread_mutex_unlock(&s->mu);
+  return p;
 }
 
 void lr_jwt_cache_put(lr_jwt_cache *c, const char *token, size_t n, lr_principal *p,
                       int64_t expires_ms, uint64_t generation) {
   uint64_t h = token_hash(token, n);
-  entry *e = find(c, token, n, h);
-  if (e) drop(c, e); /* re-verified after expiry or a key swap: replace */
-  while (c->len >= c->cap) {
-    drop(c, c->tail);
-    c->stats.evictions++;
-  }
-  e = lr_xmalloc(sizeof *e + n);
+  shard *s = shard_of(c, h);
+  entry *e = lr_xmalloc(sizeof *e + n);
   e->hash = h;
   e->expires_ms = expires_ms;
   e->generation = generation;
   e->principal = lr_principal_ref(p);
   e->n = n;
   memcpy(e->token, token, n);
-  e->chain = c->buckets[h & c->mask];
-  c->buckets[h & c->mask] = e;
-  lru_push_front(c, e);
-  c->len++;
-  c->stats.inserts++;
+  pthread_mutex_lock(&s->mu);
+  entry *old = find(s, token, n, h);
+  if (old) drop(s, old); /* re-verified after expiry, a key swap or by another thread */
+  while (s->len >= s->cap) {
+    drop(s, s->tail);
+    s->stats.evictions++;
+  }
+  e->chain = s->buckets[h & s->mask];
+  s->buckets[h & s->mask] = e;
+  lru_push_front(s, e);
+  s->len++;
+  s->stats.inserts++;
+  pthread_mutex_unlock(&s->mu);
 }
 
-void lr_jwt_cache_stats_fill(const lr_jwt_cache *c, lr_jwt_cache_stats *out) {
-  *out = c->stats;
-  out->entries = c->len;
+void lr_jwt_cache_stats_fill(lr_jwt_cache *c, lr_jwt_cache_stats *out) {
+  memset(out, 0, sizeof *out);
+  for (unsigned i = 0; i < c->nshards; i++) {
+    shard *s = &c->shards[i];
+    pthread_mutex_lock(&s->mu);
+    out->hits += s->stats.hits;
+    out->misses += s->stats.misses;
+    out->inserts += s->stats.inserts;
+    out->evictions += s->stats.evictions;
+    out->expired += s->stats.expired;
+    out->entries += s->len;
+    pthread_mutex_unlock(&s->mu);
+  }
 }

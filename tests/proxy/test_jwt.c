@@ -3,6 +3,7 @@
  * keys generated here, every attack refused, claims checks, the cache.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -588,4 +589,52 @@ Test(jwt, base64url_strictness) {
   cr_assert_eq(lr_b64url_decode("+/+/", 4, out, &n), LR_ERR);
   cr_assert_eq(lr_b64url_decode("", 0, out, &n), LR_OK);
   cr_assert_eq(n, 0);
+}
+
+typedef struct shared_run {
+  char **toks;
+  int ntoks, passes, offset;
+  int wrong;
+} shared_run;
+
+static void *verify_many(void *arg) {
+  shared_run *r = arg;
+  for (int pass = 0; pass < r->passes; pass++)
+    for (int i = 0; i < r->ntoks; i++) {
+      int k = (i + r->offset) % r->ntoks;
+      lr_principal *p = NULL;
+      char want[16];
+      snprintf(want, sizeof want, "t%d", k);
+      if (lr_jwt_verify(F.v, r->toks[k], strlen(r->toks[k]), &p, NULL) != LR_ID_OK ||
+          strcmp(p->uid.id, want) != 0)
+        r->wrong++;
+      lr_principal_unref(p);
+    }
+  return NULL;
+}
+
+/* Two worker threads share one verifier (sharded cache, evicting): every
+ * answer stays right and the counters add up. */
+Test(jwt, shared_by_threads) {
+  make_verifier(&(lr_jwt_config){.cache_entries = 1024});
+  enum { N = 1500 };
+  char **toks = malloc(N * sizeof *toks);
+  for (int i = 0; i < N; i++) {
+    char pl[96];
+    snprintf(pl, sizeof pl, "{\"sub\":\"t%d\",\"exp\":%lld}", i, NOW_S + 100);
+    toks[i] = sign(&F.hs, "HS256", "hs", pl);
+  }
+  shared_run a = {toks, N, 3, 0, 0}, b = {toks, N, 3, N / 2, 0};
+  pthread_t t;
+  cr_assert_eq(pthread_create(&t, NULL, verify_many, &a), 0);
+  verify_many(&b);
+  pthread_join(t, NULL);
+  cr_assert_eq(a.wrong + b.wrong, 0);
+  lr_jwt_cache_stats st;
+  lr_jwt_cache_stats_get(F.v, &st);
+  cr_assert_eq(st.hits + st.misses, 2 * 3 * N);
+  cr_assert_leq(st.entries, 1024);
+  cr_assert_gt(st.evictions, 0);
+  for (int i = 0; i < N; i++) free(toks[i]);
+  free(toks);
 }
