@@ -72,13 +72,19 @@ lr_status lr_identity_from_cert(const void *x509, lr_principal **out) {
   if (first_san_uri(x509, &name) != LR_OK) return LR_ERR;
   if (!name) name = subject_cn(x509);
   if (!name) return LR_ERR;
+  *out = lr_principal_workload(name);
+  free(name);
+  return LR_OK;
+}
+
+lr_principal *lr_principal_workload(const char *name) {
+  if (!name || !*name) return NULL;
   lr_principal *p = lr_xcalloc(1, sizeof *p);
   atomic_init(&p->refs, 1);
   p->source = LR_PRINCIPAL_MTLS;
   p->uid.type = lr_xstrdup("Workload");
-  p->uid.id = name;
-  *out = p;
-  return LR_OK;
+  p->uid.id = lr_xstrdup(name);
+  return p;
 }
 
 /* ---- headers ---------------------------------------------------------------- */
@@ -126,8 +132,10 @@ lr_id_error lr_identity_resolve(const lr_identity *id, const lr_identity_input *
       return lr_jwt_verify(id->jwt, tok.p, tok.n, out, why);
     return lr_apikeys_lookup(id->apikeys, tok.p, tok.n, out, why);
   }
-  if (in->peer_cert) {
-    if (lr_identity_from_cert(in->peer_cert, out) == LR_OK) return LR_ID_OK;
+  if (in->peer_cert || in->peer_name) {
+    if (in->peer_cert ? lr_identity_from_cert(in->peer_cert, out) == LR_OK
+                      : (*out = lr_principal_workload(in->peer_name)) != NULL)
+      return LR_ID_OK;
     *why = "the client certificate has no SAN URI and no usable CN";
     return LR_ID_MALFORMED;
   }

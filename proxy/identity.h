@@ -246,6 +246,9 @@ lr_status lr_apikey_hash_hex(const char *key, size_t n, char out[65]);
  * X509 * (void * keeps OpenSSL out of this header). LR_ERR when the
  * certificate has neither or the name contains NUL or is not UTF-8. */
 lr_status lr_identity_from_cert(const void *x509, lr_principal **out);
+/* Workload::"<name>" for a peer already named by the TLS layer (a new
+ * reference). NULL for an empty name. */
+lr_principal *lr_principal_workload(const char *name);
 
 /* ---- putting it together -------------------------------------------------- */
 
@@ -257,6 +260,7 @@ typedef struct lr_identity_input {
   lr_str authorization;  /* header value or {NULL, 0} */
   lr_str x_api_key;      /* header value or {NULL, 0} */
   const void *peer_cert; /* X509 * of a verified client certificate, or NULL */
+  const char *peer_name; /* or its name already extracted (SAN URI, else CN), or NULL */
 } lr_identity_input;
 
 /* The identity stage: either source may be NULL (not configured). Both are

@@ -89,7 +89,7 @@ Test(identity, bearer_values) {
 static lr_id_error resolve(const lr_identity *id, const char *authz, const char *xkey,
                            lr_principal **p) {
   lr_identity_input in = {
-      {authz, authz ? strlen(authz) : 0}, {xkey, xkey ? strlen(xkey) : 0}, NULL};
+      {authz, authz ? strlen(authz) : 0}, {xkey, xkey ? strlen(xkey) : 0}, NULL, NULL};
   const char *why;
   return lr_identity_resolve(id, &in, p, &why);
 }
@@ -136,6 +136,18 @@ Test(identity, resolve_precedence) {
   cr_assert_str_eq(lr_principal_anonymous()->uid.id, "anonymous");
   cr_assert_eq(resolve(&none, authz, "x", &p), LR_ID_OK);
   cr_assert_eq(p, lr_principal_anonymous());
+  /* a peer named by the TLS layer; credentials in headers come first */
+  lr_identity_input in = {{NULL, 0}, {NULL, 0}, NULL, "spiffe://a/b"};
+  cr_assert_eq(lr_identity_resolve(&both, &in, &p, NULL), LR_ID_OK);
+  cr_assert_str_eq(p->uid.type, "Workload");
+  cr_assert_str_eq(p->uid.id, "spiffe://a/b");
+  lr_principal_unref(p);
+  in.authorization = (lr_str){authz, strlen(authz)};
+  cr_assert_eq(lr_identity_resolve(&both, &in, &p, NULL), LR_ID_OK);
+  cr_assert_str_eq(p->uid.type, "User");
+  lr_principal_unref(p);
+  in = (lr_identity_input){{NULL, 0}, {NULL, 0}, NULL, ""};
+  cr_assert_eq(lr_identity_resolve(&both, &in, &p, NULL), LR_ID_MALFORMED);
 
   lr_apikeys_free(ak);
   lr_jwt_verifier_free(v);
