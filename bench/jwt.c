@@ -187,7 +187,7 @@ int main(int argc, char **argv) {
                            .issuer = "https://idp.example.com/realms/prod",
                            .audience = "larch"};
   lr_jwt_config cached = nocache;
-  cached.cache_entries = 4096;
+  cached.cache_entries = 8192; /* room for the 4096 tokens in rotation (16 shards) */
   lr_jwt_verifier *vu = lr_jwt_verifier_new(&nocache, slot, &clock.clock);
 
   alg_case cases[] = {
