@@ -197,8 +197,8 @@ void lr_jwt_verifier_free(lr_jwt_verifier *v);
 /* Verifies a compact JWS token (the bytes after "Bearer "): RFC 7515 §5.2,
  * RFC 7519 §7.2. On LR_ID_OK, *out receives a new principal reference
  * (caller unrefs). Otherwise *out is NULL and *why (if why != NULL) a
- * static explanation. A cache hit costs one hash, one comparison of the
- * token bytes and one clock read. */
+ * static explanation. A cache hit costs one clock read, one hash, one
+ * shard lock, one comparison of the token bytes and one reference. */
 lr_id_error lr_jwt_verify(lr_jwt_verifier *v, const char *token, size_t n, lr_principal **out,
                           const char **why);
 
@@ -244,7 +244,8 @@ lr_status lr_apikey_hash_hex(const char *key, size_t n, char out[65]);
 /* Workload::"<first SAN URI, else subject CN>" from a peer certificate
  * (already verified by the TLS layer; this only names it). cert is an
  * X509 * (void * keeps OpenSSL out of this header). LR_ERR when the
- * certificate has neither or the name contains NUL or is not UTF-8. */
+ * certificate has neither, when its first SAN URI is not printable ASCII
+ * (no fallback to the CN then), or when the CN holds control bytes. */
 lr_status lr_identity_from_cert(const void *x509, lr_principal **out);
 /* Workload::"<name>" for a peer already named by the TLS layer (a new
  * reference). NULL for an empty name. */
