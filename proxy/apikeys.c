@@ -22,6 +22,7 @@ typedef struct apikey {
 } apikey;
 
 struct lr_apikeys {
+  atomic_uint refs;
   apikey *keys;
   size_t n;
   uint32_t *slots; /* open addressing: index + 1, 0 = empty */
@@ -102,8 +103,13 @@ static bool parse_entry(const json_t *e, apikey *k, const char **member, const c
   return false;
 }
 
-void lr_apikeys_free(lr_apikeys *k) {
-  if (!k) return;
+lr_apikeys *lr_apikeys_ref(lr_apikeys *k) {
+  if (k) atomic_fetch_add_explicit(&k->refs, 1, memory_order_relaxed);
+  return k;
+}
+
+void lr_apikeys_unref(lr_apikeys *k) {
+  if (!k || atomic_fetch_sub_explicit(&k->refs, 1, memory_order_acq_rel) != 1) return;
   for (size_t i = 0; i < k->n; i++) lr_principal_unref(k->keys[i].principal);
   free(k->keys);
   free(k->slots);
@@ -121,6 +127,7 @@ lr_apikeys *lr_apikeys_parse(const char *json, size_t n, const char *name, lr_di
     return NULL;
   }
   lr_apikeys *k = lr_xcalloc(1, sizeof *k);
+  atomic_init(&k->refs, 1);
   size_t count = json_array_size(root), nslots = 16;
   while (nslots < count * 2) nslots *= 2;
   k->keys = lr_xcalloc(count ? count : 1, sizeof *k->keys);
@@ -154,7 +161,7 @@ lr_apikeys *lr_apikeys_parse(const char *json, size_t n, const char *name, lr_di
   }
   json_decref(root);
   if (bad || !k->sha256) {
-    lr_apikeys_free(k);
+    lr_apikeys_unref(k);
     return NULL;
   }
   return k;

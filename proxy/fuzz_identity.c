@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   switch (data[0] % 6) {
   case 0: verify_twice(in, n); break;
   case 1: lr_jwks_unref(lr_jwks_parse(in, n, "f", 0, &d)); break;
-  case 2: lr_apikeys_free(lr_apikeys_parse(in, n, "f", &d)); break;
+  case 2: lr_apikeys_unref(lr_apikeys_parse(in, n, "f", &d)); break;
   case 3: {
     lr_uid u = {0};
     if (lr_uid_parse(in, n, &u) == LR_OK) lr_uid_clear(&u);

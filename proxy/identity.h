@@ -11,7 +11,7 @@
  * is immutable; the lr_jwks_slot that holds the current set is thread-safe
  * (reload builds a new set and swaps it in). An lr_jwt_verifier is
  * immutable but for its token cache, which is sharded with a mutex per
- * shard. lr_apikeys is immutable once loaded. Principals are refcounted
+ * shard. lr_apikeys is immutable once loaded and refcounted. Principals are refcounted
  * (atomically) and immutable, so a request may keep one after the cache
  * dropped it.
  *
@@ -228,9 +228,12 @@ void lr_jwt_cache_stats_get(const lr_jwt_verifier *v, lr_jwt_cache_stats *out);
  * Unknown members are errors too (typos must not silently drop attrs). */
 typedef struct lr_apikeys lr_apikeys;
 
+/* Parse/load return a set with one reference, or NULL with every bad
+ * entry reported in d (code I0112, "name: [3].principal ..."). */
 lr_apikeys *lr_apikeys_parse(const char *json, size_t n, const char *name, lr_diags *d);
 lr_apikeys *lr_apikeys_load(const char *path, lr_diags *d);
-void lr_apikeys_free(lr_apikeys *k);
+lr_apikeys *lr_apikeys_ref(lr_apikeys *k);
+void lr_apikeys_unref(lr_apikeys *k);
 size_t lr_apikeys_count(const lr_apikeys *k);
 /* Looks up a presented key. LR_ID_OK with a new principal reference in
  * *out, LR_ID_MISSING for an empty key, LR_ID_UNKNOWN_KEY otherwise. */
@@ -287,5 +290,36 @@ lr_id_error lr_identity_resolve(const lr_identity *id, const lr_identity_input *
  * when metadata_url != NULL. */
 void lr_identity_www_authenticate(lr_buf *out, lr_id_error e, const char *why,
                                   const char *metadata_url);
+
+/* ---- the identity stage as configured (identity_set.c) --------------------
+ * Everything the command line configures, loaded together, resolved per
+ * request from any worker thread and reloaded atomically (SIGHUP, POST
+ * /reload): each file is re-read aside and swapped only when it loads, so
+ * a broken file leaves the running keys in force. */
+typedef struct lr_identity_options {
+  const char *jwks_path;     /* --jwks F; NULL: no JWT (unless keys come later) */
+  bool jwt;                  /* verify JWTs even without jwks_path (--jwks-url feeds
+                                lr_identity_set_jwks later) */
+  unsigned jwks_flags;       /* LR_JWKS_STRICT */
+  lr_jwt_config jwt_config;  /* --jwt-issuer, --jwt-audience, claim names, ... */
+  const char *api_keys_path; /* --api-keys F; NULL: no API keys */
+} lr_identity_options;
+
+typedef struct lr_identity_set lr_identity_set;
+
+/* Loads the configured files. NULL with errors in d when one fails (JWKS
+ * warnings about skipped keys are left in d too). The options' strings are
+ * copied; clock is borrowed. */
+lr_identity_set *lr_identity_set_load(const lr_identity_options *o, const lr_clock *clock,
+                                      lr_diags *d);
+void lr_identity_set_free(lr_identity_set *s);
+/* Re-reads the files; LR_ERR (with d) if any failed to load, in which case
+ * that source keeps its previous keys. */
+lr_status lr_identity_set_reload(lr_identity_set *s, lr_diags *d);
+/* The JWKS slot (NULL when JWT is off), for a background --jwks-url refresh. */
+lr_jwks_slot *lr_identity_set_jwks(lr_identity_set *s);
+/* lr_identity_resolve with the current keys. */
+lr_id_error lr_identity_set_resolve(lr_identity_set *s, const lr_identity_input *in,
+                                    lr_principal **out, const char **why);
 
 #endif /* LARCH_PROXY_IDENTITY_H */

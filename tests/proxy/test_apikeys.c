@@ -75,7 +75,7 @@ Test(apikeys, lookup) {
   cr_assert_str_eq(p->uid.type, "Acme::Svc");
   cr_assert_str_eq(p->uid.id, "a\"b\xc3\xa9");
   /* the principal outlives the key set */
-  lr_apikeys_free(k);
+  lr_apikeys_unref(k);
   cr_assert_str_eq(p->uid.type, "Acme::Svc");
   lr_principal_unref(p);
 
@@ -90,7 +90,7 @@ Test(apikeys, lookup) {
   memset(huge, 'k', 9999);
   cr_assert_eq(lr_apikeys_lookup(k, huge, 9999, &p, &why), LR_ID_MALFORMED);
   free(huge);
-  lr_apikeys_free(k);
+  lr_apikeys_unref(k);
   lr_diags_free(&d);
   free(doc);
 }
@@ -120,7 +120,7 @@ Test(apikeys, many_keys) {
     n = snprintf(key, sizeof key, "key-%d", i + 300);
     cr_assert_eq(lr_apikeys_lookup(k, key, (size_t)n, &p, NULL), LR_ID_UNKNOWN_KEY);
   }
-  lr_apikeys_free(k);
+  lr_apikeys_unref(k);
   lr_buf_free(&doc);
 }
 

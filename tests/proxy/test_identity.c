@@ -149,7 +149,7 @@ Test(identity, resolve_precedence) {
   in = (lr_identity_input){{NULL, 0}, {NULL, 0}, NULL, ""};
   cr_assert_eq(lr_identity_resolve(&both, &in, &p, NULL), LR_ID_MALFORMED);
 
-  lr_apikeys_free(ak);
+  lr_apikeys_unref(ak);
   lr_jwt_verifier_free(v);
   lr_jwks_slot_free(slot);
   free(tok);
