@@ -94,6 +94,10 @@ lr_principal *lr_principal_anonymous(void);
 lr_status lr_uid_parse(const char *s, size_t n, lr_uid *out);
 lr_status lr_uid_from_json(const json_t *v, lr_uid *out);
 void lr_uid_clear(lr_uid *u);
+/* Appends the Cedar literal of u (`Type::"id"`, the id escaped so that
+ * lr_uid_parse reads it back: \" \\ \n \r \t and \u{..} for other control
+ * characters). For decision logs and messages. */
+void lr_uid_format(const lr_uid *u, lr_buf *out);
 
 /* ---- JWK sets ------------------------------------------------------------ */
 

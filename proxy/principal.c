@@ -160,3 +160,23 @@ lr_status lr_uid_from_json(const json_t *v, lr_uid *out) {
   out->id = lr_xstrdup(json_string_value(id));
   return LR_OK;
 }
+
+void lr_uid_format(const lr_uid *u, lr_buf *out) {
+  lr_buf_puts(out, u->type);
+  lr_buf_puts(out, "::\"");
+  for (const unsigned char *c = (const unsigned char *)u->id; *c; c++) {
+    switch (*c) {
+    case '"': lr_buf_puts(out, "\\\""); break;
+    case '\\': lr_buf_puts(out, "\\\\"); break;
+    case '\n': lr_buf_puts(out, "\\n"); break;
+    case '\r': lr_buf_puts(out, "\\r"); break;
+    case '\t': lr_buf_puts(out, "\\t"); break;
+    default:
+      if (*c < 0x20 || *c == 0x7f)
+        lr_buf_printf(out, "\\u{%x}", *c);
+      else
+        lr_buf_putc(out, (char)*c);
+    }
+  }
+  lr_buf_putc(out, '"');
+}

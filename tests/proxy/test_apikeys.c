@@ -204,6 +204,24 @@ Test(apikeys, uid_literals) {
     lr_uid u = {0};
     cr_assert_eq(lr_uid_parse(bad[i], strlen(bad[i]), &u), LR_ERR, "%s", bad[i]);
   }
+  /* formatting reads back */
+  const char *ids[] = {"plain",        "q\"uo\\te",         "nl\n\r\ttab",
+                       "bell\x07\x7f", "\xc3\xa9t\xc3\xa9", ""};
+  for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+    lr_uid u = {"Ns::T", (char *)ids[i]}, back;
+    lr_buf b = {0};
+    lr_uid_format(&u, &b);
+    cr_assert_eq(lr_uid_parse(b.p, b.len, &back), LR_OK, "%s", b.p);
+    cr_assert_str_eq(back.type, "Ns::T");
+    cr_assert_str_eq(back.id, ids[i]);
+    lr_uid_clear(&back);
+    lr_buf_free(&b);
+  }
+  lr_uid q = {"User", "a\"b"};
+  lr_buf b = {0};
+  lr_uid_format(&q, &b);
+  cr_assert_str_eq(b.p, "User::\"a\\\"b\"");
+  lr_buf_free(&b);
   /* JSON object form */
   json_t *o = json_pack("{s:s, s:s}", "type", "Ns::T", "id", "i");
   lr_uid u;
