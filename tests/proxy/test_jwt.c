@@ -638,3 +638,36 @@ Test(jwt, shared_by_threads) {
   for (int i = 0; i < N; i++) free(toks[i]);
   free(toks);
 }
+
+Test(jwt, limits_and_names) {
+  /* the size cap is exact */
+  char *t = sign(&F.ed, "EdDSA", "ed", payload_std());
+  size_t n = strlen(t);
+  make_verifier(&(lr_jwt_config){.max_token = n});
+  expect_str(t, LR_ID_OK);
+  make_verifier(&(lr_jwt_config){.max_token = n - 1});
+  expect_str(t, LR_ID_MALFORMED);
+  free(t);
+  /* at most 256 parents, however many roles a token lists */
+  lr_buf pl = {0};
+  lr_buf_printf(&pl, "{\"sub\":\"r\",\"exp\":%lld,\"roles\":[", NOW_S + 60);
+  for (int i = 0; i < 300; i++) lr_buf_printf(&pl, "%s\"r%d\"", i ? "," : "", i);
+  lr_buf_puts(&pl, "]}");
+  make_verifier(NULL);
+  t = sign(&F.ed, "EdDSA", "ed", pl.p);
+  lr_principal *p = expect(t, strlen(t), LR_ID_OK);
+  cr_assert_eq(p->nparents, 256);
+  cr_assert_str_eq(p->parents[255].id, "r255");
+  lr_principal_unref(p);
+  free(t);
+  lr_buf_free(&pl);
+  /* algorithm names round-trip; case matters; none is unknown */
+  for (int a = 1; a < LR_JWT_ALG_COUNT; a++) {
+    const char *name = lr_jwt_alg_name((lr_jwt_alg)a);
+    cr_assert_eq(lr_jwt_alg_from_name(name, strlen(name)), (lr_jwt_alg)a);
+  }
+  cr_assert_eq(lr_jwt_alg_from_name("rs256", 5), 0);
+  cr_assert_eq(lr_jwt_alg_from_name("none", 4), 0);
+  cr_assert_eq(lr_jwt_alg_from_name("RS2560", 6), 0);
+  cr_assert_eq(lr_jwt_alg_from_name("RS25", 4), 0);
+}
