@@ -40,11 +40,11 @@ static int roundtrip(const char *path, size_t *npolicies) {
   }
   lr_ast_dump_policies(&l2, 0, &d2);
   lr_fmt_policies(&l2, &f2);
-  if (d1.len != d2.len || memcmp(d1.p, d2.p, d1.len) != 0) {
+  if (d1.len != d2.len || (d1.len && memcmp(d1.p, d2.p, d1.len) != 0)) {
     cr_log_error("%s: formatting changed the AST\n%s\n%s", path, d1.p, d2.p);
     goto done;
   }
-  if (f1.len != f2.len || memcmp(f1.p, f2.p, f1.len) != 0) {
+  if (f1.len != f2.len || (f1.len && memcmp(f1.p, f2.p, f1.len) != 0)) {
     cr_log_error("%s: formatting is not idempotent", path);
     goto done;
   }
