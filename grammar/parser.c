@@ -22,16 +22,24 @@
 
 /* ---- plumbing ------------------------------------------------------------- */
 
+/* False once the file has reported LR_PARSE_MAX_ERRORS errors. */
+static bool may_report(parser *p) {
+  if (p->diags->errors - p->errors0 < LR_PARSE_MAX_ERRORS) return true;
+  p->capped = true;
+  return false;
+}
+
 void p_next(parser *p) {
   p->prev_end = p->tok.end;
   for (;;) {
     p->tok = lr_lexer_next(&p->lx);
     if (p->tok.kind != LR_TOK_ERROR) return;
-    lr_lex_report(p->src, &p->tok, p->diags);
+    if (may_report(p)) lr_lex_report(p->src, &p->tok, p->diags);
   }
 }
 
 void p_error(parser *p, const char *code, size_t off, size_t end, const char *fmt, ...) {
+  if (!may_report(p)) return;
   va_list ap;
   va_start(ap, fmt);
   lr_diags_vadd(p->diags, LR_SEV_ERROR, code, p->src, off, end, fmt, ap);
@@ -134,7 +142,7 @@ lr_str p_path(parser *p, const lr_token *first, bool *uid_follows) {
   char *out = lr_arena_alloc(p->a, chars + 2 * (parts - 1) + 1);
   size_t o = 0;
   lr_lexer lx;
-  lr_lexer_init(&lx, p->src);
+  lr_lexer_init(&lx, &p->lex_src);
   lx.pos = first->off;
   for (;;) {
     lr_token t = lr_lexer_next(&lx);
@@ -268,12 +276,12 @@ static void parse_vardef(parser *p, vardef *d) {
   d->end = p->prev_end;
 }
 
-static const char *var_word(const parser *p, const lr_token *t) {
+static const char *var_word(const lr_token *t) {
   switch (t->kind) {
   case LR_TOK_KW_PRINCIPAL: return "principal";
   case LR_TOK_KW_ACTION: return "action";
   case LR_TOK_KW_RESOURCE: return "resource";
-  default: (void)p; return NULL;
+  default: return NULL;
   }
 }
 
@@ -423,7 +431,7 @@ static void parse_scope(parser *p, lr_policy *pol, size_t effect_end) {
               "`principal`, `action` and `resource`, in that order");
     } else {
       lr_var want = order[n];
-      const char *w = var_word(p, &d.var);
+      const char *w = var_word(&d.var);
       if (!w) {
         p_error(p, "E0407", d.var.off, d.var.end,
                 "found an invalid variable `%.*s` in the policy scope: the scope holds exactly "
@@ -565,9 +573,13 @@ static void parser_init(parser *p, lr_arena *a, const lr_source *src, unsigned f
   p->src = src;
   p->diags = diags;
   p->flags = flags;
-  lr_lexer_init(&p->lx, src);
+  /* the scanner needs a NUL after the text; callers need not provide one */
+  p->lex_src = *src;
+  p->lex_src.text = lr_arena_strndup(a, src->text ? src->text : "", src->len);
+  lr_lexer_init(&p->lx, &p->lex_src);
   p->lx.on_comment = on_comment;
   p->lx.comment_ctx = &p->comments;
+  p->errors0 = diags->errors;
 }
 
 /* Reports invalid UTF-8 once, at the first bad byte (Cedar reads text). */
@@ -593,11 +605,15 @@ lr_status lr_parse_policies_opts(lr_arena *a, const lr_source *src, unsigned fir
     while (p.tok.kind != LR_TOK_EOF) {
       size_t before = diags->errors;
       lr_policy *pol = parse_one(&p, index++);
+      if (p.capped) break;
       if (!pol || diags->errors != before) continue;
       items = p_grow(a, items, n, &cap, sizeof *items);
       items[n++] = pol;
     }
   }
+  if (p.capped)
+    lr_diag_error(diags, "E0302", src, p.tok.off, p.tok.off,
+                  "too many errors (%d); stopped reading this file", LR_PARSE_MAX_ERRORS);
   out->next_id = index;
   out->n = n;
   out->items = p_copy(a, items, n, sizeof *items);

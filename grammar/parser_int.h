@@ -23,6 +23,7 @@ typedef struct parser {
   const lr_source *src;
   lr_diags *diags;
   unsigned flags;
+  lr_source lex_src; /* src with its text copied NUL-terminated, for the lexer */
   lr_lexer lx;
   lr_token tok;     /* current token */
   size_t prev_end;  /* end of the last consumed token */
@@ -31,6 +32,8 @@ typedef struct parser {
   bool like_rhs;    /* the next primary starts a `like` pattern */
   bool in_recovery; /* jmp is armed */
   jmp_buf jmp;      /* syntax-error unwinding target */
+  size_t errors0;   /* diags->errors when the parse started */
+  bool capped;      /* LR_PARSE_MAX_ERRORS reached: further errors dropped */
   lr_buf scratch;   /* string decoding */
   lr_buf comments;  /* lr_comment array */
 } parser;

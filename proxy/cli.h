@@ -21,4 +21,7 @@ int lr_cmd_fmt(int argc, char **argv);   /* cmd_fmt.c */
 /* True when argv holds -h or --help (subcommands print their usage then). */
 int lr_cli_wants_help(int argc, char **argv);
 
+/* The subcommands (cmd_<name>.c). */
+int lr_cmd_hash_key(int argc, char **argv);
+
 #endif /* LARCH_CLI_H */

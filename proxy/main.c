@@ -21,6 +21,7 @@ static const lr_command commands[] = {
     {"check", "parse policy files and report errors (file:line:col)", lr_cmd_check},
     {"fmt", "print a policy file in canonical Cedar", lr_cmd_fmt},
     {"version", "print the version", cmd_version},
+    {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
 };
 
 int lr_cli_wants_help(int argc, char **argv) {
