@@ -18,6 +18,7 @@ static int cmd_version(int argc, char **argv) {
 
 /* Subcommands, in the order `larch --help` lists them. */
 static const lr_command commands[] = {
+    {"serve", "run the policy-enforcement reverse proxy", lr_cmd_serve},
     {"version", "print the version", cmd_version},
 };
 
@@ -42,7 +43,8 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 1;
   }
-  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "help") == 0) {
     usage(stdout);
     return 0;
   }
