@@ -146,6 +146,9 @@ static int classify_headers(lr_http_parser *p, lr_http_head *h) {
       break;
     }
   }
+  /* RFC 9112 §6.1: Transfer-Encoding in HTTP/1.0 means faulty framing. */
+  if (p->is_request && (p->ll.flags & F_TRANSFER_ENCODING) && h->major == 1 && h->minor == 0)
+    return fail(p, 400, "transfer-encoding in HTTP/1.0");
   if (p->is_request && hosts > 1) return fail(p, 400, "duplicate host header");
   if (p->is_request && hosts == 0 && h->major == 1 && h->minor >= 1)
     return fail(p, 400, "missing host header");
