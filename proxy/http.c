@@ -96,8 +96,14 @@ static int on_header_value(llhttp_t *ll, const char *at, size_t n) {
   lr_http_parser *p = parser_of(ll);
   if (!p->nspans) return fail(p, 400, "malformed header");
   uint32_t *s = p->spans + p->nspans - SPAN_SLOTS;
-  /* Value bytes follow the name in scratch, contiguous across reads. */
-  if (s[SPAN_VAL_OFF] == UINT32_MAX) s[SPAN_VAL_OFF] = (uint32_t)p->scratch.len;
+  /* Value bytes follow the name in scratch, contiguous across reads. A
+   * value continued at a gap in the input is an obs-fold (RFC 9112 §5.2):
+   * refused, since peers may disagree on where the header ends. */
+  if (s[SPAN_VAL_OFF] == UINT32_MAX)
+    s[SPAN_VAL_OFF] = (uint32_t)p->scratch.len;
+  else if (s[SPAN_VAL_LEN] > 0 && at != p->value_end)
+    return fail(p, 400, "obsolete line folding");
+  p->value_end = at + n;
   s[SPAN_VAL_LEN] += (uint32_t)n;
   return collect(p, at, n);
 }
@@ -251,6 +257,7 @@ void lr_http_parser_free(lr_http_parser *p) {
 
 lr_http_result lr_http_parser_feed(lr_http_parser *p, const char *data, size_t n, size_t *used) {
   p->user_rc = LR_HTTP_CONTINUE;
+  p->value_end = data;
   llhttp_errno_t e = llhttp_execute(&p->ll, data, n);
   if (e == HPE_OK) {
     *used = n;

@@ -86,12 +86,13 @@ typedef struct lr_http_parser {
   uint32_t *spans; /* offsets into scratch: per header name/value start,len */
   size_t nspans, capspans;
   uint32_t url_off, url_len, reason_off, reason_len;
-  size_t max_head;      /* 431 beyond this many head bytes */
-  size_t max_headers;   /* 431 beyond this many header lines */
-  int err_status;       /* 400, 431, 413 ... when LR_HTTP_ERROR */
-  const char *err_text; /* a short static reason */
-  lr_http_head *head;   /* the current message's head (after on_head) */
-  int user_rc;          /* code returned by the owner's callback */
+  const char *value_end; /* where the last header value piece ended */
+  size_t max_head;       /* 431 beyond this many head bytes */
+  size_t max_headers;    /* 431 beyond this many header lines */
+  int err_status;        /* 400, 431, 413 ... when LR_HTTP_ERROR */
+  const char *err_text;  /* a short static reason */
+  lr_http_head *head;    /* the current message's head (after on_head) */
+  int user_rc;           /* code returned by the owner's callback */
   bool in_head;
   bool is_request;
 } lr_http_parser;
