@@ -385,6 +385,9 @@ static int on_req_done(void *ud) {
   lr_exchange *ex = c->ex;
   if (!ex) return LR_HTTP_PAUSE;
   ex->req_complete = true;
+  /* From now on the upstream's silence counts, not the client's: a long SSE
+   * answer must not be cut because the client has nothing more to say. */
+  set_idle_timeout(c, false);
   if (!ex->resp_complete && ex->buffering) {
     ex->req.body = lr_buf_str(&c->body);
     ex->req.body_buffered = true;
