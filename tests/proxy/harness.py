@@ -112,17 +112,17 @@ http {{
   access_log off;
   client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy;
   fastcgi_temp_path {dir}/fcgi; uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
-  keepalive_requests 1000000; keepalive_timeout 300s;
+  keepalive_requests 1000000;
+  {extra}
   server {{
     listen 127.0.0.1:{port} backlog=4096;
-    {extra}
     location / {{ return 200 "ok $request_uri\\n"; }}
   }}
 }}
 """
 
 
-def start_nginx(extra=""):
+def start_nginx(extra="keepalive_timeout 300s;"):
     port = free_port()
     d = tempfile.mkdtemp(dir=TMP, prefix="nginx-")
     conf = os.path.join(d, "nginx.conf")
