@@ -101,6 +101,11 @@ static void conn_destroy(lr_conn *c) {
   if (c->next) c->next->prev = c->prev;
   w->nconns--;
   LR_METRIC_ADD(w->m.open_conns, (uint64_t)-1);
+  if (c->tls && c->closing) {
+    /* A graceful end: say close_notify so the client can tell it from a cut. */
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    if (ssl && SSL_is_init_finished(ssl)) SSL_shutdown(ssl);
+  }
   bufferevent_free(c->bev);
   event_free(c->timer);
   lr_http_parser_free(&c->parser);
