@@ -257,8 +257,11 @@ void lr_http_parser_free(lr_http_parser *p) {
 
 lr_http_result lr_http_parser_feed(lr_http_parser *p, const char *data, size_t n, size_t *used) {
   p->user_rc = LR_HTTP_CONTINUE;
-  p->value_end = data;
+  /* A value may continue at the start of this buffer only if the last piece
+   * reached the end of the previous one. */
+  p->value_end = p->value_open ? data : NULL;
   llhttp_errno_t e = llhttp_execute(&p->ll, data, n);
+  p->value_open = p->value_end == data + n;
   if (e == HPE_OK) {
     *used = n;
     return LR_HTTP_OK;

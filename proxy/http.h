@@ -87,6 +87,7 @@ typedef struct lr_http_parser {
   size_t nspans, capspans;
   uint32_t url_off, url_len, reason_off, reason_len;
   const char *value_end; /* where the last header value piece ended */
+  bool value_open;       /* the last feed ended inside a header value */
   size_t max_head;       /* 431 beyond this many head bytes */
   size_t max_headers;    /* 431 beyond this many header lines */
   int err_status;        /* 400, 431, 413 ... when LR_HTTP_ERROR */
