@@ -38,6 +38,7 @@ lr_stage_verdict lr_pipeline_request(const lr_pipeline *pl, lr_proxy_request *re
 }
 
 bool lr_pipeline_is_json(lr_str ct) {
+  if (ct.n == 0) return false;
   const char *semi = memchr(ct.p, ';', ct.n);
   size_t n = semi ? (size_t)(semi - ct.p) : ct.n;
   while (n && (ct.p[n - 1] == ' ' || ct.p[n - 1] == '\t')) n--;

@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 LARCH = None
 TMP = None
 _procs = []
+_larchs = []
 
 
 def free_port():
@@ -56,9 +57,12 @@ class Larch:
             cmd += ["--admin", "127.0.0.1:%d" % self.admin]
         cmd += list(args)
         e = dict(os.environ)
+        # Under ASan, a small quarantine keeps RSS meaningful for the memory checks.
+        e.setdefault("ASAN_OPTIONS", "quarantine_size_mb=1:thread_local_quarantine_size_kb=64")
         e.update(env or {})
         self.proc = subprocess.Popen(cmd, stderr=open(self.log, "w"), stdout=subprocess.DEVNULL, env=e)
         _procs.append(self.proc)
+        _larchs.append(self)
         if wait:
             wait_port(self.port, proc=self.proc)
             if admin:
@@ -273,6 +277,7 @@ def run(cases, budget=60):
             t0 = time.time()
             try:
                 fn()
+                finish_larchs()
                 print("ok   %-40s %.2fs" % (fn.__name__, time.time() - t0), flush=True)
             except Exception:
                 failed += 1
@@ -287,7 +292,19 @@ def run(cases, budget=60):
     sys.exit(1 if failed else 0)
 
 
+def finish_larchs():
+    """Stops every larch of the case: each must drain and exit 0 (so leaks
+    found by LeakSanitizer fail the case) with no sanitizer report logged."""
+    while _larchs:
+        lx = _larchs.pop()
+        rc = lx.stop() if lx.proc.poll() is None else lx.proc.returncode
+        log = lx.logtext()
+        check("Sanitizer" not in log and "runtime error" not in log, log[-3000:])
+        check(rc == 0, "larch exited with %s:\n%s" % (rc, log[-3000:]))
+
+
 def cleanup():
+    _larchs.clear()
     while _procs:
         p = _procs.pop()
         if p.poll() is None:

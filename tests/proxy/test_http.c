@@ -155,7 +155,8 @@ Test(http, request_head_rewritten) {
   lr_http_write_error(&out, 502, "upstream \"down\"", LR_STR("rid"), false);
   cr_assert(strstr(out.p, "HTTP/1.1 502 Bad Gateway\r\n") == out.p);
   cr_assert(strstr(out.p, "Connection: close\r\n"));
-  cr_assert(strstr(out.p, "\r\n\r\n{\"error\": \"upstream \\\"down\\\"\", \"request_id\": \"rid\"}\n"));
+  cr_assert(
+      strstr(out.p, "\r\n\r\n{\"error\": \"upstream \\\"down\\\"\", \"request_id\": \"rid\"}\n"));
   lr_buf_free(&out);
   lr_buf_free(&r.body);
   lr_http_parser_free(&p);

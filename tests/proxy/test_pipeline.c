@@ -27,7 +27,8 @@ Test(pipeline, stages_run_in_order_and_answer_stops) {
   int a = 0, b = 0;
   lr_pipeline pl = {0};
   lr_pipeline_add(&pl, (lr_stage){.name = "deny", .on_head = deny_admin, .ctx = &a});
-  lr_pipeline_add(&pl, (lr_stage){.name = "count", .on_head = count, .on_request = count, .ctx = &b});
+  lr_pipeline_add(&pl,
+                  (lr_stage){.name = "count", .on_head = count, .on_request = count, .ctx = &b});
   lr_http_head h = {.path = LR_STR("/admin/x")};
   lr_proxy_request req = {.head = &h};
   lr_proxy_answer ans = {0};
@@ -73,8 +74,8 @@ Test(config, routes_longest_prefix_on_segment_boundaries) {
   cr_assert_eq(cfg.body_limit, 1024 * 1024);
   cr_assert(cfg.routes[0].inspect);
   lr_serve_config_free(&cfg);
-  char *argv2[] = {"serve", "--upstream", "https://[::1]:8443", "--body-limit", "2MiB",
-                   "--idle-timeout", "1.5s", "--inspect", "off", NULL};
+  char *argv2[] = {"serve",          "--upstream", "https://[::1]:8443", "--body-limit", "2MiB",
+                   "--idle-timeout", "1.5s",       "--inspect",          "off",          NULL};
   cr_assert_eq(lr_serve_config_load(&cfg, 9, argv2, &err), LR_OK, "%s", err.p);
   cr_assert(cfg.routes[0].origin.tls);
   cr_assert_str_eq(cfg.routes[0].origin.host, "::1");
