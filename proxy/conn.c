@@ -74,6 +74,7 @@ void lr_conn_accept(lr_worker *w, evutil_socket_t fd, struct sockaddr *sa, int s
     return;
   }
   bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
+  lr_io_init(&c->io, c->bev, !c->tls, true, conn_write_cb, c);
   bufferevent_setwatermark(c->bev, EV_READ, 0, LR_READ_MAX);
   bufferevent_setwatermark(c->bev, EV_WRITE, LR_WM_LOW, 0);
   set_idle_timeout(c, true);
@@ -86,7 +87,7 @@ void lr_conn_accept(lr_worker *w, evutil_socket_t fd, struct sockaddr *sa, int s
   w->nconns++;
   LR_METRIC_ADD(w->m.open_conns, 1);
   LR_METRIC_ADD(w->m.accepted, 1);
-  bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+  bufferevent_enable(c->bev, c->tls ? EV_READ | EV_WRITE : EV_READ);
 }
 
 /* Frees the connection now (callers make sure no callback is running). */
@@ -106,6 +107,7 @@ static void conn_destroy(lr_conn *c) {
     SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
     if (ssl && SSL_is_init_finished(ssl)) SSL_shutdown(ssl);
   }
+  lr_io_forget(w, &c->io);
   bufferevent_free(c->bev);
   event_free(c->timer);
   lr_http_parser_free(&c->parser);
@@ -219,7 +221,7 @@ static void send_error(lr_conn *c, int status, const char *text, bool close) {
   lr_buf *out = &c->w->scratch;
   lr_buf_clear(out);
   lr_http_write_error(out, status, text, id, !close && !c->w->draining);
-  bufferevent_write(c->bev, out->p, out->len);
+  lr_io_write(c->w, &c->io, out->p, out->len);
   count_error(c, ex, status);
   if (ex) {
     ex->status = status;
@@ -256,7 +258,7 @@ static void send_answer(lr_exchange *ex, const lr_proxy_answer *ans) {
   if (ex->close_after || c->w->draining) lr_buf_puts(out, "Connection: close\r\n");
   lr_buf_puts(out, "\r\n");
   lr_buf_append(out, ans->body.p, ans->body.n);
-  bufferevent_write(c->bev, out->p, out->len);
+  lr_io_write(c->w, &c->io, out->p, out->len);
   ex->status = status;
   ex->resp_started = ex->resp_complete = true;
 }
@@ -347,7 +349,7 @@ static int on_req_head(void *ud, lr_http_head *head) {
     }
     ex->buffering = true;
   }
-  if (head->expect_continue && body) bufferevent_write(c->bev, "HTTP/1.1 100 Continue\r\n\r\n", 25);
+  if (head->expect_continue && body) lr_io_write(c->w, &c->io, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   if (!ex->buffering) {
     v = lr_pipeline_request(srv->pipeline, req, &ans);
     if (v == LR_STAGE_ANSWER) {
@@ -460,6 +462,7 @@ static void conn_read_cb(struct bufferevent *bev, void *arg) {
 
 static void conn_write_cb(struct bufferevent *bev, void *arg) {
   lr_conn *c = arg;
+  lr_io_drained(&c->io);
   size_t left = evbuffer_get_length(bufferevent_get_output(bev));
   if (c->closing) {
     if (left == 0) conn_close(c);
@@ -554,7 +557,7 @@ int lr_exchange_response_head(lr_exchange *ex, lr_http_head *h) {
   lr_buf *out = &c->w->scratch;
   lr_buf_clear(out);
   lr_http_write_response_head(out, h, ex->resp_framing, length, lr_str_c(ex->id), !ex->close_after);
-  bufferevent_write(c->bev, out->p, out->len);
+  lr_io_write(c->w, &c->io, out->p, out->len);
   ex->status = h->status;
   ex->resp_started = true;
   if (no_body) ex->resp_framing = LR_HTTP_FRAME_NONE;
@@ -572,12 +575,13 @@ void lr_exchange_response_body(lr_exchange *ex, const char *p, size_t n) {
   } else {
     evbuffer_add(out, p, n);
   }
+  lr_io_touch(c->w, &c->io);
   if (evbuffer_get_length(out) > LR_WM_HIGH) lr_upstream_pause(ex, true);
 }
 
 void lr_exchange_response_done(lr_exchange *ex) {
   lr_conn *c = ex->c;
-  if (ex->resp_framing == LR_HTTP_FRAME_CHUNKED) bufferevent_write(c->bev, "0\r\n\r\n", 5);
+  if (ex->resp_framing == LR_HTTP_FRAME_CHUNKED) lr_io_write(c->w, &c->io, "0\r\n\r\n", 5);
   ex->resp_complete = true;
   if (!ex->req_complete) ex->close_after = true; /* early answer: drop the rest */
   finish_exchange(ex);

@@ -163,6 +163,7 @@ static lr_status worker_setup(lr_server *s, lr_worker *w, int index, struct sock
   w->ctl[0] = w->ctl[1] = -1;
   struct event_config *ec = event_config_new();
   event_config_set_flag(ec, EVENT_BASE_FLAG_NOLOCK);
+  event_config_set_flag(ec, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
   w->base = event_base_new_with_config(ec);
   event_config_free(ec);
   if (!w->base) {
@@ -182,6 +183,9 @@ static lr_status worker_setup(lr_server *s, lr_worker *w, int index, struct sock
     lr_buf_printf(err, "pipe: %s", strerror(errno));
     return LR_ERR;
   }
+  w->flush_ev = event_new(w->base, -1, 0, lr_io_flush_all, w);
+  /* Activated from I/O callbacks, it joins the tail of the same active queue:
+   * it runs once, after every callback of this loop pass. */
   w->ctl_ev = event_new(w->base, w->ctl[0], EV_READ | EV_PERSIST, on_control, w);
   event_add(w->ctl_ev, NULL);
   for (size_t i = 0; i < s->cfg->nroutes; i++) w->pools[i].route = &s->cfg->routes[i];
@@ -198,6 +202,8 @@ static void worker_teardown(lr_worker *w) {
   for (size_t i = 0; i < w->srv->cfg->nroutes; i++) lr_pool_clear(&w->pools[i]);
   if (w->listener) evconnlistener_free(w->listener);
   if (w->ctl_ev) event_free(w->ctl_ev);
+  if (w->flush_ev) event_free(w->flush_ev);
+  free(w->dirty);
   if (w->drain_timer) event_free(w->drain_timer);
   if (w->ctl[0] >= 0) close(w->ctl[0]);
   if (w->ctl[1] >= 0) close(w->ctl[1]);

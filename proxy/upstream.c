@@ -47,6 +47,7 @@ static void up_destroy(lr_upconn *up) {
   }
   if (!up->ex) pool_remove(up->pool, up);
   LR_METRIC_ADD(up->w->m.upstream_conns, (uint64_t)-1);
+  lr_io_forget(up->w, &up->io);
   bufferevent_free(up->bev);
   event_free(up->timer);
   lr_http_parser_free(&up->parser);
@@ -89,6 +90,7 @@ static lr_upconn *up_connect(lr_worker *w, lr_pool *pool) {
   lr_http_parser_init(&up->parser, false, &resp_events, up, 64 * 1024);
   LR_METRIC_ADD(w->m.upstream_conns, 1);
   bufferevent_setcb(up->bev, up_read_cb, up_write_cb, up_event_cb, up);
+  lr_io_init(&up->io, up->bev, !o->tls, false, up_write_cb, up);
   bufferevent_setwatermark(up->bev, EV_READ, 0, LR_READ_MAX);
   bufferevent_setwatermark(up->bev, EV_WRITE, LR_WM_LOW, 0);
   if (bufferevent_socket_connect(up->bev, (struct sockaddr *)&o->addr, (int)o->addrlen) < 0) {
@@ -103,7 +105,7 @@ static lr_upconn *up_connect(lr_worker *w, lr_pool *pool) {
     struct timeval tv = tv_ms(cms);
     evtimer_add(up->timer, &tv);
   }
-  bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+  bufferevent_enable(up->bev, o->tls ? EV_READ | EV_WRITE : EV_READ);
   return up;
 }
 
@@ -133,12 +135,12 @@ void lr_upstream_start(lr_exchange *ex) {
   ex->attempts++;
   lr_http_parser_set_arena(&up->parser, ex->c->arena);
   if (up->connected) set_read_timeout(up);
-  bufferevent_write(up->bev, ex->up_head.p, ex->up_head.n);
-  if (ex->buffering && ex->req.body.n) bufferevent_write(up->bev, ex->req.body.p, ex->req.body.n);
+  lr_io_write(w, &up->io, ex->up_head.p, ex->up_head.n);
+  if (ex->buffering && ex->req.body.n) lr_io_write(w, &up->io, ex->req.body.p, ex->req.body.n);
 }
 
 void lr_upstream_send(lr_exchange *ex, const void *p, size_t n) {
-  if (ex->up) bufferevent_write(ex->up->bev, p, n);
+  if (ex->up) lr_io_write(ex->up->w, &ex->up->io, p, n);
 }
 
 size_t lr_upstream_pending(const lr_exchange *ex) {
@@ -243,6 +245,7 @@ static void up_read_cb(struct bufferevent *bev, void *arg) {
 
 static void up_write_cb(struct bufferevent *bev, void *arg) {
   lr_upconn *up = arg;
+  lr_io_drained(&up->io);
   if (up->ex && evbuffer_get_length(bufferevent_get_output(bev)) <= LR_WM_LOW)
     lr_exchange_upstream_writable(up->ex);
 }
@@ -251,8 +254,10 @@ static void up_event_cb(struct bufferevent *bev, short what, void *arg) {
   lr_upconn *up = arg;
   if (what & BEV_EVENT_CONNECTED) {
     up->connected = true;
+    up->io.ready = true;
     evtimer_del(up->timer);
     if (up->ex) set_read_timeout(up);
+    lr_io_flush(&up->io); /* what was queued while connecting */
     return;
   }
   lr_exchange *ex = up->ex;

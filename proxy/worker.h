@@ -64,6 +64,33 @@ void lr_metrics_request(lr_metrics *m, const lr_route *route, int status, int64_
 /* ---- engine objects ---------------------------------------------------- */
 
 typedef struct lr_worker lr_worker;
+
+/* Output side of a connection (io.c): plain sockets are written once per
+ * loop pass straight from the worker, TLS ones through the bufferevent. */
+typedef struct lr_io {
+  struct bufferevent *bev;
+  bool direct;                    /* plain socket: batched direct writes */
+  bool ready;                     /* connected: direct writes allowed */
+  bool dirty;                     /* queued for the end-of-pass flush */
+  bufferevent_data_cb on_drained; /* called when a flush emptied the buffer */
+  void *arg;
+} lr_io;
+
+void lr_io_init(lr_io *io, struct bufferevent *bev, bool direct, bool ready,
+                bufferevent_data_cb on_drained, void *arg);
+/* Queues n bytes (copied). */
+void lr_io_write(lr_worker *w, lr_io *io, const void *p, size_t n);
+/* Marks io for the flush after bytes were added to its output directly. */
+void lr_io_touch(lr_worker *w, lr_io *io);
+/* Writes what is queued now (also after a connect completed). */
+void lr_io_flush(lr_io *io);
+/* Drops io from the pending flush (before its connection is freed). */
+void lr_io_forget(lr_worker *w, lr_io *io);
+/* From a write callback: disarms EV_WRITE once a direct socket drained. */
+void lr_io_drained(lr_io *io);
+/* The worker's flush event callback. */
+void lr_io_flush_all(evutil_socket_t fd, short what, void *arg);
+
 typedef struct lr_conn lr_conn;
 typedef struct lr_exchange lr_exchange;
 typedef struct lr_upconn lr_upconn;
@@ -107,7 +134,10 @@ struct lr_worker {
   lr_pool pools[LR_ROUTES_MAX];
   bool draining;
   uint64_t next_id;
-  lr_buf scratch; /* serialising heads */
+  lr_buf scratch;         /* serialising heads */
+  struct event *flush_ev; /* end-of-pass flush of dirty outputs */
+  lr_io **dirty;
+  size_t ndirty, capdirty;
 };
 
 /* One request/response on a client connection. */
@@ -137,6 +167,7 @@ struct lr_conn {
   lr_worker *w;
   lr_conn *prev, *next;
   struct bufferevent *bev;
+  lr_io io;
   struct event *timer; /* header deadline, then total deadline */
   lr_http_parser parser;
   lr_arena *arena;
@@ -160,6 +191,7 @@ struct lr_upconn {
   lr_worker *w;
   lr_pool *pool;
   struct bufferevent *bev;
+  lr_io io;
   struct event *timer; /* connect deadline */
   lr_http_parser parser;
   lr_exchange *ex; /* NULL while idle in the pool */
