@@ -139,6 +139,16 @@ static void conn_close_after_flush(lr_conn *c) {
   if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) conn_close(c);
 }
 
+/* Writes a fresh 32-hex-digit id: a per-process random prefix, the worker,
+ * a per-worker counter (unique without coordination between workers). */
+static void new_request_id(lr_worker *w, char *out) {
+  static const char hex[] = "0123456789abcdef";
+  uint64_t a = w->srv->id_seed, b = ((uint64_t)w->index << 48) | (++w->next_id & 0xffffffffffffull);
+  for (int i = 15; i >= 0; i--, a >>= 4) out[i] = hex[a & 15];
+  for (int i = 31; i >= 16; i--, b >>= 4) out[i] = hex[b & 15];
+  out[32] = 0;
+}
+
 static void make_request_id(lr_conn *c, lr_exchange *ex, lr_str given) {
   bool ok = given.n > 0 && given.n < sizeof ex->id;
   for (size_t i = 0; ok && i < given.n; i++) {
@@ -150,9 +160,7 @@ static void make_request_id(lr_conn *c, lr_exchange *ex, lr_str given) {
     memcpy(ex->id, given.p, given.n);
     ex->id[given.n] = 0;
   } else {
-    lr_worker *w = c->w;
-    snprintf(ex->id, sizeof ex->id, "%016llx%04x%012llx", (unsigned long long)w->srv->id_seed,
-             (unsigned)w->index, (unsigned long long)++w->next_id);
+    new_request_id(c->w, ex->id);
   }
   ex->req.request_id = lr_str_c(ex->id);
 }
@@ -214,8 +222,7 @@ static void send_error(lr_conn *c, int status, const char *text, bool close) {
   if (ex && ex->id[0])
     id = lr_str_c(ex->id);
   else {
-    snprintf(idbuf, sizeof idbuf, "%016llx%04x%012llx", (unsigned long long)c->w->srv->id_seed,
-             (unsigned)c->w->index, (unsigned long long)++c->w->next_id);
+    new_request_id(c->w, idbuf);
     id = lr_str_c(idbuf);
   }
   lr_buf *out = &c->w->scratch;

@@ -133,6 +133,9 @@ static int classify_headers(lr_http_parser *p, lr_http_head *h) {
     case 4:
       if (lr_http_ieq(x->name, "host")) h->host = x->value, hosts++;
       break;
+    case 10:
+      if (lr_http_ieq(x->name, "connection")) h->has_connection = true;
+      break;
     case 6:
       if (lr_http_ieq(x->name, "expect")) {
         if (!lr_http_ieq(x->value, "100-continue")) return fail(p, 417, "unsupported expectation");
@@ -336,13 +339,19 @@ static bool connection_names(const lr_http_head *h, lr_str name) {
 }
 
 bool lr_http_is_hop_by_hop(const lr_http_head *h, lr_str n) {
-  static const char *const fixed[] = {
-      "connection",        "keep-alive",        "proxy-connection", "te",
-      "trailer",           "transfer-encoding", "upgrade",          "proxy-authorization",
-      "proxy-authenticate"};
-  for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-    if (lr_http_ieq(n, fixed[i])) return true;
-  return connection_names(h, n);
+  /* RFC 9110 §7.6.1 plus the de-facto ones (Keep-Alive, Proxy-Connection);
+   * dispatch on length first: this runs for every header of every message. */
+  bool fixed = false;
+  switch (n.n) {
+  case 2: fixed = lr_http_ieq(n, "te"); break;
+  case 7: fixed = lr_http_ieq(n, "trailer") || lr_http_ieq(n, "upgrade"); break;
+  case 10: fixed = lr_http_ieq(n, "connection") || lr_http_ieq(n, "keep-alive"); break;
+  case 16: fixed = lr_http_ieq(n, "proxy-connection"); break;
+  case 17: fixed = lr_http_ieq(n, "transfer-encoding"); break;
+  case 18: fixed = lr_http_ieq(n, "proxy-authenticate"); break;
+  case 19: fixed = lr_http_ieq(n, "proxy-authorization"); break;
+  }
+  return fixed || (h->has_connection && connection_names(h, n));
 }
 
 static void put_header(lr_buf *out, lr_str name, lr_str value) {
@@ -358,10 +367,21 @@ static void put_header(lr_buf *out, lr_str name, lr_str value) {
   out->p[out->len] = 0;
 }
 
+/* Appends v in decimal (no printf on the hot path). */
+static void put_u64(lr_buf *out, uint64_t v) {
+  char tmp[24];
+  size_t i = sizeof tmp;
+  do tmp[--i] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  lr_buf_append(out, tmp + i, sizeof tmp - i);
+}
+
 static void put_framing(lr_buf *out, lr_http_framing f, uint64_t length) {
-  if (f == LR_HTTP_FRAME_LENGTH)
-    lr_buf_printf(out, "Content-Length: %llu\r\n", (unsigned long long)length);
-  else if (f == LR_HTTP_FRAME_CHUNKED)
+  if (f == LR_HTTP_FRAME_LENGTH) {
+    lr_buf_puts(out, "Content-Length: ");
+    put_u64(out, length);
+    lr_buf_puts(out, "\r\n");
+  } else if (f == LR_HTTP_FRAME_CHUNKED)
     lr_buf_puts(out, "Transfer-Encoding: chunked\r\n");
 }
 
@@ -399,7 +419,9 @@ void lr_http_write_request_head(lr_buf *out, const lr_http_head *req, const lr_h
 
 void lr_http_write_response_head(lr_buf *out, const lr_http_head *resp, lr_http_framing framing,
                                  uint64_t length, lr_str request_id, bool keep_alive) {
-  lr_buf_printf(out, "HTTP/1.1 %d ", resp->status);
+  lr_buf_puts(out, "HTTP/1.1 ");
+  put_u64(out, (uint64_t)resp->status);
+  lr_buf_putc(out, ' ');
   if (resp->reason.n)
     lr_buf_append(out, resp->reason.p, resp->reason.n);
   else

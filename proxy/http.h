@@ -46,6 +46,7 @@ typedef struct lr_http_head {
   uint64_t length; /* its value */
   bool keep_alive; /* llhttp_should_keep_alive at head time */
   bool expect_continue;
+  bool has_connection; /* a Connection header is present */
   lr_str content_type; /* empty when absent */
   lr_str host;         /* empty when absent */
   lr_str request_id;   /* X-Request-Id as received, empty when absent */

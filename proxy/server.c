@@ -228,7 +228,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
     if (write(s->workers[i].ctl[1], "d", 1) != 1) perror("larch: control pipe");
   event_del(s->sig_term);
   event_del(s->sig_int);
-  /* Keep serving /healthz while workers drain; check every 20 ms. */
+  /* Keep serving the admin API while workers drain; check every 20 ms. */
+  struct timeval tick = {0, 20000};
+  event_add(s->watch, &tick);
 }
 
 static void on_watch(evutil_socket_t fd, short what, void *arg) {
@@ -273,11 +275,10 @@ int lr_server_run(lr_server *s) {
   __atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
   fprintf(stderr, "larch: listening on %s%s with %d worker(s)\n",
           s->cfg->tls_cert ? "https://" : "", s->cfg->listen, s->nworkers);
-  struct timeval tick = {0, 20000};
-  struct event *watch = event_new(s->base, -1, EV_PERSIST, on_watch, s);
-  event_add(watch, &tick);
+  s->watch = event_new(s->base, -1, EV_PERSIST, on_watch, s);
   event_base_dispatch(s->base);
-  event_free(watch);
+  event_free(s->watch);
+  s->watch = NULL;
   for (int i = 0; i < s->nworkers; i++) pthread_join(s->workers[i].thread, NULL);
   fprintf(stderr, "larch: drained, exiting\n");
   status = 0;

@@ -113,8 +113,9 @@ struct lr_server {
   struct event_base *base; /* main thread: signals, admin */
   struct evhttp *admin;
   struct event *sig_term, *sig_int, *sig_hup;
-  int ready;     /* atomic: listeners up and policies loaded */
-  int listening; /* atomic: workers whose listener is up */
+  struct event *watch; /* armed by SIGTERM: exits once every worker stopped */
+  int ready;           /* atomic: listeners up and policies loaded */
+  int listening;       /* atomic: workers whose listener is up */
   int policies_ok;
   uint64_t reloads; /* atomic */
   uint64_t id_seed;
