@@ -32,14 +32,10 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_process(lr_conn *c);
 
-static struct timeval tv_ms(int64_t ms) {
-  return (struct timeval){.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-}
-
 static const lr_serve_config *cfg_of(const lr_conn *c) { return c->w->srv->cfg; }
 
 static void set_idle_timeout(lr_conn *c, bool on) {
-  struct timeval tv = tv_ms(cfg_of(c)->idle_ms);
+  struct timeval tv = lr_tv_ms(cfg_of(c)->idle_ms);
   bufferevent_set_timeouts(c->bev, on && cfg_of(c)->idle_ms > 0 ? &tv : NULL, NULL);
 }
 
@@ -134,7 +130,7 @@ static void conn_close_after_flush(lr_conn *c) {
   bufferevent_disable(c->bev, EV_READ);
   evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
   bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
-  struct timeval tv = tv_ms(cfg_of(c)->idle_ms > 0 ? cfg_of(c)->idle_ms : 10000);
+  struct timeval tv = lr_tv_ms(cfg_of(c)->idle_ms > 0 ? cfg_of(c)->idle_ms : 10000);
   bufferevent_set_timeouts(c->bev, NULL, &tv);
   if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0) conn_close(c);
 }
@@ -175,7 +171,7 @@ static void begin_exchange(lr_conn *c) {
   lr_buf_clear(&c->body);
   lr_http_parser_set_arena(&c->parser, c->arena);
   if (cfg_of(c)->header_ms > 0) {
-    struct timeval tv = tv_ms(cfg_of(c)->header_ms);
+    struct timeval tv = lr_tv_ms(cfg_of(c)->header_ms);
     evtimer_add(c->timer, &tv);
   }
 }
@@ -310,7 +306,7 @@ static int on_req_head(void *ud, lr_http_head *head) {
   ex->start_ns = lr_clock_mono_ns(srv->clock);
   evtimer_del(c->timer);
   if (srv->cfg->total_ms > 0) {
-    struct timeval tv = tv_ms(srv->cfg->total_ms);
+    struct timeval tv = lr_tv_ms(srv->cfg->total_ms);
     evtimer_add(c->timer, &tv);
   }
   make_request_id(c, ex, head->request_id);

@@ -27,10 +27,6 @@ static void up_write_cb(struct bufferevent *bev, void *arg);
 static void up_event_cb(struct bufferevent *bev, short what, void *arg);
 static void up_timer_cb(evutil_socket_t fd, short what, void *arg);
 
-static struct timeval tv_ms(int64_t ms) {
-  return (struct timeval){.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
-}
-
 static void pool_remove(lr_pool *pool, lr_upconn *up) {
   for (lr_upconn **pp = &pool->idle; *pp; pp = &(*pp)->next_idle)
     if (*pp == up) {
@@ -64,7 +60,7 @@ static lr_exchange *detach(lr_upconn *up) {
 
 static void set_read_timeout(lr_upconn *up) {
   int64_t ms = up->w->srv->cfg->idle_ms;
-  struct timeval tv = tv_ms(ms);
+  struct timeval tv = lr_tv_ms(ms);
   bufferevent_set_timeouts(up->bev, ms > 0 ? &tv : NULL, NULL);
 }
 
@@ -102,7 +98,7 @@ static lr_upconn *up_connect(lr_worker *w, lr_pool *pool) {
   if (fd >= 0) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
   int64_t cms = w->srv->cfg->connect_ms;
   if (cms > 0) {
-    struct timeval tv = tv_ms(cms);
+    struct timeval tv = lr_tv_ms(cms);
     evtimer_add(up->timer, &tv);
   }
   bufferevent_enable(up->bev, o->tls ? EV_READ | EV_WRITE : EV_READ);

@@ -29,6 +29,10 @@
 #define LR_WM_LOW (64 * 1024)
 #define LR_READ_MAX (64 * 1024) /* input buffered per connection at most */
 
+static inline struct timeval lr_tv_ms(int64_t ms) {
+  return (struct timeval){.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
+}
+
 /* ---- metrics (one block per worker, summed by the admin thread) -------- */
 
 enum {
