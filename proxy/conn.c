@@ -35,8 +35,7 @@ static void conn_process(lr_conn *c);
 static const lr_serve_config *cfg_of(const lr_conn *c) { return c->w->srv->cfg; }
 
 static void set_idle_timeout(lr_conn *c, bool on) {
-  struct timeval tv = lr_tv_ms(cfg_of(c)->idle_ms);
-  bufferevent_set_timeouts(c->bev, on && cfg_of(c)->idle_ms > 0 ? &tv : NULL, NULL);
+  lr_io_read_timeout(&c->io, on ? cfg_of(c)->idle_ms : 0);
 }
 
 void lr_conn_accept(lr_worker *w, evutil_socket_t fd, struct sockaddr *sa, int salen) {
@@ -71,6 +70,7 @@ void lr_conn_accept(lr_worker *w, evutil_socket_t fd, struct sockaddr *sa, int s
   }
   bufferevent_setcb(c->bev, conn_read_cb, conn_write_cb, conn_event_cb, c);
   lr_io_init(&c->io, c->bev, !c->tls, true, conn_write_cb, c);
+  lr_io_set_reader(&c->io, conn_read_cb, conn_event_cb);
   bufferevent_setwatermark(c->bev, EV_READ, 0, LR_READ_MAX);
   bufferevent_setwatermark(c->bev, EV_WRITE, LR_WM_LOW, 0);
   set_idle_timeout(c, true);
@@ -83,7 +83,8 @@ void lr_conn_accept(lr_worker *w, evutil_socket_t fd, struct sockaddr *sa, int s
   w->nconns++;
   LR_METRIC_ADD(w->m.open_conns, 1);
   LR_METRIC_ADD(w->m.accepted, 1);
-  bufferevent_enable(c->bev, c->tls ? EV_READ | EV_WRITE : EV_READ);
+  if (c->tls) bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+  lr_io_reading(&c->io, true);
 }
 
 /* Frees the connection now (callers make sure no callback is running). */
@@ -104,6 +105,7 @@ static void conn_destroy(lr_conn *c) {
     if (ssl && SSL_is_init_finished(ssl)) SSL_shutdown(ssl);
   }
   lr_io_forget(w, &c->io);
+  lr_io_close(&c->io);
   bufferevent_free(c->bev);
   event_free(c->timer);
   lr_http_parser_free(&c->parser);
@@ -127,7 +129,7 @@ static void conn_close(lr_conn *c) {
 static void conn_close_after_flush(lr_conn *c) {
   c->closing = true;
   if (c->ex && c->ex->up) lr_upstream_release(c->ex, false);
-  bufferevent_disable(c->bev, EV_READ);
+  lr_io_reading(&c->io, false);
   evbuffer_drain(bufferevent_get_input(c->bev), evbuffer_get_length(bufferevent_get_input(c->bev)));
   bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
   struct timeval tv = lr_tv_ms(cfg_of(c)->idle_ms > 0 ? cfg_of(c)->idle_ms : 10000);
@@ -195,7 +197,7 @@ static void finish_exchange(lr_exchange *ex) {
   set_idle_timeout(c, true);
   if (c->read_blocked) {
     c->read_blocked = false;
-    bufferevent_enable(c->bev, EV_READ);
+    lr_io_reading(&c->io, true);
   }
   if (!c->busy && evbuffer_get_length(bufferevent_get_input(c->bev))) conn_process(c);
 }
@@ -441,7 +443,7 @@ static void conn_process(lr_conn *c) {
     if (r == LR_HTTP_PAUSED) lr_http_parser_resume(&c->parser);
     if (c->ex && c->ex->up && lr_upstream_pending(c->ex) > LR_WM_HIGH) {
       c->read_blocked = true;
-      bufferevent_disable(c->bev, EV_READ);
+      lr_io_reading(&c->io, false);
     }
   }
   c->busy--;
@@ -449,6 +451,7 @@ static void conn_process(lr_conn *c) {
     conn_destroy(c);
     return;
   }
+  if (!c->closing) lr_io_refill(&c->io);
   if (!c->busy && c->read_eof && !c->ex && !c->closing) conn_close_after_flush(c);
 }
 
@@ -594,6 +597,6 @@ void lr_exchange_upstream_writable(lr_exchange *ex) {
   lr_conn *c = ex->c;
   if (!c->read_blocked) return;
   c->read_blocked = false;
-  bufferevent_enable(c->bev, EV_READ);
+  lr_io_reading(&c->io, true);
   if (!c->busy) conn_process(c);
 }

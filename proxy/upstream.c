@@ -44,6 +44,7 @@ static void up_destroy(lr_upconn *up) {
   if (!up->ex) pool_remove(up->pool, up);
   LR_METRIC_ADD(up->w->m.upstream_conns, (uint64_t)-1);
   lr_io_forget(up->w, &up->io);
+  lr_io_close(&up->io);
   bufferevent_free(up->bev);
   event_free(up->timer);
   lr_http_parser_free(&up->parser);
@@ -59,9 +60,7 @@ static lr_exchange *detach(lr_upconn *up) {
 }
 
 static void set_read_timeout(lr_upconn *up) {
-  int64_t ms = up->w->srv->cfg->idle_ms;
-  struct timeval tv = lr_tv_ms(ms);
-  bufferevent_set_timeouts(up->bev, ms > 0 ? &tv : NULL, NULL);
+  lr_io_read_timeout(&up->io, up->w->srv->cfg->idle_ms);
 }
 
 static lr_upconn *up_connect(lr_worker *w, lr_pool *pool) {
@@ -87,6 +86,7 @@ static lr_upconn *up_connect(lr_worker *w, lr_pool *pool) {
   LR_METRIC_ADD(w->m.upstream_conns, 1);
   bufferevent_setcb(up->bev, up_read_cb, up_write_cb, up_event_cb, up);
   lr_io_init(&up->io, up->bev, !o->tls, false, up_write_cb, up);
+  lr_io_set_reader(&up->io, up_read_cb, up_event_cb);
   bufferevent_setwatermark(up->bev, EV_READ, 0, LR_READ_MAX);
   bufferevent_setwatermark(up->bev, EV_WRITE, LR_WM_LOW, 0);
   if (bufferevent_socket_connect(up->bev, (struct sockaddr *)&o->addr, (int)o->addrlen) < 0) {
@@ -101,7 +101,8 @@ static lr_upconn *up_connect(lr_worker *w, lr_pool *pool) {
     struct timeval tv = lr_tv_ms(cms);
     evtimer_add(up->timer, &tv);
   }
-  bufferevent_enable(up->bev, o->tls ? EV_READ | EV_WRITE : EV_READ);
+  if (o->tls) bufferevent_enable(up->bev, EV_READ | EV_WRITE);
+  lr_io_reading(&up->io, true);
   return up;
 }
 
@@ -151,7 +152,7 @@ static void pool_put(lr_upconn *up) {
   }
   if (up->read_blocked) {
     up->read_blocked = false;
-    bufferevent_enable(up->bev, EV_READ);
+    lr_io_reading(&up->io, true);
   }
   set_read_timeout(up); /* an idle pooled connection lives at most idle_ms */
   up->next_idle = pool->idle;
@@ -217,6 +218,7 @@ static void up_process(lr_upconn *up) {
     }
   }
   up->busy--;
+  if (!up->dead) lr_io_refill(&up->io);
   if (up->dead) {
     lr_exchange *ex = detach(up);
     up_destroy(up);
@@ -299,10 +301,10 @@ void lr_upstream_pause(lr_exchange *ex, bool pause) {
   if (!up || pause == up->read_blocked) return;
   up->read_blocked = pause;
   if (pause) {
-    bufferevent_disable(up->bev, EV_READ);
+    lr_io_reading(&up->io, false);
     return;
   }
-  bufferevent_enable(up->bev, EV_READ);
+  lr_io_reading(&up->io, true);
   if (!up->busy) up_process(up);
 }
 

@@ -78,10 +78,27 @@ typedef struct lr_io {
   bool dirty;                     /* queued for the end-of-pass flush */
   bufferevent_data_cb on_drained; /* called when a flush emptied the buffer */
   void *arg;
+  /* direct reading */
+  struct event *rev;
+  bufferevent_data_cb on_read;
+  bufferevent_event_cb on_event;
+  int64_t read_ms;
+  bool reading, armed, timeout_changed, closed;
 } lr_io;
 
 void lr_io_init(lr_io *io, struct bufferevent *bev, bool direct, bool ready,
                 bufferevent_data_cb on_drained, void *arg);
+/* The callbacks a direct socket reports reads and read events to (the
+ * bufferevent's own, for TLS). */
+void lr_io_set_reader(lr_io *io, bufferevent_data_cb on_read, bufferevent_event_cb on_event);
+/* Starts/stops reading. */
+void lr_io_reading(lr_io *io, bool on);
+/* Read idle timeout in ms (0: none), restarted by every read. */
+void lr_io_read_timeout(lr_io *io, int64_t ms);
+/* After input was consumed: resumes a read paused because the input was full. */
+void lr_io_refill(lr_io *io);
+/* Stops everything before the bufferevent is freed. */
+void lr_io_close(lr_io *io);
 /* Queues n bytes (copied). */
 void lr_io_write(lr_worker *w, lr_io *io, const void *p, size_t n);
 /* Marks io for the flush after bytes were added to its output directly. */

@@ -138,6 +138,8 @@ def handle(sock):
         elif path == "/big":
             n = int(q.get("n", "1000"))
             sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % n)
+            if method == "HEAD":
+                n = 0  # a HEAD answer has no body
             chunk = b"x" * 65536
             while n > 0:
                 k = min(n, len(chunk))
