@@ -268,6 +268,21 @@ static void send_answer(lr_exchange *ex, const lr_proxy_answer *ans) {
   ex->resp_started = ex->resp_complete = true;
 }
 
+/* A stage answered before the body was read: without a body the request
+ * completes normally (keep-alive); with one, nobody wants it, so the answer
+ * goes out with Connection: close and the connection ends after it. */
+static int answer_early(lr_exchange *ex, const lr_proxy_answer *ans, bool body) {
+  lr_conn *c = ex->c;
+  ex->close_after = body;
+  send_answer(ex, ans);
+  if (!body) return LR_HTTP_CONTINUE;
+  int64_t ns = lr_clock_mono_ns(c->w->srv->clock) - ex->start_ns;
+  lr_metrics_request(&c->w->m, ex->route, ex->status, ns);
+  c->ex = NULL;
+  conn_close_after_flush(c);
+  return LR_HTTP_ABORT;
+}
+
 /* Sends the head (and a buffered body) towards the upstream. */
 static void start_forward(lr_exchange *ex) {
   lr_conn *c = ex->c;
@@ -342,11 +357,7 @@ static int on_req_head(void *ud, lr_http_head *head) {
   req->body_expected = body;
   lr_proxy_answer ans = {0};
   lr_stage_verdict v = lr_pipeline_head(srv->pipeline, req, &ans);
-  if (v == LR_STAGE_ANSWER) {
-    ex->close_after = body; /* do not read a body nobody wants */
-    send_answer(ex, &ans);
-    return body ? LR_HTTP_ABORT : LR_HTTP_CONTINUE;
-  }
+  if (v == LR_STAGE_ANSWER) return answer_early(ex, &ans, body);
   if (v == LR_STAGE_NEED_BODY && body) {
     if (head->has_length && head->length > srv->cfg->body_limit) {
       send_error(c, 413, "request body too large", true);
@@ -357,11 +368,7 @@ static int on_req_head(void *ud, lr_http_head *head) {
   if (head->expect_continue && body) lr_io_write(c->w, &c->io, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   if (!ex->buffering) {
     v = lr_pipeline_request(srv->pipeline, req, &ans);
-    if (v == LR_STAGE_ANSWER) {
-      ex->close_after = body;
-      send_answer(ex, &ans);
-      return body ? LR_HTTP_ABORT : LR_HTTP_CONTINUE;
-    }
+    if (v == LR_STAGE_ANSWER) return answer_early(ex, &ans, body);
     start_forward(ex);
   }
   return LR_HTTP_CONTINUE;

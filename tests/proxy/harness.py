@@ -46,11 +46,13 @@ def wait_port(port, timeout=5.0, proc=None):
 class Larch:
     """A running `larch serve`; stop() sends SIGTERM and returns the exit code."""
 
-    def __init__(self, upstream, *args, tls=False, workers=1, admin=True, env=None, wait=True):
+    def __init__(self, upstream, *args, tls=False, workers=1, admin=True, env=None, wait=True,
+                 binary=None):
         self.port = free_port()
         self.admin = free_port() if admin else None
         self.log = os.path.join(TMP, "larch-%d.log" % self.port)
-        cmd = [LARCH, "serve", "--listen", "127.0.0.1:%d" % self.port, "--workers", str(workers)]
+        cmd = [binary] if binary else [LARCH, "serve"]
+        cmd += ["--listen", "127.0.0.1:%d" % self.port, "--workers", str(workers)]
         if upstream:
             cmd += ["--upstream", upstream]
         if admin:
