@@ -111,6 +111,7 @@ static void conn_destroy(lr_conn *c) {
   lr_http_parser_free(&c->parser);
   lr_arena_free(c->arena);
   lr_buf_free(&c->body);
+  lr_buf_free(&c->rbody);
   free(c->peer_identity);
   free(c);
   if (w->draining && w->nconns == 0) event_base_loopexit(w->base, NULL);
@@ -170,7 +171,9 @@ static void begin_exchange(lr_conn *c) {
   c->ex = ex;
   lr_arena_reset(c->arena);
   if (c->body.cap > 4 * LR_READ_MAX) lr_buf_free(&c->body);
+  if (c->rbody.cap > 4 * LR_READ_MAX) lr_buf_free(&c->rbody);
   lr_buf_clear(&c->body);
+  lr_buf_clear(&c->rbody);
   lr_http_parser_set_arena(&c->parser, c->arena);
   if (cfg_of(c)->header_ms > 0) {
     struct timeval tv = lr_tv_ms(cfg_of(c)->header_ms);
@@ -550,22 +553,10 @@ void lr_exchange_upstream_failed(lr_exchange *ex, int kind, int status, const ch
   if (!close && c->ex == ex) finish_exchange(ex);
 }
 
-int lr_exchange_response_head(lr_exchange *ex, lr_http_head *h) {
+/* Writes the answer's head to the client (framing and keep-alive decided). */
+static void write_response_head(lr_exchange *ex, const lr_http_head *h, uint64_t length) {
   lr_conn *c = ex->c;
-  if (h->status < 200) return LR_HTTP_CONTINUE; /* interim answers are dropped */
-  const lr_http_head *req = ex->head;
-  bool client11 = req->major == 1 && req->minor >= 1;
-  bool no_body = ex->skip_resp_body || h->status == 204 || h->status == 304;
-  uint64_t length = h->length;
-  if (no_body)
-    ex->resp_framing = h->has_length ? LR_HTTP_FRAME_LENGTH : LR_HTTP_FRAME_NONE;
-  else if (h->has_length)
-    ex->resp_framing = LR_HTTP_FRAME_LENGTH;
-  else if (client11)
-    ex->resp_framing = LR_HTTP_FRAME_CHUNKED;
-  else
-    ex->resp_framing = LR_HTTP_FRAME_CLOSE;
-  if (ex->resp_framing == LR_HTTP_FRAME_CLOSE || !req->keep_alive || c->w->draining)
+  if (ex->resp_framing == LR_HTTP_FRAME_CLOSE || !ex->head->keep_alive || c->w->draining)
     ex->close_after = true;
   lr_buf *out = &c->w->scratch;
   lr_buf_clear(out);
@@ -573,11 +564,41 @@ int lr_exchange_response_head(lr_exchange *ex, lr_http_head *h) {
   lr_io_write(c->w, &c->io, out->p, out->len);
   ex->status = h->status;
   ex->resp_started = true;
+}
+
+int lr_exchange_response_head(lr_exchange *ex, lr_http_head *h) {
+  lr_conn *c = ex->c;
+  if (h->status < 200) return LR_HTTP_CONTINUE; /* interim answers are dropped */
+  const lr_http_head *req = ex->head;
+  bool client11 = req->major == 1 && req->minor >= 1;
+  bool no_body = ex->skip_resp_body || h->status == 204 || h->status == 304;
+  bool has_length = h->has_length;
+  ex->resp_mode = LR_RESP_STREAM;
+  if (!no_body &&
+      lr_pipeline_response_head(c->w->srv->pipeline, &ex->req, h) == LR_STAGE_NEED_BODY) {
+    bool sse = lr_http_ieq(h->content_type, "text/event-stream") ||
+               lr_str_starts_with(h->content_type, LR_STR("text/event-stream;"));
+    ex->resp_mode = sse ? LR_RESP_EVENTS : LR_RESP_BUFFER;
+    has_length = false; /* a stage may change the length */
+  }
+  if (no_body)
+    ex->resp_framing = h->has_length ? LR_HTTP_FRAME_LENGTH : LR_HTTP_FRAME_NONE;
+  else if (has_length)
+    ex->resp_framing = LR_HTTP_FRAME_LENGTH;
+  else if (client11)
+    ex->resp_framing = LR_HTTP_FRAME_CHUNKED;
+  else
+    ex->resp_framing = LR_HTTP_FRAME_CLOSE;
+  if (ex->resp_mode == LR_RESP_BUFFER) {
+    ex->resp_head = h; /* the head waits for the (possibly rewritten) body */
+    return LR_HTTP_CONTINUE;
+  }
+  write_response_head(ex, h, h->length);
   if (no_body) ex->resp_framing = LR_HTTP_FRAME_NONE;
   return ex->skip_resp_body ? LR_HTTP_SKIP_BODY : LR_HTTP_CONTINUE;
 }
 
-void lr_exchange_response_body(lr_exchange *ex, const char *p, size_t n) {
+static void send_body(lr_exchange *ex, const char *p, size_t n) {
   lr_conn *c = ex->c;
   if (ex->resp_framing == LR_HTTP_FRAME_NONE || n == 0) return;
   struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -592,8 +613,75 @@ void lr_exchange_response_body(lr_exchange *ex, const char *p, size_t n) {
   if (evbuffer_get_length(out) > LR_WM_HIGH) lr_upstream_pause(ex, true);
 }
 
+/* Passes one SSE event through the response stages, then on to the client. */
+static void filter_event(lr_exchange *ex, lr_str event) {
+  lr_proxy_response resp = {.head = NULL, .body = event, .sse_event = true};
+  lr_proxy_answer ans = {0};
+  if (lr_pipeline_response(ex->c->w->srv->pipeline, &ex->req, &resp, &ans) == LR_STAGE_ANSWER)
+    return; /* dropped */
+  send_body(ex, resp.body.p, resp.body.n);
+}
+
+/* Length of the first complete SSE event in s (through its blank line), 0
+ * when none is complete yet. Lines end in LF, CRLF or CR (HTML SSE spec). */
+static size_t sse_event_len(lr_str s) {
+  for (size_t i = 0; i + 1 < s.n; i++) {
+    if (s.p[i] == '\n' && s.p[i + 1] == '\n') return i + 2;
+    if (s.p[i] == '\r' && s.p[i + 1] == '\r') return i + 2;
+    if (i + 3 < s.n && memcmp(s.p + i, "\r\n\r\n", 4) == 0) return i + 4;
+  }
+  return 0;
+}
+
+/* The answer must be inspected but is too large: fail closed. */
+static void inspect_overflow(lr_exchange *ex) {
+  LR_METRIC_ADD(ex->c->w->m.upstream_errors[LR_UPERR_PROTOCOL], 1);
+  lr_upstream_release(ex, false);
+  if (ex->resp_started)
+    conn_close(ex->c);
+  else
+    send_error(ex->c, 502, "upstream answer too large to inspect", true);
+}
+
+void lr_exchange_response_body(lr_exchange *ex, const char *p, size_t n) {
+  lr_conn *c = ex->c;
+  if (ex->resp_mode == LR_RESP_STREAM) {
+    send_body(ex, p, n);
+    return;
+  }
+  if (c->rbody.len + n > cfg_of(c)->body_limit) {
+    inspect_overflow(ex);
+    return;
+  }
+  lr_buf_append(&c->rbody, p, n);
+  if (ex->resp_mode != LR_RESP_EVENTS) return;
+  size_t done = 0, k;
+  while ((k = sse_event_len(lr_str_make(c->rbody.p + done, c->rbody.len - done))) > 0) {
+    filter_event(ex, lr_str_make(c->rbody.p + done, k));
+    done += k;
+  }
+  if (done) {
+    memmove(c->rbody.p, c->rbody.p + done, c->rbody.len - done);
+    c->rbody.len -= done;
+  }
+}
+
 void lr_exchange_response_done(lr_exchange *ex) {
   lr_conn *c = ex->c;
+  if (ex->resp_mode == LR_RESP_EVENTS && c->rbody.len) filter_event(ex, lr_buf_str(&c->rbody));
+  if (ex->resp_mode == LR_RESP_BUFFER) {
+    lr_proxy_response resp = {.head = ex->resp_head, .body = lr_buf_str(&c->rbody)};
+    lr_proxy_answer ans = {0};
+    if (lr_pipeline_response(c->w->srv->pipeline, &ex->req, &resp, &ans) == LR_STAGE_ANSWER) {
+      send_answer(ex, &ans);
+    } else {
+      if (ex->resp_framing == LR_HTTP_FRAME_CLOSE) ex->resp_framing = LR_HTTP_FRAME_LENGTH;
+      if (ex->resp_framing == LR_HTTP_FRAME_CHUNKED) ex->resp_framing = LR_HTTP_FRAME_LENGTH;
+      write_response_head(ex, ex->resp_head, resp.body.n);
+      send_body(ex, resp.body.p, resp.body.n);
+    }
+    ex->resp_framing = LR_HTTP_FRAME_LENGTH;
+  }
   if (ex->resp_framing == LR_HTTP_FRAME_CHUNKED) lr_io_write(c->w, &c->io, "0\r\n\r\n", 5);
   ex->resp_complete = true;
   if (!ex->req_complete) ex->close_after = true; /* early answer: drop the rest */

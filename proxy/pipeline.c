@@ -37,6 +37,26 @@ lr_stage_verdict lr_pipeline_request(const lr_pipeline *pl, lr_proxy_request *re
   return LR_STAGE_CONTINUE;
 }
 
+lr_stage_verdict lr_pipeline_response_head(const lr_pipeline *pl, lr_proxy_request *req,
+                                           const lr_http_head *resp) {
+  lr_stage_verdict out = LR_STAGE_CONTINUE;
+  for (size_t i = 0; i < pl->n; i++)
+    if (pl->stages[i].on_response_head &&
+        pl->stages[i].on_response_head(pl->stages[i].ctx, req, resp) == LR_STAGE_NEED_BODY)
+      out = LR_STAGE_NEED_BODY;
+  return out;
+}
+
+lr_stage_verdict lr_pipeline_response(const lr_pipeline *pl, lr_proxy_request *req,
+                                      lr_proxy_response *resp, lr_proxy_answer *ans) {
+  for (size_t i = 0; i < pl->n; i++) {
+    if (!pl->stages[i].on_response) continue;
+    if (pl->stages[i].on_response(pl->stages[i].ctx, req, resp, ans) == LR_STAGE_ANSWER)
+      return LR_STAGE_ANSWER;
+  }
+  return LR_STAGE_CONTINUE;
+}
+
 bool lr_pipeline_is_json(lr_str ct) {
   if (ct.n == 0) return false;
   const char *semi = memchr(ct.p, ';', ct.n);

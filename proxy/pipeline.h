@@ -57,16 +57,35 @@ typedef struct lr_proxy_answer {
   size_t nheaders;
 } lr_proxy_answer;
 
+/* What the pipeline sees of an upstream answer (see on_response). */
+typedef struct lr_proxy_response {
+  const lr_http_head *head; /* the upstream's head (NULL for an SSE event) */
+  lr_str body;              /* the whole body, or one SSE event (sse_event) */
+  bool sse_event;           /* body is one text/event-stream event */
+} lr_proxy_response;
+
 typedef enum {
   LR_STAGE_CONTINUE, /* go on to the next stage / the upstream */
   LR_STAGE_ANSWER,   /* answer the client with *ans, never reach the upstream */
-  LR_STAGE_NEED_BODY /* on_head only: buffer the body, then call on_request */
+  LR_STAGE_NEED_BODY /* on_head / on_response_head: the body is wanted */
 } lr_stage_verdict;
 
 typedef struct lr_stage {
   const char *name;
   lr_stage_verdict (*on_head)(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans);
   lr_stage_verdict (*on_request)(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans);
+  /* Answers (tools/list filtering, response masking). on_response_head sees
+   * the upstream's head of an answer with a body and returns NEED_BODY to
+   * inspect it: a JSON (any non-SSE) answer is then buffered whole, up to
+   * the body limit (beyond: 502, an answer that must be inspected is never
+   * passed on unseen), and on_response gets it once; a text/event-stream
+   * answer goes on event by event, on_response getting each complete event
+   * (bytes up to and including the blank line) as it arrives. on_response
+   * may replace resp->body with arena bytes, or answer instead (buffered
+   * answers only; for an SSE event an ANSWER drops the event). */
+  lr_stage_verdict (*on_response_head)(void *ctx, lr_proxy_request *req, const lr_http_head *resp);
+  lr_stage_verdict (*on_response)(void *ctx, lr_proxy_request *req, lr_proxy_response *resp,
+                                  lr_proxy_answer *ans);
   void *ctx;
 } lr_stage;
 
@@ -87,6 +106,12 @@ lr_stage_verdict lr_pipeline_head(const lr_pipeline *pl, lr_proxy_request *req,
 /* Runs every on_request in order; ANSWER as soon as a stage answers. */
 lr_stage_verdict lr_pipeline_request(const lr_pipeline *pl, lr_proxy_request *req,
                                      lr_proxy_answer *ans);
+/* Runs every on_response_head; NEED_BODY when any stage wants the body. */
+lr_stage_verdict lr_pipeline_response_head(const lr_pipeline *pl, lr_proxy_request *req,
+                                           const lr_http_head *resp);
+/* Runs every on_response in order; ANSWER as soon as a stage answers. */
+lr_stage_verdict lr_pipeline_response(const lr_pipeline *pl, lr_proxy_request *req,
+                                      lr_proxy_response *resp, lr_proxy_answer *ans);
 /* The built-in stage that asks for the body of POST requests with a JSON
  * content type on routes marked "inspect". */
 lr_stage lr_stage_inspect(void);

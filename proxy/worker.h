@@ -180,7 +180,9 @@ struct lr_exchange {
   lr_http_framing resp_framing;
   bool resp_started; /* bytes of a response went to the client */
   bool resp_complete;
-  bool skip_resp_body; /* HEAD request */
+  bool skip_resp_body;                                               /* HEAD request */
+  enum { LR_RESP_STREAM, LR_RESP_BUFFER, LR_RESP_EVENTS } resp_mode; /* answer inspection */
+  lr_http_head *resp_head; /* kept while a buffered answer is collected */
   int status;
   bool close_after; /* the client connection closes after this answer */
 };
@@ -193,7 +195,8 @@ struct lr_conn {
   struct event *timer; /* header deadline, then total deadline */
   lr_http_parser parser;
   lr_arena *arena;
-  lr_buf body;
+  lr_buf body;  /* request body buffered for the pipeline */
+  lr_buf rbody; /* answer (or partial SSE event) buffered for the pipeline */
   lr_exchange ex_storage;
   lr_exchange *ex; /* NULL between requests */
   char ip[64];

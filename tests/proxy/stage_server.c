@@ -10,6 +10,9 @@
  *   on_request: buffered body containing "deny-me" → 403 with the request id
  *               buffered body containing "secret"  → forwarded with every
  *               "secret" replaced by "[MASKED]"
+ *   on_response_head: query containing "filter" → inspect the answer
+ *   on_response: "part" → "PART" and "\"i\"" → "\"I\"" (whole JSON answers
+ *               and each SSE event)
  * Arguments are those of `larch serve`.
  */
 #include <stdio.h>
@@ -78,6 +81,30 @@ static lr_stage_verdict test_request(void *ctx, lr_proxy_request *req, lr_proxy_
   return LR_STAGE_CONTINUE;
 }
 
+/* Copies s into the arena with every `from` replaced by `to` (same length). */
+static lr_str replace_all(lr_arena *a, lr_str s, const char *from, const char *to) {
+  char *out = lr_arena_strndup(a, s.p, s.n);
+  size_t n = strlen(from);
+  for (size_t i = 0; i + n <= s.n; i++)
+    if (memcmp(out + i, from, n) == 0) memcpy(out + i, to, n);
+  return lr_str_make(out, s.n);
+}
+
+static lr_stage_verdict test_response_head(void *ctx, lr_proxy_request *req,
+                                           const lr_http_head *resp) {
+  (void)ctx, (void)resp;
+  size_t at;
+  return contains(req->head->query, "filter", &at) ? LR_STAGE_NEED_BODY : LR_STAGE_CONTINUE;
+}
+
+static lr_stage_verdict test_response(void *ctx, lr_proxy_request *req, lr_proxy_response *resp,
+                                      lr_proxy_answer *ans) {
+  (void)ctx, (void)ans;
+  resp->body = replace_all(req->arena, resp->body, "part", "PART");
+  resp->body = replace_all(req->arena, resp->body, "\"i\"", "\"I\"");
+  return LR_STAGE_CONTINUE;
+}
+
 int main(int argc, char **argv) {
   lr_serve_config cfg;
   lr_buf err = {0};
@@ -87,8 +114,11 @@ int main(int argc, char **argv) {
   }
   lr_pipeline pl = {0};
   lr_pipeline_add(&pl, lr_stage_inspect());
-  lr_pipeline_add(&pl,
-                  (lr_stage){.name = "test", .on_head = test_head, .on_request = test_request});
+  lr_pipeline_add(&pl, (lr_stage){.name = "test",
+                                  .on_head = test_head,
+                                  .on_request = test_request,
+                                  .on_response_head = test_response_head,
+                                  .on_response = test_response});
   lr_server *srv = lr_server_new(&cfg, &pl, lr_clock_system(), &err);
   int status = 1;
   if (srv) {

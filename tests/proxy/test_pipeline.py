@@ -53,6 +53,36 @@ def test_answers_and_rewrites():
     check('class="4xx"} 3' in m and 'class="2xx"} 2' in m, m)
 
 
+def test_response_inspection():
+    up = H.start_upstream()
+    lx = server(up)
+    s = H.connect(lx.port)
+    r = H.Reader(s)
+    # A chunked answer buffered whole, rewritten, sent with a Content-Length.
+    s.sendall(H.request("GET", "/chunked?filter=1"))
+    st, hd, body = r.response()
+    check(st == 200 and body == b"PART0PART1PART2PART3PART4" and hd.get("content-length") == "25",
+          (hd, body))
+    s.sendall(H.request("GET", "/chunked"))
+    check(r.response()[2] == b"part0part1part2part3part4", "no inspection asked: unchanged")
+    # HEAD: nothing to inspect, the length passes.
+    s.sendall(H.request("HEAD", "/big?n=100&filter=1"))
+    st, hd, body = r.response(head_only=True)
+    check(st == 200 and hd["content-length"] == "100")
+    # SSE: event by event, each rewritten, none delayed.
+    s.sendall(H.request("GET", "/sse?n=4&gap=0.25&filter=1"))
+    import test_stream
+    lags = []
+    for t, data in test_stream.read_events(s, 5):
+        check('"I": ' in data and '"i"' not in data, data)
+        lags.append(t - float(data.split('"t": ')[1].split("}")[0]))
+    check(len(lags) == 4 and max(lags) < 0.05, lags)
+    s.close()
+    # Too large to inspect: fail closed with 502, never passed on unseen.
+    st, hd, body = H.http_get(lx.port, "/big?n=2000000&filter=1")
+    check(st == 502 and "inspect" in H.error_json(body)["error"], (st, body))
+
+
 def test_peer_identity():
     ca, srv, client, rogue = test_tls.pki()
     up = H.start_upstream()
@@ -68,4 +98,4 @@ def test_peer_identity():
 
 if __name__ == "__main__":
     check(STAGE_SERVER and os.path.exists(STAGE_SERVER), "STAGE_SERVER not set")
-    H.run([test_answers_and_rewrites, test_peer_identity])
+    H.run([test_answers_and_rewrites, test_response_inspection, test_peer_identity])
