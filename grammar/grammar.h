@@ -115,7 +115,11 @@ typedef enum lr_func {
   LR_FUNC__COUNT
 } lr_func;
 
-/* Cedar spelling of a method / function ("containsAll", "ip", ...). */
+/* Cedar spelling of a variable ("principal", ...), slot ("?principal"),
+ * method ("containsAll", ...), function ("ip", ...), operator ("&&", "in"). */
+const char *lr_var_name(lr_var v);
+const char *lr_slot_name(lr_slot s);
+const char *lr_binop_name(lr_binop op);
 const char *lr_method_name(lr_method m);
 const char *lr_func_name(lr_func f);
 
@@ -143,6 +147,7 @@ typedef struct lr_expr lr_expr;
 
 struct lr_expr {
   lr_expr_kind kind;
+  uint32_t height; /* of this subtree: 1 for a leaf; at most LR_PARSE_MAX_DEPTH */
   size_t off, end;
   union {
     bool b;
@@ -304,9 +309,11 @@ enum {
   LR_PARSE_STRICT_CEDAR = 1u << 0,
 };
 
-/* Nesting deeper than this (parentheses, sets, records, unary chains, if,
- * method calls...) is reported as an error (E0301), never a stack overflow. */
-#define LR_PARSE_MAX_DEPTH 200
+/* Nesting deeper than this (parentheses, sets, records, if, call arguments)
+ * and expression trees higher than this (long operator chains) are reported
+ * as an error (E0301), never a stack overflow: code walking the AST
+ * recursively may rely on this bound. */
+#define LR_PARSE_MAX_DEPTH 500
 
 /* Parses a file of policies. src->text must be NUL-terminated at src->len
  * (lr_buf_read_file guarantees it). Policies get ids policy<first_id>,

@@ -90,7 +90,13 @@ lr_token lr_lexer_next(lr_lexer *lx) {
         cur = base + p;
         continue;
       }
-      "/*" { lx->pos = (size_t)(cur - base); return make_err(LR_LEX_BLOCK_COMMENT, (size_t)(tok - base), lx->pos); }
+      "/*" {
+        /* not Cedar: one error for the whole comment, then scanning goes on */
+        size_t p = (size_t)(cur - base);
+        while (p + 1 < src->len && !(src->text[p] == '*' && src->text[p + 1] == '/')) p++;
+        lx->pos = p + 1 < src->len ? p + 2 : src->len;
+        return make_err(LR_LEX_BLOCK_COMMENT, (size_t)(tok - base), lx->pos);
+      }
 
       "true"      { TOK(LR_TOK_KW_TRUE); }
       "false"     { TOK(LR_TOK_KW_FALSE); }

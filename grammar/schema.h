@@ -33,23 +33,23 @@ typedef struct lr_schema_entity lr_schema_entity;
 typedef struct lr_schema_action lr_schema_action;
 
 /* Stable diagnostic codes of the schema front end. */
-#define LR_SCHEMA_E_SYNTAX "S0001"      /* unexpected token */
-#define LR_SCHEMA_E_NESTING "S0002"     /* types nested deeper than LR_SCHEMA_MAX_DEPTH */
-#define LR_SCHEMA_E_RESERVED "S0003"    /* reserved identifier or type name */
-#define LR_SCHEMA_E_ESCAPE "S0004"      /* bad string escape / token */
-#define LR_SCHEMA_E_DUP_ANNOT "S0005"   /* duplicate annotation */
-#define LR_SCHEMA_E_DUP_ATTR "S0006"    /* duplicate attribute */
-#define LR_SCHEMA_E_APPLIES "S0007"     /* malformed appliesTo */
-#define LR_SCHEMA_E_JSON "S0100"        /* JSON syntax (from jansson) */
-#define LR_SCHEMA_E_JSON_SHAPE "S0101"  /* JSON value of the wrong kind or missing field */
-#define LR_SCHEMA_E_JSON_FIELD "S0102"  /* unknown JSON field */
-#define LR_SCHEMA_E_DUP_DECL "S0200"    /* duplicate namespace/entity/common type/action */
-#define LR_SCHEMA_E_UNKNOWN "S0201"     /* reference to an undeclared type */
-#define LR_SCHEMA_E_CYCLE "S0202"       /* cycle among common types */
-#define LR_SCHEMA_E_NOT_RECORD "S0203"  /* shape or context is not a record */
-#define LR_SCHEMA_E_ACTION "S0204"      /* unknown action group / action cycle */
-#define LR_SCHEMA_E_EXTENSION "S0205"   /* unknown extension type */
-#define LR_SCHEMA_E_SHADOW "S0206"      /* declaration shadows one in the empty namespace */
+#define LR_SCHEMA_E_SYNTAX "S0001"     /* unexpected token */
+#define LR_SCHEMA_E_NESTING "S0002"    /* types nested deeper than LR_SCHEMA_MAX_DEPTH */
+#define LR_SCHEMA_E_RESERVED "S0003"   /* reserved identifier or type name */
+#define LR_SCHEMA_E_ESCAPE "S0004"     /* bad string escape / token */
+#define LR_SCHEMA_E_DUP_ANNOT "S0005"  /* duplicate annotation */
+#define LR_SCHEMA_E_DUP_ATTR "S0006"   /* duplicate attribute */
+#define LR_SCHEMA_E_APPLIES "S0007"    /* malformed appliesTo */
+#define LR_SCHEMA_E_JSON "S0100"       /* JSON syntax (from jansson) */
+#define LR_SCHEMA_E_JSON_SHAPE "S0101" /* JSON value of the wrong kind or missing field */
+#define LR_SCHEMA_E_JSON_FIELD "S0102" /* unknown JSON field */
+#define LR_SCHEMA_E_DUP_DECL "S0200"   /* duplicate namespace/entity/common type/action */
+#define LR_SCHEMA_E_UNKNOWN "S0201"    /* reference to an undeclared type */
+#define LR_SCHEMA_E_CYCLE "S0202"      /* cycle among common types */
+#define LR_SCHEMA_E_NOT_RECORD "S0203" /* shape or context is not a record */
+#define LR_SCHEMA_E_ACTION "S0204"     /* unknown action group / action cycle */
+#define LR_SCHEMA_E_EXTENSION "S0205"  /* unknown extension type */
+#define LR_SCHEMA_E_SHADOW "S0206"     /* declaration shadows one in the empty namespace */
 
 /* Records and sets nest at most this deep; deeper input is an error. */
 #define LR_SCHEMA_MAX_DEPTH 64

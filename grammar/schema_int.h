@@ -24,14 +24,14 @@ typedef struct lr_sattr {
 } lr_sattr;
 
 struct lr_stype {
-  int kind;          /* lr_stype_kind or LR_STYPE_REF */
-  size_t off, end;   /* source span (0,0 when unknown) */
-  lr_stype *elem;    /* SET */
-  lr_sattr *attrs;   /* RECORD, sorted by name once checked */
+  int kind;        /* lr_stype_kind or LR_STYPE_REF */
+  size_t off, end; /* source span (0,0 when unknown) */
+  lr_stype *elem;  /* SET */
+  lr_sattr *attrs; /* RECORD, sorted by name once checked */
   size_t nattrs;
-  lr_str name;       /* ENTITY/EXTENSION: resolved name; REF: name as written */
-  lr_str ns;         /* REF: namespace the reference was written in */
-  int ref;           /* REF: LR_REF_* */
+  lr_str name; /* ENTITY/EXTENSION: resolved name; REF: name as written */
+  lr_str ns;   /* REF: namespace the reference was written in */
+  int ref;     /* REF: LR_REF_* */
 };
 
 typedef struct lr_annot {
@@ -67,7 +67,7 @@ struct lr_schema_entity {
 typedef struct lr_aref {
   lr_str type_raw; /* "" = `Action` of the current namespace */
   lr_str id;
-  lr_str type;     /* resolved full type */
+  lr_str type; /* resolved full type */
   size_t off, end;
 } lr_aref;
 

@@ -140,9 +140,11 @@ void lr_uid_print(const lr_uid *u, lr_buf *out);
 /* decimal: -?digits.digits with 1..4 fraction digits, value in
  * [-922337203685477.5808, 922337203685477.5807]. */
 lr_status lr_decimal_parse(lr_str s, int64_t *scaled, const char **err);
-/* ip: dotted-quad IPv4 (no leading zeros) or IPv6 (with :: and embedded
- * IPv4), optionally followed by /prefix (decimal, no leading zeros,
- * <= 32 or <= 128). */
+/* ip: dotted-quad IPv4 (no leading zeros in octets) or IPv6 (hex groups,
+ * one `::`; IPv4-embedded forms such as ::ffff:1.2.3.4 are rejected, as
+ * Cedar does), optionally followed by /prefix (what Rust's u8 parser
+ * accepts: digits with an optional '+', leading zeros allowed; <= 32 for
+ * IPv4, <= 128 for IPv6). */
 lr_status lr_ipaddr_parse(lr_str s, lr_ipaddr *out, const char **err);
 /* datetime: "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ssZ", "YYYY-MM-DDThh:mm:ss.SSSZ",
  * "YYYY-MM-DDThh:mm:ss(+|-)hhmm", "YYYY-MM-DDThh:mm:ss.SSS(+|-)hhmm". */
@@ -177,9 +179,12 @@ lr_arena *lr_entities_arena(lr_entities *es);
 lr_status lr_entities_add(lr_entities *es, const lr_uid *uid, lr_value attrs,
                           const lr_uid *const *parents, size_t nparents, lr_value tags);
 /* Computes ancestors (transitively, through entities of the store; a parent
- * not in the store is an ancestor with no ancestors of its own). Cycles are
- * accepted. Idempotent. After this the store is read-only. */
-void lr_entities_finish(lr_entities *es);
+ * not in the store is an ancestor with no ancestors of its own). As Cedar
+ * (compute_tc with enforce_dag), a cycle in the hierarchy is an error:
+ * returns LR_ERR and sets *cycle (if not NULL) to an entity on a cycle.
+ * Calling it again returns the first answer. After this the store is
+ * read-only. */
+lr_status lr_entities_finish(lr_entities *es, const lr_uid **cycle);
 /* Reference counting (atomic). lr_entities_release frees at zero. */
 lr_entities *lr_entities_retain(lr_entities *es);
 void lr_entities_release(lr_entities *es);
