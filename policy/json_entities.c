@@ -91,7 +91,7 @@ static lr_status parse_record(loader *L, const json_t *j, const char *member,
                      "entities of type `%.*s` may not have tags", (int)en.n, en.p);
         else
           json_error(L->c.d, LR_JSON_E_SCHEMA, L->c.file, &L->c.path,
-                     "attribute is not declared for entity type `%.*s`", (int)en.n, en.p);
+                     "attribute not declared for entity type `%.*s`", (int)en.n, en.p);
         st = LR_ERR;
       } else {
         fields[k].key = lr_str_dup(L->c.a, name);
@@ -268,7 +268,16 @@ lr_entities *lr_entities_from_json_value(const json_t *doc, const char *file,
     return NULL;
   }
   if (schema) add_schema_actions(&L);
-  lr_entities_finish(es);
+  const lr_uid *cycle = NULL;
+  if (lr_entities_finish(es, &cycle) != LR_OK) {
+    lr_buf u = {0};
+    if (cycle) lr_uid_print(cycle, &u);
+    json_error(d, LR_JSON_E_VALUE, file, NULL,
+               "the entity hierarchy has a cycle (through `%s`)", u.p ? u.p : "?");
+    lr_buf_free(&u);
+    lr_entities_release(es);
+    return NULL;
+  }
   return es;
 }
 

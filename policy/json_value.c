@@ -247,8 +247,10 @@ static lr_status object_record(json_cx *c, const json_t *j, const lr_stype *rec,
     if (rec) {
       at = lr_stype_attr_find(rec, name, NULL);
       if (!at) {
+        size_t m = json_path_push_key(&c->path, key, klen);
         json_error(c->d, LR_JSON_E_SCHEMA, c->file, &c->path,
-                   "attribute \"%.*s\" is not declared in the record type", (int)klen, key);
+                   "attribute not declared in the record type");
+        json_path_pop(&c->path, m);
         st = LR_ERR;
         break;
       }
