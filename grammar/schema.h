@@ -81,6 +81,11 @@ void lr_schema_free(lr_schema *s);
  * byte-identical dumps. */
 void lr_schema_dump(const lr_schema *s, lr_buf *out);
 
+/* Appends the checked schema in Cedar's JSON schema format (names fully
+ * qualified, common types inlined but still declared). Loading the result
+ * gives a schema with the same lr_schema_dump. */
+void lr_schema_to_json(const lr_schema *s, lr_buf *out);
+
 /* ---- types -------------------------------------------------------------- */
 
 typedef enum {

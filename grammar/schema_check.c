@@ -338,7 +338,10 @@ static void resolve_entity(checker *c, lr_schema_entity *e) {
 static void resolve_action(checker *c, lr_schema_action *ac) {
   for (int role = 0; role < 2; role++)
     resolve_entity_refs(c, ac->types[role], ac->ntypes[role], ac->ns);
-  lr_str uid = lr_schema_join(c->a, ac->type, LR_STR("\"...\""));
+  lr_buf q = {0};
+  lr_schema_quote(&q, ac->id);
+  lr_str uid = lr_schema_join(c->a, ac->type, lr_buf_str(&q));
+  lr_buf_free(&q);
   ac->context = resolve_record(c, ac->context, "context", uid);
   for (size_t i = 0; i < ac->nparents; i++) {
     lr_aref *p = &ac->parents[i];

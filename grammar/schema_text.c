@@ -40,10 +40,11 @@ typedef struct parser {
   lr_diags *d;
   lr_lexer lx;
   lr_token tok;
-  size_t prev_end; /* end of the last consumed token */
-  int braces;      /* `{` minus `}` consumed so far */
-  int depth;       /* current type nesting */
-  lr_str ns;       /* current namespace ("" at top level) */
+  size_t prev_end;       /* end of the last consumed token */
+  lr_tok_kind prev_kind; /* kind of the last consumed token */
+  int braces;            /* `{` minus `}` consumed so far */
+  int depth;             /* current type nesting */
+  lr_str ns;             /* current namespace ("" at top level) */
   lr_buf sbuf;
   size_t errors0;
   jmp_buf *bail; /* where errors unwind to: the current declaration */
@@ -54,6 +55,7 @@ typedef struct parser {
 /* Reads the next token, reporting (and skipping) lexical errors. */
 static void advance(parser *p) {
   p->prev_end = p->tok.end;
+  p->prev_kind = p->tok.kind;
   for (;;) {
     p->tok = lr_lexer_next(&p->lx);
     if (p->tok.kind != LR_TOK_ERROR) break;
@@ -437,11 +439,20 @@ static void type_decl(parser *p, lr_schema_annots *an) {
   lr_ptrvec_push(p->a, &p->s->commons, t);
 }
 
+static bool starts_decl(parser *p) {
+  return at(p, LR_TOK_AT) || at(p, LR_TOK_KW_ACTION) || at_word(p, "entity") ||
+         at_word(p, "type") || at_word(p, "namespace");
+}
+
 /* Skips to the end of the failed declaration: a `;` at the brace depth the
  * declaration started at (consumed), the `}` closing the enclosing namespace
- * (not consumed), or the end of input. */
+ * (not consumed), a declaration keyword right after a `;` or `}` at that
+ * depth (not consumed), or the end of input. */
 static void resync(parser *p, int braces0) {
   while (!at(p, LR_TOK_EOF)) {
+    if (p->braces == braces0 && starts_decl(p) &&
+        (p->prev_kind == LR_TOK_SEMI || p->prev_kind == LR_TOK_RBRACE))
+      return;
     if (p->braces == braces0 && at(p, LR_TOK_SEMI)) {
       consume(p);
       return;
