@@ -81,7 +81,7 @@ static lr_status parse_record(loader *L, const json_t *j, const char *member,
     size_t klen;
     json_t *v;
     json_object_keylen_foreach((json_t *)j, key, klen, v) {
-      lr_str name = lr_str_make(key, klen);
+      lr_str name = json_key(L->c.a, key, klen);
       size_t mk = json_path_push_key(&L->c.path, key, klen);
       const lr_stype *t = tags ? tag_type : lr_schema_entity_attr(et, name, NULL);
       if (!t) {
@@ -94,7 +94,7 @@ static lr_status parse_record(loader *L, const json_t *j, const char *member,
                      "attribute not declared for entity type `%.*s`", (int)en.n, en.p);
         st = LR_ERR;
       } else {
-        fields[k].key = lr_str_dup(L->c.a, name);
+        fields[k].key = name;
         st = json_to_value(&L->c, v, t, &fields[k].value);
         k++;
       }
@@ -107,7 +107,7 @@ static lr_status parse_record(loader *L, const json_t *j, const char *member,
         lr_str name;
         bool required;
         lr_stype_attr_at(shape, i, &name, &required);
-        if (required && !json_object_getn((json_t *)j, name.p, name.n)) {
+        if (required && !json_get(j, name)) {
           json_error(L->c.d, LR_JSON_E_SCHEMA, L->c.file, &L->c.path,
                      "missing required attribute \"%.*s\"", (int)name.n, name.p);
           st = LR_ERR;
@@ -127,8 +127,7 @@ static lr_status check_action(loader *L, const lr_uid *uid, lr_value attrs, lr_v
                               const lr_uid **parents, size_t np) {
   const lr_schema_action *sa = lr_schema_action_find(L->schema, uid->type, uid->id);
   if (!sa)
-    return uid_error(L, LR_JSON_E_SCHEMA, uid,
-                     "action `%s` is not declared in the schema%s", NULL);
+    return uid_error(L, LR_JSON_E_SCHEMA, uid, "action `%s` is not declared in the schema%s", NULL);
   bool same = attrs.n == 0 && tags.n == 0;
   size_t sn = lr_schema_action_parent_count(sa);
   for (size_t i = 0; same && i < np; i++) { /* every data parent declared */
@@ -176,8 +175,8 @@ static lr_status check_parent_types(loader *L, const lr_uid *uid, const lr_schem
 
 static lr_status load_one(loader *L, const json_t *ej) {
   if (!json_is_object(ej)) {
-    json_error(L->c.d, LR_JSON_E_SHAPE, L->c.file, &L->c.path,
-               "expected an entity object, got %s", json_kind_name(ej));
+    json_error(L->c.d, LR_JSON_E_SHAPE, L->c.file, &L->c.path, "expected an entity object, got %s",
+               json_kind_name(ej));
     return LR_ERR;
   }
   const json_t *ju = json_object_get(ej, "uid");
@@ -272,8 +271,8 @@ lr_entities *lr_entities_from_json_value(const json_t *doc, const char *file,
   if (lr_entities_finish(es, &cycle) != LR_OK) {
     lr_buf u = {0};
     if (cycle) lr_uid_print(cycle, &u);
-    json_error(d, LR_JSON_E_VALUE, file, NULL,
-               "the entity hierarchy has a cycle (through `%s`)", u.p ? u.p : "?");
+    json_error(d, LR_JSON_E_VALUE, file, NULL, "the entity hierarchy has a cycle (through `%s`)",
+               u.p ? u.p : "?");
     lr_buf_free(&u);
     lr_entities_release(es);
     return NULL;
@@ -283,7 +282,7 @@ lr_entities *lr_entities_from_json_value(const json_t *doc, const char *file,
 
 lr_entities *lr_entities_from_json(const char *text, size_t len, const char *file,
                                    const lr_schema *schema, lr_diags *d) {
-  json_t *doc = json_parse_text(text, len, file, d);
+  json_t *doc = lr_json_parse(text, len, file, d);
   if (!doc) return NULL;
   lr_entities *es = lr_entities_from_json_value(doc, file, schema, d);
   json_decref(doc);

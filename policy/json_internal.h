@@ -41,10 +41,11 @@ void json_error(lr_diags *d, const char *code, const char *file, const json_path
  * messages about what the document held. */
 const char *json_kind_name(const json_t *j);
 
-/* Parses text as JSON (duplicate keys rejected, NUL allowed in strings); on
- * failure adds "<file>:<line>:<col>: invalid JSON: ..." and returns NULL.
- * Caller owns the result (json_decref). */
-json_t *json_parse_text(const char *text, size_t len, const char *file, lr_diags *d);
+/* A key of an object parsed by lr_json_parse, copied into a with NUL bytes
+ * restored (see json_path.c). */
+lr_str json_key(lr_arena *a, const char *key, size_t klen);
+/* The member called name (which may hold NUL bytes), or NULL. */
+json_t *json_get(const json_t *obj, lr_str name);
 
 /* The state of one conversion: where values go, where errors go, and the
  * path of the value being read (for messages). */

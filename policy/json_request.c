@@ -116,8 +116,7 @@ static lr_status context_at(lr_arena *a, const json_t *j, const lr_schema *schem
 }
 
 lr_status lr_context_from_json(lr_arena *a, const json_t *j, const lr_schema *schema,
-                               const lr_uid *action, const char *file, lr_diags *d,
-                               lr_value *out) {
+                               const lr_uid *action, const char *file, lr_diags *d, lr_value *out) {
   return context_at(a, j, schema, action, file, NULL, d, out);
 }
 
@@ -151,11 +150,9 @@ static lr_status check_role(const lr_schema *schema, const lr_schema_action *sa,
 
 lr_status lr_request_validate(const lr_schema *schema, const lr_request *req, const char *file,
                               lr_diags *d) {
-  const lr_schema_action *sa =
-      lr_schema_action_find(schema, req->action->type, req->action->id);
+  const lr_schema_action *sa = lr_schema_action_find(schema, req->action->type, req->action->id);
   if (!sa) return undeclared_action(req->action, file, NULL, d);
-  if (check_role(schema, sa, LR_SCHEMA_PRINCIPAL, req->principal, req->action, file, d) !=
-          LR_OK ||
+  if (check_role(schema, sa, LR_SCHEMA_PRINCIPAL, req->principal, req->action, file, d) != LR_OK ||
       check_role(schema, sa, LR_SCHEMA_RESOURCE, req->resource, req->action, file, d) != LR_OK)
     return LR_ERR;
   return LR_OK;

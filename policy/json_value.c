@@ -27,9 +27,7 @@
 #include "policy.h"
 #include "schema.h"
 
-static const char *article(const char *noun) {
-  return strchr("aeiou", noun[0]) ? "an" : "a";
-}
+static const char *article(const char *noun) { return strchr("aeiou", noun[0]) ? "an" : "a"; }
 
 void json_kind_phrase(int k, lr_buf *out) {
   const char *n = lr_vkind_name((lr_vkind)k);
@@ -51,8 +49,7 @@ static void stype_phrase(const lr_stype *t, lr_buf *out) {
   }
   case LR_STYPE_EXTENSION: {
     lr_str n = lr_stype_name(t);
-    lr_buf_printf(out, "%s %.*s", strchr("aeiou", n.n ? n.p[0] : 'x') ? "an" : "a", (int)n.n,
-                  n.p);
+    lr_buf_printf(out, "%s %.*s", strchr("aeiou", n.n ? n.p[0] : 'x') ? "an" : "a", (int)n.n, n.p);
     return;
   }
   }
@@ -77,7 +74,9 @@ static lr_status mismatch_value(json_cx *c, const lr_stype *want, lr_value v) {
 }
 
 static bool is_str(const json_t *j) { return j && json_is_string(j); }
-static lr_str jstr(const json_t *j) { return lr_str_make(json_string_value(j), json_string_length(j)); }
+static lr_str jstr(const json_t *j) {
+  return lr_str_make(json_string_value(j), json_string_length(j));
+}
 
 /* The body of an `__entity` escape or an implicit one: an object with string
  * "type" and "id" (other members are ignored, as serde does). */
@@ -111,8 +110,8 @@ bool json_valid_type_name(lr_str s) {
                        (s.p[i] >= '0' && s.p[i] <= '9') || s.p[i] == '_'))
       i++;
     /* Cedar's reserved identifiers cannot name types */
-    static const char *const reserved[] = {"true", "false", "if", "then", "else", "in",
-                                           "is", "like", "has", "__cedar"};
+    static const char *const reserved[] = {"true", "false", "if",   "then", "else",
+                                           "in",   "is",    "like", "has",  "__cedar"};
     for (size_t r = 0; r < sizeof reserved / sizeof *reserved; r++)
       if (strlen(reserved[r]) == i - start && memcmp(reserved[r], s.p + start, i - start) == 0)
         return false;
@@ -190,12 +189,12 @@ static lr_status extn_call(json_cx *c, lr_str fn, const json_t *body, lr_value *
       const char *err = NULL;
       st = lr_value_extn(c->a, fn, lr_str_make(vals[0].u.s, vals[0].n), out, &err);
       if (st != LR_OK)
-        json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path, "%.*s(\"%.*s\"): %s", (int)fn.n,
-                   fn.p, (int)vals[0].n, vals[0].u.s, err ? err : "invalid argument");
+        json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path, "%.*s(\"%.*s\"): %s", (int)fn.n, fn.p,
+                   (int)vals[0].n, vals[0].u.s, err ? err : "invalid argument");
     } else {
       json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path,
-                 "unsupported extension function call `%.*s` with %zu argument(s)", (int)fn.n,
-                 fn.p, n);
+                 "unsupported extension function call `%.*s` with %zu argument(s)", (int)fn.n, fn.p,
+                 n);
       st = LR_ERR;
     }
   }
@@ -242,7 +241,7 @@ static lr_status object_record(json_cx *c, const json_t *j, const lr_stype *rec,
   size_t klen;
   json_t *v;
   json_object_keylen_foreach((json_t *)j, key, klen, v) {
-    lr_str name = lr_str_make(key, klen);
+    lr_str name = json_key(c->a, key, klen);
     const lr_stype *at = NULL;
     if (rec) {
       at = lr_stype_attr_find(rec, name, NULL);
@@ -256,7 +255,7 @@ static lr_status object_record(json_cx *c, const json_t *j, const lr_stype *rec,
       }
     }
     size_t m = json_path_push_key(&c->path, key, klen);
-    fields[k].key = lr_str_dup(c->a, name);
+    fields[k].key = name;
     st = json_to_value(c, v, at, &fields[k].value);
     json_path_pop(&c->path, m);
     if (st != LR_OK) break;
@@ -267,9 +266,9 @@ static lr_status object_record(json_cx *c, const json_t *j, const lr_stype *rec,
       lr_str name;
       bool required;
       lr_stype_attr_at(rec, i, &name, &required);
-      if (required && !json_object_getn((json_t *)j, name.p, name.n)) {
-        json_error(c->d, LR_JSON_E_SCHEMA, c->file, &c->path,
-                   "missing required attribute \"%.*s\"", (int)name.n, name.p);
+      if (required && !json_get(j, name)) {
+        json_error(c->d, LR_JSON_E_SCHEMA, c->file, &c->path, "missing required attribute \"%.*s\"",
+                   (int)name.n, name.p);
         st = LR_ERR;
         break;
       }

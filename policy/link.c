@@ -119,8 +119,7 @@ static lr_status link_at(lr_arena *a, lr_policy_set *set, const char *template_i
     if (strcmp(set->policies[i]->id, template_id) == 0) t = set->policies[i];
   if (!t) return link_error(d, file, p, "no template with id \"%s\"%s", template_id, "");
   if (!t->is_template)
-    return link_error(d, file, p, "\"%s\" is a static policy, not a template%s", template_id,
-                      "");
+    return link_error(d, file, p, "\"%s\" is a static policy, not a template%s", template_id, "");
   if (id_taken(set, new_id))
     return link_error(d, file, p, "the id \"%s\" is already used%s", new_id, "");
   bool need_p = uses_slot(t, LR_SLOT_PRINCIPAL), need_r = uses_slot(t, LR_SLOT_RESOURCE);
@@ -192,7 +191,7 @@ static lr_status one_link(lr_arena *a, lr_policy_set *set, const json_t *l, json
 
 lr_status lr_policy_set_link_json(lr_arena *a, lr_policy_set *set, const char *text, size_t len,
                                   const char *file, lr_diags *d) {
-  json_t *doc = json_parse_text(text, len, file, d);
+  json_t *doc = lr_json_parse(text, len, file, d);
   if (!doc) return LR_ERR;
   json_cx c = {.a = a, .file = file, .d = d};
   lr_status st = LR_OK;

@@ -302,6 +302,12 @@ typedef struct lr_schema lr_schema;
 typedef struct lr_stype lr_stype;
 typedef struct json_t json_t;
 
+/* Parses JSON text for the functions below: duplicate keys rejected, NUL
+ * allowed in strings and keys (keys holding U+10FFFF read back as NUL), any
+ * value at the top. On failure adds "<file>:<line>:<col>: invalid JSON: ..."
+ * and returns NULL. Caller owns the result (json_decref). */
+json_t *lr_json_parse(const char *text, size_t len, const char *file, lr_diags *d);
+
 /* One JSON value (jansson) in Cedar's JSON value format → *out, allocated in
  * a. expected is the schema type (schema-based parsing: implicit `__entity`
  * and `__extn`, typed records and sets, type checked) or NULL. path is the

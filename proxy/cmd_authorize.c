@@ -59,30 +59,28 @@ static const option_row option_rows[] = {
 };
 
 static void usage(FILE *out) {
-  fprintf(out,
-          "usage: larch authorize --policies P [--entities E] [--schema S] [--links L]\n"
-          "                       --principal U --action U --resource U\n"
-          "                       [--context JSON | --context-file F]\n"
-          "       larch authorize --policies P [--entities E] [--schema S] [--links L]\n"
-          "                       --requests R.jsonl\n\n"
-          "Decides Cedar authorization requests with Cedar's semantics (forbid overrides\n"
-          "permit, default deny, erroring policies are skipped and reported).\n\noptions:\n");
+  fprintf(out, "usage: larch authorize --policies P [--entities E] [--schema S] [--links L]\n"
+               "                       --principal U --action U --resource U\n"
+               "                       [--context JSON | --context-file F]\n"
+               "       larch authorize --policies P [--entities E] [--schema S] [--links L]\n"
+               "                       --requests R.jsonl\n\n"
+               "Decides Cedar authorization requests with Cedar's semantics (forbid overrides\n"
+               "permit, default deny, erroring policies are skipped and reported).\n\noptions:\n");
   for (size_t i = 0; i < sizeof option_rows / sizeof *option_rows; i++) {
     const option_row *o = &option_rows[i];
     fprintf(out, "  %s%s%s %s\n      %s\n", o->name, o->alias ? ", " : "", o->alias ? o->alias : "",
             o->arg, o->help);
   }
-  fprintf(out,
-          "  -h, --help\n      this text\n\n"
-          "single request: prints ALLOW or DENY, then each determining policy id on its own\n"
-          "line, then each erroring policy as 'error: <id>: <message>'. Exit status 0 for\n"
-          "allow, 2 for deny, 1 for a usage or input error (the message says where).\n\n"
-          "--requests: writes one JSON line per request line, in order:\n"
-          "  {\"decision\":\"allow\"|\"deny\",\"reasons\":[\"policy0\"],"
-          "\"errors\":[{\"policy\":\"policy1\",\"message\":\"...\"}]}\n"
-          "or {\"error\":\"...\"} when that request itself is invalid, and goes on.\n"
-          "Blank lines are skipped. Exit status 0 when every line was answered, 1 when the\n"
-          "policies, entities, schema or links could not be loaded.\n");
+  fprintf(out, "  -h, --help\n      this text\n\n"
+               "single request: prints ALLOW or DENY, then each determining policy id on its own\n"
+               "line, then each erroring policy as 'error: <id>: <message>'. Exit status 0 for\n"
+               "allow, 2 for deny, 1 for a usage or input error (the message says where).\n\n"
+               "--requests: writes one JSON line per request line, in order:\n"
+               "  {\"decision\":\"allow\"|\"deny\",\"reasons\":[\"policy0\"],"
+               "\"errors\":[{\"policy\":\"policy1\",\"message\":\"...\"}]}\n"
+               "or {\"error\":\"...\"} when that request itself is invalid, and goes on.\n"
+               "Blank lines are skipped. Exit status 0 when every line was answered, 1 when the\n"
+               "policies, entities, schema or links could not be loaded.\n");
 }
 
 static int parse_options(int argc, char **argv, options *o) {
@@ -96,8 +94,10 @@ static int parse_options(int argc, char **argv, options *o) {
         if (!names[n]) continue;
         size_t len = strlen(names[n]);
         if (strncmp(a, names[n], len) != 0) continue;
-        if (a[len] == '=') row = &option_rows[k], val = a + len + 1;
-        else if (a[len] == '\0') row = &option_rows[k];
+        if (a[len] == '=')
+          row = &option_rows[k], val = a + len + 1;
+        else if (a[len] == '\0')
+          row = &option_rows[k];
       }
     }
     if (!row) {
@@ -225,14 +225,14 @@ static int authorize_one(const options *o, loaded *L, lr_diags *d) {
   if (o->context || o->context_file) {
     size_t len = 0;
     const char *text = o->context;
-    if (o->context_file) text = read_file_or_report(a, o->context_file, &len);
-    else len = strlen(text);
+    if (o->context_file)
+      text = read_file_or_report(a, o->context_file, &len);
+    else
+      len = strlen(text);
     if (!text) return 1;
-    json_error_t jerr;
-    ctx = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+    ctx = lr_json_parse(text, len, ctx_name, d);
     if (!ctx) {
-      fprintf(stderr, "larch authorize: %s:%d:%d: invalid JSON: %s\n", ctx_name, jerr.line,
-              jerr.column, jerr.text);
+      print_diags(d);
       return 1;
     }
   }
@@ -287,17 +287,9 @@ static bool blank(const char *s, size_t n) {
 static void answer_line(loaded *L, lr_arena *a, const char *line, size_t n, const char *where,
                         lr_buf *out) {
   lr_diags d = {0};
-  json_error_t jerr;
-  json_t *j = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
-  if (!j) {
-    lr_buf msg = {0};
-    lr_buf_printf(&msg, "%s:%d: invalid JSON: %s", where, jerr.column, jerr.text);
-    answer_error(out, msg.p);
-    lr_buf_free(&msg);
-    return;
-  }
+  json_t *j = lr_json_parse(line, n, where, &d);
   lr_request req;
-  if (lr_request_from_json(a, j, L->schema, where, &d, &req) != LR_OK) {
+  if (!j || lr_request_from_json(a, j, L->schema, where, &d, &req) != LR_OK) {
     lr_buf msg = {0};
     join_messages(&d, &msg);
     answer_error(out, msg.p ? msg.p : "invalid request");
@@ -357,8 +349,10 @@ int lr_cmd_authorize(int argc, char **argv) {
   loaded L = {0};
   lr_diags d = {0};
   int rc = load_all(&o, &L, &d);
-  if (rc != 0) print_diags(&d);
-  else rc = o.requests ? authorize_batch(&o, &L) : authorize_one(&o, &L, &d);
+  if (rc != 0)
+    print_diags(&d);
+  else
+    rc = o.requests ? authorize_batch(&o, &L) : authorize_one(&o, &L, &d);
   lr_diags_free(&d);
   unload(&L);
   return rc;

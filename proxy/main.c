@@ -20,6 +20,8 @@ static int cmd_version(int argc, char **argv) {
 static const lr_command commands[] = {
     {"check", "parse policy files and report errors (file:line:col)", lr_cmd_check},
     {"fmt", "print a policy file in canonical Cedar", lr_cmd_fmt},
+    {"authorize", "decide Cedar requests (one, or a JSONL batch) against policies and entities",
+     lr_cmd_authorize},
     {"version", "print the version", cmd_version},
 };
 

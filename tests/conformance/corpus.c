@@ -81,8 +81,7 @@ lr_status unpack_corpus(const char *tarball, const char *work_dir, char *root, s
   snprintf(root, root_cap, "%s", dir);
   struct stat st_tar, st_stamp;
   if (stat(tarball, &st_tar) != 0) return LR_ERR;
-  if (stat(stamp, &st_stamp) == 0 && st_stamp.st_mtime >= st_tar.st_mtime &&
-      is_dir(dir))
+  if (stat(stamp, &st_stamp) == 0 && st_stamp.st_mtime >= st_tar.st_mtime && is_dir(dir))
     return LR_OK;
   snprintf(tmp, sizeof tmp, "%s.tmp", dir);
   char *rm_tmp[] = {"rm", "-rf", tmp, NULL};

@@ -58,8 +58,8 @@ static void sort_ids(const char **ids, size_t n) {
   if (n > 1) qsort(ids, n, sizeof *ids, cmp_cstr);
 }
 
-static void describe(lr_buf *out, bool allow, const char **reasons, size_t nr,
-                     const char **errors, size_t ne) {
+static void describe(lr_buf *out, bool allow, const char **reasons, size_t nr, const char **errors,
+                     size_t ne) {
   lr_buf_printf(out, "%s reasons [", allow ? "allow" : "deny");
   for (size_t i = 0; i < nr; i++) lr_buf_printf(out, "%s%s", i ? ", " : "", reasons[i]);
   lr_buf_puts(out, "] errors [");
@@ -148,11 +148,11 @@ static bool run_request(test_env *e, lr_arena *ra, const json_t *rq, const char 
   static const char *const roles[3] = {"principal", "action", "resource"};
   bool ok = true;
   for (int i = 0; i < 3 && ok; i++)
-    ok = lr_json_uid(ra, json_object_get(rq, roles[i]), false, test_name, roles[i], &d,
-                     slots[i]) == LR_OK;
+    ok = lr_json_uid(ra, json_object_get(rq, roles[i]), false, test_name, roles[i], &d, slots[i]) ==
+         LR_OK;
   if (ok)
-    ok = lr_context_from_json(ra, json_object_get(rq, "context"), e->schema, req.action,
-                              test_name, &d, &req.context) == LR_OK;
+    ok = lr_context_from_json(ra, json_object_get(rq, "context"), e->schema, req.action, test_name,
+                              &d, &req.context) == LR_OK;
   const json_t *vr = json_object_get(rq, "validateRequest");
   if (ok && (!vr || json_is_true(vr)))
     ok = lr_request_validate(e->schema, &req, test_name, &d) == LR_OK;
@@ -193,19 +193,28 @@ static void expected_text(lr_arena *a, const json_t *rq, lr_buf *out) {
 }
 
 void run_test_file(runner *r, tally *t, const char *root, const char *path) {
-  json_error_t jerr;
-  json_t *test = json_load_file(path, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+  lr_buf text = {0};
+  lr_diags d = {0};
+  json_t *test = NULL;
+  if (lr_buf_read_file(&text, path) == LR_OK) test = lr_json_parse(text.p, text.len, path, &d);
+  lr_buf_free(&text);
   t->tests++;
   if (!test) {
+    lr_buf why = {0};
+    lr_diags_render_short(&d, &why);
     t->requests++;
-    report_mismatch(r, path, "(whole test)", "a readable test", jerr.text);
+    report_mismatch(r, path, "(whole test)", "a readable test", why.p ? why.p : "cannot read");
+    lr_buf_free(&why);
+    lr_diags_free(&d);
     return;
   }
   const json_t *reqs = json_object_get(test, "requests");
   size_t nreq = json_array_size(reqs);
   const json_t *sv = json_object_get(test, "shouldValidate");
-  if (json_is_true(sv)) t->validate_true++;
-  else t->validate_false++;
+  if (json_is_true(sv))
+    t->validate_true++;
+  else
+    t->validate_false++;
   t->requests += nreq;
   const char *why_skip = skip_reason(path);
   if (why_skip) {

@@ -78,18 +78,24 @@ static void run_corpus(runner *r, const char *cedar_dir, const char *work_dir, t
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s CEDAR_DIR WORK_DIR [--cap N] [--only hand|corpus] "
-                    "[--root DIR FILE.json...]\n", argv[0]);
+    fprintf(stderr,
+            "usage: %s CEDAR_DIR WORK_DIR [--cap N] [--only hand|corpus] "
+            "[--root DIR FILE.json...]\n",
+            argv[0]);
     return 1;
   }
   const char *cedar_dir = argv[1], *work_dir = argv[2], *only = NULL, *root = NULL;
   runner r = {.mismatch_cap = 50};
   int first_file = argc;
   for (int i = 3; i < argc; i++) {
-    if (strcmp(argv[i], "--cap") == 0 && i + 1 < argc) r.mismatch_cap = strtoul(argv[++i], 0, 10);
-    else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) only = argv[++i];
-    else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc) root = argv[++i];
-    else if (strcmp(argv[i], "-v") == 0) r.verbose = true;
+    if (strcmp(argv[i], "--cap") == 0 && i + 1 < argc)
+      r.mismatch_cap = strtoul(argv[++i], 0, 10);
+    else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+      only = argv[++i];
+    else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
+      root = argv[++i];
+    else if (strcmp(argv[i], "-v") == 0)
+      r.verbose = true;
     else {
       first_file = i;
       break;

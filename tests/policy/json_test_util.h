@@ -38,7 +38,7 @@ static inline char *test_messages(const lr_diags *d) {
 
 static inline json_t *test_json(const char *text) {
   json_error_t e;
-  json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, &e);
+  json_t *j = json_loads(text, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
   cr_assert_not_null(j, "bad test JSON: %s", e.text);
   return j;
 }

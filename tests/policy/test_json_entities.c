@@ -25,7 +25,7 @@ static void expect_error(const char *text, const lr_schema *s, const char *want)
   char *msgs;
   lr_entities *es = load(text, s, &msgs);
   cr_expect_null(es, "%s", text);
-  cr_expect_str_eq(msgs, want, "%s", text);
+  cr_expect_str_eq(msgs, want, "%s => %s", text, msgs);
   lr_entities_release(es);
   free(msgs);
 }
@@ -77,7 +77,7 @@ Test(json_entities, errors_without_schema) {
                "entities.json: [0].parents[0]: expected an entity reference ({\"type\": ..., "
                "\"id\": ...} or {\"__entity\": {...}}), got a record\n");
   expect_error("[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}", NULL,
-               "entities.json:1:37: invalid JSON: '}' expected near end of file\n");
+               "entities.json:1:33: invalid JSON: '}' expected near end of file\n");
 }
 
 Test(json_entities, schema_based) {
@@ -114,8 +114,9 @@ Test(json_entities, schema_errors) {
                s, "entities.json: [1].attrs.age: expected a long, got a string\n");
   expect_error("[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {}}]", s,
                "entities.json: [0].attrs: missing required attribute \"age\"\n");
-  expect_error("[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {\"age\": 1, \"x\": 2}}]",
-               s, "entities.json: [0].attrs.x: attribute not declared for entity type `User`\n");
+  expect_error(
+      "[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {\"age\": 1, \"x\": 2}}]", s,
+      "entities.json: [0].attrs.x: attribute not declared for entity type `User`\n");
   expect_error("[{\"uid\": {\"type\": \"Usr\", \"id\": \"a\"}}]", s,
                "entities.json: [0]: entity `Usr::\"a\"` has a type that is not declared in the "
                "schema\n");

@@ -5,11 +5,10 @@
  */
 #include "json_test_util.h"
 
-static const char *schema_text =
-    "entity User;\n"
-    "entity Doc;\n"
-    "action view appliesTo { principal: [User], resource: [Doc],\n"
-    "  context: { ip: ipaddr, level?: Long } };\n";
+static const char *schema_text = "entity User;\n"
+                                 "entity Doc;\n"
+                                 "action view appliesTo { principal: [User], resource: [Doc],\n"
+                                 "  context: { ip: ipaddr, level?: Long } };\n";
 
 /* Parses a request line; returns "" and fills *req, or the messages. */
 static char *request(lr_arena *a, const char *text, const lr_schema *s, lr_request *req) {

@@ -30,7 +30,7 @@ static char *conv(const char *text, const lr_stype *t) {
 #define EXPECT(text, type, want)                                                                   \
   do {                                                                                             \
     char *got_ = conv(text, type);                                                                 \
-    cr_expect_str_eq(got_, want, "%s", text);                                                      \
+    cr_expect_str_eq(got_, want, "%s => %s", text, got_);                                          \
     free(got_);                                                                                    \
   } while (0)
 
@@ -64,11 +64,13 @@ Test(json_value, errors_say_where) {
          "ERR v.json: a[\"b c\"]: a fractional number is not a Cedar value (use a long, or a "
          "decimal as {\"__extn\": {\"fn\": \"decimal\", \"arg\": \"1.5\"}})\n");
   char *got = conv("{\"__extn\": {\"fn\": \"decimal\", \"arg\": \"1.23456\"}}", NULL);
-  cr_expect(strncmp(got, "ERR v.json: __extn: decimal(\"1.23456\"): ", 41) == 0, "%s", got);
+  const char *want = "ERR v.json: __extn: decimal(\"1.23456\"): ";
+  cr_expect(strncmp(got, want, strlen(want)) == 0, "%s", got);
   free(got);
   EXPECT("{\"__entity\": {\"type\": \"not a name\", \"id\": \"x\"}}", NULL,
          "ERR v.json: __entity: invalid entity type name \"not a name\"\n");
-  EXPECT("{\"__expr\": \"1 + 1\"}", NULL, "ERR v.json: the `__expr` escape is no longer supported\n");
+  EXPECT("{\"__expr\": \"1 + 1\"}", NULL,
+         "ERR v.json: the `__expr` escape is no longer supported\n");
 }
 
 static const char *schema_text =
@@ -87,7 +89,7 @@ static const lr_stype *user_attr(const lr_schema *s, const char *name) {
 Test(json_value, schema_based_implicit_escapes) {
   lr_source src;
   lr_schema *s = test_schema(&src, schema_text);
-  EXPECT("\"10.1.2.3\"", user_attr(s, "ip"), "ip(\"10.1.2.3\")");
+  EXPECT("\"10.1.2.3\"", user_attr(s, "ip"), "ip(\"10.1.2.3/32\")");
   EXPECT("{\"fn\": \"ip\", \"arg\": \"::1\"}", user_attr(s, "ip"), "ip(\"::1/128\")");
   EXPECT("\"1.5\"", user_attr(s, "score"), "decimal(\"1.5000\")");
   EXPECT("\"1h\"", user_attr(s, "wait"), "duration(\"1h\")");

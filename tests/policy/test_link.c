@@ -4,10 +4,9 @@
  */
 #include "json_test_util.h"
 
-static const char *policies =
-    "permit (principal == ?principal, action, resource in ?resource);\n"
-    "forbid (principal, action, resource) when { resource has secret };\n"
-    "permit (principal is User, action, resource == ?resource);\n";
+static const char *policies = "permit (principal == ?principal, action, resource in ?resource);\n"
+                              "forbid (principal, action, resource) when { resource has secret };\n"
+                              "permit (principal is User, action, resource == ?resource);\n";
 
 static lr_status load(lr_arena *a, lr_policy_set *set, lr_source *src, lr_diags *d) {
   *src = (lr_source){"p.cedar", policies, strlen(policies)};
