@@ -34,8 +34,10 @@ void lr_authorize(lr_arena *a, const lr_policy_inst *pols, size_t npols, const l
     lr_eval_error err = {0};
     switch (lr_eval_policy(&env, &err)) {
     case LR_POLICY_SATISFIED:
-      if (eff == LR_EFFECT_PERMIT) permits[np++] = p->id;
-      else forbids[nf++] = p->id;
+      if (eff == LR_EFFECT_PERMIT)
+        permits[np++] = p->id;
+      else
+        forbids[nf++] = p->id;
       break;
     case LR_POLICY_ERROR: errors[ne++] = (lr_auth_error){p->id, err.msg}; break;
     case LR_POLICY_NOT_SATISFIED: break;

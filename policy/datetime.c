@@ -153,12 +153,18 @@ lr_status lr_duration_parse(lr_str s, int64_t *out, const char **err) {
     }
     if (p == num || p == end) goto fail;
     int u;
-    if (*p == 'm' && p + 1 < end && p[1] == 's') u = 4, p += 2;
-    else if (*p == 'd') u = 0, p++;
-    else if (*p == 'h') u = 1, p++;
-    else if (*p == 'm') u = 2, p++;
-    else if (*p == 's') u = 3, p++;
-    else goto fail;
+    if (*p == 'm' && p + 1 < end && p[1] == 's')
+      u = 4, p += 2;
+    else if (*p == 'd')
+      u = 0, p++;
+    else if (*p == 'h')
+      u = 1, p++;
+    else if (*p == 'm')
+      u = 2, p++;
+    else if (*p == 's')
+      u = 3, p++;
+    else
+      goto fail;
     if (u < next) goto fail;
     if (overflow) {
       msg = "duration overflows a 64-bit count of milliseconds";

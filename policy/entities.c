@@ -216,8 +216,10 @@ bool lr_entity_has_ancestor(const lr_entity *e, const lr_uid *anc) {
     size_t mid = lo + (hi - lo) / 2;
     int c = lr_uid_cmp(e->anc[mid], anc);
     if (c == 0) return true;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return false;
 }

@@ -191,8 +191,7 @@ static lr_status eval_has(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   return LR_OK;
 }
 
-static lr_status get_attr(lr_evalctx *x, const lr_expr *e, lr_value v, lr_str name,
-                          lr_value *out) {
+static lr_status get_attr(lr_evalctx *x, const lr_expr *e, lr_value v, lr_str name, lr_value *out) {
   const lr_value *f;
   if (v.kind == LR_V_RECORD) {
     f = lr_value_record_get(v, name);
@@ -284,8 +283,7 @@ static lr_status eval_method(lr_evalctx *x, const lr_expr *e, lr_value *out) {
     if (t.kind != LR_V_SET) return lr_eval_type_error(x, e, "set", t);
     if (a.kind != LR_V_SET) return lr_eval_type_error(x, e, "set", a);
     bool all = m == LR_METHOD_CONTAINS_ALL, r = all;
-    for (uint32_t i = 0; i < a.n && r == all; i++)
-      r = lr_value_set_contains(t, a.u.items[i]);
+    for (uint32_t i = 0; i < a.n && r == all; i++) r = lr_value_set_contains(t, a.u.items[i]);
     *out = lr_value_bool(r);
     return LR_OK;
   }
@@ -375,7 +373,8 @@ static lr_status eval(lr_evalctx *x, const lr_expr *e, lr_value *out) {
     lr_value v;
     if (eval(x, e->u.unary.arg, &v) != LR_OK) return LR_ERR;
     if (v.kind != LR_V_LONG) return lr_eval_type_error(x, e, "long", v);
-    if (v.u.i == INT64_MIN) return lr_eval_fail(x, e, "integer overflow: -(%lld)", (long long)v.u.i);
+    if (v.u.i == INT64_MIN)
+      return lr_eval_fail(x, e, "integer overflow: -(%lld)", (long long)v.u.i);
     *out = lr_value_long(-v.u.i);
     return LR_OK;
   }

@@ -13,12 +13,12 @@ void lr_print_cedar_string(lr_str s, lr_buf *out);
 
 /* Canonical argument text of each extension constructor: re-parsing it
  * gives the same value. */
-void lr_decimal_format(int64_t scaled, lr_buf *out);       /* "-1.2300" */
-void lr_ipaddr_format(const lr_ipaddr *ip, lr_buf *out);   /* "10.0.0.0/8", "::1/128" */
+void lr_decimal_format(int64_t scaled, lr_buf *out);     /* "-1.2300" */
+void lr_ipaddr_format(const lr_ipaddr *ip, lr_buf *out); /* "10.0.0.0/8", "::1/128" */
 /* Returns false (appending nothing) when ms lies outside years 0000-9999,
  * which no datetime string can express. */
 bool lr_datetime_format(int64_t ms, lr_buf *out); /* "2024-01-02T03:04:05.006Z" */
-void lr_duration_format(int64_t ms, lr_buf *out);          /* "-1d2h3m4s5ms", "0ms" */
+void lr_duration_format(int64_t ms, lr_buf *out); /* "-1d2h3m4s5ms", "0ms" */
 
 /* ipaddr predicates (cedar-policy-core/src/extensions/ipaddr.rs). */
 bool lr_ipaddr_is_loopback(const lr_ipaddr *ip);
@@ -28,8 +28,6 @@ bool lr_ipaddr_in_range(const lr_ipaddr *child, const lr_ipaddr *range);
 /* datetime methods; LR_ERR on i64 overflow. */
 lr_status lr_datetime_to_date(int64_t ms, int64_t *out);
 int64_t lr_datetime_to_time(int64_t ms);
-
-
 
 /* True when anc is a transitive ancestor of e (not e itself). */
 bool lr_entity_has_ancestor(const lr_entity *e, const lr_uid *anc);

@@ -185,8 +185,10 @@ bool lr_value_set_contains(lr_value set, lr_value v) {
     size_t mid = lo + (hi - lo) / 2;
     int c = lr_value_cmp(set.u.items[mid], v);
     if (c == 0) return true;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return false;
 }
@@ -197,8 +199,10 @@ const lr_value *lr_value_record_get(lr_value rec, lr_str key) {
     size_t mid = lo + (hi - lo) / 2;
     int c = lr_str_cmp(rec.u.fields[mid].key, key);
     if (c == 0) return &rec.u.fields[mid].value;
-    if (c < 0) lo = mid + 1;
-    else hi = mid;
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   return NULL;
 }
@@ -223,8 +227,10 @@ void lr_print_cedar_string(lr_str s, lr_buf *out) {
     case '\t': lr_buf_puts(out, "\\t"); break;
     case '\0': lr_buf_puts(out, "\\0"); break;
     default:
-      if (c < 0x20 || c == 0x7f) lr_buf_printf(out, "\\u{%x}", c);
-      else lr_buf_putc(out, (char)c);
+      if (c < 0x20 || c == 0x7f)
+        lr_buf_printf(out, "\\u{%x}", c);
+      else
+        lr_buf_putc(out, (char)c);
     }
   }
   lr_buf_putc(out, '"');
