@@ -7,8 +7,8 @@
  * 1-3 digits, no leading zero, <= 255; IPv6 is up to eight groups of 1-4
  * hex digits with at most one `::`. IPv4-embedded IPv6 (::ffff:1.2.3.4) is
  * refused by Cedar, so it is not accepted here at all. A `/prefix` suffix is
- * parsed like Rust's u8::from_str (optional '+', leading zeros allowed) and
- * must be <= 32 (IPv4) or <= 128 (IPv6). Host bits are kept as written.
+ * parsed like Rust's u8::from_str (optional '+') except that a leading zero
+ * is refused (cedar#392), and must be <= 32 (IPv4) or <= 128 (IPv6). Host bits are kept as written.
  */
 #include <string.h>
 
@@ -125,6 +125,9 @@ static bool parse_addr(lr_str s, lr_ipaddr *ip) {
 
 /* Rust's u8::from_str: optional '+', then at least one digit, value <= 255. */
 static bool parse_u8(const char *p, size_t n, unsigned *out) {
+  /* Cedar refuses leading zeros in a prefix ("/00", "/08": cedar#392,
+   * fixed by cedar#390); the corpus expects ip("174.174.174.0/00") to fail. */
+  if (n > 1 && p[0] == '0') return false;
   size_t i = 0;
   if (n > 0 && p[0] == '+') i++;
   if (i == n) return false;

@@ -121,32 +121,58 @@ static lr_status parse_record(loader *L, const json_t *j, const char *member,
   return st;
 }
 
-/* A data action must be the schema's action exactly: no attributes, no
- * tags, the same groups (conformance.rs ActionDeclarationMismatch). */
+/* Adds the action group (type, id) and, through the schema, all its
+ * ancestors to m (keys "type::id" in a). False when a group is undeclared. */
+static bool close_groups(lr_arena *a, const lr_schema *s, lr_str type, lr_str id, lr_map *m) {
+  lr_str key = {lr_arena_sprintf(a, "%.*s::", (int)type.n, type.p), 0};
+  key.n = type.n + 2;
+  char *k = lr_arena_alloc(a, key.n + id.n + 1);
+  memcpy(k, key.p, key.n);
+  memcpy(k + key.n, id.p, id.n);
+  k[key.n + id.n] = '\0';
+  key = lr_str_make(k, key.n + id.n);
+  if (lr_map_get(m, key)) return true;
+  lr_map_put(m, key, (void *)1);
+  const lr_schema_action *sa = lr_schema_action_find(s, type, id);
+  if (!sa) return false;
+  for (size_t i = 0, n = lr_schema_action_parent_count(sa); i < n; i++) {
+    lr_str t, pid;
+    lr_schema_action_parent_at(sa, i, &t, &pid);
+    if (!close_groups(a, s, t, pid, m)) return false;
+  }
+  return true;
+}
+
+/* A data action must be the schema's action: no attributes, no tags, and
+ * the same groups once both are closed transitively (Cedar compares the
+ * entity with the schema's, whose ancestors are transitively closed; data
+ * may list the direct groups or all of them). conformance.rs
+ * ActionDeclarationMismatch. */
 static lr_status check_action(loader *L, const lr_uid *uid, lr_value attrs, lr_value tags,
                               const lr_uid **parents, size_t np) {
   const lr_schema_action *sa = lr_schema_action_find(L->schema, uid->type, uid->id);
   if (!sa)
-    return uid_error(L, LR_JSON_E_SCHEMA, uid, "action `%s` is not declared in the schema%s", NULL);
+    return uid_error(L, LR_JSON_E_SCHEMA, uid, "action `%s` is not declared in the schema%s",
+                     NULL);
   bool same = attrs.n == 0 && tags.n == 0;
-  size_t sn = lr_schema_action_parent_count(sa);
-  for (size_t i = 0; same && i < np; i++) { /* every data parent declared */
-    bool found = false;
-    for (size_t k = 0; k < sn && !found; k++) {
-      lr_str t, id;
-      lr_schema_action_parent_at(sa, k, &t, &id);
-      found = lr_str_eq(t, parents[i]->type) && lr_str_eq(id, parents[i]->id);
-    }
-    same = found;
-  }
-  for (size_t k = 0; same && k < sn; k++) { /* every declared group given */
+  lr_arena *tmp = lr_arena_new(0);
+  lr_map want = {0}, got = {0};
+  for (size_t k = 0, sn = lr_schema_action_parent_count(sa); same && k < sn; k++) {
     lr_str t, id;
     lr_schema_action_parent_at(sa, k, &t, &id);
-    bool found = false;
-    for (size_t i = 0; i < np && !found; i++)
-      found = lr_str_eq(t, parents[i]->type) && lr_str_eq(id, parents[i]->id);
-    same = found;
+    same = close_groups(tmp, L->schema, t, id, &want);
   }
+  for (size_t i = 0; same && i < np; i++)
+    same = close_groups(tmp, L->schema, parents[i]->type, parents[i]->id, &got);
+  if (same && want.len == got.len) {
+    lr_map_entry *e;
+    for (size_t it = 0; same && lr_map_next(&want, &it, &e);) same = lr_map_get(&got, e->key);
+  } else {
+    same = false;
+  }
+  lr_map_free(&want);
+  lr_map_free(&got);
+  lr_arena_free(tmp);
   if (!same)
     return uid_error(L, LR_JSON_E_SCHEMA, uid,
                      "action `%s` does not match its declaration in the schema%s "

@@ -29,7 +29,10 @@ Test(ipaddr, ipv4) {
   CANON("0.0.0.0/0", "ip(\"0.0.0.0/0\")");
   CANON("255.255.255.255", "ip(\"255.255.255.255/32\")");
   CANON("1.2.3.4/+8", "ip(\"1.2.3.4/8\")");
-  CANON("1.2.3.4/008", "ip(\"1.2.3.4/8\")");
+  /* leading zeros in the prefix are refused (cedar#392; corpus test 36646edf) */
+  CANON("1.2.3.4/008", "ERR");
+  CANON("1.2.3.4/00", "ERR");
+  CANON("1.2.3.4/0", "ip(\"1.2.3.4/0\")");
   CANON("01.2.3.4", "ERR");
   CANON("1.2.3.04", "ERR");
   CANON("00.2.3.4", "ERR");
