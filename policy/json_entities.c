@@ -152,8 +152,7 @@ static lr_status check_action(loader *L, const lr_uid *uid, lr_value attrs, lr_v
                               const lr_uid **parents, size_t np) {
   const lr_schema_action *sa = lr_schema_action_find(L->schema, uid->type, uid->id);
   if (!sa)
-    return uid_error(L, LR_JSON_E_SCHEMA, uid, "action `%s` is not declared in the schema%s",
-                     NULL);
+    return uid_error(L, LR_JSON_E_SCHEMA, uid, "action `%s` is not declared in the schema%s", NULL);
   bool same = attrs.n == 0 && tags.n == 0;
   lr_arena *tmp = lr_arena_new(0);
   lr_map want = {0}, got = {0};

@@ -25,7 +25,24 @@ lr_status lr_json_value(lr_arena *a, const json_t *j, const lr_stype *expected, 
   return st;
 }
 
+/* The common spelling `Type::"id"` (no escapes, no spaces), without the
+ * parser: the last `::"` splits it. NULL when the text needs the parser. */
+static const lr_uid *uid_fast(lr_arena *a, lr_str text) {
+  if (text.n < 5 || text.p[text.n - 1] != '"' || memchr(text.p, '\\', text.n)) return NULL;
+  const char *q = memchr(text.p, '"', text.n); /* the id's opening quote */
+  if (!q || q == text.p + text.n - 1 || q - text.p < 3 || q[-1] != ':' || q[-2] != ':') return NULL;
+  lr_str type = lr_str_make(text.p, (size_t)(q - 2 - text.p));
+  lr_str id = lr_str_make(q + 1, (size_t)(text.p + text.n - 1 - (q + 1)));
+  if (memchr(id.p, '"', id.n) || !json_valid_type_name(type)) return NULL;
+  return lr_uid_new(a, type, id);
+}
+
 lr_status lr_uid_parse(lr_arena *a, lr_str text, const lr_uid **out, const char **err) {
+  const lr_uid *fast = uid_fast(a, text);
+  if (fast) {
+    *out = fast;
+    return LR_OK;
+  }
   lr_source src = {"<uid>", lr_arena_strndup(a, text.p, text.n), text.n};
   lr_diags d = {0};
   lr_arena *tmp = lr_arena_new(0);

@@ -6,13 +6,11 @@
  *   [{"templateId": "policy0", "newId": "link1",
  *     "values": {"?principal": {"type": "User", "id": "alice"}}}]
  * (cedar-policy-core/src/est/policy_set.rs; a linked policy is decided and
- * reported under its newId).
+ * reported under its newId). Folders are walked by the caller (the CLI's
+ * lr_cli_walk), file by file.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "json_internal.h"
 #include "policy.h"
@@ -40,8 +38,8 @@ lr_status lr_policy_set_add_source(lr_arena *a, lr_policy_set *set, const lr_sou
   return LR_OK;
 }
 
-static lr_status add_file(lr_arena *a, lr_policy_set *set, const char *path, unsigned flags,
-                          lr_diags *d) {
+lr_status lr_policy_set_add_file(lr_arena *a, lr_policy_set *set, const char *path, unsigned flags,
+                                 lr_diags *d) {
   lr_buf text = {0};
   if (lr_buf_read_file(&text, path) != LR_OK) {
     lr_diag_error(d, "E0001", NULL, 0, 0, "%s: cannot read: %s", path, strerror(errno));
@@ -54,42 +52,6 @@ static lr_status add_file(lr_arena *a, lr_policy_set *set, const char *path, uns
   src->len = text.len;
   lr_buf_free(&text);
   return lr_policy_set_add_source(a, set, src, flags, d);
-}
-
-static int cmp_names(const void *x, const void *y) {
-  return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-lr_status lr_policy_set_load(lr_arena *a, const char *path, unsigned flags, lr_diags *d,
-                             lr_policy_set *out) {
-  *out = (lr_policy_set){0};
-  struct stat st;
-  if (stat(path, &st) != 0) {
-    lr_diag_error(d, "E0001", NULL, 0, 0, "%s: cannot read: %s", path, strerror(errno));
-    return LR_ERR;
-  }
-  if (!S_ISDIR(st.st_mode)) return add_file(a, out, path, flags, d);
-  DIR *dir = opendir(path);
-  if (!dir) {
-    lr_diag_error(d, "E0001", NULL, 0, 0, "%s: cannot read: %s", path, strerror(errno));
-    return LR_ERR;
-  }
-  char **names = NULL;
-  size_t n = 0, cap = 0;
-  struct dirent *e;
-  while ((e = readdir(dir))) {
-    size_t len = strlen(e->d_name);
-    if (len < 7 || strcmp(e->d_name + len - 6, ".cedar") != 0 || e->d_name[0] == '.') continue;
-    if (n == cap) names = lr_xrealloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
-    names[n++] = lr_arena_sprintf(a, "%s/%s", path, e->d_name);
-  }
-  closedir(dir);
-  if (n) qsort(names, n, sizeof *names, cmp_names);
-  lr_status rc = LR_OK;
-  for (size_t i = 0; i < n; i++) /* report every file's errors */
-    if (add_file(a, out, names[i], flags, d) != LR_OK) rc = LR_ERR;
-  free(names);
-  return rc;
 }
 
 static bool id_taken(const lr_policy_set *set, const char *id) {

@@ -369,12 +369,12 @@ typedef struct lr_policy_set {
   unsigned next_id; /* for loading more files into the same numbering */
 } lr_policy_set;
 
-/* Loads policies from a .cedar file or from every *.cedar file of a folder
- * (name order; ids policy0, policy1, ... continue across files). flags are
- * LR_PARSE_* options. Sources and ASTs live in a. LR_ERR (diagnostics from
- * the parser, or an unreadable path) leaves *out unusable. */
-lr_status lr_policy_set_load(lr_arena *a, const char *path, unsigned flags, lr_diags *d,
-                             lr_policy_set *out);
+/* Adds the policies of the file at path to set (which may be zeroed; ids
+ * continue set->next_id, so files loaded one after the other share one
+ * numbering). flags are LR_PARSE_* options. Sources and ASTs live in a.
+ * LR_ERR (parser diagnostics, or an unreadable file) leaves set unusable. */
+lr_status lr_policy_set_add_file(lr_arena *a, lr_policy_set *set, const char *path,
+                                 unsigned flags, lr_diags *d);
 /* Adds the policies of one source text to set (which may be zeroed). */
 lr_status lr_policy_set_add_source(lr_arena *a, lr_policy_set *set, const lr_source *src,
                                    unsigned flags, lr_diags *d);

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "cmd_files.h"
 #include "policy.h"
 #include "schema.h"
 
@@ -38,8 +39,8 @@ typedef struct option_row {
 #define OPT(field) offsetof(options, field)
 static const option_row option_rows[] = {
     {"--policies", NULL, OPT(policies), "PATH",
-     "Cedar policies: a .cedar file, or a folder whose *.cedar files are read in name order "
-     "(ids policy0, policy1, ... continue across files)"},
+     "Cedar policies: a .cedar file, or a folder whose *.cedar files (recursively) are read "
+     "in name order (ids policy0, policy1, ... continue across files)"},
     {"--entities", NULL, OPT(entities), "FILE", "entities in Cedar's JSON format"},
     {"--schema", NULL, OPT(schema), "FILE",
      "schema (.cedarschema, or Cedar's JSON schema format when the name ends in .json); "
@@ -169,6 +170,18 @@ static char *read_file_or_report(lr_arena *a, const char *path, size_t *len) {
   return s;
 }
 
+typedef struct policy_walk {
+  loaded *L;
+  lr_diags *d;
+  lr_status st;
+} policy_walk;
+
+/* Every policy file (all of them, so every file's errors are reported). */
+static void on_policy_file(const char *file, void *arg) {
+  policy_walk *w = arg;
+  if (lr_policy_set_add_file(w->L->arena, &w->L->set, file, 0, w->d) != LR_OK) w->st = LR_ERR;
+}
+
 /* Loads schema, policies, links and entities; 0 on success, else prints
  * why and returns 1. */
 static int load_all(const options *o, loaded *L, lr_diags *d) {
@@ -181,7 +194,9 @@ static int load_all(const options *o, loaded *L, lr_diags *d) {
     L->schema = lr_schema_load(&L->schema_src, lr_schema_format_of(o->schema), d);
     if (!L->schema) return 1;
   }
-  if (lr_policy_set_load(L->arena, o->policies, 0, d, &L->set) != LR_OK) return 1;
+  policy_walk w = {L, d, LR_OK};
+  if (lr_cli_walk(o->policies, ".cedar", on_policy_file, &w) != 0) return 1;
+  if (w.st != LR_OK) return 1;
   if (o->links) {
     char *text = read_file_or_report(L->arena, o->links, &len);
     if (!text || lr_policy_set_link_json(L->arena, &L->set, text, len, o->links, d) != LR_OK)

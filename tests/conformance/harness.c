@@ -121,7 +121,7 @@ static lr_status load_env(test_env *e, const char *root, const json_t *test, lr_
   e->schema = lr_schema_load(&e->schema_src, lr_schema_format_of(path), &d);
   if (!e->schema) goto diags;
   path = lr_arena_sprintf(e->a, "%s/%s", root, pol);
-  if (lr_policy_set_load(e->a, path, LR_PARSE_STRICT_CEDAR, &d, &e->set) != LR_OK) goto diags;
+  if (lr_policy_set_add_file(e->a, &e->set, path, LR_PARSE_STRICT_CEDAR, &d) != LR_OK) goto diags;
   text = read_text(e->a, root, ent, &len, &path);
   if (!text) {
     lr_buf_printf(why, "%s: cannot read: %s", path, strerror(errno));

@@ -152,3 +152,21 @@ Test(cmd_authorize, requests_mode) {
             lines[4]);
   free(out);
 }
+
+Test(cmd_authorize, policy_folder) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/pols/sub", dir);
+  char cmd[600];
+  snprintf(cmd, sizeof cmd, "mkdir -p '%s'", path);
+  cr_assert_eq(system(cmd), 0);
+  write_file("pols/a.cedar", "forbid (principal, action, resource) when { false };\n");
+  write_file("pols/sub/b.cedar", "permit (principal, action, resource);\n");
+  write_file("pols/notes.txt", "not policies");
+  char *out;
+  int rc = run("--policies pols --principal 'User::\"a\"' --action 'Action::\"view\"' "
+               "--resource 'Photo::\"p\"'",
+               &out);
+  cr_expect_eq(rc, 0, "%s", out);
+  cr_expect_str_eq(out, "ALLOW\npolicy1\n"); /* ids continue across files */
+  free(out);
+}
