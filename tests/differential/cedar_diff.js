@@ -9,7 +9,10 @@
 // policies and the set of erroring policies.
 //
 // usage: node cedar_diff.js LARCH_BINARY [--seed N] [--rounds N] [--requests N]
-//                           [--policies N] [--keep DIR]
+//                           [--policies N] [--keep DIR] [--schema]
+// --schema: a fixed schema, entities and contexts written with implicit and
+// explicit escapes (and the odd wrong value), request validation on: larch
+// must accept and refuse exactly what Cedar does, then decide alike.
 // Exit status 0 when everything agrees, 1 on a disagreement (printed with the
 // policy text and request), 77 when cedar-wasm is not installed (npm install
 // in this folder).
@@ -38,6 +41,7 @@ const rounds = Number(opt('--rounds', 20));
 const nreq = Number(opt('--requests', 40));
 const npol = Number(opt('--policies', 12));
 const keep = opt('--keep', null);
+const withSchema = args.includes('--schema');
 
 // mulberry32: a small deterministic PRNG
 function rng() {
@@ -199,11 +203,92 @@ function request() {
   };
 }
 
+// ---- schema mode: schema-based parsing of entities and context ------------
+const SCHEMA = `
+entity Group;
+entity User in [Group] = { name: String, age?: Long, boss?: User, ip?: ipaddr, score?: decimal,
+  when?: datetime, wait?: duration, nick?: Set<String>, rec?: { a: Long, b?: Set<User> } };
+entity Doc in [Group] = { owner: User, level?: Long } tags String;
+entity Color enum ["red", "green"];
+action view appliesTo { principal: [User], resource: [Doc, Color],
+  context: { level: Long, ip?: ipaddr, who?: User, d?: decimal, r?: { x: Bool } } };
+action edit in [view] appliesTo { principal: [User, Group], resource: [Doc], context: {} };
+`;
+// a value for a declared type: usually right (implicit or explicit escapes),
+// sometimes wrong, so both sides must refuse it alike
+const GOOD = {
+  ipaddr: ['10.0.0.1', '10.0.0.0/8', '127.0.0.1', '::1', 'ff00::/8'],
+  decimal: ['1.5', '-0.0001', '2.25', '0.0'],
+  datetime: ['2024-01-01', '2024-01-01T10:00:00Z', '2024-02-29T23:59:59.999Z', '1970-01-01T00:00:00+0100'],
+  duration: ['1d', '2h30m', '-5ms', '1d2h3m4s5ms'],
+};
+const ext = (t, all) => (chance(0.01) ? pick(all) : pick(GOOD[t]));
+function typed(t) {
+  if (chance(0.01)) return jsonValue(1);
+  switch (t) {
+    case 'Long': return pick([0, 3, -7, 42]);
+    case 'String': return pick(['', 'a', 'bob']);
+    case 'Bool': return chance(0.5);
+    case 'User': return chance(0.5) ? { type: 'User', id: pick(IDS) } : { __entity: { type: 'User', id: pick(IDS) } };
+    case 'ipaddr': return chance(0.6) ? ext('ipaddr', IPS) : { __extn: { fn: 'ip', arg: ext('ipaddr', IPS) } };
+    case 'decimal': return chance(0.6) ? ext('decimal', DECIMALS) : { fn: 'decimal', arg: ext('decimal', DECIMALS) };
+    case 'datetime': return ext('datetime', DATETIMES);
+    case 'duration': return ext('duration', DURATIONS);
+    case 'Set<String>': return Array.from({ length: int(3) }, () => typed('String'));
+    case 'Set<User>': return Array.from({ length: int(3) }, () => typed('User'));
+    case 'rec': {
+      const r = { a: typed('Long') };
+      if (chance(0.5)) r.b = typed('Set<User>');
+      if (chance(0.01)) delete r.a;
+      return r;
+    }
+    case 'ctxrec': return { x: typed('Bool') };
+  }
+  throw new Error(t);
+}
+const USER_ATTRS = { age: 'Long', boss: 'User', ip: 'ipaddr', score: 'decimal', when: 'datetime', wait: 'duration', nick: 'Set<String>', rec: 'rec' };
+function schemaEntities() {
+  const out = [];
+  const groups = IDS.map((id) => ({ type: 'Group', id }));
+  for (const id of IDS) {
+    const attrs = { name: typed('String') };
+    for (const [k, t] of Object.entries(USER_ATTRS)) if (chance(0.5)) attrs[k] = typed(t);
+    if (chance(0.01)) delete attrs.name;
+    out.push({ uid: { type: 'User', id }, attrs, parents: groups.filter(() => chance(0.3)) });
+    const dattrs = { owner: typed('User') };
+    if (chance(0.5)) dattrs.level = typed('Long');
+    const tags = {};
+    for (let i = int(3); i > 0; i--) tags[pick(ATTRS)] = typed('String');
+    out.push({ uid: { type: 'Doc', id }, attrs: dattrs, parents: groups.filter(() => chance(0.3)), tags });
+  }
+  out.push(...groups.map((uid) => ({ uid, attrs: {}, parents: [] })));
+  out.push({ uid: { type: 'Color', id: 'red' }, attrs: {}, parents: [] });
+  return out;
+}
+function schemaRequest() {
+  const action = pick(['view', 'edit']);
+  const ctx = {};
+  if (action === 'view') {
+    ctx.level = typed('Long');
+    if (chance(0.5)) ctx.ip = typed('ipaddr');
+    if (chance(0.5)) ctx.who = typed('User');
+    if (chance(0.5)) ctx.d = typed('decimal');
+    if (chance(0.3)) ctx.r = typed('ctxrec');
+    if (chance(0.04)) delete ctx.level;
+  }
+  return {
+    principal: { type: pick(['User', 'User', 'Group']), id: pick(IDS) },
+    action: { type: 'Action', id: action },
+    resource: { type: pick(['Doc', 'Doc', 'Color']), id: pick(['red', 'blue', ...IDS]) },
+    context: ctx,
+  };
+}
+
 // ---- one round ------------------------------------------------------------
 const dir = keep || fs.mkdtempSync(path.join(os.tmpdir(), 'larch-diff-'));
 fs.mkdirSync(dir, { recursive: true });
 const sortIds = (xs) => [...new Set(xs)].sort();
-let agree = 0, total = 0, failures = 0, skippedSets = 0, allows = 0, errs = 0, reasons = 0;
+let agree = 0, total = 0, failures = 0, skippedSets = 0, allows = 0, errs = 0, reasons = 0, refusedSets = 0, refusedReqs = 0;
 
 for (let round = 0; round < rounds; round++) {
   // policies Cedar itself rejects are dropped (parse agreement is tested elsewhere)
@@ -213,19 +298,32 @@ for (let round = 0; round < rounds; round++) {
     if (cedar.checkParsePolicySet({ staticPolicies: p }).type === 'success') pols.push(p);
   }
   const text = pols.join('\n') + '\n';
-  const ents = entities();
-  if (cedar.checkParseEntities({ entities: ents }).type !== 'success') { skippedSets++; continue; }
-  const reqs = Array.from({ length: nreq }, request);
+  const ents = withSchema ? schemaEntities() : entities();
+  const schemaArg = withSchema ? { schema: SCHEMA } : {};
+  const entsOk = cedar.checkParseEntities({ entities: ents, ...schemaArg }).type === 'success';
+  if (!entsOk && !withSchema) { skippedSets++; continue; }
+  const reqs = Array.from({ length: nreq }, withSchema ? schemaRequest : request);
+  const larchArgs = withSchema ? ['--schema', path.join(dir, 's.cedarschema')] : [];
+  if (withSchema) fs.writeFileSync(path.join(dir, 's.cedarschema'), SCHEMA);
   fs.writeFileSync(path.join(dir, 'p.cedar'), text);
   fs.writeFileSync(path.join(dir, 'e.json'), JSON.stringify(ents));
   fs.writeFileSync(path.join(dir, 'r.jsonl'), reqs.map((r) => JSON.stringify(r)).join('\n') + '\n');
   let out;
   try {
     out = execFileSync(larch, ['authorize', '--policies', path.join(dir, 'p.cedar'), '--entities',
-      path.join(dir, 'e.json'), '--requests', path.join(dir, 'r.jsonl')], { encoding: 'utf8' });
+      path.join(dir, 'e.json'), ...larchArgs, '--requests', path.join(dir, 'r.jsonl')],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
+    total += nreq;
+    if (!entsOk) { agree += nreq; refusedSets++; continue; } // both refuse the entities
     console.log(`round ${round}: larch failed: ${e.stderr || e.message}`);
     fs.writeFileSync(path.join(dir, 'failed.cedar'), text);
+    failures++;
+    continue;
+  }
+  if (!entsOk) {
+    console.log(`round ${round}: Cedar refuses the entities, larch accepted them: ${JSON.stringify(cedar.checkParseEntities({ entities: ents, ...schemaArg }).errors.map((e) => e.message))}`);
+    fs.writeFileSync(path.join(dir, 'failed-entities.json'), JSON.stringify(ents));
     failures++;
     total += nreq;
     continue;
@@ -233,8 +331,16 @@ for (let round = 0; round < rounds; round++) {
   const lines = out.trim().split('\n');
   reqs.forEach((r, i) => {
     total++;
-    const ans = cedar.isAuthorized({ ...r, policies: { staticPolicies: text }, entities: ents });
-    if (ans.type !== 'success') { agree++; return; } // request rejected by Cedar itself
+    const ans = cedar.isAuthorized({ ...r, policies: { staticPolicies: text }, entities: ents, ...schemaArg, validateRequest: true });
+    const got = JSON.parse(lines[i]);
+    if (ans.type !== 'success' || got.error) {
+      if ((ans.type !== 'success') === Boolean(got.error)) { agree++; refusedReqs += Boolean(got.error); return; }
+      failures++;
+      console.log(`MISMATCH round ${round} request ${i}: ${JSON.stringify(r)}`);
+      console.log(`  cedar: ${ans.type === 'success' ? JSON.stringify(ans.response.decision) : JSON.stringify(ans.errors.map((e) => e.message))}`);
+      console.log(`  larch: ${JSON.stringify(got)}`);
+      return;
+    }
     allows += ans.response.decision === 'allow';
     errs += ans.response.diagnostics.errors.length;
     reasons += ans.response.diagnostics.reason.length;
@@ -243,7 +349,6 @@ for (let round = 0; round < rounds; round++) {
       reasons: sortIds(ans.response.diagnostics.reason),
       errors: sortIds(ans.response.diagnostics.errors.map((e) => e.policyId)),
     };
-    const got = JSON.parse(lines[i]);
     const g = { decision: got.decision, reasons: sortIds(got.reasons || []), errors: sortIds((got.errors || []).map((e) => e.policy)) };
     if (JSON.stringify(g) === JSON.stringify(want)) { agree++; return; }
     failures++;
@@ -258,6 +363,6 @@ for (let round = 0; round < rounds; round++) {
     }
   });
 }
-console.log(`cedar differential: ${agree}/${total} requests agree (${rounds} rounds, ${npol} policies each${skippedSets ? `, ${skippedSets} entity sets Cedar refused` : ''}; Cedar answered ${allows} allow, ${reasons} determining and ${errs} erroring policies)`);
+console.log(`cedar differential: ${agree}/${total} requests agree (${rounds} rounds, ${npol} policies each${skippedSets ? `, ${skippedSets} entity sets Cedar refused` : ''}; Cedar answered ${allows} allow, ${reasons} determining and ${errs} erroring policies${withSchema ? `; both refused ${refusedSets} entity sets and ${refusedReqs} requests` : ''})`);
 if (!keep) fs.rmSync(dir, { recursive: true, force: true });
 process.exit(failures ? 1 : 0);
