@@ -15,6 +15,31 @@
 #include "json_internal.h"
 #include "policy.h"
 
+static void free_map(void *m) { lr_map_free(m); }
+
+/* Appends an instance (amortised: the array doubles in the arena) and
+ * indexes its id. */
+static void push_inst(lr_arena *a, lr_policy_set *set, lr_policy_inst inst) {
+  if (set->ninsts == set->insts_cap) {
+    size_t cap = set->insts_cap ? set->insts_cap * 2 : 16;
+    lr_policy_inst *n = LR_NEW_N(a, lr_policy_inst, cap);
+    if (set->ninsts) memcpy(n, set->insts, set->ninsts * sizeof *n);
+    set->insts = n, set->insts_cap = cap;
+  }
+  set->insts[set->ninsts++] = inst;
+}
+
+/* ids → the parsed policy, or &link_marker for a link's id */
+static const char link_marker = 0;
+
+static void index_id(lr_arena *a, lr_policy_set *set, const char *id, const void *what) {
+  if (!set->ids) {
+    set->ids = LR_NEW(a, lr_map);
+    lr_arena_on_free(a, free_map, set->ids);
+  }
+  lr_map_put(set->ids, lr_str_c(id), (void *)what);
+}
+
 lr_status lr_policy_set_add_source(lr_arena *a, lr_policy_set *set, const lr_source *src,
                                    unsigned flags, lr_diags *d) {
   lr_policy_list list;
@@ -22,19 +47,14 @@ lr_status lr_policy_set_add_source(lr_arena *a, lr_policy_set *set, const lr_sou
   set->next_id = list.next_id;
   const lr_policy **ps = LR_NEW_N(a, const lr_policy *, set->npolicies + list.n + 1);
   if (set->npolicies) memcpy(ps, set->policies, set->npolicies * sizeof *ps);
-  size_t nstatic = 0;
   for (size_t i = 0; i < list.n; i++) {
     ps[set->npolicies + i] = list.items[i];
-    nstatic += !list.items[i]->is_template;
+    index_id(a, set, list.items[i]->id, list.items[i]);
+    if (!list.items[i]->is_template)
+      push_inst(a, set, (lr_policy_inst){.id = list.items[i]->id, .ast = list.items[i]});
   }
   set->policies = ps;
   set->npolicies += list.n;
-  lr_policy_inst *n = LR_NEW_N(a, lr_policy_inst, set->ninsts + nstatic + 1);
-  if (set->ninsts) memcpy(n, set->insts, set->ninsts * sizeof *n);
-  for (size_t i = 0; i < list.n; i++)
-    if (!list.items[i]->is_template)
-      n[set->ninsts++] = (lr_policy_inst){.id = list.items[i]->id, .ast = list.items[i]};
-  set->insts = n;
   return LR_OK;
 }
 
@@ -55,11 +75,7 @@ lr_status lr_policy_set_add_file(lr_arena *a, lr_policy_set *set, const char *pa
 }
 
 static bool id_taken(const lr_policy_set *set, const char *id) {
-  for (size_t i = 0; i < set->npolicies; i++)
-    if (strcmp(set->policies[i]->id, id) == 0) return true;
-  for (size_t i = 0; i < set->ninsts; i++)
-    if (strcmp(set->insts[i].id, id) == 0) return true;
-  return false;
+  return set->ids && lr_map_get(set->ids, lr_str_c(id));
 }
 
 static bool uses_slot(const lr_policy *p, lr_slot slot) {
@@ -76,9 +92,8 @@ static lr_status link_error(lr_diags *d, const char *file, const json_path *p, c
 static lr_status link_at(lr_arena *a, lr_policy_set *set, const char *template_id,
                          const char *new_id, const lr_uid *principal, const lr_uid *resource,
                          const char *file, const json_path *p, lr_diags *d) {
-  const lr_policy *t = NULL;
-  for (size_t i = 0; i < set->npolicies && !t; i++)
-    if (strcmp(set->policies[i]->id, template_id) == 0) t = set->policies[i];
+  const void *known = set->ids ? lr_map_get(set->ids, lr_str_c(template_id)) : NULL;
+  const lr_policy *t = known && known != &link_marker ? known : NULL;
   if (!t) return link_error(d, file, p, "no template with id \"%s\"%s", template_id, "");
   if (!t->is_template)
     return link_error(d, file, p, "\"%s\" is a static policy, not a template%s", template_id, "");
@@ -95,13 +110,11 @@ static lr_status link_at(lr_arena *a, lr_policy_set *set, const char *template_i
                       need_r ? "template \"%s\" needs a value for ?resource%s"
                              : "template \"%s\" has no ?resource slot%s",
                       template_id, "");
-  lr_policy_inst *n = LR_NEW_N(a, lr_policy_inst, set->ninsts + 1);
-  if (set->ninsts) memcpy(n, set->insts, set->ninsts * sizeof *n);
-  n[set->ninsts++] = (lr_policy_inst){.id = lr_arena_strdup(a, new_id),
-                                      .ast = t,
-                                      .slot_principal = principal,
-                                      .slot_resource = resource};
-  set->insts = n;
+  const char *id = lr_arena_strdup(a, new_id);
+  index_id(a, set, id, &link_marker);
+  push_inst(
+      a, set,
+      (lr_policy_inst){.id = id, .ast = t, .slot_principal = principal, .slot_resource = resource});
   return LR_OK;
 }
 

@@ -367,6 +367,9 @@ typedef struct lr_policy_set {
   lr_policy_inst *insts;
   size_t ninsts;
   unsigned next_id; /* for loading more files into the same numbering */
+  /* internal: capacity of insts and the index of every id in use */
+  size_t insts_cap;
+  lr_map *ids;
 } lr_policy_set;
 
 /* Adds the policies of the file at path to set (which may be zeroed; ids
