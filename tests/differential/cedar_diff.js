@@ -144,6 +144,14 @@ function actionScope() {
   }
 }
 
+// a template: ?principal / ?resource in the scope (== or in)
+function template() {
+  const ps = chance(0.5) ? `principal ${pick(['==', 'in'])} ?principal` : chance(0.5) ? 'principal' : `principal is ${pick(TYPES)} in ?principal`;
+  const rs = chance(0.6) || ps === 'principal' ? `resource ${pick(['==', 'in'])} ?resource` : 'resource';
+  const conds = Array.from({ length: int(2) }, () => `${pick(['when', 'unless'])} { ${expr(1 + int(2))} }`);
+  return `${pick(['permit', 'permit', 'forbid'])} (${ps}, ${actionScope()}, ${rs}) ${conds.join(' ')};`;
+}
+
 function policy() {
   const conds = Array.from({ length: int(3) }, () => `${pick(['when', 'unless'])} { ${expr(1 + int(3))} }`);
   return `${pick(['permit', 'permit', 'forbid'])} (${scope('principal')}, ${actionScope()}, ${scope('resource')}) ${conds.join(' ')};`;
@@ -297,7 +305,25 @@ for (let round = 0; round < rounds; round++) {
     const p = policy();
     if (cedar.checkParsePolicySet({ staticPolicies: p }).type === 'success') pols.push(p);
   }
+  // a few templates, linked: larch and Cedar must report the links' ids
+  const templates = {}, links = [];
+  for (let t = int(3); t > 0; t--) {
+    let tp;
+    do tp = template(); while (cedar.checkParsePolicySet({ templates: { t: tp } }).type !== 'success');
+    const id = `policy${pols.length}`;
+    pols.push(tp);
+    templates[id] = tp;
+    for (let l = int(3); l > 0; l--) {
+      const values = {};
+      if (tp.includes('?principal')) values['?principal'] = { type: pick(TYPES), id: pick(IDS) };
+      if (tp.includes('?resource')) values['?resource'] = { type: pick(TYPES), id: pick(IDS) };
+      links.push({ templateId: id, newId: `link${links.length}`, values });
+    }
+  }
   const text = pols.join('\n') + '\n';
+  const statics = {};
+  pols.forEach((p, i) => { if (!templates[`policy${i}`]) statics[`policy${i}`] = p; });
+  const policySet = { staticPolicies: statics, templates, templateLinks: links };
   const ents = withSchema ? schemaEntities() : entities();
   const schemaArg = withSchema ? { schema: SCHEMA } : {};
   const entsOk = cedar.checkParseEntities({ entities: ents, ...schemaArg }).type === 'success';
@@ -306,12 +332,13 @@ for (let round = 0; round < rounds; round++) {
   const larchArgs = withSchema ? ['--schema', path.join(dir, 's.cedarschema')] : [];
   if (withSchema) fs.writeFileSync(path.join(dir, 's.cedarschema'), SCHEMA);
   fs.writeFileSync(path.join(dir, 'p.cedar'), text);
+  fs.writeFileSync(path.join(dir, 'links.json'), JSON.stringify(links));
   fs.writeFileSync(path.join(dir, 'e.json'), JSON.stringify(ents));
   fs.writeFileSync(path.join(dir, 'r.jsonl'), reqs.map((r) => JSON.stringify(r)).join('\n') + '\n');
   let out;
   try {
     out = execFileSync(larch, ['authorize', '--policies', path.join(dir, 'p.cedar'), '--entities',
-      path.join(dir, 'e.json'), ...larchArgs, '--requests', path.join(dir, 'r.jsonl')],
+      path.join(dir, 'e.json'), ...larchArgs, '--links', path.join(dir, 'links.json'), '--requests', path.join(dir, 'r.jsonl')],
       { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (e) {
     total += nreq;
@@ -331,7 +358,7 @@ for (let round = 0; round < rounds; round++) {
   const lines = out.trim().split('\n');
   reqs.forEach((r, i) => {
     total++;
-    const ans = cedar.isAuthorized({ ...r, policies: { staticPolicies: text }, entities: ents, ...schemaArg, validateRequest: true });
+    const ans = cedar.isAuthorized({ ...r, policies: policySet, entities: ents, ...schemaArg, validateRequest: true });
     const got = JSON.parse(lines[i]);
     if (ans.type !== 'success' || got.error) {
       if ((ans.type !== 'success') === Boolean(got.error)) { agree++; refusedReqs += Boolean(got.error); return; }
@@ -359,7 +386,11 @@ for (let round = 0; round < rounds; round++) {
       console.log(`  cedar: ${JSON.stringify(want)}`);
       for (const e of ans.response.diagnostics.errors) if (diffIds.includes(e.policyId)) console.log(`    cedar ${e.policyId}: ${e.error.message}`);
       console.log(`  larch: ${JSON.stringify(got)}`);
-      for (const id of diffIds) console.log(`  ${id}: ${pols[Number(id.slice(6))]}`);
+      for (const id of diffIds) {
+        const link = links.find((l) => l.newId === id);
+        if (link) console.log(`  ${id}: link of ${link.templateId} with ${JSON.stringify(link.values)}: ${templates[link.templateId]}`);
+        else console.log(`  ${id}: ${pols[Number(id.slice(6))]}`);
+      }
     }
   });
 }
