@@ -399,7 +399,9 @@ void lr_fmt_policies(const lr_policy_list *list, lr_buf *out) {
     if (i) lr_buf_putc(out, '\n');
     /* comments before and inside this policy go above it; blank lines
      * between comment paragraphs are kept */
+    bool leading = false;
     for (; ci < nc && list->comments[ci].off < p->end; ci++) {
+      leading = true;
       const lr_comment *c = &list->comments[ci];
       if (prev && c->off > prev && blank_between(src, prev, c->off) && out->len &&
           !(out->len >= 2 && out->p[out->len - 2] == '\n' && out->p[out->len - 1] == '\n'))
@@ -408,9 +410,7 @@ void lr_fmt_policies(const lr_policy_list *list, lr_buf *out) {
       lr_buf_putc(out, '\n');
       prev = c->end;
     }
-    if (prev && p->off > prev && blank_between(src, prev, p->off) && ci && out->len &&
-        list->comments[ci - 1].off < p->off)
-      lr_buf_putc(out, '\n');
+    if (leading && p->off > prev && blank_between(src, prev, p->off)) lr_buf_putc(out, '\n');
     policy(p, out);
     if (ci < nc && same_line(src, p->end, list->comments[ci].off)) {
       lr_buf_putc(out, ' ');

@@ -90,11 +90,7 @@ typedef struct expr_vec {
 
 static void vec_push(parser *p, expr_vec *v, lr_expr *e) {
   if (!v->v) v->v = v->small, v->cap = 16;
-  if (v->n == v->cap) {
-    lr_expr **bigger = LR_NEW_N(p->a, lr_expr *, v->cap * 2);
-    memcpy(bigger, v->v, v->n * sizeof *bigger);
-    v->v = bigger, v->cap *= 2;
-  }
+  v->v = p_grow(p->a, v->v, v->n, &v->cap, sizeof *v->v);
   v->v[v->n++] = e;
 }
 
@@ -239,7 +235,7 @@ static lr_expr *parse_record(parser *p, size_t off) {
       key = p_string(p, &kt);
       p_next(p);
     } else if (lr_tok_is_word(kt.kind)) {
-      p_check_reserved(p, &kt);
+      p_check_unreserved(p, &kt, "a record key");
       key = lr_str_dup(p->a, lr_tok_text(p->src, &kt));
       p_next(p);
       if (p->tok.kind == LR_TOK_COLONCOLON) {
@@ -273,12 +269,7 @@ static lr_expr *parse_record(parser *p, size_t off) {
     if (dup)
       p_error(p, "E0219", kt.off, kt.end, "duplicate key `%.*s` in record literal", (int)key.n,
               key.p);
-    if (n == kcap) {
-      kcap = kcap ? kcap * 2 : 8;
-      lr_str *bigger = LR_NEW_N(p->a, lr_str, kcap);
-      if (n) memcpy(bigger, keys, n * sizeof *keys);
-      keys = bigger;
-    }
+    keys = p_grow(p->a, keys, n, &kcap, sizeof *keys);
     keys[n] = key;
     vec_push(p, &vals, v);
     if (p->tok.kind == LR_TOK_COMMA)
@@ -402,12 +393,6 @@ static prim parse_primary(parser *p, lr_token *bare_int) {
 }
 
 /* ---- member access ---------------------------------------------------------- */
-
-/* Validates an attribute / method name after `.` (an unreserved identifier). */
-static void check_field(parser *p, const lr_token *t) {
-  if (!p_check_reserved(p, t) && lr_tok_is(p->src, t, "__cedar"))
-    p_error(p, "E0222", t->off, t->end, "`__cedar` is reserved and cannot be an attribute name");
-}
 
 /* Index accessor after `[`: the contents must be a string literal. */
 static lr_str parse_index(parser *p) {
@@ -567,7 +552,7 @@ static lr_expr *parse_member(parser *p, bool neg_ok, size_t minus_off, bool *fol
       if (p->tok.kind == LR_TOK_LPAREN) {
         e = make_method(p, e, &f, off);
       } else {
-        check_field(p, &f);
+        p_check_unreserved(p, &f, "an attribute name");
         e = make_attr(p, e, lr_str_dup(p->a, lr_tok_text(p->src, &f)), false, off);
       }
     } else if (k == LR_TOK_LBRACKET) {
@@ -664,7 +649,7 @@ static lr_expr *parse_has(parser *p, lr_expr *target) {
   lr_token t = p->tok;
   lr_str attrs_stack[8];
   lr_str *attrs = attrs_stack;
-  size_t n = 0;
+  size_t n = 0, cap = 8;
   if (t.kind == LR_TOK_STRING) {
     p_next(p);
     attrs[n++] = p_string(p, &t);
@@ -673,15 +658,8 @@ static lr_expr *parse_has(parser *p, lr_expr *target) {
       lr_token f = p->tok;
       if (!lr_tok_is_word(f.kind)) p_syntax_error(p, "an attribute name");
       p_next(p);
-      check_field(p, &f);
-      if (n == 8 && attrs == attrs_stack) {
-        attrs = LR_NEW_N(p->a, lr_str, 64);
-        memcpy(attrs, attrs_stack, sizeof attrs_stack);
-      } else if (n >= 64 && (n & (n - 1)) == 0) {
-        lr_str *bigger = LR_NEW_N(p->a, lr_str, n * 2);
-        memcpy(bigger, attrs, n * sizeof *attrs);
-        attrs = bigger;
-      }
+      p_check_unreserved(p, &f, "an attribute name");
+      attrs = p_grow(p->a, attrs, n, &cap, sizeof *attrs);
       attrs[n++] = lr_str_dup(p->a, lr_tok_text(p->src, &f));
       if (p->tok.kind == LR_TOK_COLONCOLON) {
         p_error(p, "E0218", t.off, p->tok.end,
@@ -705,12 +683,7 @@ static lr_expr *parse_has(parser *p, lr_expr *target) {
   lr_expr *e = p_new(p, LR_EXPR_HAS, target->off);
   e->u.has.target = target;
   e->u.has.nattrs = n;
-  if (attrs == attrs_stack) {
-    e->u.has.attrs = LR_NEW_N(p->a, lr_str, n);
-    memcpy(e->u.has.attrs, attrs, n * sizeof *attrs);
-  } else {
-    e->u.has.attrs = attrs;
-  }
+  e->u.has.attrs = attrs == attrs_stack ? p_copy(p->a, attrs, n, sizeof *attrs) : attrs;
   return p_fin(p, e);
 }
 
@@ -725,22 +698,14 @@ static lr_pattern make_pattern(parser *p, const lr_token *t) {
   while (s <= lim) {
     bool flush = s == lim || *s == '*';
     if (flush && b->len) {
-      if (nel == cap) {
-        lr_pattern_elem *bigger = LR_NEW_N(p->a, lr_pattern_elem, cap * 2);
-        memcpy(bigger, el, cap * sizeof *el);
-        el = bigger, cap *= 2;
-      }
+      el = p_grow(p->a, el, nel, &cap, sizeof *el);
       el[nel].wildcard = false;
       el[nel++].lit = lr_str_dup(p->a, lr_buf_str(b));
       lr_buf_clear(b);
     }
     if (s == lim) break;
     if (*s == '*') {
-      if (nel == cap) {
-        lr_pattern_elem *bigger = LR_NEW_N(p->a, lr_pattern_elem, cap * 2);
-        memcpy(bigger, el, cap * sizeof *el);
-        el = bigger, cap *= 2;
-      }
+      el = p_grow(p->a, el, nel, &cap, sizeof *el);
       el[nel].wildcard = true;
       el[nel++].lit = lr_str_make("", 0);
       s++;

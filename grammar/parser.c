@@ -104,15 +104,16 @@ bool p_check_reserved(parser *p, const lr_token *t) {
   }
 }
 
-/* A path component: an identifier that is neither reserved nor __cedar. */
-static void check_name_part(parser *p, const lr_token *t) {
-  if (!p_check_reserved(p, t) && lr_tok_is(p->src, t, "__cedar"))
-    p_error(p, "E0222", t->off, t->end, "`__cedar` is a reserved namespace");
+bool p_check_unreserved(parser *p, const lr_token *t, const char *what) {
+  if (p_check_reserved(p, t)) return true;
+  if (!lr_tok_is(p->src, t, "__cedar")) return false;
+  p_error(p, "E0222", t->off, t->end, "`__cedar` is reserved and cannot be %s", what);
+  return true;
 }
 
 lr_str p_path(parser *p, const lr_token *first, bool *uid_follows) {
   *uid_follows = false;
-  check_name_part(p, first);
+  p_check_unreserved(p, first, "part of a name");
   size_t parts = 1, chars = first->end - first->off, end = first->end;
   while (p->tok.kind == LR_TOK_COLONCOLON) {
     p_next(p);
@@ -121,7 +122,7 @@ lr_str p_path(parser *p, const lr_token *first, bool *uid_follows) {
       break;
     }
     if (!lr_tok_is_word(p->tok.kind)) p_syntax_error(p, "an identifier or a string after `::`");
-    check_name_part(p, &p->tok);
+    p_check_unreserved(p, &p->tok, "part of a name");
     parts++;
     chars += p->tok.end - p->tok.off;
     end = p->tok.end;
@@ -145,6 +146,22 @@ lr_str p_path(parser *p, const lr_token *first, bool *uid_follows) {
   }
   out[o] = 0;
   return lr_str_make(out, o);
+}
+
+void *p_grow(lr_arena *a, void *v, size_t n, size_t *cap, size_t size) {
+  if (n < *cap) return v;
+  size_t ncap = *cap ? *cap * 2 : 8;
+  void *bigger = lr_arena_alloc(a, ncap * size);
+  if (n) memcpy(bigger, v, n * size);
+  *cap = ncap;
+  return bigger;
+}
+
+void *p_copy(lr_arena *a, const void *v, size_t n, size_t size) {
+  if (!n) return NULL;
+  void *out = lr_arena_alloc(a, n * size);
+  memcpy(out, v, n * size);
+  return out;
 }
 
 /* ---- annotations ------------------------------------------------------------ */
@@ -176,18 +193,11 @@ static void parse_annotations(parser *p, lr_policy *pol) {
         p_error(p, "E0404", an.off, an.end, "duplicate annotation: @%.*s", (int)an.key.n, an.key.p);
         break;
       }
-    if (n == cap) {
-      lr_annotation *bigger = LR_NEW_N(p->a, lr_annotation, cap * 2);
-      memcpy(bigger, v, n * sizeof *v);
-      v = bigger, cap *= 2;
-    }
+    v = p_grow(p->a, v, n, &cap, sizeof *v);
     v[n++] = an;
   }
   pol->nannotations = n;
-  if (n) {
-    pol->annotations = LR_NEW_N(p->a, lr_annotation, n);
-    memcpy(pol->annotations, v, n * sizeof *v);
-  }
+  pol->annotations = p_copy(p->a, v, n, sizeof *v);
 }
 
 /* ---- scope ------------------------------------------------------------------ */
@@ -468,18 +478,11 @@ static void parse_conditions(parser *p, lr_policy *pol) {
       p_expect(p, LR_TOK_RBRACE, "`}`");
     }
     c.end = p->prev_end;
-    if (n == cap) {
-      lr_condition *bigger = LR_NEW_N(p->a, lr_condition, cap * 2);
-      memcpy(bigger, v, n * sizeof *v);
-      v = bigger, cap *= 2;
-    }
+    v = p_grow(p->a, v, n, &cap, sizeof *v);
     v[n++] = c;
   }
   pol->nconds = n;
-  if (n) {
-    pol->conds = LR_NEW_N(p->a, lr_condition, n);
-    memcpy(pol->conds, v, n * sizeof *v);
-  }
+  pol->conds = p_copy(p->a, v, n, sizeof *v);
 }
 
 static lr_policy *parse_policy(parser *p, unsigned index) {
@@ -490,23 +493,22 @@ static lr_policy *parse_policy(parser *p, unsigned index) {
   parse_annotations(p, pol);
   lr_token eff = p->tok;
   if (!lr_tok_is_word(eff.kind)) p_syntax_error(p, "`permit` or `forbid`");
-  bool guard_ok = !(p->flags & LR_PARSE_STRICT_CEDAR);
   if (eff.kind == LR_TOK_KW_PERMIT)
     pol->effect = LR_EFFECT_PERMIT;
   else if (eff.kind == LR_TOK_KW_FORBID)
     pol->effect = LR_EFFECT_FORBID;
-  else if (guard_ok && lr_tok_is(p->src, &eff, "mask"))
+  else if (lr_tok_is(p->src, &eff, "mask"))
     pol->effect = LR_EFFECT_MASK;
-  else if (guard_ok && lr_tok_is(p->src, &eff, "limit"))
+  else if (lr_tok_is(p->src, &eff, "limit"))
     pol->effect = LR_EFFECT_LIMIT;
-  else if (lr_tok_is(p->src, &eff, "mask") || lr_tok_is(p->src, &eff, "limit"))
-    p_error(p, "E0417", eff.off, eff.end,
-            "`%.*s` is a larch guardrail form, not allowed in strict Cedar mode",
-            (int)(eff.end - eff.off), p->src->text + eff.off);
   else
     p_error(p, "E0401", eff.off, eff.end,
             "invalid policy effect `%.*s`: the effect must be `permit` or `forbid` (or larch's "
             "`mask` / `limit`)",
+            (int)(eff.end - eff.off), p->src->text + eff.off);
+  if (pol->effect >= LR_EFFECT_MASK && (p->flags & LR_PARSE_STRICT_CEDAR))
+    p_error(p, "E0417", eff.off, eff.end,
+            "`%.*s` is a larch guardrail form, not allowed in strict Cedar mode",
             (int)(eff.end - eff.off), p->src->text + eff.off);
   p_next(p);
   p_expect(p, LR_TOK_LPAREN, "`(`");
@@ -592,25 +594,15 @@ lr_status lr_parse_policies_opts(lr_arena *a, const lr_source *src, unsigned fir
       size_t before = diags->errors;
       lr_policy *pol = parse_one(&p, index++);
       if (!pol || diags->errors != before) continue;
-      if (n == cap) {
-        lr_policy **bigger = LR_NEW_N(a, lr_policy *, cap * 2);
-        memcpy(bigger, items, n * sizeof *items);
-        items = bigger, cap *= 2;
-      }
+      items = p_grow(a, items, n, &cap, sizeof *items);
       items[n++] = pol;
     }
   }
   out->next_id = index;
   out->n = n;
-  if (n) {
-    out->items = LR_NEW_N(a, lr_policy *, n);
-    memcpy(out->items, items, n * sizeof *items);
-  }
+  out->items = p_copy(a, items, n, sizeof *items);
   out->ncomments = p.comments.len / sizeof(lr_comment);
-  if (out->ncomments) {
-    out->comments = LR_NEW_N(a, lr_comment, out->ncomments);
-    memcpy(out->comments, p.comments.p, p.comments.len);
-  }
+  out->comments = p_copy(a, p.comments.p, out->ncomments, sizeof(lr_comment));
   lr_buf_free(&p.comments);
   lr_buf_free(&p.scratch);
   return diags->errors == errors0 ? LR_OK : LR_ERR;

@@ -54,12 +54,21 @@ lr_str p_string(parser *p, const lr_token *t);
 /* True for the identifiers Cedar reserves (true false if then else in is
  * has like); reports E0208 and returns true when reserved. */
 bool p_check_reserved(parser *p, const lr_token *t);
+/* p_check_reserved, and also rejects `__cedar` (E0222: "cannot be <what>"). */
+bool p_check_unreserved(parser *p, const lr_token *t, const char *what);
 /* Parses Name := IDENT {'::' IDENT} as one "A::B" string; first is its
  * first word, already consumed. When `::` is followed by a string (or `{`),
  * that `::` is consumed, *uid_follows is set and the current token is the
  * string: the caller reads the entity id. Reports reserved identifiers and
  * the reserved namespace __cedar. */
 lr_str p_path(parser *p, const lr_token *first, bool *uid_follows);
+
+/* Makes room for one more element in an array of n elements of size bytes
+ * with capacity *cap (which may start in a caller's stack buffer): when
+ * full, returns an arena copy twice as large and updates *cap. */
+void *p_grow(lr_arena *a, void *v, size_t n, size_t *cap, size_t size);
+/* An arena copy of n elements (NULL when n is 0). */
+void *p_copy(lr_arena *a, const void *v, size_t n, size_t size);
 
 /* Expressions (parse_expr.c). */
 lr_expr *p_expr(parser *p);

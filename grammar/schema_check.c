@@ -28,11 +28,17 @@ typedef struct checker {
 
 static void err(checker *c, const char *code, size_t off, size_t end, const char *fmt, ...)
     LR_PRINTF(5, 6);
+/* Reports an error at [off, end); in a JSON schema the message starts with
+ * the JSON path of the value there, like the loader's own errors. */
 static void err(checker *c, const char *code, size_t off, size_t end, const char *fmt, ...) {
+  lr_buf m = {0};
+  if (c->s->fmt == LR_SCHEMA_JSON && lr_schema_json_path(c->s->src, off, &m)) lr_buf_puts(&m, ": ");
   va_list ap;
   va_start(ap, fmt);
-  lr_diags_vadd(c->d, LR_SEV_ERROR, code, c->s->src, off, end, fmt, ap);
+  lr_buf_vprintf(&m, fmt, ap);
   va_end(ap);
+  lr_diags_add(c->d, LR_SEV_ERROR, code, c->s->src, off, end, "%s", m.p);
+  lr_buf_free(&m);
 }
 
 #define SP(s) (int)(s).n, (s).p

@@ -129,6 +129,9 @@ bool lr_schema_is_reserved(lr_str s);
 bool lr_schema_is_path(lr_str s);
 /* Names no common type may take (JSON schema keywords). */
 bool lr_schema_is_reserved_type_name(lr_str s);
+/* For a JSON schema source: appends the JSON path (`$.NS.entityTypes.User`)
+ * of the value starting at byte off; false when no value starts there. */
+bool lr_schema_json_path(const lr_source *src, size_t off, lr_buf *out);
 /* Adds an annotation, reporting a duplicate key. */
 void lr_schema_annot_add(lr_arena *a, lr_schema_annots *an, lr_str key, lr_str val, size_t off,
                          size_t end, const lr_source *src, lr_diags *d);

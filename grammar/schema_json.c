@@ -14,6 +14,7 @@
  */
 #include <jansson.h>
 #include <string.h>
+#include <strings.h>
 
 #include "schema_int.h"
 
@@ -26,8 +27,10 @@ typedef struct span {
 typedef struct scan {
   const char *t;
   size_t n, i;
-  span *v;
+  span *v; /* recording mode: the span of every value, in preorder */
   size_t nv, cap;
+  lr_buf *path; /* search mode (path != NULL): the path to the value at target */
+  size_t target;
 } scan;
 
 static void ws(scan *s) {
@@ -42,32 +45,52 @@ static void skip_string(scan *s) {
   if (s->i < s->n) s->i++;
 }
 
-/* Records the span of the value at s->i and of every value inside it, in
- * preorder. The text is known to be valid JSON (jansson accepted it). */
-static void scan_value(scan *s) {
+/* Appends `.key` (or `["key"]` as written, escapes included) to the path. */
+static void path_key(lr_buf *path, lr_str key) {
+  if (lr_schema_is_ident(key)) {
+    lr_buf_putc(path, '.');
+    lr_buf_append(path, key.p, key.n);
+  } else {
+    lr_buf_puts(path, "[\"");
+    lr_buf_append(path, key.p, key.n);
+    lr_buf_puts(path, "\"]");
+  }
+}
+
+/* Walks the value at s->i (the text is valid JSON: jansson accepted it). In
+ * recording mode it records the span of the value and of every value inside
+ * it, in preorder; in search mode it builds the path down to the value that
+ * starts at s->target and returns true once there. */
+static bool scan_value(scan *s) {
   ws(s);
-  if (s->nv == s->cap) {
-    s->cap = s->cap ? s->cap * 2 : 256;
-    s->v = lr_xrealloc(s->v, s->cap * sizeof *s->v);
+  if (s->path && s->i == s->target) return true;
+  size_t me = 0;
+  if (!s->path) {
+    if (s->nv == s->cap) {
+      s->cap = s->cap ? s->cap * 2 : 256;
+      s->v = lr_xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    me = s->nv++;
+    s->v[me].off = s->i;
   }
-  size_t me = s->nv++;
-  s->v[me].off = s->i;
-  if (s->i >= s->n) {
-    s->v[me].end = s->i;
-    return;
-  }
-  char c = s->t[s->i];
+  char c = s->i < s->n ? s->t[s->i] : 0;
   if (c == '{' || c == '[') {
     char close = c == '{' ? '}' : ']';
     s->i++;
     ws(s);
-    while (s->i < s->n && s->t[s->i] != close) {
+    for (size_t idx = 0; s->i < s->n && s->t[s->i] != close; idx++) {
+      size_t old = s->path ? s->path->len : 0;
       if (c == '{') {
+        size_t ks = s->i + 1;
         skip_string(s);
+        if (s->path) path_key(s->path, lr_str_make(s->t + ks, s->i - 1 - ks));
         ws(s);
         s->i++; /* : */
+      } else if (s->path) {
+        lr_buf_printf(s->path, "[%zu]", idx);
       }
-      scan_value(s);
+      if (scan_value(s)) return true;
+      if (s->path) s->path->len = old;
       ws(s);
       if (s->i < s->n && s->t[s->i] == ',') s->i++;
       ws(s);
@@ -78,7 +101,18 @@ static void scan_value(scan *s) {
   } else {
     while (s->i < s->n && !strchr(",]} \t\r\n", s->t[s->i])) s->i++;
   }
-  s->v[me].end = s->i;
+  if (!s->path) s->v[me].end = s->i;
+  return false;
+}
+
+bool lr_schema_json_path(const lr_source *src, size_t off, lr_buf *out) {
+  size_t old = out->len;
+  lr_buf_putc(out, '$');
+  scan sc = {.t = src->text, .n = src->len, .path = out, .target = off};
+  if (scan_value(&sc)) return true;
+  out->len = old;
+  out->p[old] = 0;
+  return false;
 }
 
 typedef struct jl {
@@ -90,7 +124,71 @@ typedef struct jl {
   lr_buf path;
   lr_str ns;
   int depth;
+  bool nul_marked; /* object keys had \u0000 rewritten to NUL_MARK */
 } jl;
+
+/* jansson refuses NUL in object keys, which Cedar allows (attribute names,
+ * action ids). Before parsing, `\u0000` inside keys is rewritten to the
+ * escape of U+10FFFD (a private-use code point), and keys are mapped back
+ * when read. Texts that already hold U+10FFFD are left alone. */
+#define NUL_MARK "\xF4\x8F\xBF\xBD"
+#define NUL_MARK_ESC "\\uDBFF\\uDFFD"
+
+/* Returns true and fills out when text has a key holding \u0000. */
+static bool mark_nul_keys(const char *t, size_t n, lr_buf *out) {
+  if (!memmem(t, n, "\\u0000", 6)) return false;
+  if (memmem(t, n, NUL_MARK, 4)) return false;
+  bool changed = false;
+  size_t i = 0, copied = 0;
+  while (i < n) {
+    if (t[i] != '"') {
+      i++;
+      continue;
+    }
+    size_t start = ++i;
+    while (i < n && t[i] != '"') i += t[i] == '\\' ? 2 : 1;
+    size_t end = i < n ? i : n;
+    i++;
+    size_t k = i;
+    while (k < n && strchr(" \t\r\n", t[k])) k++;
+    bool is_key = k < n && t[k] == ':';
+    for (size_t x = start; x < end; x++) {
+      if (t[x] != '\\') continue;
+      if (x + 6 <= end && (t[x + 1] == 'u' || t[x + 1] == 'U') &&
+          (!strncasecmp(t + x + 2, "DBFF", 4) || !strncasecmp(t + x + 2, "DFFD", 4)))
+        return false; /* the marker itself is written somewhere */
+      if (is_key && x + 6 <= end && !memcmp(t + x, "\\u0000", 6)) {
+        lr_buf_append(out, t + copied, x - copied);
+        lr_buf_puts(out, NUL_MARK_ESC);
+        copied = x + 6;
+        changed = true;
+      }
+      x++; /* skip the escaped character */
+    }
+  }
+  if (!changed) return false;
+  lr_buf_append(out, t + copied, n - copied);
+  return true;
+}
+
+/* A key as Cedar sees it (NUL_MARK mapped back to NUL), in the arena. */
+static lr_str jkey(jl *j, const char *k, size_t kn) {
+  lr_str s = lr_str_dup(j->a, lr_str_make(k, kn));
+  if (!j->nul_marked) return s;
+  char *p = (char *)s.p;
+  size_t w = 0;
+  for (size_t r = 0; r < s.n;) {
+    if (r + 4 <= s.n && !memcmp(p + r, NUL_MARK, 4)) {
+      p[w++] = 0;
+      r += 4;
+    } else {
+      p[w++] = p[r++];
+    }
+  }
+  p[w] = 0;
+  s.n = w;
+  return s;
+}
 
 /* Pairs jansson's nodes with the scanned spans (same preorder). */
 static void pair_spans(jl *j, json_t *v, scan *sc, size_t *k) {
@@ -260,7 +358,7 @@ static lr_stype *jrecord(jl *j, json_t *v, json_t *attrs) {
     json_t *av = json_object_iter_value(it);
     size_t o2 = path_push(j, k, kn);
     lr_sattr *at = &t->attrs[t->nattrs];
-    at->name = lr_str_dup(j->a, lr_str_make(k, kn));
+    at->name = jkey(j, k, kn);
     span as = at_span(j, av);
     at->off = as.off, at->end = as.end;
     at->type = jtype(j, av, &at->required, &at->annots);
@@ -567,8 +665,9 @@ static void each_member(jl *j, json_t *ns, const char *field, member_fn fn, bool
     for (void *it = json_object_iter(o); it; it = json_object_iter_next(o, it)) {
       const char *k = json_object_iter_key(it);
       size_t kn = json_object_iter_key_len(it);
-      size_t o2 = path_push(j, k, kn);
-      fn(j, k, kn, json_object_iter_value(it));
+      lr_str key = jkey(j, k, kn);
+      size_t o2 = path_push(j, key.p, key.n);
+      fn(j, key.p, key.n, json_object_iter_value(it));
       path_pop(j, o2);
     }
   }
@@ -600,7 +699,15 @@ static void jnamespace(jl *j, const char *k, size_t kn, json_t *v) {
 
 lr_schema *lr_schema_parse_json(const lr_source *src, lr_diags *d) {
   json_error_t je;
-  json_t *root = json_loadb(src->text, src->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+  lr_buf marked = {0};
+  bool nul_marked = mark_nul_keys(src->text, src->len, &marked);
+  json_t *root = NULL;
+  if (nul_marked)
+    root = json_loadb(marked.p, marked.len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
+  lr_buf_free(&marked);
+  if (!root) /* (errors are reported against the original text) */
+    root = json_loadb(src->text, src->len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je),
+    nul_marked = false;
   if (!root) {
     size_t off = je.position > 0 ? (size_t)je.position : 0;
     /* jansson's position is just past the offending character. */
@@ -609,7 +716,7 @@ lr_schema *lr_schema_parse_json(const lr_source *src, lr_diags *d) {
     return NULL;
   }
   lr_schema *s = lr_schema_new(src, LR_SCHEMA_JSON);
-  jl j = {.s = s, .a = s->arena, .src = src, .d = d, .ns = {"", 0}};
+  jl j = {.s = s, .a = s->arena, .src = src, .d = d, .ns = {"", 0}, .nul_marked = nul_marked};
   scan sc = {.t = src->text, .n = src->len};
   scan_value(&sc);
   size_t k = 0;

@@ -129,6 +129,11 @@ static lr_str ident(parser *p, const char *wanted) {
 /* A string literal, decoded into the arena. */
 static lr_str string_lit(parser *p) {
   if (!at(p, LR_TOK_STRING)) unexpected(p, "string literal");
+  /* Cedar reads text as UTF-8; the lexer passes string bodies through. */
+  size_t bad = lr_utf8_check(p->src->text + p->tok.off, p->tok.end - p->tok.off);
+  if (bad < p->tok.end - p->tok.off)
+    fail_at(p, "E0105", p->tok.off + bad, p->tok.off + bad + 1,
+            "invalid UTF-8 byte sequence in a string");
   if (lr_lex_unescape(p->src, &p->tok, &p->sbuf, p->d) != LR_OK) longjmp(*p->bail, 1);
   lr_str s = lr_str_dup(p->a, lr_buf_str(&p->sbuf));
   consume(p);
@@ -449,8 +454,9 @@ static bool starts_decl(parser *p) {
  * (not consumed), a declaration keyword right after a `;` or `}` at that
  * depth (not consumed), or the end of input. */
 static void resync(parser *p, int braces0) {
+  size_t start = p->tok.off; /* stopping where the error was would loop */
   while (!at(p, LR_TOK_EOF)) {
-    if (p->braces == braces0 && starts_decl(p) &&
+    if (p->tok.off > start && p->braces == braces0 && starts_decl(p) &&
         (p->prev_kind == LR_TOK_SEMI || p->prev_kind == LR_TOK_RBRACE))
       return;
     if (p->braces == braces0 && at(p, LR_TOK_SEMI)) {

@@ -13,11 +13,12 @@
 #include "grammar.h"
 
 static void usage(FILE *out) {
-  fprintf(out, "usage: larch fmt [--check] [--ast] FILE\n\n"
+  fprintf(out, "usage: larch fmt [--ast] FILE\n"
+               "       larch fmt --check FILE...\n\n"
                "Prints the Cedar policy FILE (or - for stdin) in canonical form on stdout.\n"
                "Comments are kept; the output parses to the same policies as the input.\n\n"
                "options:\n"
-               "  --check    print nothing; exit 1 when FILE is not in canonical form\n"
+               "  --check    print nothing; exit 1 when a FILE is not in canonical form\n"
                "  --ast      print the parsed AST (the stable dump used by tests) instead\n"
                "  -h, --help show this help\n\n"
                "exit status: 0 ok, 1 parse errors (or not canonical with --check),\n"
@@ -37,32 +38,8 @@ static int read_input(const char *path, lr_buf *b) {
   return 0;
 }
 
-int lr_cmd_fmt(int argc, char **argv) {
-  if (lr_cli_wants_help(argc, argv)) {
-    usage(stdout);
-    return 0;
-  }
-  const char *path = NULL;
-  int check = 0, ast = 0;
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--check") == 0)
-      check = 1;
-    else if (strcmp(argv[i], "--ast") == 0)
-      ast = 1;
-    else if (argv[i][0] == '-' && argv[i][1]) {
-      fprintf(stderr, "larch fmt: unknown option '%s'\n", argv[i]);
-      usage(stderr);
-      return 2;
-    } else if (path) {
-      fprintf(stderr, "larch fmt: one FILE at a time\n");
-      return 2;
-    } else
-      path = argv[i];
-  }
-  if (!path) {
-    usage(stderr);
-    return 2;
-  }
+/* Formats one file; returns the exit status for it. */
+static int fmt_file(const char *path, int check, int ast) {
   lr_buf text = {0};
   if (read_input(path, &text) != 0) {
     fprintf(stderr, "larch fmt: %s: %s\n", path, strerror(errno));
@@ -111,5 +88,37 @@ done:
   lr_diags_free(&d);
   lr_arena_free(a);
   lr_buf_free(&text);
+  return rc;
+}
+
+int lr_cmd_fmt(int argc, char **argv) {
+  if (lr_cli_wants_help(argc, argv)) {
+    usage(stdout);
+    return 0;
+  }
+  int check = 0, ast = 0, nfiles = 0;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--check") == 0)
+      check = 1;
+    else if (strcmp(argv[i], "--ast") == 0)
+      ast = 1;
+    else if (argv[i][0] == '-' && argv[i][1]) {
+      fprintf(stderr, "larch fmt: unknown option '%s'\n", argv[i]);
+      usage(stderr);
+      return 2;
+    } else
+      nfiles++;
+  }
+  if (!nfiles || (nfiles > 1 && !check)) {
+    if (nfiles > 1) fprintf(stderr, "larch fmt: one FILE at a time (except with --check)\n");
+    usage(stderr);
+    return 2;
+  }
+  int rc = 0;
+  for (int i = 1; i < argc; i++) {
+    if (argv[i][0] == '-' && argv[i][1]) continue;
+    int r = fmt_file(argv[i], check, ast);
+    if (r > rc) rc = r;
+  }
   return rc;
 }
