@@ -315,6 +315,10 @@ enum {
  * recursively may rely on this bound. */
 #define LR_PARSE_MAX_DEPTH 500
 
+/* At most this many errors are reported per file; then E0302 ends the parse
+ * (a garbage file must not cost quadratic time in diagnostics). */
+#define LR_PARSE_MAX_ERRORS 100
+
 /* Parses a file of policies. src->text must be NUL-terminated at src->len
  * (lr_buf_read_file guarantees it). Policies get ids policy<first_id>,
  * policy<first_id+1>, ... in text order, so several files can continue one

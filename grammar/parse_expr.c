@@ -687,45 +687,48 @@ static lr_expr *parse_has(parser *p, lr_expr *target) {
   return p_fin(p, e);
 }
 
-/* Splits a string literal token into a like pattern (`*` = wildcard, `\*` =
- * a literal star), reporting bad escapes. */
+/* Appends one pattern element: a wildcard, or the literal text in b. */
+static lr_pattern_elem *push_elem(parser *p, lr_pattern_elem *el, size_t *n, size_t *cap,
+                                  bool wildcard, lr_buf *b) {
+  el = p_grow(p->a, el, *n, cap, sizeof *el);
+  el[*n].wildcard = wildcard;
+  el[*n].lit = wildcard ? lr_str_make("", 0) : lr_str_dup(p->a, lr_buf_str(b));
+  (*n)++;
+  lr_buf_clear(b);
+  return el;
+}
+
+/* Splits a string literal token into a like pattern, reporting bad escapes.
+ * As in Cedar (unescape.rs, to_pattern): every character that decodes to
+ * `*` is a wildcard, whether written `*` or as `\u{2a}`, except the escape
+ * `\*`, which is a literal star. */
 static lr_pattern make_pattern(parser *p, const lr_token *t) {
   const char *s = p->src->text + t->off + 1, *lim = p->src->text + t->end - 1;
   lr_buf *b = &p->scratch;
   size_t nel = 0, cap = 8;
   lr_pattern_elem *el = LR_NEW_N(p->a, lr_pattern_elem, cap);
   lr_buf_clear(b);
-  while (s <= lim) {
-    bool flush = s == lim || *s == '*';
-    if (flush && b->len) {
-      el = p_grow(p->a, el, nel, &cap, sizeof *el);
-      el[nel].wildcard = false;
-      el[nel++].lit = lr_str_dup(p->a, lr_buf_str(b));
-      lr_buf_clear(b);
-    }
-    if (s == lim) break;
-    if (*s == '*') {
-      el = p_grow(p->a, el, nel, &cap, sizeof *el);
-      el[nel].wildcard = true;
-      el[nel++].lit = lr_str_make("", 0);
-      s++;
-      continue;
-    }
+  while (s < lim) {
     uint32_t cp;
     int is_byte, star;
     lr_esc_error err;
     size_t n = lr_lex_escape(s, lim, &cp, &is_byte, &star, &err);
-    if (star)
+    if (star) {
       lr_buf_putc(b, '*');
-    else if (err != LR_ESC_OK) {
+    } else if (err != LR_ESC_OK) {
       size_t o = (size_t)(s - p->src->text);
       p_error(p, "E0104", o, o + n, "invalid escape in pattern: %s", lr_esc_message(err));
-    } else if (is_byte)
+    } else if (cp == '*') {
+      if (b->len) el = push_elem(p, el, &nel, &cap, false, b);
+      el = push_elem(p, el, &nel, &cap, true, b);
+    } else if (is_byte) {
       lr_buf_putc(b, (char)cp);
-    else
+    } else {
       lr_utf8_put(b, cp);
+    }
     s += n;
   }
+  if (b->len) el = push_elem(p, el, &nel, &cap, false, b);
   return (lr_pattern){el, nel};
 }
 

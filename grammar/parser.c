@@ -22,16 +22,24 @@
 
 /* ---- plumbing ------------------------------------------------------------- */
 
+/* False once the file has reported LR_PARSE_MAX_ERRORS errors. */
+static bool may_report(parser *p) {
+  if (p->diags->errors - p->errors0 < LR_PARSE_MAX_ERRORS) return true;
+  p->capped = true;
+  return false;
+}
+
 void p_next(parser *p) {
   p->prev_end = p->tok.end;
   for (;;) {
     p->tok = lr_lexer_next(&p->lx);
     if (p->tok.kind != LR_TOK_ERROR) return;
-    lr_lex_report(p->src, &p->tok, p->diags);
+    if (may_report(p)) lr_lex_report(p->src, &p->tok, p->diags);
   }
 }
 
 void p_error(parser *p, const char *code, size_t off, size_t end, const char *fmt, ...) {
+  if (!may_report(p)) return;
   va_list ap;
   va_start(ap, fmt);
   lr_diags_vadd(p->diags, LR_SEV_ERROR, code, p->src, off, end, fmt, ap);
@@ -568,6 +576,7 @@ static void parser_init(parser *p, lr_arena *a, const lr_source *src, unsigned f
   lr_lexer_init(&p->lx, src);
   p->lx.on_comment = on_comment;
   p->lx.comment_ctx = &p->comments;
+  p->errors0 = diags->errors;
 }
 
 /* Reports invalid UTF-8 once, at the first bad byte (Cedar reads text). */
@@ -593,11 +602,15 @@ lr_status lr_parse_policies_opts(lr_arena *a, const lr_source *src, unsigned fir
     while (p.tok.kind != LR_TOK_EOF) {
       size_t before = diags->errors;
       lr_policy *pol = parse_one(&p, index++);
+      if (p.capped) break;
       if (!pol || diags->errors != before) continue;
       items = p_grow(a, items, n, &cap, sizeof *items);
       items[n++] = pol;
     }
   }
+  if (p.capped)
+    lr_diag_error(diags, "E0302", src, p.tok.off, p.tok.off,
+                  "too many errors (%d); stopped reading this file", LR_PARSE_MAX_ERRORS);
   out->next_id = index;
   out->n = n;
   out->items = p_copy(a, items, n, sizeof *items);

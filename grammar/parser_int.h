@@ -31,6 +31,8 @@ typedef struct parser {
   bool like_rhs;    /* the next primary starts a `like` pattern */
   bool in_recovery; /* jmp is armed */
   jmp_buf jmp;      /* syntax-error unwinding target */
+  size_t errors0;   /* diags->errors when the parse started */
+  bool capped;      /* LR_PARSE_MAX_ERRORS reached: further errors dropped */
   lr_buf scratch;   /* string decoding */
   lr_buf comments;  /* lr_comment array */
 } parser;

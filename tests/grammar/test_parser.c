@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "grammar.h"
@@ -287,4 +288,22 @@ Test(parser, comments_are_collected) {
   cr_assert_eq(l.ncomments, 3);
   cr_assert_eq(l.comments[1].off, 40);
   lr_arena_free(a);
+}
+
+Test(parser, error_cap_keeps_garbage_cheap) {
+  /* 1 MB of invalid characters: 100 errors, then E0302, in linear time */
+  size_t n = 1 << 20;
+  char *junk = malloc(n + 1);
+  memset(junk, '#', n);
+  junk[n] = 0;
+  lr_source src = {"junk", junk, n};
+  lr_arena *a = lr_arena_new(0);
+  lr_diags d = {0};
+  lr_policy_list l;
+  cr_assert_eq(lr_parse_policies(a, &src, 0, &d, &l), LR_ERR);
+  cr_assert_eq(d.n, LR_PARSE_MAX_ERRORS + 1);
+  cr_assert_str_eq(d.items[d.n - 1].code, "E0302");
+  lr_diags_free(&d);
+  lr_arena_free(a);
+  free(junk);
 }

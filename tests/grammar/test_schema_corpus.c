@@ -83,8 +83,9 @@ Test(schema_corpus, every_corpus_schema_loads, .timeout = 300) {
   if (stat(marker, &st) != 0) {
     char cmd[2048];
     snprintf(cmd, sizeof cmd,
-             "mkdir -p '%s' && tar xzf '%s/corpus-tests.tar.gz' -C '%s' --wildcards '*.cedarschema' && touch '%s'", UNPACK_DIR,
-             CEDAR_DIR, UNPACK_DIR, marker);
+             "mkdir -p '%s' && tar xzf '%s/corpus-tests.tar.gz' -C '%s' --wildcards "
+             "'*.cedarschema' && touch '%s'",
+             UNPACK_DIR, CEDAR_DIR, UNPACK_DIR, marker);
     cr_assert_eq(system(cmd), 0, "cannot unpack the corpus");
   }
   const char *dirp = UNPACK_DIR "/corpus-tests";
