@@ -582,7 +582,7 @@ static void jaction(jl *j, const char *k, size_t kn, json_t *v) {
     path_pop(j, o);
   }
   json_t *mo = json_object_get(v, "memberOf");
-  if (mo) {
+  if (mo && !json_is_null(mo)) { /* null: no groups (an Option in Cedar) */
     size_t o = path_push(j, "memberOf", 8);
     if (want(j, mo, JSON_ARRAY, "an array")) {
       ac->parents = LR_NEW_N(j->a, lr_aref, json_array_size(mo) + 1);

@@ -249,19 +249,21 @@ static lr_stype *type(parser *p) {
   return type_ref(p, LR_REF_EITHER);
 }
 
-/* EntTypes := Path | '[' [Path {',' Path}] ']' */
+/* EntTypes := Path | '[' [Path {',' Path}] ']' (no trailing comma) */
 static void ent_types(parser *p, lr_tref **out, size_t *n) {
   lr_ptrvec v = {0};
   bool list = accept(p, LR_TOK_LBRACKET);
-  while (!list || !at(p, LR_TOK_RBRACKET)) {
-    lr_tref *r = LR_NEW(p->a, lr_tref);
-    r->off = p->tok.off;
-    r->raw = path(p, "entity type");
-    r->end = p->prev_end;
-    lr_ptrvec_push(p->a, &v, r);
-    if (!list || !accept(p, LR_TOK_COMMA)) break;
+  if (!list || !at(p, LR_TOK_RBRACKET)) {
+    do {
+      lr_tref *r = LR_NEW(p->a, lr_tref);
+      r->off = p->tok.off;
+      r->raw = path(p, "entity type");
+      r->end = p->prev_end;
+      lr_ptrvec_push(p->a, &v, r);
+    } while (list && accept(p, LR_TOK_COMMA));
   }
-  if (list) expect(p, LR_TOK_RBRACKET);
+  if (list && !at(p, LR_TOK_RBRACKET)) unexpected(p, "`,` or `]`");
+  if (list) consume(p);
   *out = LR_NEW_N(p->a, lr_tref, v.n ? v.n : 1);
   for (size_t i = 0; i < v.n; i++) (*out)[i] = *(lr_tref *)v.items[i];
   *n = v.n;

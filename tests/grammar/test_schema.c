@@ -139,6 +139,11 @@ Test(schema, json_forms) {
               "t.json:1:1: error[S0101]: $: expected an object of namespaces, found an array\n"
               " 1 | []\n   | ^^\n");
   assert_dump("t.json", "{}", "");
+  /* memberOf and appliesTo are optional and may be null. */
+  assert_dump("t.json",
+              "{\"\": {\"entityTypes\": {}, \"actions\": {\"a\": {\"memberOf\": null, "
+              "\"appliesTo\": null}}}}",
+              "action Action::\"a\";\n");
 }
 
 Test(schema, lookups) {
