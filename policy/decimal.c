@@ -4,10 +4,9 @@
  * A decimal is an i64 holding the value times 10^4
  * (cedar-policy-core/src/extensions/decimal.rs). The constructor accepts
  * exactly `-?[0-9]+\.[0-9]+` with at most 4 fraction digits and a value in
- * [-922337203685477.5808, 922337203685477.5807]. As in Cedar, the integer
- * part is converted first and the fraction is added when that part is >= 0
- * and subtracted otherwise, so "-0.5" denotes +0.5 (Cedar's behaviour,
- * reproduced on purpose).
+ * [-922337203685477.5808, 922337203685477.5807]. A leading '-' negates the
+ * whole value, fraction included ("-0.5" is -0.5, as in Cedar 4.x; early
+ * Cedar releases read it as +0.5).
  */
 #include "policy.h"
 #include "policy_int.h"
@@ -50,7 +49,8 @@ lr_status lr_decimal_parse(lr_str s, int64_t *scaled, const char **err) {
   }
   for (size_t k = 0; k < 4; k++) r = r * 10 + (k < frac_len ? s.p[frac_start + k] - '0' : 0);
   int64_t v;
-  if (l >= 0 ? __builtin_add_overflow(l, r, &v) : __builtin_sub_overflow(l, r, &v)) goto fail;
+  bool neg = s.p[0] == '-';
+  if (neg ? __builtin_sub_overflow(l, r, &v) : __builtin_add_overflow(l, r, &v)) goto fail;
   *scaled = v;
   return LR_OK;
 fail:

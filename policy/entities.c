@@ -33,12 +33,14 @@ struct lr_entities {
   lr_status finish_status;
   const lr_uid *cycle;
   atomic_int refs;
+  lr_entities *base; /* an overlay's underlying store (retained), or NULL */
 };
 
 static void entities_free_map(void *p) {
   lr_entities *es = p;
   lr_map_free(&es->map);
   free(es->items);
+  lr_entities_release(es->base);
 }
 
 lr_entities *lr_entities_new(void) {
@@ -47,6 +49,12 @@ lr_entities *lr_entities_new(void) {
   es->arena = a;
   atomic_init(&es->refs, 1);
   lr_arena_on_free(a, entities_free_map, es);
+  return es;
+}
+
+lr_entities *lr_entities_new_overlay(lr_entities *base) {
+  lr_entities *es = lr_entities_new();
+  es->base = base ? lr_entities_retain(base) : NULL;
   return es;
 }
 
@@ -73,8 +81,9 @@ static void key_fill(const lr_uid *u, char *k) {
   if (u->id.n) memcpy(k + u->type.n + 1, u->id.p, u->id.n);
 }
 
-const lr_entity *lr_entities_get(const lr_entities *es, const lr_uid *uid) {
-  if (!es || es->n == 0) return NULL;
+/* Looks uid up in es itself, not in its base. */
+static const lr_entity *get_own(const lr_entities *es, const lr_uid *uid) {
+  if (es->n == 0) return NULL;
   char small[256];
   size_t n = key_len(uid);
   char *k = n <= sizeof small ? small : lr_xmalloc(n);
@@ -82,6 +91,14 @@ const lr_entity *lr_entities_get(const lr_entities *es, const lr_uid *uid) {
   lr_entity *e = lr_map_get(&es->map, lr_str_make(k, n));
   if (k != small) free(k);
   return e;
+}
+
+const lr_entity *lr_entities_get(const lr_entities *es, const lr_uid *uid) {
+  for (; es; es = es->base) {
+    const lr_entity *e = get_own(es, uid);
+    if (e) return e;
+  }
+  return NULL;
 }
 
 static int cmp_uidp(const void *a, const void *b) {
@@ -100,7 +117,7 @@ static size_t sort_uids(const lr_uid **v, size_t n) {
 
 lr_status lr_entities_add(lr_entities *es, const lr_uid *uid, lr_value attrs,
                           const lr_uid *const *parents, size_t nparents, lr_value tags) {
-  if (es->finished || lr_entities_get(es, uid)) return LR_ERR;
+  if (es->finished || get_own(es, uid)) return LR_ERR;
   lr_entity *e = LR_NEW(es->arena, lr_entity);
   e->uid = uid;
   e->index = es->n;
@@ -126,7 +143,9 @@ typedef struct frame {
 } frame;
 
 /* anc(e) = parents(e) ∪ anc(p) for each parent p in the store, computed in
- * DFS post-order with an explicit stack (hierarchies may be deep). */
+ * DFS post-order with an explicit stack (hierarchies may be deep). For an
+ * overlay, parents found in the base store contribute their (final)
+ * ancestors. */
 static lr_status close_ancestors(lr_entities *es, const lr_uid **cycle) {
   size_t n = es->n;
   unsigned char *state = lr_xcalloc(n ? n : 1, 1); /* 0 new, 1 on stack, 2 done */
@@ -143,8 +162,8 @@ static lr_status close_ancestors(lr_entities *es, const lr_uid **cycle) {
       frame *f = &stack[sp - 1];
       lr_entity *e = es->items[f->idx];
       if (f->next < e->nparents) {
-        const lr_entity *p = lr_entities_get(es, e->parents[f->next++]);
-        if (!p) continue;
+        const lr_entity *p = get_own(es, e->parents[f->next++]);
+        if (!p) continue; /* absent, or in the base store (already closed) */
         if (state[p->index] == 1) {
           st = LR_ERR;
           if (cycle) *cycle = p->uid;

@@ -72,14 +72,30 @@ static const lr_uid *slot_uid(const lr_policy_inst *inst, lr_slot s) {
   return s == LR_SLOT_PRINCIPAL ? inst->slot_principal : inst->slot_resource;
 }
 
+/* The store entry of u; the request's own entities are looked up once. */
+static const lr_entity *find_entity(lr_evalctx *x, const lr_uid *u) {
+  const lr_request *r = x->env->req;
+  int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
+  if (k < 0) return lr_entities_get(x->env->entities, u);
+  if (!x->ent_known[k]) {
+    x->ent[k] = lr_entities_get(x->env->entities, u);
+    x->ent_known[k] = true;
+  }
+  return x->ent[k];
+}
+
+/* Cedar's `u in anc` for one entity whose store entry is ent (or NULL). */
+static bool uid_in(const lr_uid *u, const lr_entity *ent, const lr_uid *anc) {
+  return lr_uid_eq(u, anc) || (ent && lr_entity_has_ancestor(ent, anc));
+}
+
 /* `lhs in rhs` once both are evaluated. */
 static lr_status eval_in(lr_evalctx *x, const lr_expr *e, lr_value lhs, lr_value rhs,
                          lr_value *out) {
   if (lhs.kind != LR_V_ENTITY) return lr_eval_type_error(x, e, "entity", lhs);
-  const lr_entity *ent = lr_entities_get(x->env->entities, lhs.u.uid);
+  const lr_entity *ent = find_entity(x, lhs.u.uid);
   if (rhs.kind == LR_V_ENTITY) {
-    *out = lr_value_bool(lr_uid_eq(lhs.u.uid, rhs.u.uid) ||
-                         (ent && lr_entity_has_ancestor(ent, rhs.u.uid)));
+    *out = lr_value_bool(uid_in(lhs.u.uid, ent, rhs.u.uid));
     return LR_OK;
   }
   if (rhs.kind != LR_V_SET) return lr_eval_type_error(x, e, "set or entity", rhs);
@@ -89,8 +105,7 @@ static lr_status eval_in(lr_evalctx *x, const lr_expr *e, lr_value lhs, lr_value
       return lr_eval_type_error(x, e, "set of entities", rhs.u.items[i]);
   bool found = false;
   for (uint32_t i = 0; i < rhs.n && !found; i++) {
-    const lr_uid *u = rhs.u.items[i].u.uid;
-    found = lr_uid_eq(lhs.u.uid, u) || (ent && lr_entity_has_ancestor(ent, u));
+    found = uid_in(lhs.u.uid, ent, rhs.u.items[i].u.uid);
   }
   *out = lr_value_bool(found);
   return LR_OK;
@@ -128,21 +143,10 @@ static lr_status arith(lr_evalctx *x, const lr_expr *e, lr_binop op, lr_value a,
   return LR_OK;
 }
 
-static lr_status eval_binary(lr_evalctx *x, const lr_expr *e, lr_value *out) {
+/* Applies a non-short-circuit binary operator to evaluated operands. */
+static lr_status apply_binary(lr_evalctx *x, const lr_expr *e, lr_value a, lr_value b,
+                              lr_value *out) {
   lr_binop op = e->u.bin.op;
-  if (op == LR_OP_AND || op == LR_OP_OR) {
-    bool l, r;
-    if (eval_bool(x, e->u.bin.lhs, &l) != LR_OK) return LR_ERR;
-    if (l == (op == LR_OP_OR)) {
-      *out = lr_value_bool(l);
-      return LR_OK;
-    }
-    if (eval_bool(x, e->u.bin.rhs, &r) != LR_OK) return LR_ERR;
-    *out = lr_value_bool(r);
-    return LR_OK;
-  }
-  lr_value a, b;
-  if (eval(x, e->u.bin.lhs, &a) != LR_OK || eval(x, e->u.bin.rhs, &b) != LR_OK) return LR_ERR;
   int c = 0;
   switch (op) {
   case LR_OP_EQ: *out = lr_value_bool(lr_value_eq(a, b)); return LR_OK;
@@ -162,6 +166,38 @@ static lr_status eval_binary(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   }
 }
 
+/* Binary operators. Chains parse left-associatively (a && b && c is
+ * AND(AND(a, b), c)), so long chains are deep on the left: walk that spine
+ * iteratively, evaluating the leftmost operand first and then each right
+ * operand in turn — the same order as the recursive definition. */
+static lr_status eval_binary(lr_evalctx *x, const lr_expr *e, lr_value *out) {
+  size_t n = 0;
+  for (const lr_expr *p = e; p->kind == LR_EXPR_BINARY; p = p->u.bin.lhs) n++;
+  const lr_expr *small[16];
+  const lr_expr **spine = n <= 16 ? small : LR_NEW_N(x->env->arena, const lr_expr *, n);
+  size_t k = n;
+  for (const lr_expr *p = e; p->kind == LR_EXPR_BINARY; p = p->u.bin.lhs) spine[--k] = p;
+  lr_value acc;
+  if (eval(x, spine[0]->u.bin.lhs, &acc) != LR_OK) return LR_ERR;
+  for (size_t i = 0; i < n; i++) {
+    const lr_expr *node = spine[i];
+    lr_binop op = node->u.bin.op;
+    if (op == LR_OP_AND || op == LR_OP_OR) {
+      if (acc.kind != LR_V_BOOL) return lr_eval_type_error(x, node->u.bin.lhs, "bool", acc);
+      if (acc.u.b == (op == LR_OP_OR)) continue; /* short circuit: acc is the result */
+      bool r;
+      if (eval_bool(x, node->u.bin.rhs, &r) != LR_OK) return LR_ERR;
+      acc = lr_value_bool(r);
+      continue;
+    }
+    lr_value b;
+    if (eval(x, node->u.bin.rhs, &b) != LR_OK) return LR_ERR;
+    if (apply_binary(x, node, acc, b, &acc) != LR_OK) return LR_ERR;
+  }
+  *out = acc;
+  return LR_OK;
+}
+
 /* `target has a.b.c`: each step on a record or entity (missing entity: false). */
 static lr_status eval_has(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   lr_value v;
@@ -171,7 +207,7 @@ static lr_status eval_has(lr_evalctx *x, const lr_expr *e, lr_value *out) {
     if (v.kind == LR_V_RECORD) {
       rec = v;
     } else if (v.kind == LR_V_ENTITY) {
-      const lr_entity *ent = lr_entities_get(x->env->entities, v.u.uid);
+      const lr_entity *ent = find_entity(x, v.u.uid);
       if (!ent) {
         *out = lr_value_bool(false);
         return LR_OK;
@@ -197,7 +233,7 @@ static lr_status get_attr(lr_evalctx *x, const lr_expr *e, lr_value v, lr_str na
     f = lr_value_record_get(v, name);
     if (!f) return lr_eval_fail(x, e, "record does not have the attribute `%s`", name.p);
   } else if (v.kind == LR_V_ENTITY) {
-    const lr_entity *ent = lr_entities_get(x->env->entities, v.u.uid);
+    const lr_entity *ent = find_entity(x, v.u.uid);
     if (!ent) {
       lr_buf b = {0};
       lr_uid_print(v.u.uid, &b);
@@ -295,7 +331,7 @@ static lr_status eval_method(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   }
   if (t.kind != LR_V_ENTITY) return lr_eval_type_error(x, e, "entity", t);
   if (a.kind != LR_V_STRING) return lr_eval_type_error(x, e, "string", a);
-  const lr_entity *ent = lr_entities_get(x->env->entities, t.u.uid);
+  const lr_entity *ent = find_entity(x, t.u.uid);
   const lr_value *tag = ent ? lr_value_record_get(lr_entity_tags(ent), vstr(a)) : NULL;
   if (m == LR_METHOD_HAS_TAG) {
     *out = lr_value_bool(tag != NULL);
@@ -350,7 +386,21 @@ static lr_status eval_record(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   return LR_OK;
 }
 
+/* Recursion bound: deeper expressions are an evaluation error, never a
+ * stack overflow (Cedar's evaluator has a stack-size check too). */
+#define EVAL_MAX_DEPTH 2000
+
+static lr_status eval_node(lr_evalctx *x, const lr_expr *e, lr_value *out);
+
 static lr_status eval(lr_evalctx *x, const lr_expr *e, lr_value *out) {
+  if (x->depth >= EVAL_MAX_DEPTH) return lr_eval_fail(x, e, "expression nested too deeply");
+  x->depth++;
+  lr_status st = eval_node(x, e, out);
+  x->depth--;
+  return st;
+}
+
+static lr_status eval_node(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   switch (e->kind) {
   case LR_EXPR_BOOL: *out = lr_value_bool(e->u.b); return LR_OK;
   case LR_EXPR_LONG: *out = lr_value_long(e->u.n); return LR_OK;
@@ -408,7 +458,7 @@ static lr_status eval(lr_evalctx *x, const lr_expr *e, lr_value *out) {
 
 lr_status lr_eval_expr(const lr_eval_env *env, const lr_expr *e, lr_value *out,
                        lr_eval_error *err) {
-  lr_evalctx x = {env, err};
+  lr_evalctx x = {.env = env, .err = err};
   return eval(&x, e, out);
 }
 
@@ -418,58 +468,63 @@ static bool uid_eq_euid(const lr_uid *u, const lr_euid *eu) {
   return lr_str_eq(u->type, eu->type) && lr_str_eq(u->id, eu->id);
 }
 
-static bool in_euid(const lr_entities *es, const lr_uid *u, const lr_euid *eu) {
+static bool in_euid(lr_evalctx *x, const lr_uid *u, const lr_euid *eu) {
   lr_uid target = {eu->type, eu->id};
-  return lr_entities_in(es, u, &target);
+  return uid_in(u, find_entity(x, u), &target);
 }
 
 /* Principal or resource scope; the slot value comes from the link. Returns
  * -1 for an unlinked slot. */
-static int scope_holds(const lr_eval_env *env, const lr_scope *s, const lr_uid *u) {
+static int scope_holds(lr_evalctx *x, const lr_scope *s, const lr_uid *u) {
   if (s->op == LR_SCOPE_ANY) return 1;
   if ((s->op == LR_SCOPE_IS || s->op == LR_SCOPE_IS_IN) && !lr_str_eq(u->type, s->type)) return 0;
   if (s->op == LR_SCOPE_IS) return 1;
   lr_uid target;
   if (s->is_slot) {
-    const lr_uid *v = slot_uid(env->inst, s->slot);
+    const lr_uid *v = slot_uid(x->env->inst, s->slot);
     if (!v) return -1;
     target = *v;
   } else {
     target = (lr_uid){s->entity.type, s->entity.id};
   }
   if (s->op == LR_SCOPE_EQ) return lr_uid_eq(u, &target);
-  return lr_entities_in(env->entities, u, &target);
+  return uid_in(u, find_entity(x, u), &target);
 }
 
-static bool action_holds(const lr_eval_env *env, const lr_action_scope *s, const lr_uid *a) {
+static bool action_holds(lr_evalctx *x, const lr_action_scope *s, const lr_uid *a) {
   switch (s->op) {
   case LR_ACTION_ANY: return true;
   case LR_ACTION_EQ: return uid_eq_euid(a, &s->entities[0]);
-  case LR_ACTION_IN: return in_euid(env->entities, a, &s->entities[0]);
+  case LR_ACTION_IN: return in_euid(x, a, &s->entities[0]);
   case LR_ACTION_IN_SET:
     for (size_t i = 0; i < s->n; i++)
-      if (in_euid(env->entities, a, &s->entities[i])) return true;
+      if (in_euid(x, a, &s->entities[i])) return true;
     return false;
   }
   return false;
 }
 
-lr_policy_result lr_eval_policy(const lr_eval_env *env, lr_eval_error *err) {
-  const lr_policy *p = env->inst->ast;
-  const lr_request *r = env->req;
-  lr_evalctx x = {env, err};
-  int ps = scope_holds(env, &p->principal, r->principal);
-  int rs = ps == 1 ? scope_holds(env, &p->resource, r->resource) : 0;
+lr_policy_result lr_eval_policy_ctx(lr_evalctx *x) {
+  const lr_policy *p = x->env->inst->ast;
+  const lr_request *r = x->env->req;
+  x->depth = 0;
+  int ps = scope_holds(x, &p->principal, r->principal);
+  int rs = ps == 1 ? scope_holds(x, &p->resource, r->resource) : 0;
   if (ps < 0 || rs < 0) {
-    lr_eval_fail(&x, NULL, "unlinked slot in the policy scope");
-    err->off = p->off, err->end = p->end;
+    lr_eval_fail(x, NULL, "unlinked slot in the policy scope");
+    x->err->off = p->off, x->err->end = p->end;
     return LR_POLICY_ERROR;
   }
-  if (!ps || !action_holds(env, &p->action, r->action) || !rs) return LR_POLICY_NOT_SATISFIED;
+  if (!ps || !action_holds(x, &p->action, r->action) || !rs) return LR_POLICY_NOT_SATISFIED;
   for (size_t i = 0; i < p->nconds; i++) {
     bool b;
-    if (eval_bool(&x, p->conds[i].expr, &b) != LR_OK) return LR_POLICY_ERROR;
+    if (eval_bool(x, p->conds[i].expr, &b) != LR_OK) return LR_POLICY_ERROR;
     if (b != p->conds[i].is_when) return LR_POLICY_NOT_SATISFIED;
   }
   return LR_POLICY_SATISFIED;
+}
+
+lr_policy_result lr_eval_policy(const lr_eval_env *env, lr_eval_error *err) {
+  lr_evalctx x = {.env = env, .err = err};
+  return lr_eval_policy_ctx(&x);
 }

@@ -7,8 +7,9 @@
  * 1-3 digits, no leading zero, <= 255; IPv6 is up to eight groups of 1-4
  * hex digits with at most one `::`. IPv4-embedded IPv6 (::ffff:1.2.3.4) is
  * refused by Cedar, so it is not accepted here at all. A `/prefix` suffix is
- * parsed like Rust's u8::from_str (optional '+') except that a leading zero
- * is refused (cedar#392), and must be <= 32 (IPv4) or <= 128 (IPv6). Host bits are kept as written.
+ * 1-2 (IPv4) or 1-3 (IPv6) decimal digits without a leading zero, <= 32 or
+ * <= 128; the whole text is at most 43 bytes. Host bits are kept as
+ * written.
  */
 #include <string.h>
 
@@ -123,41 +124,41 @@ static bool parse_addr(lr_str s, lr_ipaddr *ip) {
   return false;
 }
 
-/* Rust's u8::from_str: optional '+', then at least one digit, value <= 255. */
-static bool parse_u8(const char *p, size_t n, unsigned *out) {
-  /* Cedar refuses leading zeros in a prefix ("/00", "/08": cedar#392,
-   * fixed by cedar#390); the corpus expects ip("174.174.174.0/00") to fail. */
-  if (n > 1 && p[0] == '0') return false;
-  size_t i = 0;
-  if (n > 0 && p[0] == '+') i++;
-  if (i == n) return false;
+/* Cedar's parse_prefix: at most max_len ASCII digits, no leading zero
+ * (except "0" itself), value <= max. */
+static bool parse_prefix(const char *p, size_t n, size_t max_len, unsigned max, unsigned *out) {
+  if (n == 0 || n > max_len || (p[0] == '0' && n > 1)) return false;
   unsigned v = 0;
-  for (; i < n; i++) {
+  for (size_t i = 0; i < n; i++) {
     if (p[i] < '0' || p[i] > '9') return false;
     v = v * 10 + (unsigned)(p[i] - '0');
-    if (v > 255) return false;
   }
+  if (v > max) return false;
   *out = v;
   return true;
 }
 
+/* Longest accepted text: "ABCD:EF01:2345:6789:ABCD:EF01:2345:6789/128". */
+#define IP_TEXT_MAX 43
+
 lr_status lr_ipaddr_parse(lr_str s, lr_ipaddr *out, const char **err) {
   lr_ipaddr ip;
-  if (parse_addr(s, &ip)) {
-    *out = ip;
-    return LR_OK;
-  }
-  const char *slash = s.n ? memchr(s.p, '/', s.n) : NULL;
   const char *msg = "invalid IP address";
-  if (slash) {
+  const char *slash = s.n ? memchr(s.p, '/', s.n) : NULL;
+  if (s.n > IP_TEXT_MAX) {
+    msg = "IP address text too long";
+  } else if (!slash) {
+    if (parse_addr(s, &ip)) {
+      *out = ip;
+      return LR_OK;
+    }
+  } else {
     size_t alen = (size_t)(slash - s.p);
     unsigned prefix;
     if (!parse_addr(lr_str_make(s.p, alen), &ip)) {
       msg = "invalid IP address before the prefix";
-    } else if (!parse_u8(slash + 1, s.n - alen - 1, &prefix)) {
+    } else if (!parse_prefix(slash + 1, s.n - alen - 1, ip.v6 ? 3 : 2, ip.v6 ? 128 : 32, &prefix)) {
       msg = "invalid prefix length";
-    } else if (prefix > (ip.v6 ? 128u : 32u)) {
-      msg = ip.v6 ? "invalid IPv6 prefix length" : "invalid IPv4 prefix length";
     } else {
       ip.prefix = (uint8_t)prefix;
       *out = ip;
@@ -200,11 +201,12 @@ void lr_ipaddr_format(const lr_ipaddr *ip, lr_buf *out) {
   lr_buf_printf(out, "/%u", ip->prefix);
 }
 
+/* Cedar 4: the whole range must be loopback, so the prefix counts too. */
 bool lr_ipaddr_is_loopback(const lr_ipaddr *ip) {
-  if (!ip->v6) return ip->addr[0] == 127;
+  if (!ip->v6) return ip->addr[0] == 127 && ip->prefix >= 8;
   for (int i = 0; i < 15; i++)
     if (ip->addr[i]) return false;
-  return ip->addr[15] == 1;
+  return ip->addr[15] == 1 && ip->prefix == 128;
 }
 
 bool lr_ipaddr_is_multicast(const lr_ipaddr *ip) {

@@ -77,29 +77,40 @@ struct lr_field {
   lr_value value;
 };
 
-/* Scalars (no allocation). */
-lr_value lr_value_bool(bool b);
-lr_value lr_value_long(int64_t i);
-lr_value lr_value_decimal(int64_t scaled); /* value * 10^4 */
-lr_value lr_value_datetime(int64_t ms);
-lr_value lr_value_duration(int64_t ms);
+/* Scalars (no allocation; inline for the evaluator's hot paths). */
+static inline lr_value lr_value_bool(bool b) { return (lr_value){.kind = LR_V_BOOL, .u.b = b}; }
+static inline lr_value lr_value_long(int64_t i) { return (lr_value){.kind = LR_V_LONG, .u.i = i}; }
+/* value * 10^4 */
+static inline lr_value lr_value_decimal(int64_t scaled) {
+  return (lr_value){.kind = LR_V_DECIMAL, .u.i = scaled};
+}
+static inline lr_value lr_value_datetime(int64_t ms) {
+  return (lr_value){.kind = LR_V_DATETIME, .u.i = ms};
+}
+static inline lr_value lr_value_duration(int64_t ms) {
+  return (lr_value){.kind = LR_V_DURATION, .u.i = ms};
+}
 /* A string that borrows s (s must outlive the value and be NUL-terminated
  * at s.n, as lr_str_dup and the parser's strings are). */
-lr_value lr_value_string_borrow(lr_str s);
+static inline lr_value lr_value_string_borrow(lr_str s) {
+  return (lr_value){.kind = LR_V_STRING, .n = (uint32_t)s.n, .u.s = s.p ? s.p : ""};
+}
 /* A string copied into a. */
 lr_value lr_value_string(lr_arena *a, lr_str s);
 /* A uid copied into a (type and id copied). */
 const lr_uid *lr_uid_new(lr_arena *a, lr_str type, lr_str id);
 /* An entity value borrowing uid. */
-lr_value lr_value_entity(const lr_uid *uid);
+static inline lr_value lr_value_entity(const lr_uid *uid) {
+  return (lr_value){.kind = LR_V_ENTITY, .u.uid = uid};
+}
 /* An IP value copied into a. */
 lr_value lr_value_ipaddr(lr_arena *a, const lr_ipaddr *ip);
 /* A set of n items: copies, sorts and deduplicates them (items may be any
  * values; items itself is not kept). */
 lr_value lr_value_set(lr_arena *a, const lr_value *items, size_t n);
 /* The empty set and empty record. */
-lr_value lr_value_empty_set(void);
-lr_value lr_value_empty_record(void);
+static inline lr_value lr_value_empty_set(void) { return (lr_value){.kind = LR_V_SET}; }
+static inline lr_value lr_value_empty_record(void) { return (lr_value){.kind = LR_V_RECORD}; }
 /* A record of n fields: copies and sorts them by key. Keys are borrowed
  * (keep them alive as long as the value). Returns LR_ERR, leaving *out
  * untouched, when a key appears twice (*dup, if not NULL, gets that key). */
@@ -142,9 +153,8 @@ void lr_uid_print(const lr_uid *u, lr_buf *out);
 lr_status lr_decimal_parse(lr_str s, int64_t *scaled, const char **err);
 /* ip: dotted-quad IPv4 (no leading zeros in octets) or IPv6 (hex groups,
  * one `::`; IPv4-embedded forms such as ::ffff:1.2.3.4 are rejected, as
- * Cedar does), optionally followed by /prefix (what Rust's u8 parser
- * accepts: digits with an optional '+', leading zeros allowed; <= 32 for
- * IPv4, <= 128 for IPv6). */
+ * Cedar does), optionally followed by /prefix (decimal digits, no leading
+ * zero, <= 32 for IPv4, <= 128 for IPv6); at most 43 bytes in all. */
 lr_status lr_ipaddr_parse(lr_str s, lr_ipaddr *out, const char **err);
 /* datetime: "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ssZ", "YYYY-MM-DDThh:mm:ss.SSSZ",
  * "YYYY-MM-DDThh:mm:ss(+|-)hhmm", "YYYY-MM-DDThh:mm:ss.SSS(+|-)hhmm". */
@@ -171,6 +181,15 @@ typedef struct lr_entity lr_entity;
 
 /* A new empty store with its own arena; refcount 1. */
 lr_entities *lr_entities_new(void);
+/* A new empty store layered over base (finished; retained until this store
+ * is freed), refcount 1: for per-request entities (the caller's principal
+ * with its tags and groups) over a shared store. Lookups see this store's
+ * entities first, then base's, so an entity added here shadows base's entity
+ * with the same uid. Ancestors of the entities added here are closed through
+ * both stores; base's entities keep their own ancestors (a base entity
+ * listing an overlay uid as parent has that uid, but not its ancestors).
+ * lr_entities_count and lr_entities_at cover this store's entities only. */
+lr_entities *lr_entities_new_overlay(lr_entities *base);
 /* The store's arena, for the values given to lr_entities_add. */
 lr_arena *lr_entities_arena(lr_entities *es);
 /* Adds an entity. attrs and tags must be RECORDs. parents may repeat and
@@ -279,11 +298,19 @@ typedef struct lr_decision {
   /* Every policy whose evaluation errored (skipped), in policy order. */
   lr_auth_error *errors;
   size_t nerrors;
+  /* larch guardrails, which take no part in the decision: the mask/limit
+   * policies whose scope and conditions hold (their `with` records are not
+   * evaluated here: use lr_eval_expr), and those whose conditions errored. */
+  const lr_policy_inst **guards;
+  size_t nguards;
+  lr_auth_error *guard_errors;
+  size_t nguard_errors;
 } lr_decision;
 
 /* Cedar's authorizer, total: allow iff some permit is satisfied and no
- * forbid is. mask/limit policies are ignored. Arrays and messages are
- * allocated in a. */
+ * forbid is. mask/limit policies do not affect allow/reasons/errors; they
+ * are reported in guards / guard_errors. Arrays and messages are allocated
+ * in a. */
 void lr_authorize(lr_arena *a, const lr_policy_inst *pols, size_t npols, const lr_entities *es,
                   const lr_request *req, lr_decision *out);
 

@@ -37,7 +37,16 @@ bool lr_entity_has_ancestor(const lr_entity *e, const lr_uid *anc);
 typedef struct lr_evalctx {
   const lr_eval_env *env;
   lr_eval_error *err;
+  unsigned depth; /* current recursion depth */
+  /* The store entries of the request's principal, resource and action,
+   * looked up once (ent_known) and shared by every policy of a request. */
+  const lr_entity *ent[3];
+  bool ent_known[3];
 } lr_evalctx;
+
+/* Evaluates the policy x->env->inst (see lr_eval_policy) with x's entity
+ * cache, so lr_authorize looks the request's entities up once. */
+lr_policy_result lr_eval_policy_ctx(lr_evalctx *x);
 
 /* Records an error for expression e (message printf-style, in the arena). */
 lr_status lr_eval_fail(lr_evalctx *x, const lr_expr *e, const char *fmt, ...) LR_PRINTF(3, 4);

@@ -13,18 +13,6 @@
 #include "policy.h"
 #include "policy_int.h"
 
-lr_value lr_value_bool(bool b) { return (lr_value){.kind = LR_V_BOOL, .u.b = b}; }
-lr_value lr_value_long(int64_t i) { return (lr_value){.kind = LR_V_LONG, .u.i = i}; }
-lr_value lr_value_decimal(int64_t scaled) {
-  return (lr_value){.kind = LR_V_DECIMAL, .u.i = scaled};
-}
-lr_value lr_value_datetime(int64_t ms) { return (lr_value){.kind = LR_V_DATETIME, .u.i = ms}; }
-lr_value lr_value_duration(int64_t ms) { return (lr_value){.kind = LR_V_DURATION, .u.i = ms}; }
-
-lr_value lr_value_string_borrow(lr_str s) {
-  return (lr_value){.kind = LR_V_STRING, .n = (uint32_t)s.n, .u.s = s.p ? s.p : ""};
-}
-
 /* lr_str_dup with a NULL-safe source (an empty lr_str may have p == NULL). */
 static lr_str dup_str(lr_arena *a, lr_str s) {
   if (!s.p) s.p = "";
@@ -40,18 +28,11 @@ const lr_uid *lr_uid_new(lr_arena *a, lr_str type, lr_str id) {
   return u;
 }
 
-lr_value lr_value_entity(const lr_uid *uid) {
-  return (lr_value){.kind = LR_V_ENTITY, .u.uid = uid};
-}
-
 lr_value lr_value_ipaddr(lr_arena *a, const lr_ipaddr *ip) {
   lr_ipaddr *c = LR_NEW(a, lr_ipaddr);
   *c = *ip;
   return (lr_value){.kind = LR_V_IPADDR, .u.ip = c};
 }
-
-lr_value lr_value_empty_set(void) { return (lr_value){.kind = LR_V_SET}; }
-lr_value lr_value_empty_record(void) { return (lr_value){.kind = LR_V_RECORD}; }
 
 static int cmp_values_qsort(const void *a, const void *b) {
   return lr_value_cmp(*(const lr_value *)a, *(const lr_value *)b);

@@ -110,3 +110,28 @@ Test(authorize, templates_link_slots) {
   lr_policy_inst *st;
   cr_expect_eq(lr_policy_insts_static(t.a, &l, &st), 0);
 }
+
+Test(authorize, guardrails_reported_apart) {
+  lr_policy_list l = parse("mask(principal, action, resource) with { types: [\"EMAIL\"] };\n"
+                           "limit(principal, action, resource) when { principal.nope } "
+                           "with { max: 1 };\n"
+                           "limit(principal == User::\"bob\", action, resource) with { max: 1 };\n"
+                           "permit(principal, action, resource);");
+  lr_policy_inst *insts;
+  size_t n = lr_policy_insts_static(t.a, &l, &insts);
+  cr_assert_eq(n, 4);
+  lr_decision d;
+  lr_authorize(t.a, insts, n, t.es, &t.req, &d);
+  cr_expect(d.allow);
+  cr_expect_eq(d.nreasons, 1);
+  cr_expect_eq(d.nerrors, 0);
+  cr_assert_eq(d.nguards, 1);
+  cr_expect_str_eq(d.guards[0]->id, "policy0");
+  cr_assert_eq(d.nguard_errors, 1);
+  cr_expect_str_eq(d.guard_errors[0].policy_id, "policy1");
+  lr_eval_env env = {t.es, &t.req, d.guards[0], t.a};
+  lr_eval_error err;
+  lr_value w;
+  cr_assert_eq(lr_eval_expr(&env, d.guards[0]->ast->with, &w, &err), LR_OK);
+  cr_expect_eq(w.kind, LR_V_RECORD);
+}

@@ -24,8 +24,10 @@ Test(decimal, accepted) {
   cr_expect(ok("0123.0", 1230000));
   cr_expect(ok("-922337203685477.5808", INT64_MIN));
   cr_expect(ok("922337203685477.5807", INT64_MAX));
-  /* Cedar converts the integer part first: "-0.5" is +0.5. */
-  cr_expect(ok("-0.5", 5000));
+  /* the sign covers the fraction too, also when the integer part is 0 */
+  cr_expect(ok("-0.5", -5000));
+  cr_expect(ok("-0.0001", -1));
+  cr_expect(ok("-00.0", 0));
 }
 
 Test(decimal, rejected) {

@@ -180,3 +180,55 @@ Test(eval, first_error_wins_left_to_right) {
   cr_expect(strstr(tshow(&t, "[principal.nope, 1 + \"a\"]"), "nope") != NULL);
   cr_expect(strstr(tshow(&t, "(1 + \"a\") == principal.nope"), "type error") != NULL);
 }
+
+/* The parser caps nesting, but ASTs may be built by other code: evaluation
+ * must not recurse per element of a left-associated chain, and must refuse
+ * (not overflow the stack) on absurdly deep nesting. */
+static lr_expr *mk(lr_expr_kind k) {
+  lr_expr *e = LR_NEW(t.a, lr_expr);
+  e->kind = k;
+  return e;
+}
+
+static const char *show_expr(const lr_expr *e) {
+  lr_eval_env env = {t.es, &t.req, NULL, t.a};
+  lr_eval_error err = {0};
+  lr_value v;
+  lr_buf b = {0};
+  if (lr_eval_expr(&env, e, &v, &err) == LR_OK)
+    lr_value_print(v, &b);
+  else
+    lr_buf_printf(&b, "error: %s", err.msg);
+  const char *r = lr_arena_strdup(t.a, b.p);
+  lr_buf_free(&b);
+  return r;
+}
+
+Test(eval, long_chains_do_not_recurse) {
+  lr_expr *acc = mk(LR_EXPR_LONG), *one = mk(LR_EXPR_LONG);
+  one->u.n = 1;
+  for (int i = 0; i < 100000; i++) {
+    lr_expr *add = mk(LR_EXPR_BINARY);
+    add->u.bin.op = i % 3 == 2 ? LR_OP_MUL : LR_OP_ADD;
+    add->u.bin.lhs = acc, add->u.bin.rhs = one;
+    acc = add;
+  }
+  cr_expect_str_eq(show_expr(acc), "66667");
+  lr_expr *b = mk(LR_EXPR_BOOL), *f = mk(LR_EXPR_BOOL), *n = mk(LR_EXPR_LONG);
+  b->u.b = true;
+  for (int i = 0; i < 100000; i++) {
+    lr_expr *and = mk(LR_EXPR_BINARY);
+    and->u.bin.op = i == 500 ? LR_OP_OR : LR_OP_AND;
+    and->u.bin.lhs = b, and->u.bin.rhs = i < 500 ? b->kind == LR_EXPR_BOOL ? f : f : n;
+    b = and;
+  }
+  /* true && false ... (false) || 5 -> type error on the long operand */
+  cr_expect(strstr(show_expr(b), "type error") != NULL, "%s", show_expr(b));
+  lr_expr *deep = mk(LR_EXPR_BOOL);
+  for (int i = 0; i < 100000; i++) {
+    lr_expr *neg = mk(LR_EXPR_NOT);
+    neg->u.unary.arg = deep;
+    deep = neg;
+  }
+  cr_expect(strstr(show_expr(deep), "nested too deeply") != NULL);
+}

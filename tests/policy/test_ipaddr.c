@@ -28,11 +28,11 @@ Test(ipaddr, ipv4) {
   CANON("10.1.2.3/8", "ip(\"10.1.2.3/8\")");
   CANON("0.0.0.0/0", "ip(\"0.0.0.0/0\")");
   CANON("255.255.255.255", "ip(\"255.255.255.255/32\")");
-  CANON("1.2.3.4/+8", "ip(\"1.2.3.4/8\")");
-  /* leading zeros in the prefix are refused (cedar#392; corpus test 36646edf) */
-  CANON("1.2.3.4/008", "ERR");
-  CANON("1.2.3.4/00", "ERR");
   CANON("1.2.3.4/0", "ip(\"1.2.3.4/0\")");
+  CANON("1.2.3.4/+8", "ERR");
+  CANON("1.2.3.4/08", "ERR");
+  CANON("174.174.174.0/00", "ERR");
+  CANON("1.2.3.4/032", "ERR");
   CANON("01.2.3.4", "ERR");
   CANON("1.2.3.04", "ERR");
   CANON("00.2.3.4", "ERR");
@@ -59,6 +59,13 @@ Test(ipaddr, ipv6) {
   CANON("0001:0002::", "ip(\"1:2::/128\")");
   CANON("::ffff:ff00:1", "ip(\"::ffff:ff00:1/128\")");
   CANON("ffff::/129", "ERR");
+  CANON("ffff::/0128", "ERR");
+  CANON("ffff::/08", "ERR");
+  CANON("ABCD:EF01:2345:6789:ABCD:EF01:2345:6789/128",
+        "ip(\"abcd:ef01:2345:6789:abcd:ef01:2345:6789/128\")");
+  CANON("0ABCD:EF01:2345:6789:ABCD:EF01:2345:6789/128", "ERR");
+  CANON("0000:0000:0000:0000:0000:0000:0000:0001/128", "ip(\"::1/128\")");
+  CANON("00000:0000:0000:0000:0000:0000:0000:0001/12", "ERR");
   CANON("12345::", "ERR");
   CANON("1:2:3:4:5:6:7:8:9", "ERR");
   CANON("1:2:3:4:5:6:7:8::", "ERR");
@@ -78,6 +85,8 @@ Test(ipaddr, methods) {
   cr_expect_str_eq(tshow(&t, "ip(\"::1\").isIpv6()"), "true");
   cr_expect_str_eq(tshow(&t, "ip(\"127.255.0.9/8\").isLoopback()"), "true");
   cr_expect_str_eq(tshow(&t, "ip(\"::1\").isLoopback()"), "true");
+  cr_expect_str_eq(tshow(&t, "ip(\"127.0.0.1/7\").isLoopback()"), "false");
+  cr_expect_str_eq(tshow(&t, "ip(\"::1/127\").isLoopback()"), "false");
   cr_expect_str_eq(tshow(&t, "ip(\"::2\").isLoopback()"), "false");
   cr_expect_str_eq(tshow(&t, "ip(\"::ffff:7f00:1\").isLoopback()"), "false");
   cr_expect_str_eq(tshow(&t, "ip(\"224.0.0.1\").isMulticast()"), "true");

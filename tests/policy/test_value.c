@@ -86,3 +86,24 @@ Test(value, printing) {
   cr_expect_str_eq(lr_vkind_name(LR_V_IPADDR), "ipaddr");
   lr_arena_free(a);
 }
+
+Test(value, extn_escape_constructors) {
+  lr_arena *a = lr_arena_new(0);
+  lr_value v;
+  const char *err = NULL;
+  cr_assert_eq(lr_value_extn(a, LR_STR("decimal"), LR_STR("1.5"), &v, &err), LR_OK);
+  cr_expect_eq(v.kind, LR_V_DECIMAL);
+  cr_expect_eq(v.u.i, 15000);
+  cr_assert_eq(lr_value_extn(a, LR_STR("ip"), LR_STR("::1"), &v, &err), LR_OK);
+  cr_expect(v.u.ip->v6 && v.u.ip->prefix == 128);
+  cr_assert_eq(lr_value_extn(a, LR_STR("datetime"), LR_STR("1970-01-02"), &v, &err), LR_OK);
+  cr_expect_eq(v.u.i, 86400000);
+  cr_assert_eq(lr_value_extn(a, LR_STR("duration"), LR_STR("-2s"), &v, &err), LR_OK);
+  cr_expect_eq(v.u.i, -2000);
+  cr_expect_eq(lr_value_extn(a, LR_STR("ipaddr"), LR_STR("::1"), &v, &err), LR_ERR);
+  cr_expect_not_null(err);
+  err = NULL;
+  cr_expect_eq(lr_value_extn(a, LR_STR("decimal"), LR_STR("1"), &v, &err), LR_ERR);
+  cr_expect_not_null(err);
+  lr_arena_free(a);
+}
