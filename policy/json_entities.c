@@ -183,9 +183,19 @@ static lr_status check_action(loader *L, const lr_uid *uid, lr_value attrs, lr_v
 static lr_status check_parent_types(loader *L, const lr_uid *uid, const lr_schema_entity *et,
                                     const lr_uid **parents, size_t np) {
   for (size_t i = 0; i < np; i++) {
-    if (lr_schema_entity_may_be_in(et, parents[i]->type)) continue;
     size_t m = json_path_push_key(&L->c.path, "parents", 7);
     size_t mi = json_path_push_index(&L->c.path, i);
+    lr_status enum_ok = json_check_enum(&L->c, parents[i]);
+    if (enum_ok == LR_OK && lr_schema_entity_may_be_in(et, parents[i]->type)) {
+      json_path_pop(&L->c.path, mi);
+      json_path_pop(&L->c.path, m);
+      continue;
+    }
+    if (enum_ok != LR_OK) {
+      json_path_pop(&L->c.path, mi);
+      json_path_pop(&L->c.path, m);
+      return LR_ERR;
+    }
     lr_buf t = {0};
     lr_buf_printf(&t, "%.*s", (int)parents[i]->type.n, parents[i]->type.p);
     uid_error(L, LR_JSON_E_SCHEMA, uid,
@@ -196,6 +206,26 @@ static lr_status check_parent_types(loader *L, const lr_uid *uid, const lr_schem
     return LR_ERR;
   }
   return LR_OK;
+}
+
+/* Cedar accepts an entity listed twice when both entries are identical. */
+static bool same_entity(const lr_entity *e, lr_value attrs, const lr_uid **parents, size_t np,
+                        lr_value tags) {
+  if (!e || !lr_value_eq(lr_entity_attrs(e), attrs) || !lr_value_eq(lr_entity_tags(e), tags))
+    return false;
+  const lr_uid *const *have;
+  size_t nh = lr_entity_parents(e, &have);
+  for (size_t i = 0; i < np; i++) { /* every given parent is there ... */
+    bool found = false;
+    for (size_t k = 0; k < nh && !found; k++) found = lr_uid_eq(have[k], parents[i]);
+    if (!found) return false;
+  }
+  for (size_t k = 0; k < nh; k++) { /* ... and nothing else */
+    bool found = false;
+    for (size_t i = 0; i < np && !found; i++) found = lr_uid_eq(have[k], parents[i]);
+    if (!found) return false;
+  }
+  return true;
 }
 
 static lr_status load_one(loader *L, const json_t *ej) {
@@ -230,6 +260,13 @@ static lr_status load_one(loader *L, const json_t *ej) {
   const lr_uid **parents;
   size_t np;
   lr_value attrs, tags;
+  /* "attrs" and "parents" are required, "tags" optional (Cedar's EntityJson) */
+  static const char *const required[] = {"attrs", "parents"};
+  for (int k = 0; k < 2; k++)
+    if (!json_object_get(ej, required[k])) {
+      json_error(L->c.d, LR_JSON_E_SHAPE, L->c.file, &L->c.path, "missing \"%s\"", required[k]);
+      return LR_ERR;
+    }
   if (parse_parents(L, json_object_get(ej, "parents"), &parents, &np) != LR_OK) return LR_ERR;
   /* Actions have no declared attributes: parse them untyped, then compare. */
   if (parse_record(L, json_object_get(ej, "attrs"), "attrs", et, false, &attrs) != LR_OK ||
@@ -245,10 +282,10 @@ static lr_status load_one(loader *L, const json_t *ej) {
         return uid_error(L, LR_JSON_E_VALUE, uid,
                          "action `%s` has a parent that is not an action%s", NULL);
   }
-  if (lr_entities_add(L->es, uid, attrs, parents, np, tags) != LR_OK) {
-    /* a schema action given in the data is added from the schema below */
-    return uid_error(L, LR_JSON_E_DUP, uid, "duplicate entity `%s`%s", NULL);
-  }
+  if (lr_entities_add(L->es, uid, attrs, parents, np, tags) != LR_OK &&
+      !same_entity(lr_entities_get(L->es, uid), attrs, parents, np, tags))
+    return uid_error(L, LR_JSON_E_DUP, uid, "duplicate entity `%s`%s with a different definition",
+                     NULL);
   return LR_OK;
 }
 
@@ -274,7 +311,9 @@ static void add_schema_actions(loader *L) {
 lr_entities *lr_entities_from_json_value(const json_t *doc, const char *file,
                                          const lr_schema *schema, lr_diags *d) {
   lr_entities *es = lr_entities_new();
-  loader L = {.c = {.a = lr_entities_arena(es), .file = file, .d = d}, .es = es, .schema = schema};
+  loader L = {.c = {.a = lr_entities_arena(es), .file = file, .d = d, .schema = schema},
+              .es = es,
+              .schema = schema};
   lr_status st = LR_OK;
   if (!json_is_array(doc)) {
     json_error(d, LR_JSON_E_SHAPE, file, NULL, "expected an array of entities, got %s",

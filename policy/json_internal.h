@@ -52,11 +52,13 @@ json_t *json_get(const json_t *obj, lr_str name);
 typedef struct lr_value lr_value;
 typedef struct lr_uid lr_uid;
 typedef struct lr_stype lr_stype;
+typedef struct lr_schema lr_schema;
 typedef struct json_cx {
   lr_arena *a;
   const char *file;
   json_path path;
   lr_diags *d;
+  const lr_schema *schema; /* for enumerated entity ids; may be NULL */
 } json_cx;
 
 /* Cedar JSON value → value; t is the schema type expected (NULL: none). */
@@ -66,6 +68,9 @@ lr_status json_uid(json_cx *c, const json_t *j, const lr_uid **out);
 /* A uid from its parts, checking the type name (Cedar's normalized Name). */
 lr_status json_make_uid(json_cx *c, lr_str type, lr_str id, const lr_uid **out);
 bool json_valid_type_name(lr_str s);
+/* With a schema: an entity of an enumerated type must have one of its ids
+ * (Cedar 4 refuses `Color::"blue"` anywhere in entities or context). */
+lr_status json_check_enum(json_cx *c, const lr_uid *uid);
 /* Appends "a long", "an ipaddr", ... */
 void json_kind_phrase(int vkind, lr_buf *out);
 /* True for Cedar's action entity types: `Action` and `NS::Action`. */

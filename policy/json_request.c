@@ -16,10 +16,12 @@ static void cx_init(json_cx *c, lr_arena *a, const char *file, const char *path,
   if (path && *path) lr_buf_puts(&c->path.buf, path);
 }
 
-lr_status lr_json_value(lr_arena *a, const json_t *j, const lr_stype *expected, const char *file,
-                        const char *path, lr_diags *d, lr_value *out) {
+lr_status lr_json_value(lr_arena *a, const json_t *j, const lr_stype *expected,
+                        const lr_schema *schema, const char *file, const char *path, lr_diags *d,
+                        lr_value *out) {
   json_cx c;
   cx_init(&c, a, file, path, d);
+  c.schema = schema;
   lr_status st = json_to_value(&c, j, expected, out);
   lr_buf_free(&c.path.buf);
   return st;
@@ -119,7 +121,7 @@ static lr_status context_at(lr_arena *a, const json_t *j, const lr_schema *schem
     lr_buf_free(&c.path.buf);
     st = LR_ERR;
   } else {
-    st = lr_json_value(a, j, t, file, path, d, out);
+    st = lr_json_value(a, j, t, schema, file, path, d, out);
     if (st == LR_OK && out->kind != LR_V_RECORD) {
       json_cx c;
       cx_init(&c, a, file, path, d);

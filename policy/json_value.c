@@ -94,7 +94,7 @@ static bool fn_and_args(const json_t *j) {
   const json_t *fn = json_object_get(j, "fn");
   if (!is_str(fn)) return false;
   const json_t *arg = json_object_get(j, "arg"), *args = json_object_get(j, "args");
-  return (arg && !args) || (!arg && json_is_array(args));
+  return arg || json_is_array(args);
 }
 
 bool json_valid_type_name(lr_str s) {
@@ -131,6 +131,17 @@ lr_status json_make_uid(json_cx *c, lr_str type, lr_str id, const lr_uid **out) 
   return LR_OK;
 }
 
+lr_status json_check_enum(json_cx *c, const lr_uid *uid) {
+  const lr_schema_entity *et = c->schema ? lr_schema_entity_find(c->schema, uid->type) : NULL;
+  if (!et || lr_schema_entity_allows_id(et, uid->id)) return LR_OK;
+  lr_buf u = {0};
+  lr_uid_print(uid, &u);
+  json_error(c->d, LR_JSON_E_SCHEMA, c->file, &c->path,
+             "entity `%s` is not one of the ids its enumerated type allows", u.p);
+  lr_buf_free(&u);
+  return LR_ERR;
+}
+
 lr_status json_uid(json_cx *c, const json_t *j, const lr_uid **out) {
   lr_str type, id;
   if (json_is_object(j)) {
@@ -152,50 +163,95 @@ lr_status json_uid(json_cx *c, const json_t *j, const lr_uid **out) {
 
 static lr_status plain(json_cx *c, const json_t *j, lr_value *out);
 
-/* Datetime plus duration with Cedar's overflow check (datetime.rs offset). */
-static lr_status extn_offset(json_cx *c, const lr_value *args, size_t n, lr_value *out) {
-  if (n != 2 || args[0].kind != LR_V_DATETIME || args[1].kind != LR_V_DURATION) {
-    json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path,
-               "`offset` takes a datetime and a duration");
-    return LR_ERR;
-  }
-  int64_t r;
-  if (__builtin_add_overflow(args[0].u.i, args[1].u.i, &r)) {
-    json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path, "overflow in `offset`");
-    return LR_ERR;
-  }
-  *out = lr_value_datetime(r);
-  return LR_OK;
+/* Is fn an extension method (method-style call) or function? */
+static bool is_ext_method(lr_str fn) {
+  for (int m = LR_METHOD_LESS_THAN; m < LR_METHOD__COUNT; m++)
+    if (lr_str_eq_c(fn, lr_method_name((lr_method)m))) return true;
+  return false;
 }
 
-/* Calls extension function fn on the arguments of an `__extn` body. */
+static bool is_ext_function(lr_str fn) {
+  for (int f = 0; f < LR_FUNC__COUNT; f++)
+    if (lr_str_eq_c(fn, lr_func_name((lr_func)f))) return true;
+  return false;
+}
+
+/* Any other extension function call (`{"fn": "offset", "args": [...]}`,
+ * `lessThan`, `toDate`, ...): written as Cedar text from the argument
+ * values (lr_value_print re-reads to equal values) and evaluated by the
+ * evaluator, so JSON calls mean exactly what policy calls mean. */
+static lr_status extn_eval(json_cx *c, lr_str fn, const lr_value *vals, size_t n, lr_value *out) {
+  bool method = is_ext_method(fn);
+  if (!method && !is_ext_function(fn)) {
+    json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path, "extension function `%.*s` does not exist",
+               (int)fn.n, fn.p);
+    return LR_ERR;
+  }
+  if (method && n == 0) {
+    json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path,
+               "`%.*s` needs the value it is called on as its first argument", (int)fn.n, fn.p);
+    return LR_ERR;
+  }
+  lr_buf text = {0};
+  size_t first = 0;
+  if (method) {
+    lr_buf_putc(&text, '(');
+    lr_value_print(vals[0], &text);
+    lr_buf_puts(&text, ").");
+    first = 1;
+  }
+  lr_buf_printf(&text, "%.*s(", (int)fn.n, fn.p);
+  for (size_t i = first; i < n; i++) {
+    if (i > first) lr_buf_puts(&text, ", ");
+    lr_value_print(vals[i], &text);
+  }
+  lr_buf_putc(&text, ')');
+  /* the AST (and any string it lends the result) lives in c->a */
+  lr_source *src = LR_NEW(c->a, lr_source);
+  *src = (lr_source){"<__extn>", lr_arena_strndup(c->a, text.p, text.len), text.len};
+  lr_buf_free(&text);
+  lr_diags pd = {0};
+  lr_expr *e = NULL;
+  lr_status st = lr_parse_expr(c->a, src, &pd, &e);
+  if (st != LR_OK) {
+    json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path, "invalid call of `%.*s`: %s", (int)fn.n,
+               fn.p, pd.n ? pd.items[0].msg : "syntax error");
+  } else {
+    lr_request req = {.context = lr_value_empty_record()};
+    lr_eval_env env = {.req = &req, .arena = c->a};
+    lr_eval_error err = {0};
+    st = lr_eval_expr(&env, e, out, &err);
+    if (st != LR_OK)
+      json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path, "%.*s: %s", (int)fn.n, fn.p,
+                 err.msg ? err.msg : "evaluation error");
+  }
+  lr_diags_free(&pd);
+  return st;
+}
+
+/* Calls extension function fn on the arguments of an `__extn` body
+ * ("arg" wins when both "arg" and "args" are given). */
 static lr_status extn_call(json_cx *c, lr_str fn, const json_t *body, lr_value *out) {
   const json_t *arg = json_object_get(body, "arg"), *args = json_object_get(body, "args");
   size_t n = arg ? 1 : json_array_size(args);
-  lr_value vals[4];
-  if (n > 4) n = 4 + 1; /* reported below as an arity error */
+  lr_value *vals = LR_NEW_N(c->a, lr_value, n ? n : 1);
   size_t mark = json_path_push_key(&c->path, "__extn", 6);
   lr_status st = LR_OK;
-  for (size_t i = 0; i < n && i < 4 && st == LR_OK; i++) {
+  for (size_t i = 0; i < n && st == LR_OK; i++) {
     const json_t *a = arg ? arg : json_array_get(args, i);
     size_t m = arg ? json_path_push_key(&c->path, "arg", 3) : json_path_push_index(&c->path, i);
     st = plain(c, a, &vals[i]);
     json_path_pop(&c->path, m);
   }
   if (st == LR_OK) {
-    if (lr_str_eq_c(fn, "offset")) {
-      st = extn_offset(c, vals, n, out);
-    } else if (n == 1 && vals[0].kind == LR_V_STRING) {
-      const char *err = NULL;
+    if (n == 1 && vals[0].kind == LR_V_STRING && is_ext_function(fn)) {
+      const char *err = NULL; /* the common case: a constructor on a string */
       st = lr_value_extn(c->a, fn, lr_str_make(vals[0].u.s, vals[0].n), out, &err);
       if (st != LR_OK)
         json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path, "%.*s(\"%.*s\"): %s", (int)fn.n, fn.p,
                    (int)vals[0].n, vals[0].u.s, err ? err : "invalid argument");
     } else {
-      json_error(c->d, LR_JSON_E_VALUE, c->file, &c->path,
-                 "unsupported extension function call `%.*s` with %zu argument(s)", (int)fn.n, fn.p,
-                 n);
-      st = LR_ERR;
+      st = extn_eval(c, fn, vals, n, out);
     }
   }
   json_path_pop(&c->path, mark);
@@ -375,6 +431,7 @@ lr_status json_to_value(json_cx *c, const json_t *j, const lr_stype *t, lr_value
     if (json_uid(c, j, &uid) != LR_OK) return LR_ERR;
     lr_str want = lr_stype_name(t);
     if (!lr_str_eq(uid->type, want)) return mismatch_value(c, t, lr_value_entity(uid));
+    if (json_check_enum(c, uid) != LR_OK) return LR_ERR;
     *out = lr_value_entity(uid);
     return LR_OK;
   }

@@ -337,10 +337,12 @@ json_t *lr_json_parse(const char *text, size_t len, const char *file, lr_diags *
 
 /* One JSON value (jansson) in Cedar's JSON value format → *out, allocated in
  * a. expected is the schema type (schema-based parsing: implicit `__entity`
- * and `__extn`, typed records and sets, type checked) or NULL. path is the
- * location of j for messages ("" or NULL at the top). */
-lr_status lr_json_value(lr_arena *a, const json_t *j, const lr_stype *expected, const char *file,
-                        const char *path, lr_diags *d, lr_value *out);
+ * and `__extn`, typed records and sets, type checked) or NULL; schema (may
+ * be NULL) is the schema expected comes from, for enumerated entity ids.
+ * path is the location of j for messages ("" or NULL at the top). */
+lr_status lr_json_value(lr_arena *a, const json_t *j, const lr_stype *expected,
+                        const lr_schema *schema, const char *file, const char *path, lr_diags *d,
+                        lr_value *out);
 
 /* An entity uid given as {"type": "T", "id": "x"}, {"__entity": {...}} or,
  * when allow_text, the Cedar string `T::"x"`. *out lives in a. */

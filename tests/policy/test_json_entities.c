@@ -6,7 +6,7 @@
 
 static const char *schema_text =
     "entity Group;\n"
-    "entity User in [Group] = { age: Long, ip?: ipaddr, boss?: User };\n"
+    "entity User in [Group, Color] = { age: Long, ip?: ipaddr, boss?: User };\n"
     "entity Doc tags String;\n"
     "entity Color enum [\"red\", \"green\"];\n"
     "action view appliesTo { principal: [User], resource: [Doc] };\n"
@@ -39,7 +39,7 @@ Test(json_entities, without_schema) {
       "[{\"uid\": {\"type\": \"User\", \"id\": \"alice\"},"
       "  \"attrs\": {\"age\": 7, \"boss\": {\"__entity\": {\"type\": \"User\", \"id\": \"b\"}}},"
       "  \"parents\": [{\"type\": \"Group\", \"id\": \"g\"}]},"
-      " {\"uid\": {\"__entity\": {\"type\": \"Group\", \"id\": \"g\"}},"
+      " {\"uid\": {\"__entity\": {\"type\": \"Group\", \"id\": \"g\"}}, \"attrs\": {},"
       "  \"parents\": [{\"type\": \"Group\", \"id\": \"top\"}], \"tags\": {\"t\": \"v\"}}]";
   char *msgs;
   lr_entities *es = load(text, NULL, &msgs);
@@ -60,22 +60,44 @@ Test(json_entities, without_schema) {
   lr_entities_release(es);
 }
 
+Test(json_entities, identical_duplicates) {
+  const char *e = "{\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"attrs\": {\"n\": 1}, "
+                  "\"parents\": [{\"type\": \"B\", \"id\": \"y\"}]}";
+  lr_buf text = {0};
+  lr_buf_printf(&text, "[%s, %s]", e, e);
+  char *msgs;
+  lr_entities *es = load(text.p, NULL, &msgs);
+  cr_expect_not_null(es, "%s", msgs); /* Cedar accepts an identical repeat */
+  cr_expect_eq(lr_entities_count(es), 1);
+  lr_entities_release(es);
+  free(msgs);
+  lr_buf_free(&text);
+}
+
 Test(json_entities, errors_without_schema) {
-  expect_error("[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}}, {\"uid\": {\"type\": \"A\", \"id\": "
-               "\"x\"}}]",
-               NULL, "entities.json: [1]: duplicate entity `A::\"x\"`\n");
+  expect_error(
+      "[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"attrs\": {\"n\": 1}, \"parents\": []},"
+      " {\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"attrs\": {\"n\": 2}, \"parents\": []}]",
+      NULL, "entities.json: [1]: duplicate entity `A::\"x\"` with a different definition\n");
+  expect_error("[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"parents\": []}]", NULL,
+               "entities.json: [0]: missing \"attrs\"\n");
+  expect_error("[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"attrs\": {}}]", NULL,
+               "entities.json: [0]: missing \"parents\"\n");
   expect_error("{}", NULL, "entities.json: expected an array of entities, got a record\n");
-  expect_error("[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"attrs\": {\"n\": [1, 2.5]}}]", NULL,
+  expect_error("[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"attrs\": {\"n\": [1, 2.5]}, "
+               "\"parents\": []}]",
+               NULL,
                "entities.json: [0].attrs.n[1]: a fractional number is not a Cedar value (use a "
                "long, or a decimal as {\"__extn\": {\"fn\": \"decimal\", \"arg\": \"1.5\"}})\n");
   expect_error("[{\"uid\": \"A::\\\"x\\\"\"}]", NULL,
                "entities.json: [0].uid: expected an entity reference ({\"type\": ..., \"id\": "
                "...} or {\"__entity\": {...}}), got a string\n");
-  expect_error("[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"parents\": [{\"type\": \"A\", "
-               "\"id\": 3}]}]",
-               NULL,
-               "entities.json: [0].parents[0]: expected an entity reference ({\"type\": ..., "
-               "\"id\": ...} or {\"__entity\": {...}}), got a record\n");
+  expect_error(
+      "[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}, \"attrs\": {}, \"parents\": [{\"type\": \"A\", "
+      "\"id\": 3}]}]",
+      NULL,
+      "entities.json: [0].parents[0]: expected an entity reference ({\"type\": ..., "
+      "\"id\": ...} or {\"__entity\": {...}}), got a record\n");
   expect_error("[{\"uid\": {\"type\": \"A\", \"id\": \"x\"}", NULL,
                "entities.json:1:33: invalid JSON: '}' expected near end of file\n");
 }
@@ -88,8 +110,9 @@ Test(json_entities, schema_based) {
       "  \"attrs\": {\"age\": 7, \"ip\": \"10.0.0.1\", \"boss\": {\"type\": \"User\", \"id\": "
       "\"b\"}},"
       "  \"parents\": [{\"type\": \"Group\", \"id\": \"g\"}]},"
-      " {\"uid\": {\"type\": \"Doc\", \"id\": \"d\"}, \"tags\": {\"k\": \"v\"}},"
-      " {\"uid\": {\"type\": \"Color\", \"id\": \"red\"}}]";
+      " {\"uid\": {\"type\": \"Doc\", \"id\": \"d\"}, \"attrs\": {}, \"parents\": [], \"tags\": "
+      "{\"k\": \"v\"}},"
+      " {\"uid\": {\"type\": \"Color\", \"id\": \"red\"}, \"attrs\": {}, \"parents\": []}]";
   char *msgs;
   lr_entities *es = load(text, s, &msgs);
   cr_assert_not_null(es, "%s", msgs);
@@ -109,39 +132,53 @@ Test(json_entities, schema_based) {
 Test(json_entities, schema_errors) {
   lr_source src;
   lr_schema *s = test_schema(&src, schema_text);
-  expect_error("[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {\"age\": 1}},"
-               " {\"uid\": {\"type\": \"User\", \"id\": \"b\"}, \"attrs\": {\"age\": \"7\"}}]",
-               s, "entities.json: [1].attrs.age: expected a long, got a string\n");
-  expect_error("[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {}}]", s,
-               "entities.json: [0].attrs: missing required attribute \"age\"\n");
   expect_error(
-      "[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {\"age\": 1, \"x\": 2}}]", s,
-      "entities.json: [0].attrs.x: attribute not declared for entity type `User`\n");
-  expect_error("[{\"uid\": {\"type\": \"Usr\", \"id\": \"a\"}}]", s,
+      "[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {\"age\": 1}, \"parents\": []},"
+      " {\"uid\": {\"type\": \"User\", \"id\": \"b\"}, \"attrs\": {\"age\": \"7\"}, \"parents\": "
+      "[]}]",
+      s, "entities.json: [1].attrs.age: expected a long, got a string\n");
+  expect_error("[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {}, \"parents\": []}]",
+               s, "entities.json: [0].attrs: missing required attribute \"age\"\n");
+  expect_error("[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {\"age\": 1, \"x\": 2}, "
+               "\"parents\": []}]",
+               s, "entities.json: [0].attrs.x: attribute not declared for entity type `User`\n");
+  expect_error("[{\"uid\": {\"type\": \"Usr\", \"id\": \"a\"}, \"attrs\": {}, \"parents\": []}]", s,
                "entities.json: [0]: entity `Usr::\"a\"` has a type that is not declared in the "
                "schema\n");
-  expect_error("[{\"uid\": {\"type\": \"Color\", \"id\": \"blue\"}}]", s,
-               "entities.json: [0]: entity `Color::\"blue\"` is not one of the ids its "
-               "enumerated type allows\n");
-  expect_error("[{\"uid\": {\"type\": \"Group\", \"id\": \"g\"}, \"parents\": [{\"type\": "
-               "\"User\", \"id\": \"a\"}]}]",
+  expect_error(
+      "[{\"uid\": {\"type\": \"Color\", \"id\": \"blue\"}, \"attrs\": {}, \"parents\": []}]", s,
+      "entities.json: [0]: entity `Color::\"blue\"` is not one of the ids its "
+      "enumerated type allows\n");
+  expect_error(
+      "[{\"uid\": {\"type\": \"Group\", \"id\": \"g\"}, \"attrs\": {}, \"parents\": [{\"type\": "
+      "\"User\", \"id\": \"a\"}]}]",
+      s,
+      "entities.json: [0].parents[0]: `Group::\"g\"` may not have a parent of type "
+      "`User` according to the schema\n");
+  expect_error("[{\"uid\": {\"type\": \"Group\", \"id\": \"g\"}, \"attrs\": {}, \"parents\": [], "
+               "\"tags\": {\"k\": \"v\"}}]",
+               s, "entities.json: [0].tags.k: entities of type `Group` may not have tags\n");
+  expect_error("[{\"uid\": {\"type\": \"Doc\", \"id\": \"d\"}, \"attrs\": {}, \"parents\": [], "
+               "\"tags\": {\"k\": 1}}]",
+               s, "entities.json: [0].tags.k: expected a string, got a long\n");
+  expect_error(
+      "[{\"uid\": {\"type\": \"Action\", \"id\": \"delete\"}, \"attrs\": {}, \"parents\": []}]", s,
+      "entities.json: [0]: action `Action::\"delete\"` is not declared in the schema\n");
+  expect_error(
+      "[{\"uid\": {\"type\": \"Action\", \"id\": \"edit\"}, \"attrs\": {}, \"parents\": []}]", s,
+      "entities.json: [0]: action `Action::\"edit\"` does not match its declaration "
+      "in the schema (omit it from the entities to use the schema's)\n");
+  expect_error("[{\"uid\": {\"type\": \"User\", \"id\": \"a\"}, \"attrs\": {\"age\": 1},"
+               " \"parents\": [{\"type\": \"Color\", \"id\": \"blue\"}]}]",
                s,
-               "entities.json: [0].parents[0]: `Group::\"g\"` may not have a parent of type "
-               "`User` according to the schema\n");
-  expect_error("[{\"uid\": {\"type\": \"Group\", \"id\": \"g\"}, \"tags\": {\"k\": \"v\"}}]", s,
-               "entities.json: [0].tags.k: entities of type `Group` may not have tags\n");
-  expect_error("[{\"uid\": {\"type\": \"Doc\", \"id\": \"d\"}, \"tags\": {\"k\": 1}}]", s,
-               "entities.json: [0].tags.k: expected a string, got a long\n");
-  expect_error("[{\"uid\": {\"type\": \"Action\", \"id\": \"delete\"}}]", s,
-               "entities.json: [0]: action `Action::\"delete\"` is not declared in the schema\n");
-  expect_error("[{\"uid\": {\"type\": \"Action\", \"id\": \"edit\"}, \"parents\": []}]", s,
-               "entities.json: [0]: action `Action::\"edit\"` does not match its declaration "
-               "in the schema (omit it from the entities to use the schema's)\n");
+               "entities.json: [0].parents[0]: entity `Color::\"blue\"` is not one of the ids its "
+               "enumerated type allows\n");
   /* the schema's own definition, repeated in the data, is accepted */
   char *msgs;
-  lr_entities *es = load("[{\"uid\": {\"type\": \"Action\", \"id\": \"edit\"}, \"parents\": "
-                         "[{\"type\": \"Action\", \"id\": \"view\"}]}]",
-                         s, &msgs);
+  lr_entities *es =
+      load("[{\"uid\": {\"type\": \"Action\", \"id\": \"edit\"}, \"attrs\": {}, \"parents\": "
+           "[{\"type\": \"Action\", \"id\": \"view\"}]}]",
+           s, &msgs);
   cr_expect_not_null(es, "%s", msgs);
   free(msgs);
   lr_entities_release(es);

@@ -7,8 +7,9 @@
 
 static const char *schema_text = "entity User;\n"
                                  "entity Doc;\n"
+                                 "entity Color enum [\"red\"];\n"
                                  "action view appliesTo { principal: [User], resource: [Doc],\n"
-                                 "  context: { ip: ipaddr, level?: Long } };\n";
+                                 "  context: { ip: ipaddr, level?: Long, c?: Color } };\n";
 
 /* Parses a request line; returns "" and fills *req, or the messages. */
 static char *request(lr_arena *a, const char *text, const lr_schema *s, lr_request *req) {
@@ -97,6 +98,14 @@ Test(json_request, with_schema) {
               "\"high\"}}",
               s, &r);
   cr_expect_str_eq(m, "r.jsonl:1: context.level: expected a long, got a string\n");
+  free(m);
+  m = request(a,
+              "{\"principal\": \"User::\\\"a\\\"\", \"action\": \"Action::\\\"view\\\"\", "
+              "\"resource\": \"Doc::\\\"d\\\"\", \"context\": {\"ip\": \"10.0.0.1\", \"c\": "
+              "{\"type\": \"Color\", \"id\": \"blue\"}}}",
+              s, &r);
+  cr_expect_str_eq(m, "r.jsonl:1: context.c: entity `Color::\"blue\"` is not one of the ids its "
+                      "enumerated type allows\n");
   free(m);
   m = request(a,
               "{\"principal\": \"Doc::\\\"a\\\"\", \"action\": \"Action::\\\"view\\\"\", "

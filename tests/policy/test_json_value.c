@@ -12,7 +12,7 @@ static char *conv(const char *text, const lr_stype *t) {
   lr_diags d = {0};
   lr_value v;
   char *res;
-  if (lr_json_value(a, j, t, "v.json", "", &d, &v) == LR_OK) {
+  if (lr_json_value(a, j, t, NULL, "v.json", "", &d, &v) == LR_OK) {
     res = test_print(v);
   } else {
     char *m = test_messages(&d);
@@ -52,6 +52,15 @@ Test(json_value, escapes) {
   EXPECT("{\"__extn\": {\"fn\": \"offset\", \"args\": [{\"__extn\": {\"fn\": \"datetime\", "
          "\"arg\": \"1970-01-01\"}}, {\"__extn\": {\"fn\": \"duration\", \"arg\": \"1d\"}}]}}",
          NULL, "datetime(\"1970-01-02T00:00:00.000Z\")");
+  /* any extension function may be called, with Cedar's meaning */
+  EXPECT("{\"__extn\": {\"fn\": \"lessThan\", \"args\": [{\"__extn\": {\"fn\": \"decimal\", "
+         "\"arg\": \"1.0\"}}, {\"__extn\": {\"fn\": \"decimal\", \"arg\": \"2.0\"}}]}}",
+         NULL, "true");
+  EXPECT("{\"__extn\": {\"fn\": \"toDate\", \"arg\": {\"__extn\": {\"fn\": \"datetime\", "
+         "\"arg\": \"2024-01-02T10:00:00Z\"}}}}",
+         NULL, "datetime(\"2024-01-02T00:00:00.000Z\")");
+  EXPECT("{\"__extn\": {\"fn\": \"nope\", \"arg\": \"1\"}}", NULL,
+         "ERR v.json: __extn: extension function `nope` does not exist\n");
   /* without a schema {"type","id"} is just a record */
   EXPECT("{\"type\": \"User\", \"id\": \"a\"}", NULL, "{\"id\": \"a\", \"type\": \"User\"}");
   /* an escape whose body is not the escape's shape is a record (serde untagged) */

@@ -41,12 +41,9 @@ Test(link, ids_and_links) {
   cr_assert_eq(set.ninsts, 2);
   cr_expect_str_eq(set.insts[1].id, "alice-docs");
 
-  lr_entities *es = lr_entities_from_json(
-      "[{\"uid\": {\"type\": \"Doc\", \"id\": \"d\"}, \"parents\": [{\"type\": \"Folder\", "
-      "\"id\": \"docs\"}]}]",
-      strlen("[{\"uid\": {\"type\": \"Doc\", \"id\": \"d\"}, \"parents\": [{\"type\": \"Folder\", "
-             "\"id\": \"docs\"}]}]"),
-      "e.json", NULL, &d);
+  const char *ents = "[{\"uid\": {\"type\": \"Doc\", \"id\": \"d\"}, \"attrs\": {}, "
+                     "\"parents\": [{\"type\": \"Folder\", \"id\": \"docs\"}]}]";
+  lr_entities *es = lr_entities_from_json(ents, strlen(ents), "e.json", NULL, &d);
   cr_assert_not_null(es);
   lr_request req = {lr_uid_new(a, LR_STR("User"), LR_STR("alice")),
                     lr_uid_new(a, LR_STR("Action"), LR_STR("view")),

@@ -34,10 +34,12 @@ static void setup(void) {
                               "entity Photo = { owner: User };\n"
                               "action view appliesTo { principal: [User], resource: [Photo],\n"
                               "  context: { ip: ipaddr } };\n");
-  write_file("e.json",
-             "[{\"uid\": {\"type\": \"User\", \"id\": \"alice\"}, \"attrs\": {\"age\": 30}},"
-             " {\"uid\": {\"type\": \"Photo\", \"id\": \"a.jpg\"},"
-             "  \"attrs\": {\"owner\": {\"type\": \"User\", \"id\": \"nobody\"}}}]");
+  write_file(
+      "e.json",
+      "[{\"uid\": {\"type\": \"User\", \"id\": \"alice\"}, \"attrs\": {\"age\": 30}, \"parents\": "
+      "[]},"
+      " {\"uid\": {\"type\": \"Photo\", \"id\": \"a.jpg\"},"
+      "  \"attrs\": {\"owner\": {\"type\": \"User\", \"id\": \"nobody\"}}, \"parents\": []}]");
   write_file("links.json", "[{\"templateId\": \"policy2\", \"newId\": \"bob-all\","
                            " \"values\": {\"?principal\": \"User::\\\"bob\\\"\"}}]");
   write_file("r.jsonl",
@@ -107,8 +109,8 @@ Test(cmd_authorize, input_errors) {
   cr_expect_eq(rc, 1);
   cr_expect_str_eq(out, "error[J002]: --context: ip: expected an ipaddr, got a long\n");
   free(out);
-  write_file("bad.json",
-             "[{\"uid\": {\"type\": \"User\", \"id\": \"x\"}, \"attrs\": {\"age\": \"old\"}}]");
+  write_file("bad.json", "[{\"uid\": {\"type\": \"User\", \"id\": \"x\"}, \"attrs\": {\"age\": "
+                         "\"old\"}, \"parents\": []}]");
   rc =
       run("--policies p.cedar --schema s.cedarschema --entities bad.json --requests r.jsonl", &out);
   cr_expect_eq(rc, 1);
