@@ -122,15 +122,14 @@ static lr_status parse_record(loader *L, const json_t *j, const char *member,
 }
 
 /* Adds the action group (type, id) and, through the schema, all its
- * ancestors to m (keys "type::id" in a). False when a group is undeclared. */
+ * ancestors to m (keys allocated in a). False when a group is undeclared. */
 static bool close_groups(lr_arena *a, const lr_schema *s, lr_str type, lr_str id, lr_map *m) {
-  lr_str key = {lr_arena_sprintf(a, "%.*s::", (int)type.n, type.p), 0};
-  key.n = type.n + 2;
-  char *k = lr_arena_alloc(a, key.n + id.n + 1);
-  memcpy(k, key.p, key.n);
-  memcpy(k + key.n, id.p, id.n);
-  k[key.n + id.n] = '\0';
-  key = lr_str_make(k, key.n + id.n);
+  /* key "type\0id": a type name never holds NUL, so keys cannot collide */
+  char *k = lr_arena_alloc(a, type.n + 1 + id.n);
+  memcpy(k, type.p, type.n);
+  k[type.n] = '\0';
+  memcpy(k + type.n + 1, id.p, id.n);
+  lr_str key = lr_str_make(k, type.n + 1 + id.n);
   if (lr_map_get(m, key)) return true;
   lr_map_put(m, key, (void *)1);
   const lr_schema_action *sa = lr_schema_action_find(s, type, id);
