@@ -207,6 +207,9 @@ static int load_all(const options *o, loaded *L, lr_diags *d) {
     if (!text) return 1;
     L->entities = lr_entities_from_json(text, len, o->entities, L->schema, d);
     if (!L->entities) return 1;
+  } else if (L->schema) { /* no entities, but the schema's actions and groups */
+    L->entities = lr_entities_from_json("[]", 2, "(schema actions)", L->schema, d);
+    if (!L->entities) return 1;
   }
   return 0;
 }

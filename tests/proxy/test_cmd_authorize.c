@@ -172,3 +172,18 @@ Test(cmd_authorize, policy_folder) {
   cr_expect_str_eq(out, "ALLOW\npolicy1\n"); /* ids continue across files */
   free(out);
 }
+
+Test(cmd_authorize, schema_actions_without_entities) {
+  write_file("g.cedarschema",
+             "entity User;\n"
+             "action all;\n"
+             "action read in [all] appliesTo { principal: [User], resource: [User] };\n");
+  write_file("g.cedar", "permit (principal, action in Action::\"all\", resource);\n");
+  char *out;
+  int rc = run("--policies g.cedar --schema g.cedarschema --principal 'User::\"a\"' "
+               "--action 'Action::\"read\"' --resource 'User::\"b\"'",
+               &out);
+  cr_expect_eq(rc, 0, "%s", out);
+  cr_expect_str_eq(out, "ALLOW\npolicy0\n");
+  free(out);
+}
