@@ -354,11 +354,13 @@ lr_status lr_json_uid(lr_arena *a, const json_t *j, bool allow_text, const char 
 lr_status lr_uid_parse(lr_arena *a, lr_str text, const lr_uid **out, const char **err);
 
 /* Parses an entities document (a JSON array of {"uid", "attrs", "parents",
- * "tags"}) into a new, finished store (caller releases). Duplicate uids are
- * refused. With a schema: attributes and tags are parsed with their declared
+ * "tags"}; "attrs" and "parents" required, as Cedar requires them) into a
+ * new, finished store (caller releases). A uid listed twice is refused
+ * unless both entries are identical (Cedar accepts that). With a schema: attributes and tags are parsed with their declared
  * types and checked (required, undeclared, entity types, enum ids), parent
- * types must be declared, action entities must match the schema, and every
- * action of the schema is added with its groups. NULL on any error. */
+ * types must be declared, action entities must match the schema (groups
+ * compared transitively closed), and every action of the schema is added
+ * with its groups. A hierarchy cycle is refused. NULL on any error. */
 lr_entities *lr_entities_from_json(const char *text, size_t len, const char *file,
                                    const lr_schema *schema, lr_diags *d);
 /* Same from an already parsed document. */
