@@ -116,7 +116,7 @@ bool json_valid_type_name(lr_str s) {
       if (strlen(reserved[r]) == i - start && memcmp(reserved[r], s.p + start, i - start) == 0)
         return false;
     if (i == s.n) return true;
-    if (i + 2 >= s.n + 0 || s.p[i] != ':' || s.p[i + 1] != ':') return false;
+    if (i + 2 >= s.n || s.p[i] != ':' || s.p[i + 1] != ':') return false;
     i += 2;
   }
 }
@@ -152,7 +152,9 @@ lr_status json_uid(json_cx *c, const json_t *j, const lr_uid **out) {
                  "the `__expr` escape is no longer supported");
       return LR_ERR;
     }
-    if (!esc && type_and_id(j, &type, &id)) return json_make_uid(c, type, id, out);
+    /* a malformed `__entity` body falls through to the implicit form, as
+     * serde's untagged EntityUidJson does */
+    if (type_and_id(j, &type, &id)) return json_make_uid(c, type, id, out);
   }
   json_error(c->d, LR_JSON_E_SHAPE, c->file, &c->path,
              "expected an entity reference ({\"type\": ..., \"id\": ...} or {\"__entity\": "
