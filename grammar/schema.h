@@ -36,7 +36,6 @@ typedef struct lr_schema_action lr_schema_action;
 #define LR_SCHEMA_E_SYNTAX "S0001"     /* unexpected token */
 #define LR_SCHEMA_E_NESTING "S0002"    /* types nested deeper than LR_SCHEMA_MAX_DEPTH */
 #define LR_SCHEMA_E_RESERVED "S0003"   /* reserved identifier or type name */
-#define LR_SCHEMA_E_ESCAPE "S0004"     /* bad string escape / token */
 #define LR_SCHEMA_E_DUP_ANNOT "S0005"  /* duplicate annotation */
 #define LR_SCHEMA_E_DUP_ATTR "S0006"   /* duplicate attribute */
 #define LR_SCHEMA_E_APPLIES "S0007"    /* malformed appliesTo */

@@ -22,4 +22,7 @@ int lr_cmd_authorize(int argc, char **argv); /* cmd_authorize.c */
 /* True when argv holds -h or --help (subcommands print their usage then). */
 int lr_cli_wants_help(int argc, char **argv);
 
+/* The subcommands (cmd_<name>.c). */
+int lr_cmd_hash_key(int argc, char **argv);
+
 #endif /* LARCH_CLI_H */

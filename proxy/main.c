@@ -23,6 +23,7 @@ static const lr_command commands[] = {
     {"authorize", "decide Cedar requests (one, or a JSONL batch) against policies and entities",
      lr_cmd_authorize},
     {"version", "print the version", cmd_version},
+    {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
 };
 
 int lr_cli_wants_help(int argc, char **argv) {

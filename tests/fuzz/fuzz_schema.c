@@ -2,7 +2,8 @@
  * fuzz_schema.c — libFuzzer target for the schema front end: the input is
  * parsed as a .cedarschema text and as a JSON schema; what loads is dumped,
  * emitted as JSON and loaded again, and the two dumps must agree.
- * Build with -DLARCH_FUZZ=ON (clang); run build-fuzz/tests/grammar/fuzz_schema.
+ * Build with `make fuzz`; run build-fuzz/tests/fuzz/fuzz_schema NEW_DIR
+ * tests/fuzz/seeds/schema.
  */
 #include <stdint.h>
 #include <stdlib.h>
