@@ -319,8 +319,8 @@ enum {
  * (a garbage file must not cost quadratic time in diagnostics). */
 #define LR_PARSE_MAX_ERRORS 100
 
-/* Parses a file of policies. src->text must be NUL-terminated at src->len
- * (lr_buf_read_file guarantees it). Policies get ids policy<first_id>,
+/* Parses a file of policies (src->text need not be NUL-terminated; the AST
+ * does not point into it, but diagnostics keep src). Policies get ids policy<first_id>,
  * policy<first_id+1>, ... in text order, so several files can continue one
  * numbering (pass the previous out->next_id). Errors are collected in diags
  * (several per file: the parser resynchronises at `;`), each with a stable
@@ -352,8 +352,10 @@ void lr_ast_dump_expr(const lr_expr *e, unsigned flags, lr_buf *out);
 
 /* Appends canonical Cedar text for the policies: annotations one per line,
  * `effect (` + scope + `)`, each condition on its own lines, `with` clause,
- * `;`, one blank line between policies. Re-parsing the output yields the same
- * AST (spans aside), and formatting that again yields the same text. */
+ * `;`, one blank line between policies. The source's `//` comments are kept
+ * (those before or inside a policy go above it; one on the line of its `;`
+ * stays there). Re-parsing the output yields the same AST (spans aside), and
+ * formatting that again yields the same text. */
 void lr_fmt_policies(const lr_policy_list *list, lr_buf *out);
 /* Appends one expression in canonical Cedar syntax (single line). */
 void lr_fmt_expr(const lr_expr *e, lr_buf *out);

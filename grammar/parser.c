@@ -142,7 +142,7 @@ lr_str p_path(parser *p, const lr_token *first, bool *uid_follows) {
   char *out = lr_arena_alloc(p->a, chars + 2 * (parts - 1) + 1);
   size_t o = 0;
   lr_lexer lx;
-  lr_lexer_init(&lx, p->src);
+  lr_lexer_init(&lx, &p->lex_src);
   lx.pos = first->off;
   for (;;) {
     lr_token t = lr_lexer_next(&lx);
@@ -276,12 +276,12 @@ static void parse_vardef(parser *p, vardef *d) {
   d->end = p->prev_end;
 }
 
-static const char *var_word(const parser *p, const lr_token *t) {
+static const char *var_word(const lr_token *t) {
   switch (t->kind) {
   case LR_TOK_KW_PRINCIPAL: return "principal";
   case LR_TOK_KW_ACTION: return "action";
   case LR_TOK_KW_RESOURCE: return "resource";
-  default: (void)p; return NULL;
+  default: return NULL;
   }
 }
 
@@ -431,7 +431,7 @@ static void parse_scope(parser *p, lr_policy *pol, size_t effect_end) {
               "`principal`, `action` and `resource`, in that order");
     } else {
       lr_var want = order[n];
-      const char *w = var_word(p, &d.var);
+      const char *w = var_word(&d.var);
       if (!w) {
         p_error(p, "E0407", d.var.off, d.var.end,
                 "found an invalid variable `%.*s` in the policy scope: the scope holds exactly "
@@ -573,7 +573,10 @@ static void parser_init(parser *p, lr_arena *a, const lr_source *src, unsigned f
   p->src = src;
   p->diags = diags;
   p->flags = flags;
-  lr_lexer_init(&p->lx, src);
+  /* the scanner needs a NUL after the text; callers need not provide one */
+  p->lex_src = *src;
+  p->lex_src.text = lr_arena_strndup(a, src->text ? src->text : "", src->len);
+  lr_lexer_init(&p->lx, &p->lex_src);
   p->lx.on_comment = on_comment;
   p->lx.comment_ctx = &p->comments;
   p->errors0 = diags->errors;

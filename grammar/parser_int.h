@@ -23,6 +23,7 @@ typedef struct parser {
   const lr_source *src;
   lr_diags *diags;
   unsigned flags;
+  lr_source lex_src; /* src with its text copied NUL-terminated, for the lexer */
   lr_lexer lx;
   lr_token tok;     /* current token */
   size_t prev_end;  /* end of the last consumed token */

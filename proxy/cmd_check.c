@@ -111,8 +111,9 @@ int lr_cmd_check(int argc, char **argv) {
       c.io_error = 1;
   }
   if (!quiet) {
-    FILE *out = c.errors ? stderr : stdout;
-    fprintf(out, "%s: %zu polic%s in %zu file%s, ", c.errors ? "failed" : "ok", c.policies,
+    bool bad = c.errors || c.io_error;
+    FILE *out = bad ? stderr : stdout;
+    fprintf(out, "%s: %zu polic%s in %zu file%s, ", bad ? "failed" : "ok", c.policies,
             c.policies == 1 ? "y" : "ies", c.files, c.files == 1 ? "" : "s");
     if (c.schemas) fprintf(out, "%zu schema%s, ", c.schemas, c.schemas == 1 ? "" : "s");
     fprintf(out, "%zu error%s\n", c.errors, c.errors == 1 ? "" : "s");

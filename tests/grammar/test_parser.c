@@ -195,7 +195,8 @@ Test(parser, guardrail_forms) {
   cr_assert_str_eq(parse("permit(principal,action,resource) with { a: 1 };"), "ERR E0415");
   cr_assert_str_eq(parse("mask(principal,action,resource) with {a: 1}.a;"), "ERR E0418");
   cr_assert_str_eq(parse("mask(principal,action,resource) with {a:1} when {true};"), "ERR E0201");
-  lr_source src = {"s", "mask(principal,action,resource) with {a:1};", 44};
+  const char *text = "mask(principal,action,resource) with {a:1};";
+  lr_source src = {"s", text, strlen(text)};
   lr_arena *a = lr_arena_new(0);
   lr_diags d = {0};
   lr_policy_list l;
