@@ -54,7 +54,10 @@ lr_entities *lr_entities_new(void) {
 
 lr_entities *lr_entities_new_overlay(lr_entities *base) {
   lr_entities *es = lr_entities_new();
-  es->base = base ? lr_entities_retain(base) : NULL;
+  if (base) {
+    lr_entities_finish(base, NULL); /* no-op when finished, as documented */
+    es->base = lr_entities_retain(base);
+  }
   return es;
 }
 
