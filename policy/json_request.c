@@ -39,7 +39,7 @@ static const lr_uid *uid_fast(lr_arena *a, lr_str text) {
   return lr_uid_new(a, type, id);
 }
 
-lr_status lr_uid_parse(lr_arena *a, lr_str text, const lr_uid **out, const char **err) {
+lr_status lr_cedar_uid_parse(lr_arena *a, lr_str text, const lr_uid **out, const char **err) {
   const lr_uid *fast = uid_fast(a, text);
   if (fast) {
     *out = fast;
@@ -75,7 +75,7 @@ lr_status lr_json_uid(lr_arena *a, const json_t *j, bool allow_text, const char 
   lr_status st;
   if (allow_text && json_is_string(j)) {
     const char *err = NULL;
-    st = lr_uid_parse(a, lr_str_make(json_string_value(j), json_string_length(j)), out, &err);
+    st = lr_cedar_uid_parse(a, lr_str_make(json_string_value(j), json_string_length(j)), out, &err);
     if (st != LR_OK) json_error(d, LR_JSON_E_VALUE, file, &c.path, "%s", err);
   } else {
     st = json_uid(&c, j, out);

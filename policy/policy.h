@@ -351,7 +351,7 @@ lr_status lr_json_uid(lr_arena *a, const json_t *j, bool allow_text, const char 
 
 /* Parses Cedar uid syntax `NS::Type::"id"` (escapes decoded). On LR_ERR
  * *err is a message allocated in a. */
-lr_status lr_uid_parse(lr_arena *a, lr_str text, const lr_uid **out, const char **err);
+lr_status lr_cedar_uid_parse(lr_arena *a, lr_str text, const lr_uid **out, const char **err);
 
 /* Parses an entities document (a JSON array of {"uid", "attrs", "parents",
  * "tags"}; "attrs" and "parents" required, as Cedar requires them) into a

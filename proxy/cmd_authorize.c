@@ -233,7 +233,7 @@ static int authorize_one(const options *o, loaded *L, lr_diags *d) {
   const lr_uid **slots[3] = {&req.principal, &req.action, &req.resource};
   for (int i = 0; i < 3; i++) {
     const char *err = NULL;
-    if (lr_uid_parse(a, lr_str_c(texts[i]), slots[i], &err) != LR_OK) {
+    if (lr_cedar_uid_parse(a, lr_str_c(texts[i]), slots[i], &err) != LR_OK) {
       fprintf(stderr, "larch authorize: %s: %s\n", names[i], err);
       return 1;
     }

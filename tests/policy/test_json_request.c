@@ -27,25 +27,25 @@ Test(json_request, uid_text) {
   lr_arena *a = lr_arena_new(0);
   const lr_uid *u;
   const char *err = NULL;
-  cr_assert_eq(lr_uid_parse(a, LR_STR("NS::User::\"al\\\"ice\""), &u, &err), LR_OK);
+  cr_assert_eq(lr_cedar_uid_parse(a, LR_STR("NS::User::\"al\\\"ice\""), &u, &err), LR_OK);
   lr_buf b = {0};
   lr_uid_print(u, &b);
   cr_expect_str_eq(b.p, "NS::User::\"al\\\"ice\"");
   lr_buf_free(&b);
-  cr_expect_eq(lr_uid_parse(a, LR_STR("User"), &u, &err), LR_ERR);
+  cr_expect_eq(lr_cedar_uid_parse(a, LR_STR("User"), &u, &err), LR_ERR);
   /* the fast path and the parser agree */
   static const char *const ok[] = {"A::\"x\"",         "A::B::\"\"",      "A :: B::\"x\"",
                                    "principal::\"p\"", "A::\"a::\\\"b\"", "_x1::\"\\u{41}\""};
   static const char *const ids[] = {"x", "", "x", "p", "a::\"b", "A"};
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
-    cr_expect_eq(lr_uid_parse(a, lr_str_c(ok[i]), &u, &err), LR_OK, "%s", ok[i]);
+    cr_expect_eq(lr_cedar_uid_parse(a, lr_str_c(ok[i]), &u, &err), LR_OK, "%s", ok[i]);
     cr_expect(lr_str_eq_c(u->id, ids[i]), "%s", ok[i]);
   }
   static const char *const bad[] = {"A::if::\"x\"", "__cedar::\"x\"", "1A::\"x\"", "A::\"x",
                                     "A::\"x\"\"",   "A:\"x\"",        "::\"x\"",   "A::\"x\" y"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
-    cr_expect_eq(lr_uid_parse(a, lr_str_c(bad[i]), &u, &err), LR_ERR, "%s", bad[i]);
-  cr_expect_eq(lr_uid_parse(a, LR_STR("1 + 1"), &u, &err), LR_ERR);
+    cr_expect_eq(lr_cedar_uid_parse(a, lr_str_c(bad[i]), &u, &err), LR_ERR, "%s", bad[i]);
+  cr_expect_eq(lr_cedar_uid_parse(a, LR_STR("1 + 1"), &u, &err), LR_ERR);
   cr_expect_str_eq(err, "expected an entity uid like User::\"alice\", got \"1 + 1\"");
   lr_arena_free(a);
 }
