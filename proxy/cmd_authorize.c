@@ -59,6 +59,22 @@ static const option_row option_rows[] = {
      "{...}} or \"T::\\\"x\\\"\"; '-' reads standard input"},
 };
 
+/* Prints text indented by 6 columns, wrapped at spaces before column 79. */
+static void print_wrapped(FILE *out, const char *text) {
+  const size_t width = 72;
+  while (*text) {
+    size_t n = strlen(text), cut = n;
+    if (n > width) {
+      cut = width;
+      while (cut > 0 && text[cut] != ' ') cut--;
+      if (cut == 0) cut = width;
+    }
+    fprintf(out, "      %.*s\n", (int)cut, text);
+    text += cut;
+    while (*text == ' ') text++;
+  }
+}
+
 static void usage(FILE *out) {
   fprintf(out, "usage: larch authorize --policies P [--entities E] [--schema S] [--links L]\n"
                "                       --principal U --action U --resource U\n"
@@ -69,8 +85,8 @@ static void usage(FILE *out) {
                "permit, default deny, erroring policies are skipped and reported).\n\noptions:\n");
   for (size_t i = 0; i < sizeof option_rows / sizeof *option_rows; i++) {
     const option_row *o = &option_rows[i];
-    fprintf(out, "  %s%s%s %s\n      %s\n", o->name, o->alias ? ", " : "", o->alias ? o->alias : "",
-            o->arg, o->help);
+    fprintf(out, "  %s%s%s %s\n", o->name, o->alias ? ", " : "", o->alias ? o->alias : "", o->arg);
+    print_wrapped(out, o->help);
   }
   fprintf(out, "  -h, --help\n      this text\n\n"
                "single request: prints ALLOW or DENY, then each determining policy id on its own\n"
