@@ -1,10 +1,14 @@
-// parse_diff.js — differential test of larch's Cedar parser against Cedar's
-// own (cedar-wasm): mutants of valid policies (tokens replaced, inserted,
-// deleted, duplicated, swapped, biased towards Cedar's keywords, operators and
-// edge literals) must be accepted or rejected by `larch check --strict`
-// exactly when Cedar accepts or rejects them.
+// parse_diff.js — differential test of larch's Cedar front end against
+// Cedar's own (cedar-wasm):
+// 1. mutants of valid policies (tokens replaced, inserted, deleted,
+//    duplicated, swapped, biased towards Cedar's keywords, operators and edge
+//    literals) must be accepted or rejected by `larch check --strict` exactly
+//    when Cedar accepts or rejects them;
+// 2. `larch fmt` must not change meaning as Cedar sees it: for a sample of
+//    corpus files, Cedar's JSON form (EST) of every policy of the formatted
+//    text equals that of the original.
 //
-//   node parse_diff.js LARCH CORPUS_DIR [--count N] [--seed S]
+//   node parse_diff.js LARCH CORPUS_DIR [--count N] [--fmt N] [--seed S]
 //
 // Exits 77 (skipped) when cedar-wasm is not installed (`npm install` here).
 'use strict';
@@ -100,4 +104,24 @@ for (const name of names) {
 }
 fs.rmSync(dir, { recursive: true, force: true });
 console.log(`parse differential: ${count} mutants, ${accepted} valid, ${mismatches} mismatches`);
-process.exit(mismatches ? 1 : 0);
+
+// 2. formatting keeps Cedar's meaning
+const est = (text) => {
+  const parts = cedar.policySetTextToParts(text);
+  if (parts.type !== 'success') return null;
+  return JSON.stringify([parts.policies.map((p) => cedar.policyToJson(p)),
+                         parts.policy_templates.map((t) => cedar.templateToJson(t))]);
+};
+const files = fs.readdirSync(corpus).filter((f) => f.endsWith('.cedar')).sort();
+const nfmt = Math.min(opt('--fmt', 300), files.length);
+let fmtBad = 0;
+for (let k = 0; k < nfmt; k++) {
+  const f = path.join(corpus, files[Math.floor(k * files.length / nfmt)]);
+  const out = spawnSync(larch, ['fmt', f], { encoding: 'utf8' });
+  const a = est(fs.readFileSync(f, 'utf8')), b = out.status === 0 ? est(out.stdout) : null;
+  if (a === null || a !== b) {
+    if (++fmtBad <= 5) console.log(`FMT MISMATCH ${f}:\n${out.stdout}${out.stderr}`);
+  }
+}
+console.log(`fmt differential: ${nfmt} corpus files, ${fmtBad} changed meaning`);
+process.exit(mismatches || fmtBad ? 1 : 0);
