@@ -316,4 +316,112 @@ void lr_authorize(lr_arena *a, const lr_policy_inst *pols, size_t npols, const l
 
 /* ---- Cedar JSON formats (owned by cedarjson) ---- */
 
+/* Cedar's JSON formats (docs.cedarpolicy.com "Entities & context syntax",
+ * cedar-policy-core/src/entities/json/): values, entities, context,
+ * requests and template links, each with and without a schema. Errors go to
+ * an lr_diags list and always say where: "<file>: <path>: <message>", e.g.
+ *   entities.json: [3].attrs.age: expected a long, got a string
+ * (code J001 bad JSON, J002 wrong shape or type, J003 invalid value,
+ * J004 not conforming to the schema, J005 duplicate id). file is the name
+ * used in messages (any string; NULL for none). */
+
+typedef struct lr_schema lr_schema;
+typedef struct lr_stype lr_stype;
+typedef struct json_t json_t;
+
+/* Parses JSON text for the functions below: duplicate keys rejected, NUL
+ * allowed in strings and keys (keys holding U+10FFFF read back as NUL), any
+ * value at the top. On failure adds "<file>:<line>:<col>: invalid JSON: ..."
+ * and returns NULL. Caller owns the result (json_decref). */
+json_t *lr_json_parse(const char *text, size_t len, const char *file, lr_diags *d);
+
+/* One JSON value (jansson) in Cedar's JSON value format → *out, allocated in
+ * a. expected is the schema type (schema-based parsing: implicit `__entity`
+ * and `__extn`, typed records and sets, type checked) or NULL; schema (may
+ * be NULL) is the schema expected comes from, for enumerated entity ids.
+ * path is the location of j for messages ("" or NULL at the top). */
+lr_status lr_json_value(lr_arena *a, const json_t *j, const lr_stype *expected,
+                        const lr_schema *schema, const char *file, const char *path, lr_diags *d,
+                        lr_value *out);
+
+/* An entity uid given as {"type": "T", "id": "x"}, {"__entity": {...}} or,
+ * when allow_text, the Cedar string `T::"x"`. *out lives in a. */
+lr_status lr_json_uid(lr_arena *a, const json_t *j, bool allow_text, const char *file,
+                      const char *path, lr_diags *d, const lr_uid **out);
+
+/* Parses Cedar uid syntax `NS::Type::"id"` (escapes decoded). On LR_ERR
+ * *err is a message allocated in a. */
+lr_status lr_cedar_uid_parse(lr_arena *a, lr_str text, const lr_uid **out, const char **err);
+
+/* Parses an entities document (a JSON array of {"uid", "attrs", "parents",
+ * "tags"}; "attrs" and "parents" required, as Cedar requires them) into a
+ * new, finished store (caller releases). A uid listed twice is refused
+ * unless both entries are identical (Cedar accepts that). With a schema: attributes and tags are parsed with their declared
+ * types and checked (required, undeclared, entity types, enum ids), parent
+ * types must be declared, action entities must match the schema (groups
+ * compared transitively closed), and every action of the schema is added
+ * with its groups. A hierarchy cycle is refused. NULL on any error. */
+lr_entities *lr_entities_from_json(const char *text, size_t len, const char *file,
+                                   const lr_schema *schema, lr_diags *d);
+/* Same from an already parsed document. */
+lr_entities *lr_entities_from_json_value(const json_t *doc, const char *file,
+                                         const lr_schema *schema, lr_diags *d);
+
+/* A context record from JSON (an object; NULL means {}). With a schema the
+ * action must be declared and the context is parsed with, and must conform
+ * to, its declared context type. */
+lr_status lr_context_from_json(lr_arena *a, const json_t *j, const lr_schema *schema,
+                               const lr_uid *action, const char *file, lr_diags *d,
+                               lr_value *out);
+
+/* Checks a request against a schema the way Cedar's Request::new does: the
+ * action is declared, the principal and resource types are declared (enum
+ * ids valid) and allowed by the action's appliesTo. (The context is checked
+ * when lr_context_from_json parses it with the schema.) */
+lr_status lr_request_validate(const lr_schema *schema, const lr_request *req, const char *file,
+                              lr_diags *d);
+
+/* A request object {"principal": uid, "action": uid, "resource": uid,
+ * "context": {...}} (uids in any lr_json_uid form, text allowed; context
+ * optional). With a schema the request is validated and the context parsed
+ * with it. Everything lives in a. */
+lr_status lr_request_from_json(lr_arena *a, const json_t *j, const lr_schema *schema,
+                               const char *file, lr_diags *d, lr_request *out);
+
+/* A policy set ready for lr_authorize: every parsed policy (static ones and
+ * templates, in id order) and the instances the authorizer evaluates (the
+ * static policies, then the template links). Lives in the arena given to
+ * the loader. */
+typedef struct lr_policy_set {
+  const lr_policy **policies;
+  size_t npolicies;
+  lr_policy_inst *insts;
+  size_t ninsts;
+  unsigned next_id; /* for loading more files into the same numbering */
+  /* internal: capacity of insts and the index of every id in use */
+  size_t insts_cap;
+  lr_map *ids;
+} lr_policy_set;
+
+/* Adds the policies of the file at path to set (which may be zeroed; ids
+ * continue set->next_id, so files loaded one after the other share one
+ * numbering). flags are LR_PARSE_* options. Sources and ASTs live in a.
+ * LR_ERR (parser diagnostics, or an unreadable file) leaves set unusable. */
+lr_status lr_policy_set_add_file(lr_arena *a, lr_policy_set *set, const char *path,
+                                 unsigned flags, lr_diags *d);
+/* Adds the policies of one source text to set (which may be zeroed). */
+lr_status lr_policy_set_add_source(lr_arena *a, lr_policy_set *set, const lr_source *src,
+                                   unsigned flags, lr_diags *d);
+/* Links templates: text is a JSON array of {"templateId": id, "newId": id,
+ * "values": {"?principal": uid, "?resource": uid}} (uids in any lr_json_uid
+ * form). Each link must name a template of set, give exactly the slots the
+ * template uses, and take a new id used by no policy or link; the linked
+ * policy is then decided and reported under its newId. */
+lr_status lr_policy_set_link_json(lr_arena *a, lr_policy_set *set, const char *text, size_t len,
+                                  const char *file, lr_diags *d);
+/* One link (the same checks); uids live as long as the set. */
+lr_status lr_policy_set_link(lr_arena *a, lr_policy_set *set, const char *template_id,
+                             const char *new_id, const lr_uid *principal, const lr_uid *resource,
+                             const char *file, lr_diags *d);
+
 #endif /* LARCH_POLICY_H */

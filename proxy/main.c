@@ -21,6 +21,8 @@ static const lr_command commands[] = {
     {"check", "parse policy files and report errors (file:line:col)", lr_cmd_check},
     {"fmt", "print a policy file in canonical Cedar", lr_cmd_fmt},
     {"serve", "run the policy-enforcement reverse proxy", lr_cmd_serve},
+    {"authorize", "decide Cedar requests (one, or a JSONL batch) against policies and entities",
+     lr_cmd_authorize},
     {"version", "print the version", cmd_version},
     {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
 };
