@@ -25,6 +25,7 @@ run: build
 	$(BUILD)/proxy/larch check rules/
 
 test: build
+	@scripts/npm-deps.sh
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 bench: build
