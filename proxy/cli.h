@@ -21,6 +21,8 @@ int lr_cmd_fmt(int argc, char **argv);   /* cmd_fmt.c */
 /* True when argv holds -h or --help (subcommands print their usage then). */
 int lr_cli_wants_help(int argc, char **argv);
 
+/* `larch serve`: the reverse proxy (cmd_serve.c). */
+int lr_cmd_serve(int argc, char **argv);
 /* The subcommands (cmd_<name>.c). */
 int lr_cmd_hash_key(int argc, char **argv);
 

@@ -20,6 +20,7 @@ static int cmd_version(int argc, char **argv) {
 static const lr_command commands[] = {
     {"check", "parse policy files and report errors (file:line:col)", lr_cmd_check},
     {"fmt", "print a policy file in canonical Cedar", lr_cmd_fmt},
+    {"serve", "run the policy-enforcement reverse proxy", lr_cmd_serve},
     {"version", "print the version", cmd_version},
     {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
 };

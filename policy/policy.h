@@ -1,0 +1,319 @@
+/*
+ * policy.h — larch's Cedar semantics: values, the entity store, the
+ * evaluator and the authorizer (plus, at the end, the Cedar JSON formats).
+ *
+ * Values are small (16-byte) immutable handles passed by value. Everything
+ * they point to (string bytes, set elements, record fields, uids, IP
+ * addresses) lives in an arena and is valid until that arena is freed.
+ * Sets are kept sorted by lr_value_cmp and deduplicated; records are kept
+ * sorted by key (bytewise) with unique keys. So Cedar's deep equality is a
+ * linear walk, `contains` is a binary search, and two equal values always
+ * have the same layout.
+ *
+ * Semantics follow cedar-policy-core (src/evaluator.rs, src/authorizer.rs,
+ * src/extensions/{decimal,ipaddr,datetime}.rs) and the Cedar docs
+ * (docs.cedarpolicy.com/policies/syntax-operators.html).
+ */
+#ifndef LARCH_POLICY_H
+#define LARCH_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base.h"
+#include "grammar.h"
+
+/* ---- values --------------------------------------------------------------- */
+
+/* The kinds in the order lr_value_cmp sorts them. */
+typedef enum lr_vkind {
+  LR_V_BOOL,
+  LR_V_LONG,
+  LR_V_STRING,
+  LR_V_ENTITY,
+  LR_V_SET,
+  LR_V_RECORD,
+  LR_V_DECIMAL,  /* u.i: the value times 10^4 */
+  LR_V_IPADDR,   /* u.ip */
+  LR_V_DATETIME, /* u.i: milliseconds since 1970-01-01T00:00:00Z */
+  LR_V_DURATION, /* u.i: milliseconds */
+} lr_vkind;
+
+/* An entity uid: type path as one string ("A::B::User") and the id, both
+ * NUL-terminated (the id may contain NUL bytes: use .n). */
+typedef struct lr_uid {
+  lr_str type;
+  lr_str id;
+} lr_uid;
+
+/* An IP address or network. IPv4 uses addr[0..3]; prefix is the prefix
+ * length (32 / 128 when none was written). The address is kept as written
+ * (Cedar does not mask host bits: ip("10.0.0.1/8") != ip("10.0.0.0/8")). */
+typedef struct lr_ipaddr {
+  uint8_t addr[16];
+  uint8_t prefix;
+  bool v6;
+} lr_ipaddr;
+
+typedef struct lr_field lr_field;
+
+typedef struct lr_value {
+  uint8_t kind; /* lr_vkind */
+  uint32_t n;   /* STRING: byte length; SET: elements; RECORD: fields */
+  union {
+    bool b;                       /* BOOL */
+    int64_t i;                    /* LONG, DECIMAL, DATETIME, DURATION */
+    const char *s;                /* STRING: NUL-terminated, may hold NULs */
+    const struct lr_value *items; /* SET: sorted, deduplicated */
+    const lr_field *fields;       /* RECORD: sorted by key, unique keys */
+    const lr_uid *uid;            /* ENTITY */
+    const lr_ipaddr *ip;          /* IPADDR */
+  } u;
+} lr_value;
+
+struct lr_field {
+  lr_str key;
+  lr_value value;
+};
+
+/* Scalars (no allocation; inline for the evaluator's hot paths). */
+static inline lr_value lr_value_bool(bool b) { return (lr_value){.kind = LR_V_BOOL, .u.b = b}; }
+static inline lr_value lr_value_long(int64_t i) { return (lr_value){.kind = LR_V_LONG, .u.i = i}; }
+/* value * 10^4 */
+static inline lr_value lr_value_decimal(int64_t scaled) {
+  return (lr_value){.kind = LR_V_DECIMAL, .u.i = scaled};
+}
+static inline lr_value lr_value_datetime(int64_t ms) {
+  return (lr_value){.kind = LR_V_DATETIME, .u.i = ms};
+}
+static inline lr_value lr_value_duration(int64_t ms) {
+  return (lr_value){.kind = LR_V_DURATION, .u.i = ms};
+}
+/* A string that borrows s (s must outlive the value and be NUL-terminated
+ * at s.n, as lr_str_dup and the parser's strings are). */
+static inline lr_value lr_value_string_borrow(lr_str s) {
+  return (lr_value){.kind = LR_V_STRING, .n = (uint32_t)s.n, .u.s = s.p ? s.p : ""};
+}
+/* A string copied into a. */
+lr_value lr_value_string(lr_arena *a, lr_str s);
+/* A uid copied into a (type and id copied). */
+const lr_uid *lr_uid_new(lr_arena *a, lr_str type, lr_str id);
+/* An entity value borrowing uid. */
+static inline lr_value lr_value_entity(const lr_uid *uid) {
+  return (lr_value){.kind = LR_V_ENTITY, .u.uid = uid};
+}
+/* An IP value copied into a. */
+lr_value lr_value_ipaddr(lr_arena *a, const lr_ipaddr *ip);
+/* A set of n items: copies, sorts and deduplicates them (items may be any
+ * values; items itself is not kept). */
+lr_value lr_value_set(lr_arena *a, const lr_value *items, size_t n);
+/* The empty set and empty record. */
+static inline lr_value lr_value_empty_set(void) { return (lr_value){.kind = LR_V_SET}; }
+static inline lr_value lr_value_empty_record(void) { return (lr_value){.kind = LR_V_RECORD}; }
+/* A record of n fields: copies and sorts them by key. Keys are borrowed
+ * (keep them alive as long as the value). Returns LR_ERR, leaving *out
+ * untouched, when a key appears twice (*dup, if not NULL, gets that key). */
+lr_status lr_value_record(lr_arena *a, const lr_field *fields, size_t n, lr_value *out,
+                          lr_str *dup);
+
+/* Cedar's `==`: deep, never fails; values of different kinds are unequal. */
+bool lr_value_eq(lr_value a, lr_value b);
+/* A total order (kind first, then contents) used for canonical set order.
+ * Not Cedar's `<` (which lr_eval implements with its type rules). */
+int lr_value_cmp(lr_value a, lr_value b);
+bool lr_uid_eq(const lr_uid *a, const lr_uid *b);
+int lr_uid_cmp(const lr_uid *a, const lr_uid *b);
+uint64_t lr_uid_hash(const lr_uid *u);
+
+/* Set membership (binary search); set must be a SET. */
+bool lr_value_set_contains(lr_value set, lr_value v);
+/* Record lookup: returns a pointer to the field's value, or NULL. */
+const lr_value *lr_value_record_get(lr_value rec, lr_str key);
+
+/* Cedar's name of a kind for messages: "bool", "long", "string", "entity",
+ * "set", "record", "decimal", "ipaddr", "datetime", "duration". */
+const char *lr_vkind_name(lr_vkind k);
+
+/* Appends v in Cedar syntax: true, -3, "a\"b", User::"x", [1, 2],
+ * {"a": 1}, decimal("1.2300"), ip("10.0.0.0/8"),
+ * datetime("2024-01-01T00:00:00.000Z"), duration("1d2h3m4s5ms").
+ * Extension values print as constructor calls that re-read to equal values. */
+void lr_value_print(lr_value v, lr_buf *out);
+/* Appends a uid as Type::"id". */
+void lr_uid_print(const lr_uid *u, lr_buf *out);
+
+/* ---- extension types (cedar-policy-core/src/extensions/) ------------------- */
+
+/* Each parser accepts exactly the strings Cedar's constructor accepts and
+ * returns LR_ERR otherwise, with *err (if not NULL) set to a static message. */
+
+/* decimal: -?digits.digits with 1..4 fraction digits, value in
+ * [-922337203685477.5808, 922337203685477.5807]. */
+lr_status lr_decimal_parse(lr_str s, int64_t *scaled, const char **err);
+/* ip: dotted-quad IPv4 (no leading zeros in octets) or IPv6 (hex groups,
+ * one `::`; IPv4-embedded forms such as ::ffff:1.2.3.4 are rejected, as
+ * Cedar does), optionally followed by /prefix (decimal digits, no leading
+ * zero, <= 32 for IPv4, <= 128 for IPv6); at most 43 bytes in all. */
+lr_status lr_ipaddr_parse(lr_str s, lr_ipaddr *out, const char **err);
+/* datetime: "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ssZ", "YYYY-MM-DDThh:mm:ss.SSSZ",
+ * "YYYY-MM-DDThh:mm:ss(+|-)hhmm", "YYYY-MM-DDThh:mm:ss.SSS(+|-)hhmm". */
+lr_status lr_datetime_parse(lr_str s, int64_t *ms, const char **err);
+/* duration: optional '-', then units in the order d h m s ms, each at most
+ * once, at least one (e.g. "1d2h3m4s5ms", "-10ms"). */
+lr_status lr_duration_parse(lr_str s, int64_t *ms, const char **err);
+
+/* Calls the extension constructor named fn ("decimal", "ip", "datetime",
+ * "duration") on arg, as Cedar's JSON `__extn` escape does. Returns LR_ERR
+ * with *err set (static string) for an unknown fn or an invalid argument. */
+lr_status lr_value_extn(lr_arena *a, lr_str fn, lr_str arg, lr_value *out, const char **err);
+
+/* ---- entity store ---------------------------------------------------------- */
+
+/* A set of entities, each with a uid, an attribute record, parent uids and a
+ * tag record. Build with lr_entities_add, then lr_entities_finish computes
+ * the transitive closure of the parent relation once, so `in` is a lookup.
+ * After finish the store is immutable and may be shared between threads
+ * (reference counted). Values passed to add must live at least as long as
+ * the store: allocate them in lr_entities_arena(es). */
+typedef struct lr_entities lr_entities;
+typedef struct lr_entity lr_entity;
+
+/* A new empty store with its own arena; refcount 1. */
+lr_entities *lr_entities_new(void);
+/* A new empty store layered over base (finished; retained until this store
+ * is freed), refcount 1: for per-request entities (the caller's principal
+ * with its tags and groups) over a shared store. Lookups see this store's
+ * entities first, then base's, so an entity added here shadows base's entity
+ * with the same uid. Ancestors of the entities added here are closed through
+ * both stores; base's entities keep their own ancestors (a base entity
+ * listing an overlay uid as parent has that uid, but not its ancestors).
+ * lr_entities_count and lr_entities_at cover this store's entities only. */
+lr_entities *lr_entities_new_overlay(lr_entities *base);
+/* The store's arena, for the values given to lr_entities_add. */
+lr_arena *lr_entities_arena(lr_entities *es);
+/* Adds an entity. attrs and tags must be RECORDs. parents may repeat and
+ * need not exist in the store. Returns LR_ERR (nothing added) when uid is
+ * already present or the store is finished. */
+lr_status lr_entities_add(lr_entities *es, const lr_uid *uid, lr_value attrs,
+                          const lr_uid *const *parents, size_t nparents, lr_value tags);
+/* Computes ancestors (transitively, through entities of the store; a parent
+ * not in the store is an ancestor with no ancestors of its own). As Cedar
+ * (compute_tc with enforce_dag), a cycle in the hierarchy is an error:
+ * returns LR_ERR and sets *cycle (if not NULL) to an entity on a cycle.
+ * Calling it again returns the first answer. After this the store is
+ * read-only. */
+lr_status lr_entities_finish(lr_entities *es, const lr_uid **cycle);
+/* Reference counting (atomic). lr_entities_release frees at zero. */
+lr_entities *lr_entities_retain(lr_entities *es);
+void lr_entities_release(lr_entities *es);
+/* Number of entities. */
+size_t lr_entities_count(const lr_entities *es);
+/* The entity with this uid, or NULL. es may be NULL (an empty store). */
+const lr_entity *lr_entities_get(const lr_entities *es, const lr_uid *uid);
+/* The i-th entity in insertion order (i < count). */
+const lr_entity *lr_entities_at(const lr_entities *es, size_t i);
+const lr_uid *lr_entity_uid(const lr_entity *e);
+lr_value lr_entity_attrs(const lr_entity *e);
+lr_value lr_entity_tags(const lr_entity *e);
+/* Direct parents as given (deduplicated). */
+size_t lr_entity_parents(const lr_entity *e, const lr_uid *const **out);
+/* Transitive ancestors (after finish), sorted by lr_uid_cmp. */
+size_t lr_entity_ancestors(const lr_entity *e, const lr_uid *const **out);
+/* Cedar's `child in anc` for entities: true when they are equal or anc is
+ * an ancestor of child in es (finished). A child missing from es has no
+ * ancestors. es may be NULL. */
+bool lr_entities_in(const lr_entities *es, const lr_uid *child, const lr_uid *anc);
+
+/* ---- requests, policy instances, evaluation --------------------------------- */
+
+/* A request. context must be a RECORD. Borrowed for the evaluation. */
+typedef struct lr_request {
+  const lr_uid *principal;
+  const lr_uid *action;
+  const lr_uid *resource;
+  lr_value context;
+} lr_request;
+
+/* A policy as the authorizer sees it: a parsed policy (static, or a
+ * template) with its id and, for a template link, the slot values.
+ * Static policies: id = ast->id, slots NULL. Links: id = the link's newId,
+ * slot_principal / slot_resource set for the slots the template uses. */
+typedef struct lr_policy_inst {
+  const char *id;
+  const lr_policy *ast;
+  const lr_uid *slot_principal;
+  const lr_uid *slot_resource;
+} lr_policy_inst;
+
+/* Fills one instance per non-template policy of list (templates skipped),
+ * in list order, into a new arena array; returns the count. */
+size_t lr_policy_insts_static(lr_arena *a, const lr_policy_list *list, lr_policy_inst **out);
+
+/* An evaluation error: a message (arena-allocated) and the span of the
+ * expression that failed in the policy source. */
+typedef struct lr_eval_error {
+  const char *msg;
+  size_t off, end;
+} lr_eval_error;
+
+/* What an expression is evaluated against. entities may be NULL (empty
+ * store); inst may be NULL (no slots). Values created during evaluation
+ * are allocated in arena. */
+typedef struct lr_eval_env {
+  const lr_entities *entities;
+  const lr_request *req;
+  const lr_policy_inst *inst;
+  lr_arena *arena;
+} lr_eval_env;
+
+/* Evaluates e with Cedar's semantics (left to right, short-circuit, first
+ * error wins). LR_OK with *out set, or LR_ERR with *err set. */
+lr_status lr_eval_expr(const lr_eval_env *env, const lr_expr *e, lr_value *out, lr_eval_error *err);
+
+typedef enum lr_policy_result {
+  LR_POLICY_NOT_SATISFIED,
+  LR_POLICY_SATISFIED,
+  LR_POLICY_ERROR,
+} lr_policy_result;
+
+/* Evaluates the scope and every condition of env->inst (which must be set):
+ * satisfied when all hold. A condition that errors or is not a bool gives
+ * LR_POLICY_ERROR with *err set. The effect is not considered. */
+lr_policy_result lr_eval_policy(const lr_eval_env *env, lr_eval_error *err);
+
+/* ---- authorizer ------------------------------------------------------------- */
+
+typedef struct lr_auth_error {
+  const char *policy_id;
+  const char *message;
+} lr_auth_error;
+
+typedef struct lr_decision {
+  bool allow;
+  /* Determining policies, in policy order: the satisfied forbids when one
+   * is satisfied, else the satisfied permits (empty on default deny). */
+  const char **reasons;
+  size_t nreasons;
+  /* Every policy whose evaluation errored (skipped), in policy order. */
+  lr_auth_error *errors;
+  size_t nerrors;
+  /* larch guardrails, which take no part in the decision: the mask/limit
+   * policies whose scope and conditions hold (their `with` records are not
+   * evaluated here: use lr_eval_expr), and those whose conditions errored. */
+  const lr_policy_inst **guards;
+  size_t nguards;
+  lr_auth_error *guard_errors;
+  size_t nguard_errors;
+} lr_decision;
+
+/* Cedar's authorizer, total: allow iff some permit is satisfied and no
+ * forbid is. mask/limit policies do not affect allow/reasons/errors; they
+ * are reported in guards / guard_errors. Arrays and messages are allocated
+ * in a. */
+void lr_authorize(lr_arena *a, const lr_policy_inst *pols, size_t npols, const lr_entities *es,
+                  const lr_request *req, lr_decision *out);
+
+/* ---- Cedar JSON formats (owned by cedarjson) ---- */
+
+#endif /* LARCH_POLICY_H */

@@ -1,0 +1,80 @@
+/*
+ * pipeline.c — runs the request stages in order (see pipeline.h) and holds
+ * the built-in "inspect" stage.
+ */
+#include "pipeline.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "serve.h"
+
+lr_status lr_pipeline_add(lr_pipeline *pl, lr_stage stage) {
+  if (pl->n >= LR_PIPELINE_MAX) return LR_ERR;
+  pl->stages[pl->n++] = stage;
+  return LR_OK;
+}
+
+lr_stage_verdict lr_pipeline_head(const lr_pipeline *pl, lr_proxy_request *req,
+                                  lr_proxy_answer *ans) {
+  lr_stage_verdict out = LR_STAGE_CONTINUE;
+  for (size_t i = 0; i < pl->n; i++) {
+    if (!pl->stages[i].on_head) continue;
+    lr_stage_verdict v = pl->stages[i].on_head(pl->stages[i].ctx, req, ans);
+    if (v == LR_STAGE_ANSWER) return v;
+    if (v == LR_STAGE_NEED_BODY) out = v;
+  }
+  return out;
+}
+
+lr_stage_verdict lr_pipeline_request(const lr_pipeline *pl, lr_proxy_request *req,
+                                     lr_proxy_answer *ans) {
+  for (size_t i = 0; i < pl->n; i++) {
+    if (!pl->stages[i].on_request) continue;
+    if (pl->stages[i].on_request(pl->stages[i].ctx, req, ans) == LR_STAGE_ANSWER)
+      return LR_STAGE_ANSWER;
+  }
+  return LR_STAGE_CONTINUE;
+}
+
+lr_stage_verdict lr_pipeline_response_head(const lr_pipeline *pl, lr_proxy_request *req,
+                                           const lr_http_head *resp) {
+  lr_stage_verdict out = LR_STAGE_CONTINUE;
+  for (size_t i = 0; i < pl->n; i++)
+    if (pl->stages[i].on_response_head &&
+        pl->stages[i].on_response_head(pl->stages[i].ctx, req, resp) == LR_STAGE_NEED_BODY)
+      out = LR_STAGE_NEED_BODY;
+  return out;
+}
+
+lr_stage_verdict lr_pipeline_response(const lr_pipeline *pl, lr_proxy_request *req,
+                                      lr_proxy_response *resp, lr_proxy_answer *ans) {
+  for (size_t i = 0; i < pl->n; i++) {
+    if (!pl->stages[i].on_response) continue;
+    if (pl->stages[i].on_response(pl->stages[i].ctx, req, resp, ans) == LR_STAGE_ANSWER)
+      return LR_STAGE_ANSWER;
+  }
+  return LR_STAGE_CONTINUE;
+}
+
+bool lr_pipeline_is_json(lr_str ct) {
+  if (ct.n == 0) return false;
+  const char *semi = memchr(ct.p, ';', ct.n);
+  size_t n = semi ? (size_t)(semi - ct.p) : ct.n;
+  while (n && (ct.p[n - 1] == ' ' || ct.p[n - 1] == '\t')) n--;
+  if (n == 16 && strncasecmp(ct.p, "application/json", 16) == 0) return true;
+  return n > 17 && strncasecmp(ct.p, "application/", 12) == 0 &&
+         strncasecmp(ct.p + n - 5, "+json", 5) == 0;
+}
+
+static lr_stage_verdict inspect_on_head(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans) {
+  (void)ctx, (void)ans;
+  if (req->route && req->route->inspect && req->head->method == HTTP_POST &&
+      lr_pipeline_is_json(req->head->content_type))
+    return LR_STAGE_NEED_BODY;
+  return LR_STAGE_CONTINUE;
+}
+
+lr_stage lr_stage_inspect(void) {
+  return (lr_stage){.name = "inspect", .on_head = inspect_on_head};
+}
