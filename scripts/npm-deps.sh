@@ -4,7 +4,7 @@
 # need them report themselves skipped (ctest), and this says so.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-for dir in tests/differential; do
+for dir in tests/differential tests/grammar/differential; do
   [[ -d "$top/$dir/node_modules/@cedar-policy/cedar-wasm" ]] && continue
   if ! command -v npm >/dev/null 2>&1; then
     echo "note: npm not found; $dir tests will be skipped" >&2
