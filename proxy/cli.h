@@ -15,9 +15,10 @@ typedef struct lr_command {
 } lr_command;
 
 /* Subcommands. */
-int lr_cmd_check(int argc, char **argv); /* cmd_check.c */
-int lr_cmd_fmt(int argc, char **argv);   /* cmd_fmt.c */
+int lr_cmd_check(int argc, char **argv);     /* cmd_check.c */
+int lr_cmd_fmt(int argc, char **argv);       /* cmd_fmt.c */
 int lr_cmd_authorize(int argc, char **argv); /* cmd_authorize.c */
+int lr_cmd_test(int argc, char **argv);      /* cmd_test.c */
 
 /* True when argv holds -h or --help (subcommands print their usage then). */
 int lr_cli_wants_help(int argc, char **argv);

@@ -19,9 +19,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cmd_files.h"
-#include "policy.h"
-#include "schema.h"
+#include "cmd_load.h"
 
 typedef struct options {
   const char *policies, *entities, *schema, *links;
@@ -157,83 +155,21 @@ static int parse_options(int argc, char **argv, options *o) {
   return 0;
 }
 
-/* What stays loaded for every request. */
-typedef struct loaded {
-  lr_arena *arena;
-  lr_schema *schema;
-  lr_source schema_src;
-  lr_policy_set set;
-  lr_entities *entities;
-} loaded;
-
-static void print_diags(const lr_diags *d) {
-  lr_buf out = {0};
-  lr_diags_render(d, &out);
-  if (out.len) fputs(out.p, stderr);
-  lr_buf_free(&out);
-}
-
-static char *read_file_or_report(lr_arena *a, const char *path, size_t *len) {
-  lr_buf b = {0};
-  if (lr_buf_read_file(&b, path) != LR_OK) {
-    fprintf(stderr, "larch authorize: %s: cannot read: %s\n", path, strerror(errno));
-    lr_buf_free(&b);
-    return NULL;
-  }
-  char *s = lr_arena_strndup(a, b.p ? b.p : "", b.len);
-  *len = b.len;
-  lr_buf_free(&b);
-  return s;
-}
-
-typedef struct policy_walk {
-  loaded *L;
-  lr_diags *d;
-  lr_status st;
-} policy_walk;
-
-/* Every policy file (all of them, so every file's errors are reported). */
-static void on_policy_file(const char *file, void *arg) {
-  policy_walk *w = arg;
-  if (lr_policy_set_add_file(w->L->arena, &w->L->set, file, 0, w->d) != LR_OK) w->st = LR_ERR;
-}
-
-/* Loads schema, policies, links and entities; 0 on success, else prints
- * why and returns 1. */
-static int load_all(const options *o, loaded *L, lr_diags *d) {
-  L->arena = lr_arena_new(0);
-  size_t len;
-  if (o->schema) {
-    char *text = read_file_or_report(L->arena, o->schema, &len);
-    if (!text) return 1;
-    L->schema_src = (lr_source){o->schema, text, len};
-    L->schema = lr_schema_load(&L->schema_src, lr_schema_format_of(o->schema), d);
-    if (!L->schema) return 1;
-  }
-  policy_walk w = {L, d, LR_OK};
-  if (lr_cli_walk(o->policies, ".cedar", on_policy_file, &w) != 0) return 1;
-  if (w.st != LR_OK) return 1;
+/* Loads schema, policies, links and entities; 0 on success, else returns 1
+ * with diagnostics in d (I/O errors already printed). */
+static int load_all(const options *o, lr_cli_loaded *L, lr_diags *d) {
+  lr_cli_load_begin(L, "larch authorize");
+  size_t len = 0;
+  if (o->schema && lr_cli_load_schema(L, o->schema, d) != 0) return 1;
+  if (lr_cli_load_policies(L, o->policies, d) != 0) return 1;
   if (o->links) {
-    char *text = read_file_or_report(L->arena, o->links, &len);
+    char *text = lr_cli_read_file(L, o->links, &len);
     if (!text || lr_policy_set_link_json(L->arena, &L->set, text, len, o->links, d) != LR_OK)
       return 1;
   }
-  if (o->entities) {
-    char *text = read_file_or_report(L->arena, o->entities, &len);
-    if (!text) return 1;
-    L->entities = lr_entities_from_json(text, len, o->entities, L->schema, d);
-    if (!L->entities) return 1;
-  } else if (L->schema) { /* no entities, but the schema's actions and groups */
-    L->entities = lr_entities_from_json("[]", 2, "(schema actions)", L->schema, d);
-    if (!L->entities) return 1;
-  }
-  return 0;
-}
-
-static void unload(loaded *L) {
-  lr_entities_release(L->entities);
-  lr_schema_free(L->schema);
-  lr_arena_free(L->arena);
+  char *ents = NULL;
+  if (o->entities && !(ents = lr_cli_read_file(L, o->entities, &len))) return 1;
+  return lr_cli_load_entities(L, ents, len, o->entities, d);
 }
 
 /* Messages of d joined with "; " (for one-line answers). */
@@ -241,7 +177,7 @@ static void join_messages(const lr_diags *d, lr_buf *out) {
   for (size_t i = 0; i < d->n; i++) lr_buf_printf(out, "%s%s", i ? "; " : "", d->items[i].msg);
 }
 
-static int authorize_one(const options *o, loaded *L, lr_diags *d) {
+static int authorize_one(const options *o, lr_cli_loaded *L, lr_diags *d) {
   lr_arena *a = L->arena;
   lr_request req = {0};
   const char *names[3] = {"--principal", "--action", "--resource"};
@@ -260,13 +196,13 @@ static int authorize_one(const options *o, loaded *L, lr_diags *d) {
     size_t len = 0;
     const char *text = o->context;
     if (o->context_file)
-      text = read_file_or_report(a, o->context_file, &len);
+      text = lr_cli_read_file(L, o->context_file, &len);
     else
       len = strlen(text);
     if (!text) return 1;
     ctx = lr_json_parse(text, len, ctx_name, d);
     if (!ctx) {
-      print_diags(d);
+      lr_cli_print_diags(d);
       return 1;
     }
   }
@@ -274,7 +210,7 @@ static int authorize_one(const options *o, loaded *L, lr_diags *d) {
   json_decref(ctx);
   if (st == LR_OK && L->schema) st = lr_request_validate(L->schema, &req, "request", d);
   if (st != LR_OK) {
-    print_diags(d);
+    lr_cli_print_diags(d);
     return 1;
   }
   lr_decision dec;
@@ -318,8 +254,8 @@ static bool blank(const char *s, size_t n) {
 
 /* One request line → one answer line in out. The per-request arena is reset
  * by the caller. */
-static void answer_line(loaded *L, lr_arena *a, const char *line, size_t n, const char *where,
-                        lr_buf *out) {
+static void answer_line(lr_cli_loaded *L, lr_arena *a, const char *line, size_t n,
+                        const char *where, lr_buf *out) {
   lr_diags d = {0};
   json_t *j = lr_json_parse(line, n, where, &d);
   lr_request req;
@@ -337,7 +273,7 @@ static void answer_line(loaded *L, lr_arena *a, const char *line, size_t n, cons
   lr_diags_free(&d);
 }
 
-static int authorize_batch(const options *o, loaded *L) {
+static int authorize_batch(const options *o, lr_cli_loaded *L) {
   bool from_stdin = strcmp(o->requests, "-") == 0;
   FILE *in = from_stdin ? stdin : fopen(o->requests, "r");
   if (!in) {
@@ -380,14 +316,14 @@ int lr_cmd_authorize(int argc, char **argv) {
   }
   options o = {0};
   if (parse_options(argc, argv, &o) != 0) return 1;
-  loaded L = {0};
+  lr_cli_loaded L = {0};
   lr_diags d = {0};
   int rc = load_all(&o, &L, &d);
   if (rc != 0)
-    print_diags(&d);
+    lr_cli_print_diags(&d);
   else
     rc = o.requests ? authorize_batch(&o, &L) : authorize_one(&o, &L, &d);
   lr_diags_free(&d);
-  unload(&L);
+  lr_cli_unload(&L);
   return rc;
 }
