@@ -17,4 +17,7 @@ typedef struct lr_command {
 /* True when argv holds -h or --help (subcommands print their usage then). */
 int lr_cli_wants_help(int argc, char **argv);
 
+/* larch scan: PII and secret detection / masking on stdin (cmd_scan.c). */
+int lr_cmd_scan(int argc, char **argv);
+
 #endif /* LARCH_CLI_H */

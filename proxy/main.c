@@ -19,6 +19,7 @@ static int cmd_version(int argc, char **argv) {
 /* Subcommands, in the order `larch --help` lists them. */
 static const lr_command commands[] = {
     {"version", "print the version", cmd_version},
+    {"scan", "find (or mask) PII and secrets in text or JSONL on stdin", lr_cmd_scan},
 };
 
 int lr_cli_wants_help(int argc, char **argv) {

@@ -1,0 +1,366 @@
+/*
+ * json.c — the JSON walker behind lr_pii_scan_json and lr_pii_mask_json.
+ *
+ * A strict, non-allocating-per-token recursive parser (RFC 8259) over the
+ * raw body. Every string (keys too) is unescaped (\n, \", \/, \uXXXX with
+ * surrogate pairs) into a scratch buffer with a map back to offsets in its
+ * parent text, then scanned; a string value is also checked against its
+ * member key (password, api_key, Authorization …). A string that itself
+ * holds JSON (OpenAI function.arguments, MCP content[].text) is walked in
+ * turn, up to PII_STR_DEPTH levels, its offsets composed through the maps
+ * down to the raw body. Structural nesting is capped at PII_JSON_DEPTH.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pii_int.h"
+
+#define PII_JSON_DEPTH 256
+#define PII_STR_DEPTH 4
+
+/* Offsets of a text in the raw body: raw = parent(arr ? arr[i] : base + i). */
+typedef struct tmap {
+  const size_t *arr;
+  size_t base;
+  const struct tmap *parent;
+} tmap;
+
+static size_t to_raw(const tmap *m, size_t i) {
+  for (; m; m = m->parent) i = m->arr ? m->arr[i] : m->base + i;
+  return i;
+}
+
+typedef struct scratch {
+  char *dec;
+  size_t *map;
+  size_t cap;
+} scratch;
+
+typedef struct walker {
+  lr_pii_set en;
+  pii_on_match cb;
+  void *ctx;
+  scratch s[PII_STR_DEPTH + 1];
+  lr_pii_hits hits;
+} walker;
+
+typedef struct text {
+  const char *p;
+  size_t n;
+  const tmap *map;
+  int sdepth; /* string nesting level of this text */
+} text;
+
+static bool parse_value(walker *w, const text *t, size_t *pos, int depth, pii_key_kind kind,
+                        bool emit);
+
+static void ws(const text *t, size_t *pos) {
+  while (*pos < t->n) {
+    char c = t->p[*pos];
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') break;
+    (*pos)++;
+  }
+}
+
+static int hex4(const char *p) {
+  int v = 0;
+  for (int i = 0; i < 4; i++) {
+    char c = p[i];
+    int d = c >= '0' && c <= '9' ? c - '0'
+            : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                      : -1;
+    if (d < 0) return -1;
+    v = v * 16 + d;
+  }
+  return v;
+}
+
+static void grow(scratch *s, size_t need) {
+  if (need <= s->cap) return;
+  size_t cap = s->cap ? s->cap : 256;
+  while (cap < need) cap *= 2;
+  s->dec = lr_xrealloc(s->dec, cap);
+  s->map = lr_xrealloc(s->map, (cap + 1) * sizeof *s->map);
+  s->cap = cap;
+}
+
+/* Scans the string at t->p[*pos] (the opening quote). On success *pos is
+ * past the closing quote, [*cs, *ce) is the content. */
+static bool skip_string(const text *t, size_t *pos, size_t *cs, size_t *ce, bool *escaped) {
+  size_t x = *pos + 1;
+  *escaped = false;
+  *cs = x;
+  for (;;) {
+    /* fast run over plain bytes */
+    while (x < t->n) {
+      unsigned char c = (unsigned char)t->p[x];
+      if (c == '"' || c == '\\' || c < 0x20) break;
+      x++;
+    }
+    if (x >= t->n) return false;
+    unsigned char c = (unsigned char)t->p[x];
+    if (c == '"') break;
+    if (c < 0x20) return false;
+    *escaped = true;
+    if (x + 1 >= t->n) return false;
+    char e = t->p[x + 1];
+    if (e == 'u') {
+      if (x + 6 > t->n || hex4(t->p + x + 2) < 0) return false;
+      x += 6;
+    } else if (strchr("\"\\/bfnrt", e) && e) {
+      x += 2;
+    } else {
+      return false;
+    }
+  }
+  *ce = x;
+  *pos = x + 1;
+  return true;
+}
+
+static void put_utf8(char *d, size_t *m, uint32_t cp) {
+  if (cp < 0x80) {
+    d[(*m)++] = (char)cp;
+  } else if (cp < 0x800) {
+    d[(*m)++] = (char)(0xC0 | (cp >> 6));
+    d[(*m)++] = (char)(0x80 | (cp & 0x3F));
+  } else if (cp < 0x10000) {
+    d[(*m)++] = (char)(0xE0 | (cp >> 12));
+    d[(*m)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[(*m)++] = (char)(0x80 | (cp & 0x3F));
+  } else {
+    d[(*m)++] = (char)(0xF0 | (cp >> 18));
+    d[(*m)++] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    d[(*m)++] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    d[(*m)++] = (char)(0x80 | (cp & 0x3F));
+  }
+}
+
+/* Unescapes t->p[cs, ce) into scratch s; map[i] = offset in t of the
+ * escape that produced decoded byte i, map[len] = ce. */
+static size_t unescape(const text *t, size_t cs, size_t ce, scratch *s) {
+  grow(s, ce - cs + 1);
+  size_t m = 0;
+  for (size_t x = cs; x < ce;) {
+    size_t at = x, before = m;
+    if (t->p[x] != '\\') {
+      s->dec[m++] = t->p[x++];
+    } else {
+      char e = t->p[x + 1];
+      if (e == 'u') {
+        uint32_t cp = (uint32_t)hex4(t->p + x + 2);
+        x += 6;
+        if (cp >= 0xD800 && cp <= 0xDBFF && x + 6 <= ce && t->p[x] == '\\' && t->p[x + 1] == 'u') {
+          int lo = hex4(t->p + x + 2);
+          if (lo >= 0xDC00 && lo <= 0xDFFF) {
+            cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+            x += 6;
+          }
+        }
+        if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD; /* lone surrogate */
+        put_utf8(s->dec, &m, cp);
+      } else {
+        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+        s->dec[m++] = to[strchr(from, e) - from];
+        x += 2;
+      }
+    }
+    for (size_t i = before; i < m; i++) s->map[i] = at;
+  }
+  s->map[m] = ce;
+  return m;
+}
+
+/* Emits the resolved hits of one string, offsets in `str` coordinates. */
+static void emit_hits(walker *w, const char *dec, const tmap *map, size_t from) {
+  pii_hits_resolve(&w->hits, from);
+  for (size_t i = from; i < w->hits.n; i++) {
+    lr_pii_span h = w->hits.v[i];
+    w->cb(w->ctx, to_raw(map, h.start), to_raw(map, h.end), h.type, dec + h.start, h.end - h.start);
+  }
+  w->hits.n = from;
+}
+
+static bool looks_json(const char *p, size_t n) {
+  size_t a = 0;
+  while (a < n && (p[a] == ' ' || p[a] == '\n' || p[a] == '\r' || p[a] == '\t')) a++;
+  return a < n && (p[a] == '{' || p[a] == '[');
+}
+
+/* Parses the string at *pos; when emit, scans it (with the member key kind)
+ * and reports matches. Sets *key_kind_out (if non-NULL) for object keys. */
+static bool parse_string(walker *w, const text *t, size_t *pos, pii_key_kind kind, bool emit,
+                         pii_key_kind *key_kind_out) {
+  size_t cs, ce;
+  bool esc;
+  if (!skip_string(t, pos, &cs, &ce, &esc)) return false;
+  if (!emit) return true;
+  int lvl = t->sdepth;
+  const char *dec;
+  size_t len;
+  tmap map;
+  if (!esc) {
+    dec = t->p + cs;
+    len = ce - cs;
+    map = (tmap){NULL, cs, t->map};
+  } else {
+    scratch *s = &w->s[lvl];
+    len = unescape(t, cs, ce, s);
+    dec = s->dec;
+    map = (tmap){s->map, 0, t->map};
+  }
+  if (key_kind_out) *key_kind_out = pii_classify_key(dec, len);
+  if (len < 4) return true;
+  if (lvl + 1 <= PII_STR_DEPTH && looks_json(dec, len)) {
+    text inner = {dec, len, &map, lvl + 1};
+    size_t ip = 0;
+    ws(&inner, &ip);
+    /* validate first, then walk: reports only for a whole JSON document */
+    if (parse_value(w, &inner, &ip, 0, PII_KEY_NONE, false)) {
+      ws(&inner, &ip);
+      if (ip == len) {
+        ip = 0;
+        ws(&inner, &ip);
+        return parse_value(w, &inner, &ip, 0, PII_KEY_NONE, true);
+      }
+    }
+  }
+  size_t from = w->hits.n;
+  pii_scan_raw(dec, len, w->en, &w->hits);
+  if (kind != PII_KEY_NONE) pii_check_secret_value(dec, 0, len, kind, w->en, &w->hits);
+  emit_hits(w, dec, &map, from);
+  return true;
+}
+
+static bool parse_lit(const text *t, size_t *pos, const char *lit) {
+  size_t l = strlen(lit);
+  if (*pos + l > t->n || memcmp(t->p + *pos, lit, l) != 0) return false;
+  *pos += l;
+  return true;
+}
+
+static bool parse_number(const text *t, size_t *pos) {
+  size_t x = *pos;
+  const char *p = t->p;
+  if (x < t->n && p[x] == '-') x++;
+  if (x >= t->n) return false;
+  if (p[x] == '0') x++;
+  else if (p[x] >= '1' && p[x] <= '9')
+    while (x < t->n && p[x] >= '0' && p[x] <= '9') x++;
+  else return false;
+  if (x < t->n && p[x] == '.') {
+    x++;
+    size_t d = x;
+    while (x < t->n && p[x] >= '0' && p[x] <= '9') x++;
+    if (x == d) return false;
+  }
+  if (x < t->n && (p[x] == 'e' || p[x] == 'E')) {
+    x++;
+    if (x < t->n && (p[x] == '+' || p[x] == '-')) x++;
+    size_t d = x;
+    while (x < t->n && p[x] >= '0' && p[x] <= '9') x++;
+    if (x == d) return false;
+  }
+  *pos = x;
+  return true;
+}
+
+static bool parse_value(walker *w, const text *t, size_t *pos, int depth, pii_key_kind kind,
+                        bool emit) {
+  if (depth > PII_JSON_DEPTH) return false;
+  ws(t, pos);
+  if (*pos >= t->n) return false;
+  char c = t->p[*pos];
+  switch (c) {
+  case '"': return parse_string(w, t, pos, kind, emit, NULL);
+  case '{':
+    (*pos)++;
+    ws(t, pos);
+    if (*pos < t->n && t->p[*pos] == '}') {
+      (*pos)++;
+      return true;
+    }
+    for (;;) {
+      ws(t, pos);
+      if (*pos >= t->n || t->p[*pos] != '"') return false;
+      pii_key_kind k = PII_KEY_NONE;
+      if (!parse_string(w, t, pos, PII_KEY_NONE, emit, &k)) return false;
+      ws(t, pos);
+      if (*pos >= t->n || t->p[*pos] != ':') return false;
+      (*pos)++;
+      if (!parse_value(w, t, pos, depth + 1, k, emit)) return false;
+      ws(t, pos);
+      if (*pos >= t->n) return false;
+      if (t->p[*pos] == ',') {
+        (*pos)++;
+        continue;
+      }
+      if (t->p[*pos] != '}') return false;
+      (*pos)++;
+      return true;
+    }
+  case '[':
+    (*pos)++;
+    ws(t, pos);
+    if (*pos < t->n && t->p[*pos] == ']') {
+      (*pos)++;
+      return true;
+    }
+    for (;;) {
+      /* array elements inherit the key: "passwords": ["…", "…"] is not
+       * a secret key, but "tokens" lists are left alone too */
+      if (!parse_value(w, t, pos, depth + 1, kind, emit)) return false;
+      ws(t, pos);
+      if (*pos >= t->n) return false;
+      if (t->p[*pos] == ',') {
+        (*pos)++;
+        continue;
+      }
+      if (t->p[*pos] != ']') return false;
+      (*pos)++;
+      return true;
+    }
+  case 't': return parse_lit(t, pos, "true");
+  case 'f': return parse_lit(t, pos, "false");
+  case 'n': return parse_lit(t, pos, "null");
+  default: return parse_number(t, pos);
+  }
+}
+
+lr_status pii_json_walk(const char *p, size_t n, lr_pii_set en, pii_on_match cb, void *ctx) {
+  walker w = {.en = en, .cb = cb, .ctx = ctx};
+  text t = {p, n, NULL, 0};
+  size_t pos = 0;
+  lr_status st = LR_ERR;
+  /* one pass: matches are reported as found; on LR_ERR callers drop them */
+  if (parse_value(&w, &t, &pos, 0, PII_KEY_NONE, true)) {
+    ws(&t, &pos);
+    if (pos == n) st = LR_OK;
+  }
+  for (int i = 0; i <= PII_STR_DEPTH; i++) {
+    free(w.s[i].dec);
+    free(w.s[i].map);
+  }
+  free(w.hits.v);
+  return st;
+}
+
+/* ---- lr_pii_scan_json ------------------------------------------------------------ */
+
+static void on_span(void *ctx, size_t s, size_t e, lr_pii_type t, const char *v, size_t vn) {
+  (void)v, (void)vn;
+  lr_pii_spans *out = ctx;
+  lr_pii_hits h = {out->items, out->n, out->cap};
+  pii_hits_push(&h, s, e, t);
+  out->items = h.v;
+  out->n = h.n;
+  out->cap = h.cap;
+  out->found |= LR_PII_BIT(t);
+}
+
+lr_status lr_pii_scan_json(const char *p, size_t n, lr_pii_set enabled, lr_pii_spans *out) {
+  lr_pii_spans_clear(out);
+  if (pii_json_walk(p, n, enabled, on_span, out) == LR_OK) return LR_OK;
+  lr_pii_scan_text(p, n, enabled, out);
+  return LR_ERR;
+}
