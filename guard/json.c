@@ -66,9 +66,9 @@ static int hex4(const char *p) {
   int v = 0;
   for (int i = 0; i < 4; i++) {
     char c = p[i];
-    int d = c >= '0' && c <= '9' ? c - '0'
+    int d = c >= '0' && c <= '9'                     ? c - '0'
             : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
-                                                      : -1;
+                                                     : -1;
     if (d < 0) return -1;
     v = v * 16 + d;
   }
@@ -244,10 +244,12 @@ static bool parse_number(const text *t, size_t *pos) {
   const char *p = t->p;
   if (x < t->n && p[x] == '-') x++;
   if (x >= t->n) return false;
-  if (p[x] == '0') x++;
+  if (p[x] == '0')
+    x++;
   else if (p[x] >= '1' && p[x] <= '9')
     while (x < t->n && p[x] >= '0' && p[x] <= '9') x++;
-  else return false;
+  else
+    return false;
   if (x < t->n && p[x] == '.') {
     x++;
     size_t d = x;

@@ -105,14 +105,19 @@ static void partial(lr_pii_type t, const char *v, size_t n, lr_buf *out) {
   default: {
     /* tokens keep their public prefix: ghp_, sk-ant-, xoxb-, AKIA, eyJ */
     size_t k = 0;
-    if (t == LR_PII_AWS_ACCESS_KEY || t == LR_PII_GOOGLE_API_KEY) k = 4;
-    else if (t == LR_PII_JWT) k = 3;
+    if (t == LR_PII_AWS_ACCESS_KEY || t == LR_PII_GOOGLE_API_KEY)
+      k = 4;
+    else if (t == LR_PII_JWT)
+      k = 3;
     else
       for (size_t x = 0; x < n && x < 12; x++)
         if (v[x] == '_' || v[x] == '-' || v[x] == '.') k = x + 1;
     if (k > n) k = n;
     for (size_t x = 0; x < k; x++)
-      lr_buf_putc(out, pii_is_alnum((unsigned char)v[x]) ? v[x] : (v[x] == '.' ? '.' : v[x] == '-' ? '-' : '_'));
+      lr_buf_putc(out, pii_is_alnum((unsigned char)v[x]) ? v[x]
+                                                         : (v[x] == '.'   ? '.'
+                                                            : v[x] == '-' ? '-'
+                                                                          : '_'));
     lr_buf_puts(out, "****");
     return;
   }
@@ -164,8 +169,7 @@ void lr_pii_mask_text(const lr_pii_masker *m, const char *p, size_t n, lr_buf *o
   pii_hits_resolve(&h, 0);
   mctx c = {m, p, 0, out, counts};
   for (size_t i = 0; i < h.n; i++)
-    on_mask(&c, h.v[i].start, h.v[i].end, h.v[i].type, p + h.v[i].start,
-            h.v[i].end - h.v[i].start);
+    on_mask(&c, h.v[i].start, h.v[i].end, h.v[i].type, p + h.v[i].start, h.v[i].end - h.v[i].start);
   lr_buf_append(out, p + c.last, n - c.last);
   free(h.v);
 }

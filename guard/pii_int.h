@@ -39,8 +39,7 @@ static inline bool pii_is_word(unsigned char c) { return pii_is_alnum(c) || c ==
 
 /* Numeric runs (digits with space . - / ( ) separators, optional leading +):
  * finds cards, SSNs, phones and IPv4 addresses in p[s, e). */
-void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
-                      lr_pii_hits *out);
+void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, lr_pii_hits *out);
 /* IBAN candidate p[s, e) (letters, digits and single spaces). */
 void pii_check_iban(const char *p, size_t n, size_t s, size_t e, lr_pii_hits *out);
 /* IPv6 candidate p[s, e) (hex digits, colons, dots). */
@@ -75,8 +74,8 @@ typedef enum {
   PII_TOK_JWT,
   PII_TOK_AWS_ID
 } pii_tok_kind;
-void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind kind,
-                     lr_pii_set en, lr_pii_hits *out);
+void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind kind, lr_pii_set en,
+                     lr_pii_hits *out);
 bool pii_github_crc_ok(const char *tok40);
 bool pii_jwt_header_ok(const char *p, size_t n);
 
@@ -96,19 +95,17 @@ typedef enum {
 pii_key_kind pii_classify_key(const char *k, size_t n);
 /* The value p[s, e) assigned to a key of `kind`: pushes a GENERIC_SECRET or
  * AWS_SECRET_KEY hit over the secret part when it is one. */
-void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind,
-                            lr_pii_set en, lr_pii_hits *out);
+void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind, lr_pii_set en,
+                            lr_pii_hits *out);
 /* Assignment operator (':' or '=') at p[op]: looks back for the key and
  * forward for the value. */
 void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_hits *out);
 /* `--flag value` where p[s, e) is `--flag ` (spaces included). */
-void pii_check_flag(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
-                    lr_pii_hits *out);
+void pii_check_flag(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, lr_pii_hits *out);
 /* `scheme://user:pass@host` with "://" at p[s]. */
 void pii_check_userinfo(const char *p, size_t n, size_t s, lr_pii_set en, lr_pii_hits *out);
 /* `Bearer x` / `Basic x` at p[s, e). */
-void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
-                      lr_pii_hits *out);
+void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, lr_pii_hits *out);
 /* AWS secret key right after an access key id ending at p[e]. */
 void pii_check_aws_pair(const char *p, size_t n, size_t e, lr_pii_set en, lr_pii_hits *out);
 
@@ -129,8 +126,8 @@ void pii_sha256_init(pii_sha256 *c);
 void pii_sha256_update(pii_sha256 *c, const void *p, size_t n);
 void pii_sha256_final(pii_sha256 *c, uint8_t out[32]);
 /* HMAC-SHA256 (RFC 2104) over the concatenation of parts. */
-void pii_hmac_sha256(const void *key, size_t keylen, const void *const *parts,
-                     const size_t *lens, size_t nparts, uint8_t out[32]);
+void pii_hmac_sha256(const void *key, size_t keylen, const void *const *parts, const size_t *lens,
+                     size_t nparts, uint8_t out[32]);
 
 /* ---- JSON walker (json.c) -------------------------------------------------- */
 
@@ -144,8 +141,7 @@ typedef void (*pii_on_match)(void *ctx, size_t raw_start, size_t raw_end, lr_pii
 lr_status pii_json_walk(const char *p, size_t n, lr_pii_set en, pii_on_match cb, void *ctx);
 
 /* Renders the replacement for a match of type t with value v into out. */
-void pii_render_mask(const lr_pii_masker *m, lr_pii_type t, const char *v, size_t n,
-                     lr_buf *out);
+void pii_render_mask(const lr_pii_masker *m, lr_pii_type t, const char *v, size_t n, lr_buf *out);
 lr_pii_style pii_masker_style(const lr_pii_masker *m, lr_pii_type t);
 
 #endif /* LARCH_PII_INT_H */

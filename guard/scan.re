@@ -86,6 +86,10 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
       }
       'bearer' sp+ [A-Za-z0-9._~+/-]+ "="* | 'basic' sp+ [A-Za-z0-9+/]+ "="* {
         if (secrets) pii_check_bearer(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
+        /* scan the credential itself too: it may be a JWT or a prefixed token */
+        while (*tok != ' ' && *tok != '\t') tok++;
+        while (*tok == ' ' || *tok == '\t') tok++;
+        cur = tok;
         continue;
       }
       [A-Z]{2} [0-9]{2} ([A-Z0-9]{1,4} | " " [A-Z0-9]{1,4})+ {

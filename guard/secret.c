@@ -59,23 +59,25 @@ static bool istarts(const char *p, size_t n, const char *w) {
 bool pii_is_placeholder(const char *p, size_t n) {
   if (n == 0) return true;
   /* templates and references: ${X} {{ x }} <x> %(x)s $X process.env.X */
-  if (p[0] == '$' || p[0] == '<' || p[0] == '{' || p[0] == '%' || p[0] == '[' || p[0] == '(') return true;
+  if (p[0] == '$' || p[0] == '<' || p[0] == '{' || p[0] == '%' || p[0] == '[' || p[0] == '(')
+    return true;
   if (istarts(p, n, "process.env") || istarts(p, n, "os.environ") || istarts(p, n, "env.") ||
       istarts(p, n, "secrets.") || istarts(p, n, "vault:") || istarts(p, n, "your") ||
       istarts(p, n, "my_") || istarts(p, n, "my-") || istarts(p, n, "insert") ||
       istarts(p, n, "enter") || istarts(p, n, "replace") || istarts(p, n, "sk-...") ||
       istarts(p, n, "arn:") || istarts(p, n, "projects/"))
     return true;
-  static const char *const inner[] = {"***", "xxxx", "...", "\xe2\x80\xa6", "redacted", "placeholder",
-                                      "changeme", "change_me", "change-me", "example", "dummy",
-                                      "${", "{{", "<", "your_", "your-", "_here", "-here",
-                                      "masked", "removed", "not_set", "notset", "todo", "fixme",
-                                      "sample", NULL};
+  static const char *const inner[] = {
+      "***",       "xxxx",      "...",     "\xe2\x80\xa6", "redacted", "placeholder", "changeme",
+      "change_me", "change-me", "example", "dummy",        "${",       "{{",          "<",
+      "your_",     "your-",     "_here",   "-here",        "masked",   "removed",     "not_set",
+      "notset",    "todo",      "fixme",   "sample",       NULL};
   for (const char *const *w = inner; *w; w++)
     if (ihas(p, n, *w)) return true;
-  static const char *const whole[] = {"null", "none", "nil", "undefined", "true", "false",
-                                      "secret", "token", "password", "empty", "default", "test", "testing",
-                                      "string", "optional", "required", NULL};
+  static const char *const whole[] = {"null",     "none",   "nil",     "undefined", "true",
+                                      "false",    "secret", "token",   "password",  "empty",
+                                      "default",  "test",   "testing", "string",    "optional",
+                                      "required", NULL};
   for (const char *const *w = whole; *w; w++)
     if (ieq(p, n, *w)) return true;
   return false;
@@ -111,27 +113,30 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
   if (suffix(b, m, "authorization") || suffix(b, m, "auth") || suffix(b, m, "authheader"))
     return PII_KEY_AUTH;
   /* name-like keys: the thing named, not the secret */
-  static const char *const not_prefix[] = {"max", "page", "nextpage", "next", "continuation",
-                                           "cursor", "sync", "csrf", "xsrf", "cancellation",
-                                           "num", "total", "prompt", "completion", "input",
-                                           "output", "public", "resume", "pagination", "eos",
-                                           "bos", "pad", "unk", "sep", "cls", "mask", NULL};
+  static const char *const not_prefix[] = {
+      "max",   "page",   "nextpage",     "next",   "continuation", "cursor", "sync",
+      "csrf",  "xsrf",   "cancellation", "num",    "total",        "prompt", "completion",
+      "input", "output", "public",       "resume", "pagination",   "eos",    "bos",
+      "pad",   "unk",    "sep",          "cls",    "mask",         NULL};
   static const char *const secret_suffix[] = {
-      "password", "passwd", "pwd", "passphrase", "secret", "token", "apikey", "accesskey",
-      "secretkey", "privatekey", "signingkey", "encryptionkey", "masterkey", "sessionkey",
-      "clientkey", "credential", "credentials", "authkey", "apisecret", "webhooksecret", NULL};
+      "password",  "passwd",        "pwd",       "passphrase", "secret",      "token",
+      "apikey",    "accesskey",     "secretkey", "privatekey", "signingkey",  "encryptionkey",
+      "masterkey", "sessionkey",    "clientkey", "credential", "credentials", "authkey",
+      "apisecret", "webhooksecret", NULL};
   for (const char *const *s = secret_suffix; *s; s++) {
     if (!suffix(b, m, *s)) continue;
     size_t pre = m - strlen(*s);
     for (const char *const *np = not_prefix; *np; np++) {
       size_t l = strlen(*np);
       if (pre == l && memcmp(b, *np, l) == 0) return PII_KEY_NONE;
-      if (pre > l && memcmp(b + pre - l, *np, l) == 0 && strcmp(*np, "num") != 0) return PII_KEY_NONE;
+      if (pre > l && memcmp(b + pre - l, *np, l) == 0 && strcmp(*np, "num") != 0)
+        return PII_KEY_NONE;
     }
     return PII_KEY_SECRET;
   }
   /* "pass" only as its own word: db_pass, DB_PASS, smtp-pass */
-  if (suffix(b, m, "pass") && (m == 4 || (n >= 5 && (k[n - 5] == '_' || k[n - 5] == '-' || k[n - 5] == '.'))))
+  if (suffix(b, m, "pass") &&
+      (m == 4 || (n >= 5 && (k[n - 5] == '_' || k[n - 5] == '-' || k[n - 5] == '.'))))
     return PII_KEY_SECRET;
   return PII_KEY_NONE;
 }
@@ -145,13 +150,18 @@ static bool value_is_secret(const char *v, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)v[i];
     if (c <= ' ' || c >= 0x7f) return false; /* prose, not a credential */
-    if (c >= 'a' && c <= 'z') lower = 1;
-    else if (c >= 'A' && c <= 'Z') upper = 1;
-    else if (pii_is_digit(c)) digit = 1;
-    else other = 1;
+    if (c >= 'a' && c <= 'z')
+      lower = 1;
+    else if (c >= 'A' && c <= 'Z')
+      upper = 1;
+    else if (pii_is_digit(c))
+      digit = 1;
+    else
+      other = 1;
   }
   if (!lower && !upper && !other) return false; /* a number */
-  if (v[0] == '/' || v[0] == '.' || v[0] == '~' || memmem(v, n, "://", 3)) return false; /* a path */
+  if (v[0] == '/' || v[0] == '.' || v[0] == '~' || memmem(v, n, "://", 3))
+    return false; /* a path */
   if (lower + upper + digit + other < 2 && n < 16) return false;
   double need = 0.82 * log2((double)n);
   if (need > 3.0) need = 3.0;
@@ -228,7 +238,12 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
   } else {
     while (x < n && x - s < 600) {
       unsigned char c = (unsigned char)p[x];
-      if (c <= ' ' || c >= 0x7f || strchr("\"'`,;&<>(){}[]\\|", c)) break;
+      if (c <= ' ' || c >= 0x7f || strchr("\"'`,;<>(){}[]\\|", c)) break;
+      if (c == '&') { /* a query string's next parameter: &name= */
+        size_t y = x + 1;
+        while (y < n && y - x < 40 && (pii_is_word((unsigned char)p[y]) || p[y] == '-')) y++;
+        if (y > x + 1 && y < n && p[y] == '=') break;
+      }
       x++;
     }
     /* a sentence full stop is not part of the value */
@@ -263,6 +278,7 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   size_t ke = k;
   while (k > 0 && ke - k < 64 && key_ch((unsigned char)p[k - 1])) k--;
   if (k == ke) return;
+  if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */
   pii_key_kind kind = pii_classify_key(p + k, ke - k);
   if (kind == PII_KEY_NONE) return;
   size_t vs, ve;
@@ -296,14 +312,16 @@ void pii_check_userinfo(const char *p, size_t n, size_t s, lr_pii_set en, lr_pii
   if (pe - ps < 6 || pii_is_placeholder(p + ps, pe - ps)) return;
   /* the password repeating the user name, or a default, is not flagged */
   if (colon - (s + 3) == pe - ps && memcmp(p + s + 3, p + ps, pe - ps) == 0) return;
-  static const char *const defaults[] = {"postgres", "admin", "root", "guest", "pass", "passw0rd", NULL};
+  static const char *const defaults[] = {"postgres", "admin",    "root", "guest",
+                                         "pass",     "passw0rd", NULL};
   for (const char *const *d = defaults; *d; d++)
     if (ieq(p + ps, pe - ps, *d)) return;
   double need = pe - ps < 10 ? 2.3 : 2.8;
   if (pii_entropy(p + ps, pe - ps) >= need) pii_hits_push(out, ps, pe, LR_PII_GENERIC_SECRET);
 }
 
-void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, lr_pii_hits *out) {
+void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
+                      lr_pii_hits *out) {
   if (!EN(LR_PII_GENERIC_SECRET)) return;
   if (s > 0 && pii_is_alnum((unsigned char)p[s - 1])) return;
   size_t x = s;
@@ -326,7 +344,8 @@ void pii_check_aws_pair(const char *p, size_t n, size_t e, lr_pii_set en, lr_pii
   size_t x = e, sep = 0;
   while (x < n && sep < 40 && strchr(",;:| \t\"'\r\n", p[x])) x++, sep++;
   if (sep == 0 || x + 40 > n) return;
-  if (x + 40 < n && (pii_is_alnum((unsigned char)p[x + 40]) || p[x + 40] == '/' || p[x + 40] == '+'))
+  if (x + 40 < n &&
+      (pii_is_alnum((unsigned char)p[x + 40]) || p[x + 40] == '/' || p[x + 40] == '+'))
     return;
   if (aws_secret_shape(p + x, 40) && pii_entropy(p + x, 40) > 4.0)
     pii_hits_push(out, x, x + 40, LR_PII_AWS_SECRET_KEY);

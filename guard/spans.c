@@ -48,9 +48,7 @@ bool lr_pii_type_parse(lr_str name, lr_pii_type *out) {
   return false;
 }
 
-bool lr_pii_type_is_secret(lr_pii_type t) {
-  return t <= LR_PII_GENERIC_SECRET;
-}
+bool lr_pii_type_is_secret(lr_pii_type t) { return t <= LR_PII_GENERIC_SECRET; }
 
 int pii_type_rank(lr_pii_type t) {
   if (t == LR_PII_GENERIC_SECRET) return 1;

@@ -67,17 +67,16 @@ static unsigned prefix_num(const char *d, size_t k) {
 bool pii_card_issuer(const char *d, size_t n) {
   unsigned p1 = prefix_num(d, 1), p2 = prefix_num(d, 2), p3 = prefix_num(d, 3),
            p4 = prefix_num(d, 4), p6 = n >= 6 ? prefix_num(d, 6) : 0;
-  if (p1 == 4) return n == 13 || n == 16 || n == 19;                     /* Visa */
+  if (p1 == 4) return n == 13 || n == 16 || n == 19;                        /* Visa */
   if ((p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720)) return n == 16; /* Mastercard */
-  if (p4 >= 2200 && p4 <= 2204) return n == 16;                          /* Mir */
-  if (p2 == 34 || p2 == 37) return n == 15;                              /* Amex */
-  if (p4 == 6011 || (p3 >= 644 && p3 <= 649) || p2 == 65 ||
-      (p6 >= 622126 && p6 <= 622925))
-    return n >= 16 && n <= 19; /* Discover */
-  if (p4 >= 3528 && p4 <= 3589) return n >= 16 && n <= 19;          /* JCB */
+  if (p4 >= 2200 && p4 <= 2204) return n == 16;                             /* Mir */
+  if (p2 == 34 || p2 == 37) return n == 15;                                 /* Amex */
+  if (p4 == 6011 || (p3 >= 644 && p3 <= 649) || p2 == 65 || (p6 >= 622126 && p6 <= 622925))
+    return n >= 16 && n <= 19;                             /* Discover */
+  if (p4 >= 3528 && p4 <= 3589) return n >= 16 && n <= 19; /* JCB */
   if ((p3 >= 300 && p3 <= 305) || p4 == 3095 || p2 == 36 || p2 == 38 || p2 == 39)
-    return n >= 14 && n <= 19;                                       /* Diners */
-  if (p2 == 62) return n >= 16 && n <= 19;                           /* UnionPay */
+    return n >= 14 && n <= 19;             /* Diners */
+  if (p2 == 62) return n >= 16 && n <= 19; /* UnionPay */
   if (p4 == 5018 || p4 == 5020 || p4 == 5038 || p4 == 5893 || p4 == 6304 || p4 == 6759 ||
       (p4 >= 6761 && p4 <= 6763))
     return n >= 13 && n <= 19; /* Maestro */
@@ -102,12 +101,14 @@ typedef struct run {
   const char *p;
   size_t n;
   bool plus;
-  size_t k;                        /* groups */
-  size_t gs[MAXG], ge[MAXG];       /* group offsets */
+  size_t k;                  /* groups */
+  size_t gs[MAXG], ge[MAXG]; /* group offsets */
 } run;
 
 /* The separator text before group i (i ≥ 1), e.g. "-", " ", ") ". */
-static lr_str sep(const run *r, size_t i) { return lr_str_make(r->p + r->ge[i - 1], r->gs[i] - r->ge[i - 1]); }
+static lr_str sep(const run *r, size_t i) {
+  return lr_str_make(r->p + r->ge[i - 1], r->gs[i] - r->ge[i - 1]);
+}
 
 static bool sep_is(const run *r, size_t i, const char *s) { return lr_str_eq_c(sep(r, i), s); }
 
@@ -173,8 +174,8 @@ static bool try_card(const run *r, size_t i, size_t j) {
   return pii_card_issuer(d, n) && pii_luhn(d, n);
 }
 
-static const char *const ssn_words[] = {"ssn", "social security", "social_security", "socialsecurity",
-                                        "ss#", "tax id", NULL};
+static const char *const ssn_words[] = {
+    "ssn", "social security", "social_security", "socialsecurity", "ss#", "tax id", NULL};
 
 static bool try_ssn(const run *r, size_t i, size_t j) {
   if (i == 0 && r->plus) return false;
@@ -191,8 +192,8 @@ static bool try_ssn(const run *r, size_t i, size_t j) {
   return pii_ssn_valid(d);
 }
 
-static const char *const phone_words[] = {"phone", "tel", "mobile", "cell", "call", "fax", "sms",
-                                          "whatsapp", "contact", "dial", NULL};
+static const char *const phone_words[] = {"phone", "tel",      "mobile",  "cell", "call", "fax",
+                                          "sms",   "whatsapp", "contact", "dial", NULL};
 
 /* NANP: NXX area code (no N11, second digit not 9); the exchange must be
  * NXX too when the number has no separators (strict), while the separated
@@ -211,13 +212,13 @@ static bool e164_len_ok(const char *d, size_t n) {
   static const struct {
     const char *cc;
     unsigned char lo, hi;
-  } t[] = {{"1", 11, 11},  {"7", 11, 11},  {"20", 12, 12}, {"27", 11, 11}, {"30", 12, 12},
-           {"31", 11, 11}, {"32", 10, 11}, {"33", 11, 11}, {"34", 11, 11}, {"36", 10, 11},
-           {"39", 10, 13}, {"41", 11, 11}, {"43", 10, 14}, {"44", 11, 12}, {"45", 10, 10},
-           {"46", 9, 12},  {"47", 10, 10}, {"48", 11, 11}, {"49", 10, 14}, {"52", 12, 13},
-           {"54", 12, 13}, {"55", 12, 13}, {"61", 11, 11}, {"62", 10, 14}, {"63", 12, 12},
-           {"64", 10, 12}, {"65", 10, 10}, {"66", 10, 11}, {"81", 11, 12}, {"82", 10, 12},
-           {"84", 11, 12}, {"86", 12, 13}, {"90", 12, 12}, {"91", 12, 12}, {"92", 12, 12},
+  } t[] = {{"1", 11, 11},   {"7", 11, 11},   {"20", 12, 12},  {"27", 11, 11}, {"30", 12, 12},
+           {"31", 11, 11},  {"32", 10, 11},  {"33", 11, 11},  {"34", 11, 11}, {"36", 10, 11},
+           {"39", 10, 13},  {"41", 11, 11},  {"43", 10, 14},  {"44", 11, 12}, {"45", 10, 10},
+           {"46", 9, 12},   {"47", 10, 10},  {"48", 11, 11},  {"49", 10, 14}, {"52", 12, 13},
+           {"54", 12, 13},  {"55", 12, 13},  {"61", 11, 11},  {"62", 10, 14}, {"63", 12, 12},
+           {"64", 10, 12},  {"65", 10, 10},  {"66", 10, 11},  {"81", 11, 12}, {"82", 10, 12},
+           {"84", 11, 12},  {"86", 12, 13},  {"90", 12, 12},  {"91", 12, 12}, {"92", 12, 12},
            {"234", 12, 13}, {"353", 11, 12}, {"351", 12, 12}, {"358", 9, 13}, {"971", 11, 12},
            {"972", 11, 12}, {"966", 12, 12}};
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
@@ -247,10 +248,13 @@ static bool try_phone(const run *r, size_t i, size_t j) {
     lr_str s1 = sep(r, a + 1), s2 = sep(r, a + 2);
     bool ok;
     if (lr_str_eq_c(s1, ")") || lr_str_eq_c(s1, ") "))
-      ok = (a > 0 || paren) && (lr_str_eq_c(s2, "-") || lr_str_eq_c(s2, " ") || lr_str_eq_c(s2, "."));
+      ok = (a > 0 || paren) &&
+           (lr_str_eq_c(s2, "-") || lr_str_eq_c(s2, " ") || lr_str_eq_c(s2, "."));
     else
-      ok = !paren && lr_str_eq(s1, s2) && (lr_str_eq_c(s1, "-") || lr_str_eq_c(s1, ".") || lr_str_eq_c(s1, " "));
-    if (ok && a > i && !(lr_str_eq(sep(r, a), s2) || sep_is(r, a, " ") || sep_is(r, a, " ("))) ok = false;
+      ok = !paren && lr_str_eq(s1, s2) &&
+           (lr_str_eq_c(s1, "-") || lr_str_eq_c(s1, ".") || lr_str_eq_c(s1, " "));
+    if (ok && a > i && !(lr_str_eq(sep(r, a), s2) || sep_is(r, a, " ") || sep_is(r, a, " (")))
+      ok = false;
     return ok && nanp_area_ok(dd);
   }
   /* compact national number after a context word */
@@ -264,8 +268,10 @@ static bool try_phone(const run *r, size_t i, size_t j) {
     for (size_t g = i; g < j; g++)
       if (glen(r, g) < 2) return false;
     size_t from = i + 1;
-    if (paren && (lr_str_eq_c(s0, ") ") || lr_str_eq_c(s0, ")"))) from = i + 2;
-    else if (paren) return false;
+    if (paren && (lr_str_eq_c(s0, ") ") || lr_str_eq_c(s0, ")")))
+      from = i + 2;
+    else if (paren)
+      return false;
     for (size_t g = from; g < j; g++)
       if (!(sep_is(r, g, " ") || sep_is(r, g, "-") || sep_is(r, g, "."))) return false;
     if (from < j && k >= 4 && sep_is(r, from, "-")) return false; /* ISBN-like */
@@ -303,9 +309,9 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
     if (c == '.' && pii_is_digit(c2)) glued_left = true;
     if ((c == '-' || c == '/' || c == '_' || c == '.') && pii_is_alnum(c2)) glued_left = true;
   }
-  bool glued_right = e < n && (pii_is_word((unsigned char)p[e]) ||
-                               ((p[e] == '.' || p[e] == '-') && e + 1 < n &&
-                                pii_is_alnum((unsigned char)p[e + 1])));
+  bool glued_right =
+      e < n && (pii_is_word((unsigned char)p[e]) || ((p[e] == '.' || p[e] == '-') && e + 1 < n &&
+                                                     pii_is_alnum((unsigned char)p[e + 1])));
   size_t i = glued_left ? 1 : 0;
   while (i < r.k) {
     if (i > 0 && !cuttable(&r, i)) {
@@ -319,10 +325,14 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
       size_t ws = r.gs[i] - (i == 0 && r.plus ? (size_t)(r.gs[0] - s) : 0);
       size_t we = r.ge[j - 1];
       lr_pii_type t = LR_PII__COUNT;
-      if ((en & LR_PII_BIT(LR_PII_CREDIT_CARD)) && try_card(&r, i, j)) t = LR_PII_CREDIT_CARD;
-      else if ((en & LR_PII_BIT(LR_PII_US_SSN)) && try_ssn(&r, i, j)) t = LR_PII_US_SSN;
-      else if ((en & LR_PII_BIT(LR_PII_PHONE)) && try_phone(&r, i, j)) t = LR_PII_PHONE;
-      else if ((en & LR_PII_BIT(LR_PII_IP_ADDRESS)) && try_ipv4(&r, i, j)) t = LR_PII_IP_ADDRESS;
+      if ((en & LR_PII_BIT(LR_PII_CREDIT_CARD)) && try_card(&r, i, j))
+        t = LR_PII_CREDIT_CARD;
+      else if ((en & LR_PII_BIT(LR_PII_US_SSN)) && try_ssn(&r, i, j))
+        t = LR_PII_US_SSN;
+      else if ((en & LR_PII_BIT(LR_PII_PHONE)) && try_phone(&r, i, j))
+        t = LR_PII_PHONE;
+      else if ((en & LR_PII_BIT(LR_PII_IP_ADDRESS)) && try_ipv4(&r, i, j))
+        t = LR_PII_IP_ADDRESS;
       if (t == LR_PII__COUNT) continue;
       if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(') ws--; /* "(555) 123-4567" */
       pii_hits_push(out, ws, we, t);
@@ -354,9 +364,12 @@ bool pii_iban_valid(const char *c, size_t n) {
   unsigned rem = 0;
   for (size_t k = 0; k < n; k++) {
     unsigned char ch = (unsigned char)c[(k + 4) % n];
-    if (pii_is_digit(ch)) rem = (rem * 10 + (ch - '0')) % 97;
-    else if (ch >= 'A' && ch <= 'Z') rem = (rem * 100 + (ch - 'A' + 10)) % 97;
-    else return false;
+    if (pii_is_digit(ch))
+      rem = (rem * 10 + (ch - '0')) % 97;
+    else if (ch >= 'A' && ch <= 'Z')
+      rem = (rem * 100 + (ch - 'A' + 10)) % 97;
+    else
+      return false;
   }
   return rem == 1;
 }
@@ -411,11 +424,14 @@ static bool ipv6_parse(const char *p, size_t n) {
       while (x < n && parts < 4) {
         size_t ds = x;
         unsigned v = 0;
-        while (x < n && pii_is_digit((unsigned char)p[x]) && x - ds < 3) v = v * 10 + (unsigned)(p[x++] - '0');
+        while (x < n && pii_is_digit((unsigned char)p[x]) && x - ds < 3)
+          v = v * 10 + (unsigned)(p[x++] - '0');
         if (x == ds || v > 255) return false;
         parts++;
-        if (x < n && p[x] == '.' && parts < 4) x++;
-        else break;
+        if (x < n && p[x] == '.' && parts < 4)
+          x++;
+        else
+          break;
       }
       if (parts != 4 || x != n) return false;
       groups += 2;
@@ -463,7 +479,8 @@ void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
   while (ls > 0 && at - ls < 64 && local_ch((unsigned char)p[ls - 1])) ls--;
   if (ls > 0 && local_ch((unsigned char)p[ls - 1])) return; /* local part too long */
   /* "\njohn@x" in raw escaped text: the 'n' belongs to the escape */
-  if (ls >= 1 && ls < at && p[ls - 1] == '\\' && (p[ls] == 'n' || p[ls] == 't' || p[ls] == 'r')) ls++;
+  if (ls >= 1 && ls < at && p[ls - 1] == '\\' && (p[ls] == 'n' || p[ls] == 't' || p[ls] == 'r'))
+    ls++;
   while (ls < at && (p[ls] == '.' || p[ls] == '-' || p[ls] == '+')) ls++;
   if (ls == at || p[at - 1] == '.') return;
   if (ls > 0 && p[ls - 1] == '@') return;

@@ -119,8 +119,8 @@ static bool ends_with(const char *p, size_t n, const char *suf) {
   return n >= l && memcmp(p + n - l, suf, l) == 0;
 }
 
-void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind kind,
-                     lr_pii_set en, lr_pii_hits *out) {
+void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind kind, lr_pii_set en,
+                     lr_pii_hits *out) {
   if (!left_ok(p, s)) return;
   const char *t = p + s;
   size_t l = e - s;
@@ -136,7 +136,8 @@ void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind k
     if (l == 40 && pii_github_crc_ok(t)) type = LR_PII_GITHUB_TOKEN;
     break;
   case PII_TOK_GITHUB_PAT:
-    if (l == 93 && t[33] == '_' && all_in(t + 11, 22, pii_is_alnum) && all_in(t + 34, 59, pii_is_alnum))
+    if (l == 93 && t[33] == '_' && all_in(t + 11, 22, pii_is_alnum) &&
+        all_in(t + 34, 59, pii_is_alnum))
       type = LR_PII_GITHUB_TOKEN;
     break;
   case PII_TOK_SK_DASH:
@@ -158,7 +159,8 @@ void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind k
     break;
   case PII_TOK_STRIPE: {
     size_t body = l - 8; /* after sk_live_ / rk_test_ */
-    if (body >= 20 && body <= 247 && has_digit_upper_lower(t + 8, body, 2)) type = LR_PII_STRIPE_KEY;
+    if (body >= 20 && body <= 247 && has_digit_upper_lower(t + 8, body, 2))
+      type = LR_PII_STRIPE_KEY;
     break;
   }
   case PII_TOK_GOOGLE:
@@ -196,7 +198,8 @@ void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind k
     break;
   }
   case PII_TOK_GITLAB:
-    if (l - 6 >= 20 && l - 6 <= 80 && has_digit_upper_lower(t + 6, l - 6, 2)) type = LR_PII_GITLAB_TOKEN;
+    if (l - 6 >= 20 && l - 6 <= 80 && has_digit_upper_lower(t + 6, l - 6, 2))
+      type = LR_PII_GITLAB_TOKEN;
     break;
   case PII_TOK_NPM:
     if (l == 40 && has_digit_upper_lower(t + 4, 36, 2)) type = LR_PII_NPM_TOKEN;
@@ -221,15 +224,15 @@ void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind k
     if (l == 71 && all_in(t + 7, 64, is_lhex)) type = LR_PII_DIGITALOCEAN_TOKEN;
     break;
   case PII_TOK_VAULT:
-    if (l - 4 >= 24 && l <= 256 && has_digit_upper_lower(t + 4, l - 4, 2)) type = LR_PII_VAULT_TOKEN;
+    if (l - 4 >= 24 && l <= 256 && has_digit_upper_lower(t + 4, l - 4, 2))
+      type = LR_PII_VAULT_TOKEN;
     break;
   case PII_TOK_JWT: {
     const char *d1 = memchr(t, '.', l);
     if (!d1) return;
     const char *d2 = memchr(d1 + 1, '.', l - (size_t)(d1 + 1 - t));
     if (!d2) return;
-    if (d1 - t >= 10 && d2 - d1 > 10 && pii_jwt_header_ok(t, (size_t)(d1 - t)))
-      type = LR_PII_JWT;
+    if (d1 - t >= 10 && d2 - d1 > 10 && pii_jwt_header_ok(t, (size_t)(d1 - t))) type = LR_PII_JWT;
     break;
   }
   }

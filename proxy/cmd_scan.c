@@ -83,14 +83,17 @@ int lr_cmd_scan(int argc, char **argv) {
   const char *key = "";
   lr_pii_set types = LR_PII_ALL;
   for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--jsonl") == 0) jsonl = true;
-    else if (strcmp(argv[i], "--mask") == 0) mask = true;
+    if (strcmp(argv[i], "--jsonl") == 0)
+      jsonl = true;
+    else if (strcmp(argv[i], "--mask") == 0)
+      mask = true;
     else if (strcmp(argv[i], "--style") == 0 && i + 1 < argc) {
       if (!lr_pii_style_parse(lr_str_c(argv[++i]), &style) || style == LR_PII_STYLE_NONE) {
         fprintf(stderr, "larch scan: unknown style '%s' (label, partial, hash)\n", argv[i]);
         return 2;
       }
-    } else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc) key = argv[++i];
+    } else if (strcmp(argv[i], "--key") == 0 && i + 1 < argc)
+      key = argv[++i];
     else if (strcmp(argv[i], "--types") == 0 && i + 1 < argc) {
       if (!parse_types(argv[++i], &types)) return 2;
     } else {
