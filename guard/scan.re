@@ -27,6 +27,16 @@ static void token(const char *p, size_t n, const unsigned char *tok, const unsig
   pii_check_token(p, n, (size_t)(tok - b), (size_t)(cur - b), kind, en, out);
 }
 
+/* Bytes that can be skipped between tokens: a-z, blanks, quotes, brackets
+ * and sentence punctuation. */
+static const unsigned char plain[256] = {
+    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
+    ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
+    ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
+    ['y'] = 1, ['z'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [','] = 1, [';'] = 1,
+    ['"'] = 1, ['\''] = 1, ['!'] = 1, ['?'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+    [')'] = 1, ['*'] = 1, ['<'] = 1, ['>'] = 1, ['|'] = 1, ['`'] = 1};
+
 void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
   const unsigned char *b = (const unsigned char *)p;
   const unsigned char *cur = b, *lim = b + n, *mar = b, *tok;
@@ -39,11 +49,22 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
   bool secrets = EN(LR_PII_GENERIC_SECRET) || EN(LR_PII_AWS_SECRET_KEY);
   (void)mar;
   for (;;) {
+    /* fast path: runs of lower-case letters, blanks and quotes/brackets
+       start nothing; stop at anything else and back up to the start of the
+       word it continues, so prefixes are still matched at word starts */
+    if (cur < lim && plain[*cur]) {
+      const unsigned char *q = cur + 1;
+      while (q < lim && plain[*q]) q++;
+      if (q < lim)
+        while (q > cur && pii_is_word(q[-1])) q--;
+      cur = q;
+    }
     tok = cur;
     /*!re2c
       re2c:api = custom;
       re2c:define:YYCTYPE = "unsigned char";
       re2c:yyfill:enable = 0;
+      re2c:flags:bit-vectors = 1;
       re2c:indent:top = 2;
 
       tc   = [A-Za-z0-9];
@@ -97,15 +118,14 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
         continue;
       }
       "+"? "("? [0-9]+ (" "? [.)/-]? " "? "("? [0-9]+)* {
-        if (nums) pii_check_numrun(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
+        if (nums && cur - tok >= 4) pii_check_numrun(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
         continue;
       }
       hex* ":" hex* ":" [0-9A-Fa-f:.]* {
         if (EN(LR_PII_IP_ADDRESS)) pii_check_ipv6(p, n, (size_t)(tok - b), (size_t)(cur - b), out);
-        /* the colons may still be assignments (`key:value` after a hex word) */
-        if (secrets)
-          for (const unsigned char *q = tok; q < cur; q++)
-            if (*q == ':') pii_check_assign(p, n, (size_t)(q - b), en, out);
+        /* a leading colon may still be an assignment (`password:…`); colons
+           after hex groups have hex keys, which are never secret names */
+        if (secrets && *tok == ':') pii_check_assign(p, n, (size_t)(tok - b), en, out);
         continue;
       }
       "\\" [nrt] { continue; }

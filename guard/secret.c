@@ -30,31 +30,40 @@ double pii_entropy(const char *p, size_t n) {
   return h;
 }
 
-static bool ieq(const char *p, size_t n, const char *w) {
-  size_t l = strlen(w);
+static bool ieq_n(const char *p, size_t n, const char *w, size_t l) {
   if (l != n) return false;
   for (size_t i = 0; i < n; i++)
     if ((p[i] | 0x20) != w[i]) return false;
   return true;
 }
 
-static bool ihas(const char *p, size_t n, const char *w) {
-  size_t l = strlen(w);
+static bool ihas_n(const char *p, size_t n, const char *w, size_t l) {
   for (size_t i = 0; i + l <= n; i++) {
-    size_t k = 0;
+    if ((p[i] | 0x20) != w[0]) continue;
+    size_t k = 1;
     while (k < l && (p[i + k] | 0x20) == w[k]) k++;
     if (k == l) return true;
   }
   return false;
 }
 
-static bool istarts(const char *p, size_t n, const char *w) {
-  size_t l = strlen(w);
+static bool istarts_n(const char *p, size_t n, const char *w, size_t l) {
   if (n < l) return false;
   for (size_t i = 0; i < l; i++)
     if ((p[i] | 0x20) != w[i]) return false;
   return true;
 }
+
+/* Case-insensitive helpers; w is lower case. */
+typedef struct kw {
+  const char *s;
+  size_t n;
+} kw;
+#define KW(x)                                                                                      \
+  { x, sizeof(x) - 1 }
+#define ieq(p, n, lit) ieq_n(p, n, lit, sizeof(lit) - 1)
+#define ihas(p, n, lit) ihas_n(p, n, lit, sizeof(lit) - 1)
+#define istarts(p, n, lit) istarts_n(p, n, lit, sizeof(lit) - 1)
 
 bool pii_is_placeholder(const char *p, size_t n) {
   if (n == 0) return true;
@@ -95,10 +104,10 @@ static size_t norm_key(const char *k, size_t n, char *out, size_t cap) {
   return m;
 }
 
-static bool suffix(const char *k, size_t n, const char *s) {
-  size_t l = strlen(s);
+static bool suffix_n(const char *k, size_t n, const char *s, size_t l) {
   return n >= l && memcmp(k + n - l, s, l) == 0;
 }
+#define suffix(k, n, lit) suffix_n(k, n, lit, sizeof(lit) - 1)
 
 pii_key_kind pii_classify_key(const char *k, size_t n) {
   char b[72];
@@ -106,30 +115,37 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
   size_t m = norm_key(k, n, b, sizeof b);
   while (m > 0 && pii_is_digit((unsigned char)b[m - 1])) m--; /* password2 */
   if (m < 3) return PII_KEY_NONE;
+  /* every secret name ends in one of these letters */
+  char last = b[m - 1];
+  if (!(last == 'd' || last == 'e' || last == 't' || last == 'n' || last == 'y' || last == 'l' ||
+        last == 's' || last == 'h'))
+    return PII_KEY_NONE;
   if (suffix(b, m, "secretaccesskey") || suffix(b, m, "awssecretkey") ||
       (suffix(b, m, "secretkey") && ihas(k, n, "aws")))
     return PII_KEY_AWS_SECRET;
-  if (m == 13 && memcmp(b, "authorization", 13) == 0) return PII_KEY_AUTH;
   if (suffix(b, m, "authorization") || suffix(b, m, "auth") || suffix(b, m, "authheader"))
     return PII_KEY_AUTH;
   /* name-like keys: the thing named, not the secret */
-  static const char *const not_prefix[] = {
-      "max",   "page",   "nextpage",     "next",   "continuation", "cursor", "sync",
-      "csrf",  "xsrf",   "cancellation", "num",    "total",        "prompt", "completion",
-      "input", "output", "public",       "resume", "pagination",   "eos",    "bos",
-      "pad",   "unk",    "sep",          "cls",    "mask",         NULL};
-  static const char *const secret_suffix[] = {
-      "password",  "passwd",        "pwd",       "passphrase", "secret",      "token",
-      "apikey",    "accesskey",     "secretkey", "privatekey", "signingkey",  "encryptionkey",
-      "masterkey", "sessionkey",    "clientkey", "credential", "credentials", "authkey",
-      "apisecret", "webhooksecret", NULL};
-  for (const char *const *s = secret_suffix; *s; s++) {
-    if (!suffix(b, m, *s)) continue;
-    size_t pre = m - strlen(*s);
-    for (const char *const *np = not_prefix; *np; np++) {
-      size_t l = strlen(*np);
-      if (pre == l && memcmp(b, *np, l) == 0) return PII_KEY_NONE;
-      if (pre > l && memcmp(b + pre - l, *np, l) == 0 && strcmp(*np, "num") != 0)
+  static const kw not_prefix[] = {
+      KW("max"),    KW("page"),   KW("nextpage"), KW("next"),       KW("continuation"),
+      KW("cursor"), KW("sync"),   KW("csrf"),     KW("xsrf"),       KW("cancellation"),
+      KW("num"),    KW("total"),  KW("prompt"),   KW("completion"), KW("input"),
+      KW("output"), KW("public"), KW("resume"),   KW("pagination"), KW("eos"),
+      KW("bos"),    KW("pad"),    KW("unk"),      KW("sep"),        KW("cls"),
+      KW("mask")};
+  static const kw secret_suffix[] = {
+      KW("password"),    KW("passwd"),     KW("pwd"),        KW("passphrase"),
+      KW("secret"),      KW("token"),      KW("apikey"),     KW("accesskey"),
+      KW("secretkey"),   KW("privatekey"), KW("signingkey"), KW("encryptionkey"),
+      KW("masterkey"),   KW("sessionkey"), KW("clientkey"),  KW("credential"),
+      KW("credentials"), KW("authkey"),    KW("apisecret"),  KW("webhooksecret")};
+  for (size_t i = 0; i < sizeof secret_suffix / sizeof secret_suffix[0]; i++) {
+    if (!suffix_n(b, m, secret_suffix[i].s, secret_suffix[i].n)) continue;
+    size_t pre = m - secret_suffix[i].n;
+    for (size_t j = 0; j < sizeof not_prefix / sizeof not_prefix[0]; j++) {
+      size_t l = not_prefix[j].n;
+      if (pre == l && memcmp(b, not_prefix[j].s, l) == 0) return PII_KEY_NONE;
+      if (pre > l && memcmp(b + pre - l, not_prefix[j].s, l) == 0 && j != 10 /* num */)
         return PII_KEY_NONE;
     }
     return PII_KEY_SECRET;
@@ -185,10 +201,11 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
   const char *v = p + s;
   size_t n = e - s;
   if (kind == PII_KEY_AUTH) {
-    static const char *const schemes[] = {"bearer ", "basic ", "token ", "bot ", "apikey ", NULL};
-    for (const char *const *sc = schemes; *sc; sc++) {
-      size_t l = strlen(*sc);
-      if (n > l && istarts(v, n, *sc)) {
+    static const kw schemes[] = {KW("bearer "), KW("basic "), KW("token "), KW("bot "),
+                                 KW("apikey ")};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+      size_t l = schemes[i].n;
+      if (n > l && istarts_n(v, n, schemes[i].s, l)) {
         size_t x = l;
         while (x < n && v[x] == ' ') x++;
         if (EN(LR_PII_GENERIC_SECRET) && value_is_secret(v + x, n - x))

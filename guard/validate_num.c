@@ -110,7 +110,11 @@ static lr_str sep(const run *r, size_t i) {
   return lr_str_make(r->p + r->ge[i - 1], r->gs[i] - r->ge[i - 1]);
 }
 
-static bool sep_is(const run *r, size_t i, const char *s) { return lr_str_eq_c(sep(r, i), s); }
+static bool sep_is_n(const run *r, size_t i, const char *s, size_t l) {
+  return r->gs[i] - r->ge[i - 1] == l && memcmp(r->p + r->ge[i - 1], s, l) == 0;
+}
+#define sep_is(r, i, lit) sep_is_n(r, i, lit, sizeof(lit) - 1)
+#define str_is(s, lit) ((s).n == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
 
 /* May a window start or end at the separator before group i? */
 static bool cuttable(const run *r, size_t i) {
@@ -131,11 +135,12 @@ static size_t digits(const run *r, size_t i, size_t j, char *d, size_t cap) {
   return m;
 }
 
-static bool seps_all(const run *r, size_t i, size_t j, const char *s) {
+static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l) {
   for (size_t g = i + 1; g < j; g++)
-    if (!sep_is(r, g, s)) return false;
+    if (!sep_is_n(r, g, s, l)) return false;
   return true;
 }
+#define seps_all(r, i, j, lit) seps_all_n(r, i, j, lit, sizeof(lit) - 1)
 
 static bool try_ipv4(const run *r, size_t i, size_t j) {
   if (j - i != 4 || (i == 0 && r->plus) || !seps_all(r, i, j, ".")) return false;
@@ -162,7 +167,7 @@ static bool try_card(const run *r, size_t i, size_t j) {
   size_t k = j - i;
   if (k > 1) {
     lr_str s0 = sep(r, i + 1);
-    if (!(lr_str_eq_c(s0, " ") || lr_str_eq_c(s0, "-"))) return false;
+    if (!(str_is(s0, " ") || str_is(s0, "-"))) return false;
     for (size_t g = i + 2; g < j; g++)
       if (!lr_str_eq(sep(r, g), s0)) return false;
     bool fours = true;
@@ -247,12 +252,10 @@ static bool try_phone(const run *r, size_t i, size_t j) {
     const char *dd = d + (a - i);
     lr_str s1 = sep(r, a + 1), s2 = sep(r, a + 2);
     bool ok;
-    if (lr_str_eq_c(s1, ")") || lr_str_eq_c(s1, ") "))
-      ok = (a > 0 || paren) &&
-           (lr_str_eq_c(s2, "-") || lr_str_eq_c(s2, " ") || lr_str_eq_c(s2, "."));
+    if (str_is(s1, ")") || str_is(s1, ") "))
+      ok = (a > 0 || paren) && (str_is(s2, "-") || str_is(s2, " ") || str_is(s2, "."));
     else
-      ok = !paren && lr_str_eq(s1, s2) &&
-           (lr_str_eq_c(s1, "-") || lr_str_eq_c(s1, ".") || lr_str_eq_c(s1, " "));
+      ok = !paren && lr_str_eq(s1, s2) && (str_is(s1, "-") || str_is(s1, ".") || str_is(s1, " "));
     if (ok && a > i && !(lr_str_eq(sep(r, a), s2) || sep_is(r, a, " ") || sep_is(r, a, " (")))
       ok = false;
     return ok && nanp_area_ok(dd);
@@ -268,7 +271,7 @@ static bool try_phone(const run *r, size_t i, size_t j) {
     for (size_t g = i; g < j; g++)
       if (glen(r, g) < 2) return false;
     size_t from = i + 1;
-    if (paren && (lr_str_eq_c(s0, ") ") || lr_str_eq_c(s0, ")")))
+    if (paren && (str_is(s0, ") ") || str_is(s0, ")")))
       from = i + 2;
     else if (paren)
       return false;
