@@ -118,7 +118,7 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
         continue;
       }
       "+"? "("? [0-9]+ (" "? [.)/-]? " "? "("? [0-9]+)* {
-        if (nums && cur - tok >= 4) pii_check_numrun(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
+        if (nums && cur - tok >= 7) pii_check_numrun(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
         continue;
       }
       hex* ":" hex* ":" [0-9A-Fa-f:.]* {

@@ -285,7 +285,8 @@ static bool try_phone(const run *r, size_t i, size_t j) {
 
 void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
                       lr_pii_hits *out) {
-  run r = {.p = p, .n = n};
+  run r; /* arrays filled as groups are found, not zeroed */
+  r.p = p, r.n = n, r.plus = false, r.k = 0;
   size_t x = s;
   if (p[x] == '+') {
     r.plus = true;
