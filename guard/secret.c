@@ -159,6 +159,25 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
 
 /* ---- values --------------------------------------------------------------------- */
 
+/* /etc/ssl/key.pem, ./secrets/db.txt, ~/.aws/credentials: a reference to a
+ * file, not the secret (base64 values may start with '/' too, but carry
+ * '+' or '=' or no second slash). */
+static bool looks_path(const char *v, size_t n) {
+  size_t x = 0;
+  if (v[0] == '~' || v[0] == '.') x = 1;
+  if (x < n && v[x] == '.') x++;
+  if (x >= n || v[x] != '/') return false;
+  size_t slashes = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (c == '/')
+      slashes++;
+    else if (!(pii_is_alnum(c) || c == '_' || c == '-' || c == '.'))
+      return false;
+  }
+  return slashes >= 2 || memchr(v, '.', n) != NULL;
+}
+
 static bool value_is_secret(const char *v, size_t n) {
   if (n < 8 || n > 512) return false;
   if (pii_is_placeholder(v, n)) return false;
@@ -176,10 +195,9 @@ static bool value_is_secret(const char *v, size_t n) {
       other = 1;
   }
   if (!lower && !upper && !other) return false; /* a number */
-  if (v[0] == '/' || v[0] == '.' || v[0] == '~' || memmem(v, n, "://", 3))
-    return false; /* a path */
+  if (memmem(v, n, "://", 3) || looks_path(v, n)) return false;
   if (lower + upper + digit + other < 2 && n < 16) return false;
-  double need = 0.82 * log2((double)n);
+  double need = 0.75 * log2((double)n);
   if (need > 3.0) need = 3.0;
   return pii_entropy(v, n) >= need;
 }
@@ -345,6 +363,7 @@ void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
   while (x < e && p[x] != ' ' && p[x] != '\t') x++;
   bool basic = x - s == 5;
   while (x < e && (p[x] == ' ' || p[x] == '\t')) x++;
+  while (e > x && p[e - 1] == '.') e--; /* a sentence full stop */
   size_t l = e - x;
   if (l < (basic ? 8 : 16) || l > 1024) return;
   if (pii_is_placeholder(p + x, l)) return;

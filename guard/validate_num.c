@@ -145,12 +145,15 @@ static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l
 static bool try_ipv4(const run *r, size_t i, size_t j) {
   if (j - i != 4 || (i == 0 && r->plus) || !seps_all(r, i, j, ".")) return false;
   if (r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(') return false;
+  unsigned sum = 0;
   for (size_t g = i; g < j; g++) {
     size_t l = glen(r, g);
     if (l > 3 || (l > 1 && r->p[r->gs[g]] == '0')) return false;
-    if (prefix_num(r->p + r->gs[g], l) > 255) return false;
+    unsigned o = prefix_num(r->p + r->gs[g], l);
+    if (o > 255) return false;
+    sum += o;
   }
-  return true;
+  return sum != 0 && sum != 4 * 255; /* 0.0.0.0 and 255.255.255.255 name no host */
 }
 
 static bool all_same(const char *d, size_t n) {
