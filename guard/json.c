@@ -209,7 +209,10 @@ static bool parse_string(walker *w, const text *t, size_t *pos, pii_key_kind kin
     dec = s->dec;
     map = (tmap){s->map, 0, t->map};
   }
-  if (key_kind_out) *key_kind_out = pii_classify_key(dec, len);
+  if (key_kind_out) {
+    *key_kind_out = pii_classify_key(dec, len);
+    if (*key_kind_out == PII_KEY_NONE) *key_kind_out = pii_classify_pii_key(dec, len);
+  }
   if (len < 4) return true;
   if (lvl + 1 <= PII_STR_DEPTH && looks_json(dec, len)) {
     text inner = {dec, len, &map, lvl + 1};
@@ -227,9 +230,22 @@ static bool parse_string(walker *w, const text *t, size_t *pos, pii_key_kind kin
   }
   size_t from = w->hits.n;
   pii_scan_raw(dec, len, w->en, &w->hits);
-  if (kind != PII_KEY_NONE) pii_check_secret_value(dec, 0, len, kind, w->en, &w->hits);
+  if (kind == PII_KEY_PHONE || kind == PII_KEY_SSN)
+    pii_check_keyed_number(dec, len, kind, w->en, &w->hits);
+  else if (kind != PII_KEY_NONE)
+    pii_check_secret_value(dec, 0, len, kind, w->en, &w->hits);
   emit_hits(w, dec, &map, from);
   return true;
+}
+
+/* A long integer literal t->p[s, e): a card, or a phone / SSN under its key. */
+static void scan_number(walker *w, const text *t, size_t s, size_t e, pii_key_kind kind) {
+  size_t from = w->hits.n;
+  tmap map = {NULL, s, t->map};
+  pii_scan_raw(t->p + s, e - s, w->en, &w->hits);
+  if (kind == PII_KEY_PHONE || kind == PII_KEY_SSN)
+    pii_check_keyed_number(t->p + s, e - s, kind, w->en, &w->hits);
+  emit_hits(w, t->p + s, &map, from);
 }
 
 static bool parse_lit(const text *t, size_t *pos, const char *lit) {
@@ -325,7 +341,12 @@ static bool parse_value(walker *w, const text *t, size_t *pos, int depth, pii_ke
   case 't': return parse_lit(t, pos, "true");
   case 'f': return parse_lit(t, pos, "false");
   case 'n': return parse_lit(t, pos, "null");
-  default: return parse_number(t, pos);
+  default: {
+    size_t s = *pos;
+    if (!parse_number(t, pos)) return false;
+    if (emit && *pos - s >= 9) scan_number(w, t, s, *pos, kind);
+    return true;
+  }
   }
 }
 

@@ -88,8 +88,17 @@ typedef enum {
   PII_KEY_NONE,
   PII_KEY_SECRET,     /* password, token, api_key, client_secret … */
   PII_KEY_AWS_SECRET, /* aws_secret_access_key, SecretAccessKey, secret_key */
-  PII_KEY_AUTH        /* Authorization, auth: "Bearer x" / "Basic x" / "token x" */
+  PII_KEY_AUTH,       /* Authorization, auth: "Bearer x" / "Basic x" / "token x" */
+  PII_KEY_PHONE,      /* phone, mobile, tel, fax: bare digits are a phone number */
+  PII_KEY_SSN         /* ssn, social_security_number: bare 9 digits are an SSN */
 } pii_key_kind;
+
+/* Classifies a key that gives bare digits a meaning (PHONE / SSN), else NONE. */
+pii_key_kind pii_classify_pii_key(const char *k, size_t n);
+/* A value p[0, n) (string or number) under a PHONE/SSN key: pushes a hit over
+ * the whole value when its digits form one. */
+void pii_check_keyed_number(const char *p, size_t n, pii_key_kind kind, lr_pii_set en,
+                            lr_pii_hits *out);
 
 /* Classifies an assignment key (identifier text, any case/separators). */
 pii_key_kind pii_classify_key(const char *k, size_t n);
@@ -102,6 +111,8 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
 void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_hits *out);
 /* `--flag value` where p[s, e) is `--flag ` (spaces included). */
 void pii_check_flag(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, lr_pii_hits *out);
+/* `curl -u user:password` with the ':' at p[colon]. */
+void pii_check_userpass(const char *p, size_t n, size_t colon, lr_pii_set en, lr_pii_hits *out);
 /* `scheme://user:pass@host` with "://" at p[s]. */
 void pii_check_userinfo(const char *p, size_t n, size_t s, lr_pii_set en, lr_pii_hits *out);
 /* `Bearer x` / `Basic x` at p[s, e). */

@@ -141,6 +141,11 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
         if (secrets) pii_check_assign(p, n, (size_t)(tok - b), en, out);
         continue;
       }
+      "-u" sp+ [A-Za-z0-9._@+-]+ ":" {
+        /* curl -u user:password */
+        if (secrets) pii_check_userpass(p, n, (size_t)(cur - b) - 1, en, out);
+        continue;
+      }
       "--" [A-Za-z][A-Za-z0-9_-]* sp+ {
         if (secrets) pii_check_flag(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
         continue;

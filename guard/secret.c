@@ -240,7 +240,8 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
     }
     if (n == 40 && memcmp(v + 30, "EXAMPLEKEY", 10) == 0) return;
   }
-  if (kind != PII_KEY_NONE && EN(LR_PII_GENERIC_SECRET) && value_is_secret(v, n))
+  if ((kind == PII_KEY_SECRET || kind == PII_KEY_AWS_SECRET || kind == PII_KEY_AUTH) &&
+      EN(LR_PII_GENERIC_SECRET) && value_is_secret(v, n))
     pii_hits_push(out, s, e, LR_PII_GENERIC_SECRET);
 }
 
@@ -319,6 +320,28 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   size_t vs, ve;
   if (!value_at(p, n, x, &vs, &ve)) return;
   pii_check_secret_value(p, vs, ve, kind, en, out);
+}
+
+pii_key_kind pii_classify_pii_key(const char *k, size_t n) {
+  char b[72];
+  if (n == 0 || n > 64) return PII_KEY_NONE;
+  size_t m = norm_key(k, n, b, sizeof b);
+  while (m > 0 && pii_is_digit((unsigned char)b[m - 1])) m--;
+  if (suffix(b, m, "ssn") || suffix(b, m, "socialsecuritynumber") || suffix(b, m, "socialsecurity"))
+    return PII_KEY_SSN;
+  static const kw phone[] = {
+      KW("phone"),     KW("phonenumber"), KW("mobile"),       KW("mobilenumber"), KW("tel"),
+      KW("telephone"), KW("fax"),         KW("cell"),         KW("cellphone"),    KW("msisdn"),
+      KW("whatsapp"),  KW("phoneno"),     KW("contactnumber")};
+  for (size_t i = 0; i < sizeof phone / sizeof phone[0]; i++)
+    if (suffix_n(b, m, phone[i].s, phone[i].n)) return PII_KEY_PHONE;
+  return PII_KEY_NONE;
+}
+
+void pii_check_userpass(const char *p, size_t n, size_t colon, lr_pii_set en, lr_pii_hits *out) {
+  size_t vs, ve;
+  if (colon + 1 < n && p[colon + 1] != ' ' && value_at(p, n, colon + 1, &vs, &ve))
+    pii_check_secret_value(p, vs, ve, PII_KEY_SECRET, en, out);
 }
 
 void pii_check_flag(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, lr_pii_hits *out) {

@@ -142,8 +142,12 @@ static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l
 }
 #define seps_all(r, i, j, lit) seps_all_n(r, i, j, lit, sizeof(lit) - 1)
 
+static const char *const version_words[] = {"version",  "ver ", "release", "build",
+                                            "firmware", "v.",   NULL};
+
 static bool try_ipv4(const run *r, size_t i, size_t j) {
   if (j - i != 4 || (i == 0 && r->plus) || !seps_all(r, i, j, ".")) return false;
+  if (context_before(r->p, r->gs[i], 12, version_words)) return false;
   if (r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(') return false;
   unsigned sum = 0;
   for (size_t g = i; g < j; g++) {
@@ -179,7 +183,13 @@ static bool try_card(const run *r, size_t i, size_t j) {
                 (glen(r, i + 2) == 5 || glen(r, i + 2) == 4);
     if (!(fours && glen(r, j - 1) <= 4) && !amex) return false;
   }
-  return pii_card_issuer(d, n) && pii_luhn(d, n);
+  if (!pii_card_issuer(d, n) || !pii_luhn(d, n)) return false;
+  /* a Luhn-valid number introduced as an order or invoice number is one */
+  static const char *const id_words[] = {"order",  "invoice",     "tracking", "shipment",
+                                         "ticket", "transaction", "ref",      NULL};
+  static const char *const card_words[] = {"card", "visa", "amex", "mastercard", "cc", NULL};
+  return !(context_before(r->p, r->gs[i], 16, id_words) &&
+           !context_before(r->p, r->gs[i], 16, card_words));
 }
 
 static const char *const ssn_words[] = {
@@ -242,6 +252,16 @@ static bool try_phone(const run *r, size_t i, size_t j) {
   if (n > 20) return false;
   size_t k = j - i;
   if (i == 0 && r->plus) {
+    /* "+44 (0) 20 …": the bracketed trunk 0 is not dialled internationally */
+    for (size_t g = i + 1; g + 1 < j; g++)
+      if (glen(r, g) == 1 && r->p[r->gs[g]] == '0' && r->p[r->gs[g] - 1] == '(' &&
+          r->p[r->ge[g]] == ')') {
+        size_t at = 0;
+        for (size_t h = i; h < g; h++) at += glen(r, h);
+        memmove(d + at, d + at + 1, n - at - 1);
+        n--;
+        break;
+      }
     if (n < 8 || n > 15 || d[0] == '0') return false;
     for (size_t g = i + 1; g < j; g++) /* separators: space . - ( ) */
       if (sep(r, g).n > 3) return false;
@@ -533,4 +553,34 @@ void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
   }
   if (!pii_tld_known(tld, tl)) return;
   pii_hits_push(out, ls, de, LR_PII_EMAIL);
+}
+
+/* ---- values under a phone / SSN key --------------------------------------------- */
+
+void pii_check_keyed_number(const char *p, size_t n, pii_key_kind kind, lr_pii_set en,
+                            lr_pii_hits *out) {
+  size_t a = 0, z = n;
+  while (a < z && p[a] == ' ') a++;
+  while (z > a && p[z - 1] == ' ') z--;
+  if (z - a > 20) return;
+  char d[24];
+  size_t m = 0;
+  bool plus = a < z && p[a] == '+';
+  for (size_t x = a + plus; x < z; x++) {
+    unsigned char c = (unsigned char)p[x];
+    if (pii_is_digit(c))
+      d[m++] = (char)c;
+    else if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'))
+      return;
+    if (m > 15) return;
+  }
+  if (kind == PII_KEY_SSN && (en & LR_PII_BIT(LR_PII_US_SSN)) && m == 9 && !plus &&
+      pii_ssn_valid(d))
+    pii_hits_push(out, a, z, LR_PII_US_SSN);
+  if (kind == PII_KEY_PHONE && (en & LR_PII_BIT(LR_PII_PHONE))) {
+    bool ok = plus ? m >= 8 && m <= 15 && e164_len_ok(d, m)
+                   : (m == 10 && nanp_ok(d)) || (m == 11 && d[0] == '1' && nanp_ok(d + 1)) ||
+                         (m >= 10 && m <= 11 && d[0] == '0' && d[1] != '0');
+    if (ok) pii_hits_push(out, a, z, LR_PII_PHONE);
+  }
 }

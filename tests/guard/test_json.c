@@ -106,3 +106,16 @@ Test(json, depth_is_capped) {
   cr_expect_eq(lr_pii_scan_json(b, n, LR_PII_ALL, &sp), LR_ERR);
   lr_pii_spans_free(&sp);
 }
+
+Test(json, keyed_numbers_and_number_literals) {
+  const char *b = "{\"phone\":\"4155552671\",\"ssn\":\"536228726\",\"card\":4111111111111111,"
+                  "\"mobile\":14155552671,\"order_id\":536228726,\"count\":4155552671}";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, b, LR_PII_PHONE, "4155552671"));
+  cr_expect(has(&sp, b, LR_PII_US_SSN, "536228726"));
+  cr_expect(has(&sp, b, LR_PII_CREDIT_CARD, "4111111111111111"));
+  cr_expect(has(&sp, b, LR_PII_PHONE, "14155552671"));
+  cr_expect_eq(sp.n, 4); /* not the order id, not the count */
+  lr_pii_spans_free(&sp);
+}

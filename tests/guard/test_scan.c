@@ -172,6 +172,9 @@ Test(scan, generic_secret) {
        "YWxhZGRpbjpvcGVuc2VzYW1l"},
       {"apiKey = \"a8F3kd92LmQx7Tz1\"", "GENERIC_SECRET", "a8F3kd92LmQx7Tz1"},
       {"export API_TOKEN='Zx81mNq4RtY7pL2w'", "GENERIC_SECRET", "Zx81mNq4RtY7pL2w"},
+      {"curl -u admin:S3cureP4ss! https://x", "GENERIC_SECRET", "S3cureP4ss!"},
+      {"GET /v1/data?api_key=abc123XYZ789def&format=json", "GENERIC_SECRET", "abc123XYZ789def"},
+      {"pwd=Tr0ub4dor&3xyz;", "GENERIC_SECRET", "Tr0ub4dor&3xyz"},
       /* traps: placeholders, name-like keys, high entropy without keyword */
       {"password: ********", NULL, NULL},
       {"password=<your-password>", NULL, NULL},
@@ -220,6 +223,7 @@ Test(scan, credit_card) {
       {"4111-1111 1111-1111", NULL, NULL},
       {"x4111111111111111", NULL, NULL},
       {"already masked **** 4242 and ****4242", NULL, NULL},
+      {"Order #4532015112830366 shipped", NULL, NULL},
   };
   PII_CHECK(c, LR_PII_BIT(LR_PII_CREDIT_CARD));
 }
@@ -291,6 +295,8 @@ Test(scan, phone) {
       {"phone: 4155552671", "PHONE", "4155552671"},
       {"UK 020 7946 0958", "PHONE", "020 7946 0958"},
       {"(555) 123-4567", "PHONE", "(555) 123-4567"},
+      {"call me at +44 (0) 20 7946 0958 today", "PHONE", "+44 (0) 20 7946 0958"},
+      {"mobile 07700 900123", "PHONE", "07700 900123"},
       /* traps */
       {"on 2024-01-15 at 12:30:45", NULL, NULL},
       {"epoch 1700000000 and 1700000000123", NULL, NULL},
@@ -322,6 +328,7 @@ Test(scan, ip) {
       {"oid 1.3.6.1.4.1.311 and 1.2.3.4.5", NULL, NULL},
       {"bad 256.1.1.1 and 1.2.3", NULL, NULL},
       {"v1.2.3.4", NULL, NULL},
+      {"firmware version 2.0.0.1 and bind 0.0.0.0", NULL, NULL},
       {"time 12:30:45 mac 00:1a:2b:3c:4d:5e std::vector Abc::Def", NULL, NULL},
   };
   PII_CHECK(c, LR_PII_BIT(LR_PII_IP_ADDRESS));
