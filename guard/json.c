@@ -172,11 +172,12 @@ static size_t unescape(const text *t, size_t cs, size_t ce, scratch *s) {
 }
 
 /* Emits the resolved hits of one string, offsets in `str` coordinates. */
-static void emit_hits(walker *w, const char *dec, const tmap *map, size_t from) {
+static void emit_hits(walker *w, const char *dec, const tmap *map, size_t from, bool number) {
   pii_hits_resolve(&w->hits, from);
   for (size_t i = from; i < w->hits.n; i++) {
     lr_pii_span h = w->hits.v[i];
-    w->cb(w->ctx, to_raw(map, h.start), to_raw(map, h.end), h.type, dec + h.start, h.end - h.start);
+    w->cb(w->ctx, to_raw(map, h.start), to_raw(map, h.end), h.type, dec + h.start, h.end - h.start,
+          number);
   }
   w->hits.n = from;
 }
@@ -234,7 +235,7 @@ static bool parse_string(walker *w, const text *t, size_t *pos, pii_key_kind kin
     pii_check_keyed_number(dec, len, kind, w->en, &w->hits);
   else if (kind != PII_KEY_NONE)
     pii_check_secret_value(dec, 0, len, kind, w->en, &w->hits);
-  emit_hits(w, dec, &map, from);
+  emit_hits(w, dec, &map, from, false);
   return true;
 }
 
@@ -245,7 +246,13 @@ static void scan_number(walker *w, const text *t, size_t s, size_t e, pii_key_ki
   pii_scan_raw(t->p + s, e - s, w->en, &w->hits);
   if (kind == PII_KEY_PHONE || kind == PII_KEY_SSN)
     pii_check_keyed_number(t->p + s, e - s, kind, w->en, &w->hits);
-  emit_hits(w, t->p + s, &map, from);
+  if (w->hits.n > from) {
+    /* the match is the whole literal, so a masker can replace it by a string */
+    pii_hits_resolve(&w->hits, from);
+    w->hits.v[from] = (lr_pii_span){0, e - s, w->hits.v[from].type};
+    w->hits.n = from + 1;
+  }
+  emit_hits(w, t->p + s, &map, from, true);
 }
 
 static bool parse_lit(const text *t, size_t *pos, const char *lit) {
@@ -370,8 +377,9 @@ lr_status pii_json_walk(const char *p, size_t n, lr_pii_set en, pii_on_match cb,
 
 /* ---- lr_pii_scan_json ------------------------------------------------------------ */
 
-static void on_span(void *ctx, size_t s, size_t e, lr_pii_type t, const char *v, size_t vn) {
-  (void)v, (void)vn;
+static void on_span(void *ctx, size_t s, size_t e, lr_pii_type t, const char *v, size_t vn,
+                    bool num) {
+  (void)v, (void)vn, (void)num;
   lr_pii_spans *out = ctx;
   lr_pii_hits h = {out->items, out->n, out->cap};
   pii_hits_push(&h, s, e, t);

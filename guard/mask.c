@@ -153,11 +153,14 @@ typedef struct mctx {
   lr_pii_counts *counts;
 } mctx;
 
-static void on_mask(void *ctx, size_t s, size_t e, lr_pii_type t, const char *v, size_t vn) {
+static void on_mask(void *ctx, size_t s, size_t e, lr_pii_type t, const char *v, size_t vn,
+                    bool num) {
   mctx *c = ctx;
   if (c->m->style[t] == LR_PII_STYLE_NONE || s < c->last) return;
   lr_buf_append(c->out, c->raw + c->last, s - c->last);
+  if (num) lr_buf_putc(c->out, '"'); /* a masked number literal becomes a string */
   pii_render_mask(c->m, t, v, vn, c->out);
+  if (num) lr_buf_putc(c->out, '"');
   c->last = e;
   if (c->counts) c->counts->n[t]++;
 }
@@ -169,7 +172,8 @@ void lr_pii_mask_text(const lr_pii_masker *m, const char *p, size_t n, lr_buf *o
   pii_hits_resolve(&h, 0);
   mctx c = {m, p, 0, out, counts};
   for (size_t i = 0; i < h.n; i++)
-    on_mask(&c, h.v[i].start, h.v[i].end, h.v[i].type, p + h.v[i].start, h.v[i].end - h.v[i].start);
+    on_mask(&c, h.v[i].start, h.v[i].end, h.v[i].type, p + h.v[i].start, h.v[i].end - h.v[i].start,
+            false);
   lr_buf_append(out, p + c.last, n - c.last);
   free(h.v);
 }

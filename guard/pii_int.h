@@ -143,9 +143,10 @@ void pii_hmac_sha256(const void *key, size_t keylen, const void *const *parts, c
 /* ---- JSON walker (json.c) -------------------------------------------------- */
 
 /* Called for every match in a JSON body: raw offsets, plus the decoded value
- * (the bytes the detector saw) for masking. */
+ * (the bytes the detector saw) for masking; in_number when the match is in a
+ * number literal (a masker must then write a JSON string). */
 typedef void (*pii_on_match)(void *ctx, size_t raw_start, size_t raw_end, lr_pii_type t,
-                             const char *val, size_t val_len);
+                             const char *val, size_t val_len, bool in_number);
 /* Walks a JSON body in one pass, reporting matches resolved (non-overlapping)
  * and in raw order as they are found. Returns LR_ERR if the body is not
  * valid JSON; matches reported before the error must then be dropped. */

@@ -81,8 +81,10 @@ Test(mask, only_configured_types) {
   lr_pii_masker_free(m);
 }
 
-/* Same shape: same types, keys, array lengths; strings may differ. */
+/* Same shape: same types, keys, array lengths; strings may differ, and a
+ * number holding a card/phone may have become a masked string. */
 static bool same_shape(json_t *a, json_t *b) {
+  if (json_is_number(a) && json_is_string(b)) return true; /* a masked number literal */
   if (json_typeof(a) != json_typeof(b)) return false;
   if (json_is_object(a)) {
     if (json_object_size(a) != json_object_size(b)) return false;
@@ -112,6 +114,7 @@ Test(mask, json_round_trip) {
       "-----END PRIVATE KEY-----\"}],\"isError\":false}}",
       "{\"args\":\"{\\\"email\\\":\\\"bob@corp.io\\\",\\\"n\\\":[1,2,{\\\"ssn\\\":\\\"219-09-"
       "9998\\\"}]}\"}",
+      "{\"card\":4111111111111111,\"n\":-5105105105105100}",
       "[\"\\u006aane@example.com\",\"\\ud83d\\ude00 +44 20 7946 "
       "0958\",{\"password\":\"Tr0ub4dor&3xyz\"}]",
   };
