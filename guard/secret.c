@@ -134,11 +134,12 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
       KW("bos"),    KW("pad"),    KW("unk"),      KW("sep"),        KW("cls"),
       KW("mask")};
   static const kw secret_suffix[] = {
-      KW("password"),    KW("passwd"),     KW("pwd"),        KW("passphrase"),
-      KW("secret"),      KW("token"),      KW("apikey"),     KW("accesskey"),
-      KW("secretkey"),   KW("privatekey"), KW("signingkey"), KW("encryptionkey"),
-      KW("masterkey"),   KW("sessionkey"), KW("clientkey"),  KW("credential"),
-      KW("credentials"), KW("authkey"),    KW("apisecret"),  KW("webhooksecret")};
+      KW("password"),    KW("passwd"),         KW("pwd"),        KW("passphrase"),
+      KW("secret"),      KW("token"),          KW("apikey"),     KW("accesskey"),
+      KW("secretkey"),   KW("privatekey"),     KW("signingkey"), KW("encryptionkey"),
+      KW("masterkey"),   KW("sessionkey"),     KW("clientkey"),  KW("credential"),
+      KW("credentials"), KW("authkey"),        KW("apisecret"),  KW("webhooksecret"),
+      KW("accountkey"),  KW("sharedaccesskey")};
   for (size_t i = 0; i < sizeof secret_suffix / sizeof secret_suffix[0]; i++) {
     if (!suffix_n(b, m, secret_suffix[i].s, secret_suffix[i].n)) continue;
     size_t pre = m - secret_suffix[i].n;
@@ -178,6 +179,19 @@ static bool looks_path(const char *v, size_t n) {
   return slashes >= 2 || memchr(v, '.', n) != NULL;
 }
 
+/* projects/p/secrets/db-pass, kv/data/app: a lower-case name path */
+static bool looks_reference(const char *v, size_t n) {
+  size_t slashes = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (c == '/')
+      slashes++;
+    else if (!((c >= 'a' && c <= 'z') || pii_is_digit(c) || c == '_' || c == '-' || c == '.'))
+      return false;
+  }
+  return slashes >= 2;
+}
+
 static bool value_is_secret(const char *v, size_t n) {
   if (n < 8 || n > 512) return false;
   if (pii_is_placeholder(v, n)) return false;
@@ -195,7 +209,7 @@ static bool value_is_secret(const char *v, size_t n) {
       other = 1;
   }
   if (!lower && !upper && !other) return false; /* a number */
-  if (memmem(v, n, "://", 3) || looks_path(v, n)) return false;
+  if (memmem(v, n, "://", 3) || looks_path(v, n) || looks_reference(v, n)) return false;
   if (lower + upper + digit + other < 2 && n < 16) return false;
   double need = 0.75 * log2((double)n);
   if (need > 3.0) need = 3.0;

@@ -288,6 +288,10 @@ static bool try_phone(const run *r, size_t i, size_t j) {
     if (!context_before(r->p, r->gs[i], 24, phone_words)) return false;
     return nanp_ok(d + (n - 10)) || (n == 11 && d[0] == '0');
   }
+  /* Indian mobiles after a context word: 98765 43210 */
+  if (n == 10 && d[0] >= '6' && k == 2 && glen(r, i) == 5 && sep_is(r, i + 1, " ") &&
+      context_before(r->p, r->gs[i], 24, phone_words))
+    return true;
   /* national formats with a trunk 0: 020 7946 0958, 01 23 45 67 89, (02) 9876 5432 */
   if (d[0] == '0' && n >= 10 && n <= 11 && k >= 2 && k <= 5 && d[1] != '0') {
     lr_str s0 = sep(r, i + 1);

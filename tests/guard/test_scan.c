@@ -173,6 +173,10 @@ Test(scan, generic_secret) {
       {"apiKey = \"a8F3kd92LmQx7Tz1\"", "GENERIC_SECRET", "a8F3kd92LmQx7Tz1"},
       {"export API_TOKEN='Zx81mNq4RtY7pL2w'", "GENERIC_SECRET", "Zx81mNq4RtY7pL2w"},
       {"curl -u admin:S3cureP4ss! https://x", "GENERIC_SECRET", "S3cureP4ss!"},
+      {"Server=tcp:db.windows.net;User ID=app;Password=Xk9m!Qp2Lw;", "GENERIC_SECRET",
+       "Xk9m!Qp2Lw"},
+      {"AccountName=acct;AccountKey=q8Zr2xLm9TvB4nK7pW1sY6dF3gH5jA0c==;", "GENERIC_SECRET",
+       "q8Zr2xLm9TvB4nK7pW1sY6dF3gH5jA0c=="},
       {"GET /v1/data?api_key=abc123XYZ789def&format=json", "GENERIC_SECRET", "abc123XYZ789def"},
       {"pwd=Tr0ub4dor&3xyz;", "GENERIC_SECRET", "Tr0ub4dor&3xyz"},
       /* traps: placeholders, name-like keys, high entropy without keyword */
@@ -197,6 +201,9 @@ Test(scan, generic_secret) {
       {"password: [GENERIC_SECRET]", NULL, NULL},
       {"if (password == confirmPassword) return", NULL, NULL},
       {"postgres://user:${DB_PASS}@localhost/db", NULL, NULL},
+      {"secret: projects/my-proj/secrets/db-pass/versions/3", NULL, NULL},
+      {"password_file=/run/secrets/db_password", NULL, NULL},
+      {"{\"token\": \"tokenization\", \"logprob\": -0.12}", NULL, NULL},
   };
   PII_CHECK(c, 0);
 }
@@ -297,6 +304,9 @@ Test(scan, phone) {
       {"(555) 123-4567", "PHONE", "(555) 123-4567"},
       {"call me at +44 (0) 20 7946 0958 today", "PHONE", "+44 (0) 20 7946 0958"},
       {"mobile 07700 900123", "PHONE", "07700 900123"},
+      {"mobile: 98765 43210", "PHONE", "98765 43210"},
+      {"+86 138 0013 8000", "PHONE", "+86 138 0013 8000"},
+      {"Tokyo office 03-1234-5678", "PHONE", "03-1234-5678"},
       /* traps */
       {"on 2024-01-15 at 12:30:45", NULL, NULL},
       {"epoch 1700000000 and 1700000000123", NULL, NULL},
