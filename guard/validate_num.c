@@ -25,9 +25,11 @@ static bool left_free(const char *p, size_t s) {
   return (c == 'n' || c == 't' || c == 'r') && s >= 2 && p[s - 2] == '\\';
 }
 
+/* Does p[0, n) contain `word` (lower case) starting at a word boundary? */
 static bool lower_has(const char *p, size_t n, const char *word) {
   size_t w = strlen(word);
   for (size_t i = 0; i + w <= n; i++) {
+    if (i > 0 && pii_is_alpha((unsigned char)p[i - 1])) continue;
     size_t k = 0;
     while (k < w && (p[i + k] | 0x20) == word[k]) k++;
     if (k == w) return true;

@@ -326,6 +326,7 @@ Test(scan, ip) {
   static const pii_case c[] = {
       {"client 192.168.1.20 connected", "IP_ADDRESS", "192.168.1.20"},
       {"host=10.0.0.1:8080", "IP_ADDRESS", "10.0.0.1"},
+      {"Server ips: 10.1.2.3, 10.1.2.4", "IP_ADDRESS", "10.1.2.3"},
       {"cidr 172.16.0.0/12", "IP_ADDRESS", "172.16.0.0"},
       {"v6 2001:db8:85a3::8a2e:370:7334 ok", "IP_ADDRESS", "2001:db8:85a3::8a2e:370:7334"},
       {"[fe80::1]:80", "IP_ADDRESS", "fe80::1"},
