@@ -143,6 +143,14 @@ void *lr_map_put(lr_map *m, lr_str key, void *value);
 /* Removes key; returns its value or NULL. */
 void *lr_map_del(lr_map *m, lr_str key);
 void lr_map_free(lr_map *m);
+/* The same with the key's hash computed by the caller (callers that hash a
+ * key once for several purposes, such as choosing a shard, then save the
+ * second hash; or who seed the hash). Every operation on one map must use
+ * the same hash function: lr_map_hash(key) when mixed with the plain ones. */
+static inline uint64_t lr_map_hash(lr_str key) { return lr_hash(key.p, key.n, 0); }
+void *lr_map_get_h(const lr_map *m, lr_str key, uint64_t hash);
+void *lr_map_put_h(lr_map *m, lr_str key, uint64_t hash, void *value);
+void *lr_map_del_h(lr_map *m, lr_str key, uint64_t hash);
 /* Iteration: for (size_t i = 0; lr_map_next(m, &i, &e);) — order unspecified. */
 bool lr_map_next(const lr_map *m, size_t *iter, lr_map_entry **out);
 

@@ -74,10 +74,12 @@ static void grow(lr_map *m) {
   free(old);
 }
 
-void *lr_map_get(const lr_map *m, lr_str key) {
-  lr_map_entry *e = lookup(m, key, lr_hash(key.p, key.n, 0));
+void *lr_map_get_h(const lr_map *m, lr_str key, uint64_t h) {
+  lr_map_entry *e = lookup(m, key, h);
   return e ? e->value : NULL;
 }
+
+void *lr_map_get(const lr_map *m, lr_str key) { return lr_map_get_h(m, key, lr_map_hash(key)); }
 
 bool lr_map_find(const lr_map *m, lr_str key, void **value) {
   lr_map_entry *e = lookup(m, key, lr_hash(key.p, key.n, 0));
@@ -87,7 +89,10 @@ bool lr_map_find(const lr_map *m, lr_str key, void **value) {
 }
 
 void *lr_map_put(lr_map *m, lr_str key, void *value) {
-  uint64_t h = lr_hash(key.p, key.n, 0);
+  return lr_map_put_h(m, key, lr_map_hash(key), value);
+}
+
+void *lr_map_put_h(lr_map *m, lr_str key, uint64_t h, void *value) {
   lr_map_entry *e = lookup(m, key, h);
   if (e) {
     void *old = e->value;
@@ -107,8 +112,10 @@ void *lr_map_put(lr_map *m, lr_str key, void *value) {
   return NULL;
 }
 
-void *lr_map_del(lr_map *m, lr_str key) {
-  lr_map_entry *e = lookup(m, key, lr_hash(key.p, key.n, 0));
+void *lr_map_del(lr_map *m, lr_str key) { return lr_map_del_h(m, key, lr_map_hash(key)); }
+
+void *lr_map_del_h(lr_map *m, lr_str key, uint64_t h) {
+  lr_map_entry *e = lookup(m, key, h);
   if (!e) return NULL;
   void *old = e->value;
   e->key.p = (const char *)TOMB;

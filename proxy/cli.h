@@ -14,9 +14,15 @@ typedef struct lr_command {
   int (*run)(int argc, char **argv);
 } lr_command;
 
+/* Subcommands. */
+int lr_cmd_check(int argc, char **argv); /* cmd_check.c */
+int lr_cmd_fmt(int argc, char **argv);   /* cmd_fmt.c */
+
 /* True when argv holds -h or --help (subcommands print their usage then). */
 int lr_cli_wants_help(int argc, char **argv);
 
+/* The subcommands (cmd_<name>.c). */
+int lr_cmd_hash_key(int argc, char **argv);
 /* larch scan: PII and secret detection / masking on stdin (cmd_scan.c). */
 int lr_cmd_scan(int argc, char **argv);
 

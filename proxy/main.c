@@ -18,7 +18,10 @@ static int cmd_version(int argc, char **argv) {
 
 /* Subcommands, in the order `larch --help` lists them. */
 static const lr_command commands[] = {
+    {"check", "parse policy files and report errors (file:line:col)", lr_cmd_check},
+    {"fmt", "print a policy file in canonical Cedar", lr_cmd_fmt},
     {"version", "print the version", cmd_version},
+    {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
     {"scan", "find (or mask) PII and secrets in text or JSONL on stdin", lr_cmd_scan},
 };
 
@@ -43,7 +46,8 @@ int main(int argc, char **argv) {
     usage(stderr);
     return 1;
   }
-  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+  if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "help") == 0) {
     usage(stdout);
     return 0;
   }

@@ -51,3 +51,18 @@ Test(map, hash_differs_by_content_and_seed) {
   cr_assert_neq(lr_hash("abc", 3, 0), lr_hash("abc", 3, 1));
   cr_assert_eq(lr_hash("abcdefghijk", 11, 5), lr_hash("abcdefghijk", 11, 5));
 }
+
+Test(map, hashed_variants_agree_with_plain_ones) {
+  lr_map m = {0};
+  lr_str a = LR_STR("alpha"), b = LR_STR("beta");
+  cr_assert_null(lr_map_put_h(&m, a, lr_map_hash(a), (void *)1));
+  cr_assert_eq(lr_map_get(&m, a), (void *)1);
+  cr_assert_null(lr_map_put(&m, b, (void *)2));
+  cr_assert_eq(lr_map_get_h(&m, b, lr_map_hash(b)), (void *)2);
+  cr_assert_null(lr_map_get_h(&m, LR_STR("gamma"), lr_map_hash(LR_STR("gamma"))));
+  cr_assert_eq(lr_map_del_h(&m, a, lr_map_hash(a)), (void *)1);
+  cr_assert_null(lr_map_get(&m, a));
+  cr_assert_eq(lr_map_del(&m, b), (void *)2);
+  cr_assert_eq(m.len, 0);
+  lr_map_free(&m);
+}
