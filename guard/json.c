@@ -375,6 +375,31 @@ lr_status pii_json_walk(const char *p, size_t n, lr_pii_set en, pii_on_match cb,
   return st;
 }
 
+size_t pii_json_unescape(const char *p, size_t n, lr_buf *out) {
+  for (size_t x = 0; x < n; x++) { /* the content of a valid string literal? */
+    unsigned char c = (unsigned char)p[x];
+    if (c == '"' || c < 0x20) return (size_t)-1;
+    if (c != '\\') continue;
+    if (x + 1 >= n) return (size_t)-1;
+    char e = p[x + 1];
+    if (e == 'u') {
+      if (x + 6 > n || hex4(p + x + 2) < 0) return (size_t)-1;
+      x += 5;
+    } else if (e && strchr("\"\\/bfnrt", e)) {
+      x++;
+    } else {
+      return (size_t)-1;
+    }
+  }
+  text t = {p, n, NULL, 0};
+  scratch s = {0};
+  size_t m = unescape(&t, 0, n, &s);
+  lr_buf_append(out, s.dec, m);
+  free(s.dec);
+  free(s.map);
+  return m;
+}
+
 /* ---- lr_pii_scan_json ------------------------------------------------------------ */
 
 static void on_span(void *ctx, size_t s, size_t e, lr_pii_type t, const char *v, size_t vn,

@@ -152,6 +152,11 @@ typedef void (*pii_on_match)(void *ctx, size_t raw_start, size_t raw_end, lr_pii
  * valid JSON; matches reported before the error must then be dropped. */
 lr_status pii_json_walk(const char *p, size_t n, lr_pii_set en, pii_on_match cb, void *ctx);
 
+/* Appends the unescaped content of a JSON string literal p[0, n) (quotes
+ * excluded) to out; returns its length, or (size_t)-1 if p is not valid
+ * string content. */
+size_t pii_json_unescape(const char *p, size_t n, lr_buf *out);
+
 /* Renders the replacement for a match of type t with value v into out. */
 void pii_render_mask(const lr_pii_masker *m, lr_pii_type t, const char *v, size_t n, lr_buf *out);
 lr_pii_style pii_masker_style(const lr_pii_masker *m, lr_pii_type t);

@@ -110,3 +110,53 @@ Test(stream, text_split_never_leaks) {
   lr_buf_free(&ref);
   lr_pii_masker_free(m);
 }
+
+/* An LLM stream splits values across events: each piece alone is harmless. */
+static const char deltas[] =
+    "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Write to "
+    "jane.d\"}}]}\n\n"
+    "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"oe@exa\"}}]}\n\n"
+    "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"mple.com or call +1 "
+    "415\"}}]}\n\n"
+    "event: content_block_delta\n"
+    "data: {\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\" 555 "
+    "26\"}}\n\n"
+    "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"71. Key: "
+    "ghp_Ky9Pf34qY6Nb3\"}}]}\n\n"
+    "data: "
+    "{\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"wWD25RQ4F5ZR3qa7y3gm1IL "
+    "done\\n\"}}]}\n\n"
+    "data: [DONE]\n\n";
+
+Test(stream, sse_deltas_split_across_events) {
+  lr_pii_masker *m = masker();
+  size_t n = strlen(deltas);
+  lr_buf ref = {0};
+  lr_pii_counts c = {0};
+  lr_pii_stream *s = lr_pii_stream_new(m, LR_PII_STREAM_SSE);
+  lr_pii_stream_feed(s, deltas, n, &ref, &c);
+  lr_pii_stream_finish(s, &ref, &c);
+  lr_pii_stream_free(s);
+  cr_expect_eq(c.n[LR_PII_EMAIL], 1, "%s", ref.p);
+  cr_expect_eq(c.n[LR_PII_PHONE], 1, "%s", ref.p);
+  cr_expect_eq(c.n[LR_PII_GITHUB_TOKEN], 1, "%s", ref.p);
+  static const char *const leaks[] = {"jane", "oe@exa", "mple.com", "415", "555",
+                                      "71.",  "ghp_",   "wWD25",    NULL};
+  for (const char *const *l = leaks; *l; l++)
+    cr_expect(strstr(ref.p, *l) == NULL, "leaked %s: %s", *l, ref.p);
+  /* every event is still there, in order, and still valid SSE/JSON */
+  size_t events = 0;
+  for (const char *q = ref.p; (q = strstr(q, "\n\n")); q += 2) events++;
+  cr_expect_eq(events, 7);
+  cr_expect(strstr(ref.p, "Write to [EMAIL]") != NULL, "%s", ref.p);
+  cr_expect(strstr(ref.p, "event: content_block_delta\n") != NULL);
+  cr_expect(strstr(ref.p, "data: [DONE]\n\n") != NULL);
+  for (size_t split = 1; split < n; split++) {
+    lr_buf out = {0};
+    run(LR_PII_STREAM_SSE, m, deltas, n, split, 0, &out);
+    cr_assert_str_eq(out.p, ref.p, "split at %zu", split);
+    lr_buf_free(&out);
+  }
+  lr_buf_free(&ref);
+  lr_pii_masker_free(m);
+}
