@@ -15,6 +15,10 @@
  */
 #include "pii_int.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define EN(t) (en & LR_PII_BIT(t))
 #define YYPEEK() (cur < lim ? *cur : 0)
 #define YYSKIP() (++cur)
@@ -34,8 +38,36 @@ static const unsigned char plain[256] = {
     ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
     ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
     ['y'] = 1, ['z'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [','] = 1, [';'] = 1,
-    ['"'] = 1, ['\''] = 1, ['!'] = 1, ['?'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
+    ['"'] = 1, ['\''] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
     [')'] = 1, ['*'] = 1, ['<'] = 1, ['>'] = 1, ['|'] = 1, ['`'] = 1};
+
+/* The first byte at or after q that is not plain (or lim). SSE2 checks 16
+ * bytes at a time for the commonest plain bytes (a-z, space, newline, quote,
+ * comma, full stop); the table decides the rest. */
+static const unsigned char *skip_plain(const unsigned char *q, const unsigned char *lim) {
+  for (;;) {
+#ifdef __SSE2__
+    while (lim - q >= 16) {
+      __m128i x = _mm_loadu_si128((const __m128i *)q);
+      __m128i t = _mm_sub_epi8(x, _mm_set1_epi8('a'));
+      __m128i m = _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(25)), t);
+      m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(' ')));
+      m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('"')));
+      m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
+      m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
+      m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
+      unsigned bits = (unsigned)_mm_movemask_epi8(m);
+      if (bits != 0xFFFFu) {
+        q += __builtin_ctz(~bits);
+        break;
+      }
+      q += 16;
+    }
+#endif
+    if (q >= lim || !plain[*q]) return q;
+    q++;
+  }
+}
 
 void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
   const unsigned char *b = (const unsigned char *)p;
@@ -53,10 +85,9 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
        start nothing; stop at anything else and back up to the start of the
        word it continues, so prefixes are still matched at word starts */
     if (cur < lim && plain[*cur]) {
-      const unsigned char *q = cur + 1;
-      while (q < lim && plain[*q]) q++;
+      const unsigned char *q = skip_plain(cur + 1, lim);
       if (q < lim)
-        while (q > cur && pii_is_word(q[-1])) q--;
+        while (q > cur && (pii_is_word(q[-1]) || q[-1] == '.')) q--;
       cur = q;
     }
     tok = cur;
