@@ -308,8 +308,11 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   size_t x = op + 1;
   if (p[op] == '=') {
     if (x < n && (p[x] == '=' || p[x] == '~')) return;
-    if (op > 0 && strchr("=!<>:+-*/", p[op - 1])) {
-      if (p[op - 1] != ':') return; /* comparison or compound op; := is fine */
+    if (op > 0) { /* comparison or compound op; := is fine */
+      char c = p[op - 1];
+      if (c == '=' || c == '!' || c == '<' || c == '>' || c == '+' || c == '-' || c == '*' ||
+          c == '/')
+        return;
     }
     if (x < n && p[x] == '>') x++; /* => */
   } else {
@@ -324,12 +327,26 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   if (k > 0 && p[k - 1] == ':') k--; /* := */
   size_t sk = 0;
   while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t') && sk < 4) k--, sk++;
-  for (int i = 0; i < 3 && k > 0 && strchr("\"']\\", p[k - 1]); i++) k--;
+  for (int i = 0; i < 3 && k > 0 &&
+                  (p[k - 1] == '"' || p[k - 1] == '\'' || p[k - 1] == ']' || p[k - 1] == '\\');
+       i++)
+    k--;
   size_t ke = k;
   /* cheap reject: every secret key name ends in one of these letters */
   size_t t = ke;
   while (t > 0 && ke - t < 8 && pii_is_digit((unsigned char)p[t - 1])) t--;
-  if (t == 0 || !strchr("dtnyeslhDTNYESLH", p[t - 1]) || p[t - 1] == 0) return;
+  if (t == 0) return;
+  switch (p[t - 1] | 0x20) {
+  case 'd':
+  case 't':
+  case 'n':
+  case 'y':
+  case 'e':
+  case 's':
+  case 'l':
+  case 'h': break;
+  default: return;
+  }
   while (k > 0 && ke - k < 64 && key_ch((unsigned char)p[k - 1])) k--;
   if (k == ke) return;
   if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */
