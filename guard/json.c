@@ -3,7 +3,7 @@
  *
  * A strict, non-allocating-per-token recursive parser (RFC 8259) over the
  * raw body. Every string (keys too) is unescaped (\n, \", \/, \uXXXX with
- * surrogate pairs) into a scratch buffer with a map back to offsets in its
+ * surrogate pairs) into a scratch buffer, offsets mapped back through its
  * parent text, then scanned; a string value is also checked against its
  * member key (password, api_key, Authorization …). A string that itself
  * holds JSON (OpenAI function.arguments, MCP content[].text) is walked in
@@ -15,24 +15,32 @@
 
 #include "pii_int.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define PII_JSON_DEPTH 256
 #define PII_STR_DEPTH 4
 
-/* Offsets of a text in the raw body: raw = parent(arr ? arr[i] : base + i). */
+/* Offsets of a text in its parent: a plain run at `base`, or the escaped
+ * string content esc[0, len) at `base`, whose decoded index i is found by
+ * walking the escapes (only done for matches, which are rare). */
 typedef struct tmap {
-  const size_t *arr;
-  size_t base;
-  const struct tmap *parent;
+  const char *esc;
+  size_t base, len;
+  struct tmap *parent;
+  size_t ci, cx; /* walk cache: decoded index ci starts at escaped offset cx */
 } tmap;
 
-static size_t to_raw(const tmap *m, size_t i) {
-  for (; m; m = m->parent) i = m->arr ? m->arr[i] : m->base + i;
+static size_t esc_offset(tmap *m, size_t i);
+
+static size_t to_raw(tmap *m, size_t i) {
+  for (; m; m = m->parent) i = m->base + (m->esc ? esc_offset(m, i) : i);
   return i;
 }
 
 typedef struct scratch {
   char *dec;
-  size_t *map;
   size_t cap;
 } scratch;
 
@@ -47,7 +55,7 @@ typedef struct walker {
 typedef struct text {
   const char *p;
   size_t n;
-  const tmap *map;
+  tmap *map;
   int sdepth; /* string nesting level of this text */
 } text;
 
@@ -80,7 +88,6 @@ static void grow(scratch *s, size_t need) {
   size_t cap = s->cap ? s->cap : 256;
   while (cap < need) cap *= 2;
   s->dec = lr_xrealloc(s->dec, cap);
-  s->map = lr_xrealloc(s->map, (cap + 1) * sizeof *s->map);
   s->cap = cap;
 }
 
@@ -91,7 +98,22 @@ static bool skip_string(const text *t, size_t *pos, size_t *cs, size_t *ce, bool
   *escaped = false;
   *cs = x;
   for (;;) {
-    /* fast run over plain bytes */
+    /* fast run over plain bytes, 16 at a time where SSE2 is there */
+#ifdef __SSE2__
+    while (t->n - x >= 16) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(t->p + x));
+      __m128i m = _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                               _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+      /* bytes < 0x20: unsigned min with 0x1F equals the byte */
+      m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v));
+      unsigned bits = (unsigned)_mm_movemask_epi8(m);
+      if (bits) {
+        x += (size_t)__builtin_ctz(bits);
+        break;
+      }
+      x += 16;
+    }
+#endif
     while (x < t->n) {
       unsigned char c = (unsigned char)t->p[x];
       if (c == '"' || c == '\\' || c < 0x20) break;
@@ -136,43 +158,76 @@ static void put_utf8(char *d, size_t *m, uint32_t cp) {
   }
 }
 
-/* Unescapes t->p[cs, ce) into scratch s; map[i] = offset in t of the
- * escape that produced decoded byte i, map[len] = ce. */
+/* Decodes the character or escape at p[x] (p[0, n) is valid string
+ * content) into d[*m…] (d may be NULL to only count); returns the next x. */
+static size_t esc_step(const char *p, size_t n, size_t x, char *d, size_t *m) {
+  char tmp[4];
+  size_t k = 0;
+  if (p[x] != '\\') {
+    if (d) d[*m] = p[x];
+    (*m)++;
+    return x + 1;
+  }
+  char e = p[x + 1];
+  if (e != 'u') {
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    if (d) d[*m] = to[strchr(from, e) - from];
+    (*m)++;
+    return x + 2;
+  }
+  uint32_t cp = (uint32_t)hex4(p + x + 2);
+  x += 6;
+  if (cp >= 0xD800 && cp <= 0xDBFF && x + 6 <= n && p[x] == '\\' && p[x + 1] == 'u') {
+    int lo = hex4(p + x + 2);
+    if (lo >= 0xDC00 && lo <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
+      x += 6;
+    }
+  }
+  if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD; /* lone surrogate */
+  put_utf8(tmp, &k, cp);
+  if (d) memcpy(d + *m, tmp, k);
+  *m += k;
+  return x;
+}
+
+/* Unescapes t->p[cs, ce) into scratch s; returns the decoded length. */
 static size_t unescape(const text *t, size_t cs, size_t ce, scratch *s) {
   grow(s, ce - cs + 1);
-  size_t m = 0;
-  for (size_t x = cs; x < ce;) {
-    size_t at = x, before = m;
-    if (t->p[x] != '\\') {
-      s->dec[m++] = t->p[x++];
-    } else {
-      char e = t->p[x + 1];
-      if (e == 'u') {
-        uint32_t cp = (uint32_t)hex4(t->p + x + 2);
-        x += 6;
-        if (cp >= 0xD800 && cp <= 0xDBFF && x + 6 <= ce && t->p[x] == '\\' && t->p[x + 1] == 'u') {
-          int lo = hex4(t->p + x + 2);
-          if (lo >= 0xDC00 && lo <= 0xDFFF) {
-            cp = 0x10000 + ((cp - 0xD800) << 10) + ((uint32_t)lo - 0xDC00);
-            x += 6;
-          }
-        }
-        if (cp >= 0xD800 && cp <= 0xDFFF) cp = 0xFFFD; /* lone surrogate */
-        put_utf8(s->dec, &m, cp);
-      } else {
-        static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-        s->dec[m++] = to[strchr(from, e) - from];
-        x += 2;
-      }
-    }
-    for (size_t i = before; i < m; i++) s->map[i] = at;
+  size_t m = 0, n = ce - cs;
+  const char *p = t->p + cs;
+  for (size_t x = 0; x < n;) {
+    const char *bs = memchr(p + x, '\\', n - x); /* copy plain runs whole */
+    size_t run = bs ? (size_t)(bs - p) - x : n - x;
+    memcpy(s->dec + m, p + x, run);
+    m += run, x += run;
+    if (x < n) x = esc_step(p, n, x, s->dec, &m);
   }
-  s->map[m] = ce;
   return m;
 }
 
+/* Offset in the escaped content where decoded byte i comes from. Matches
+ * are mapped in increasing order, so the walk resumes from the last one. */
+static size_t esc_offset(tmap *t, size_t i) {
+  size_t m = 0, x = 0;
+  if (i >= t->ci) m = t->ci, x = t->cx;
+  while (x < t->len && m < i) {
+    const char *bs = memchr(t->esc + x, '\\', t->len - x);
+    size_t run = bs ? (size_t)(bs - t->esc) - x : t->len - x;
+    if (run >= i - m) { /* i lies in this plain run */
+      x += i - m;
+      m = i;
+      break;
+    }
+    m += run, x += run;
+    if (x < t->len) x = esc_step(t->esc, t->len, x, NULL, &m);
+  }
+  t->ci = m, t->cx = x;
+  return x;
+}
+
 /* Emits the resolved hits of one string, offsets in `str` coordinates. */
-static void emit_hits(walker *w, const char *dec, const tmap *map, size_t from, bool number) {
+static void emit_hits(walker *w, const char *dec, tmap *map, size_t from, bool number) {
   pii_hits_resolve(&w->hits, from);
   for (size_t i = from; i < w->hits.n; i++) {
     lr_pii_span h = w->hits.v[i];
@@ -203,12 +258,12 @@ static bool parse_string(walker *w, const text *t, size_t *pos, pii_key_kind kin
   if (!esc) {
     dec = t->p + cs;
     len = ce - cs;
-    map = (tmap){NULL, cs, t->map};
+    map = (tmap){NULL, cs, 0, t->map, 0, 0};
   } else {
     scratch *s = &w->s[lvl];
     len = unescape(t, cs, ce, s);
     dec = s->dec;
-    map = (tmap){s->map, 0, t->map};
+    map = (tmap){t->p + cs, cs, ce - cs, t->map, 0, 0};
   }
   if (key_kind_out) {
     *key_kind_out = pii_classify_key(dec, len);
@@ -242,7 +297,7 @@ static bool parse_string(walker *w, const text *t, size_t *pos, pii_key_kind kin
 /* A long integer literal t->p[s, e): a card, or a phone / SSN under its key. */
 static void scan_number(walker *w, const text *t, size_t s, size_t e, pii_key_kind kind) {
   size_t from = w->hits.n;
-  tmap map = {NULL, s, t->map};
+  tmap map = {NULL, s, 0, t->map, 0, 0};
   pii_scan_raw(t->p + s, e - s, w->en, &w->hits);
   if (kind == PII_KEY_PHONE || kind == PII_KEY_SSN)
     pii_check_keyed_number(t->p + s, e - s, kind, w->en, &w->hits);
@@ -367,10 +422,7 @@ lr_status pii_json_walk(const char *p, size_t n, lr_pii_set en, pii_on_match cb,
     ws(&t, &pos);
     if (pos == n) st = LR_OK;
   }
-  for (int i = 0; i <= PII_STR_DEPTH; i++) {
-    free(w.s[i].dec);
-    free(w.s[i].map);
-  }
+  for (int i = 0; i <= PII_STR_DEPTH; i++) free(w.s[i].dec);
   free(w.hits.v);
   return st;
 }
@@ -396,7 +448,6 @@ size_t pii_json_unescape(const char *p, size_t n, lr_buf *out) {
   size_t m = unescape(&t, 0, n, &s);
   lr_buf_append(out, s.dec, m);
   free(s.dec);
-  free(s.map);
   return m;
 }
 
