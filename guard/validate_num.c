@@ -190,10 +190,11 @@ static bool try_card(const run *r, size_t i, size_t j) {
     if (!(fours && glen(r, j - 1) <= 4) && !amex) return false;
   }
   if (!pii_card_issuer(d, n) || !pii_luhn(d, n)) return false;
-  /* a Luhn-valid number introduced as an order or invoice number is one */
+  /* an ungrouped Luhn-valid number introduced as an order or invoice number is one */
   static const char *const id_words[] = {"order",  "invoice",     "tracking", "shipment",
                                          "ticket", "transaction", "ref",      NULL};
   static const char *const card_words[] = {"card", "visa", "amex", "mastercard", "cc", NULL};
+  if (k > 1) return true; /* 4-4-4-4 grouping is how cards are written, not ids */
   return !(context_before(r->p, r->gs[i], 16, id_words) &&
            !context_before(r->p, r->gs[i], 16, card_words));
 }

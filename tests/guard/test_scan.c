@@ -212,6 +212,7 @@ Test(scan, credit_card) {
   static const pii_case c[] = {
       {"card 4111 1111 1111 1111 exp 12/26", "CREDIT_CARD", "4111 1111 1111 1111"},
       {"cc=5555555555554444;", "CREDIT_CARD", "5555555555554444"},
+      {"refund order 4111 1111 1111 1111 today", "CREDIT_CARD", "4111 1111 1111 1111"},
       {"amex 3782-822463-10005", "CREDIT_CARD", "3782-822463-10005"},
       {"discover 6011-1111-1111-1117.", "CREDIT_CARD", "6011-1111-1111-1117"},
       {"jcb 3530111333300000", "CREDIT_CARD", "3530111333300000"},
