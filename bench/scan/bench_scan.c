@@ -82,7 +82,8 @@ int main(int argc, char **argv) {
   size_t mb = argc > 1 ? (size_t)atol(argv[1]) : 100;
   const char *patterns = argc > 2 ? argv[2] : LR_BENCH_DIR "/rg_patterns.txt";
   lr_buf corpus = {0};
-  bench_corpus(&corpus, mb << 20, 42);
+  unsigned long planted[LR_PII__COUNT] = {0};
+  bench_corpus(&corpus, mb << 20, 42, planted);
   double size_mb = (double)corpus.len / 1e6;
   printf("corpus: %.1f MB of mixed tool traffic (seed 42), checksum %016llx\n", size_mb,
          (unsigned long long)fnv(14695981039346656037ull, corpus.p, corpus.len));
@@ -113,6 +114,14 @@ int main(int argc, char **argv) {
   for (int t = 0; t < LR_PII__COUNT; t++)
     if (per[t]) printf(" %s=%lu", lr_pii_type_name((lr_pii_type)t), per[t]);
   printf("\n");
+  /* a fast wrong answer must not pass: every value planted for sure is found */
+  for (int t = 0; t < LR_PII__COUNT; t++)
+    if (planted[t] && per[t] != planted[t]) {
+      fprintf(stderr, "bench_scan: %s found %lu times, planted %lu\n",
+              lr_pii_type_name((lr_pii_type)t), per[t], planted[t]);
+      return 1;
+    }
+  printf("  planted values all found (email, card, phone, IBAN, AWS key id, GitHub, JWT)\n");
 
   /* larch, JSON-aware mode over the JSON lines */
   size_t json_bytes = 0, json_spans = 0;

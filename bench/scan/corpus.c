@@ -11,9 +11,11 @@
 #include <string.h>
 
 #include "corpus.h"
+#include "guard.h"
 
 typedef struct rng {
   uint64_t s;
+  unsigned long *planted; /* per-type counts of values that must be found, or NULL */
 } rng;
 
 static uint64_t next(rng *r) { /* xorshift64* */
@@ -72,7 +74,23 @@ static void uuid(rng *r, lr_buf *b) {
 
 /* A sensitive value (or a look-alike) in plain text. */
 static void sensitive(rng *r, lr_buf *b) {
-  switch (pick(r, 14)) {
+  unsigned k = pick(r, 14);
+  static const int sure[14] = {LR_PII_EMAIL,
+                               LR_PII_CREDIT_CARD,
+                               LR_PII_PHONE,
+                               -1,
+                               LR_PII_IBAN,
+                               LR_PII_AWS_ACCESS_KEY,
+                               -1,
+                               -1,
+                               LR_PII_GITHUB_TOKEN,
+                               -1,
+                               -1,
+                               -1,
+                               -1,
+                               LR_PII_JWT};
+  if (r->planted && sure[k] >= 0) r->planted[sure[k]]++;
+  switch (k) {
   case 0: lr_buf_printf(b, "%s@%s", names[pick(r, 20)], domains[pick(r, 8)]); break;
   case 1: lr_buf_puts(b, "4111 1111 1111 1111"); break;
   case 2: lr_buf_printf(b, "+1 415 555 %04u", 1000 + pick(r, 8999)); break;
@@ -186,8 +204,8 @@ static void doc(rng *r, lr_buf *b, unsigned long id) {
   }
 }
 
-void bench_corpus(lr_buf *out, size_t bytes, uint64_t seed) {
-  rng r = {seed ? seed : 0x9E3779B97F4A7C15ull};
+void bench_corpus(lr_buf *out, size_t bytes, uint64_t seed, unsigned long *counts) {
+  rng r = {seed ? seed : 0x9E3779B97F4A7C15ull, counts};
   lr_buf_reserve(out, bytes + 8192);
   for (unsigned long id = 1; out->len < bytes; id++) doc(&r, out, id);
 }
