@@ -77,6 +77,11 @@ typedef enum {
 void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind kind, lr_pii_set en,
                      lr_pii_hits *out);
 bool pii_github_crc_ok(const char *tok40);
+/* Decodes base64/base64url p[0, n) into out (at most cap bytes); returns the
+ * length or -1 on a bad character. */
+long pii_b64_decode(const char *p, size_t n, char *out, size_t cap);
+/* HTTP Basic credentials: base64 of "user:password" (RFC 7617 §2). */
+bool pii_basic_ok(const char *p, size_t n);
 bool pii_jwt_header_ok(const char *p, size_t n);
 
 /* PRIVATE KEY block whose BEGIN line is p[s, e). */

@@ -61,9 +61,10 @@ typedef struct kw {
 } kw;
 #define KW(x)                                                                                      \
   { x, sizeof(x) - 1 }
-#define ieq(p, n, lit) ieq_n(p, n, lit, sizeof(lit) - 1)
-#define ihas(p, n, lit) ihas_n(p, n, lit, sizeof(lit) - 1)
-#define istarts(p, n, lit) istarts_n(p, n, lit, sizeof(lit) - 1)
+/* string literals only: "" lit "" does not compile for a pointer */
+#define ieq(p, n, lit) ieq_n(p, n, "" lit "", sizeof(lit) - 1)
+#define ihas(p, n, lit) ihas_n(p, n, "" lit "", sizeof(lit) - 1)
+#define istarts(p, n, lit) istarts_n(p, n, "" lit "", sizeof(lit) - 1)
 
 bool pii_is_placeholder(const char *p, size_t n) {
   if (n == 0) return true;
@@ -76,19 +77,22 @@ bool pii_is_placeholder(const char *p, size_t n) {
       istarts(p, n, "enter") || istarts(p, n, "replace") || istarts(p, n, "sk-...") ||
       istarts(p, n, "arn:") || istarts(p, n, "projects/"))
     return true;
-  static const char *const inner[] = {
-      "***",       "xxxx",      "...",     "\xe2\x80\xa6", "redacted", "placeholder", "changeme",
-      "change_me", "change-me", "example", "dummy",        "${",       "{{",          "<",
-      "your_",     "your-",     "_here",   "-here",        "masked",   "removed",     "not_set",
-      "notset",    "todo",      "fixme",   "sample",       NULL};
-  for (const char *const *w = inner; *w; w++)
-    if (ihas(p, n, *w)) return true;
-  static const char *const whole[] = {"null",     "none",   "nil",     "undefined", "true",
-                                      "false",    "secret", "token",   "password",  "empty",
-                                      "default",  "test",   "testing", "string",    "optional",
-                                      "required", NULL};
-  for (const char *const *w = whole; *w; w++)
-    if (ieq(p, n, *w)) return true;
+  static const kw inner[] = {KW("***"),       KW("xxxx"),        KW("..."),      KW("\xe2\x80\xa6"),
+                             KW("redacted"),  KW("placeholder"), KW("changeme"), KW("change_me"),
+                             KW("change-me"), KW("example"),     KW("dummy"),    KW("${"),
+                             KW("{{"),        KW("<"),           KW("your_"),    KW("your-"),
+                             KW("_here"),     KW("-here"),       KW("masked"),   KW("removed"),
+                             KW("not_set"),   KW("notset"),      KW("todo"),     KW("fixme"),
+                             KW("sample")};
+  for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++)
+    if (ihas_n(p, n, inner[i].s, inner[i].n)) return true;
+  static const kw whole[] = {KW("null"),     KW("none"),     KW("nil"),      KW("undefined"),
+                             KW("true"),     KW("false"),    KW("secret"),   KW("token"),
+                             KW("password"), KW("empty"),    KW("default"),  KW("test"),
+                             KW("testing"),  KW("string"),   KW("optional"), KW("required"),
+                             KW("username"), KW("passw0rd"), KW("letmein")};
+  for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+    if (ieq_n(p, n, whole[i].s, whole[i].n)) return true;
   return false;
 }
 
@@ -107,7 +111,7 @@ static size_t norm_key(const char *k, size_t n, char *out, size_t cap) {
 static bool suffix_n(const char *k, size_t n, const char *s, size_t l) {
   return n >= l && memcmp(k + n - l, s, l) == 0;
 }
-#define suffix(k, n, lit) suffix_n(k, n, lit, sizeof(lit) - 1)
+#define suffix(k, n, lit) suffix_n(k, n, "" lit "", sizeof(lit) - 1)
 
 pii_key_kind pii_classify_key(const char *k, size_t n) {
   char b[72];
@@ -240,8 +244,8 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
       if (n > l && istarts_n(v, n, schemes[i].s, l)) {
         size_t x = l;
         while (x < n && v[x] == ' ') x++;
-        if (EN(LR_PII_GENERIC_SECRET) && value_is_secret(v + x, n - x))
-          pii_hits_push(out, s + x, e, LR_PII_GENERIC_SECRET);
+        bool ok = i == 1 ? pii_basic_ok(v + x, n - x) : value_is_secret(v + x, n - x);
+        if (EN(LR_PII_GENERIC_SECRET) && ok) pii_hits_push(out, s + x, e, LR_PII_GENERIC_SECRET);
         return;
       }
     }
@@ -405,12 +409,22 @@ void pii_check_userinfo(const char *p, size_t n, size_t s, lr_pii_set en, lr_pii
   if (pe - ps < 6 || pii_is_placeholder(p + ps, pe - ps)) return;
   /* the password repeating the user name, or a default, is not flagged */
   if (colon - (s + 3) == pe - ps && memcmp(p + s + 3, p + ps, pe - ps) == 0) return;
-  static const char *const defaults[] = {"postgres", "admin",    "root", "guest",
-                                         "pass",     "passw0rd", NULL};
-  for (const char *const *d = defaults; *d; d++)
-    if (ieq(p + ps, pe - ps, *d)) return;
+  static const kw defaults[] = {KW("postgres"), KW("admin"), KW("root"),
+                                KW("guest"),    KW("pass"),  KW("passw0rd")};
+  for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+    if (ieq_n(p + ps, pe - ps, defaults[i].s, defaults[i].n)) return;
   double need = pe - ps < 10 ? 2.3 : 2.8;
   if (pii_entropy(p + ps, pe - ps) >= need) pii_hits_push(out, ps, pe, LR_PII_GENERIC_SECRET);
+}
+
+bool pii_basic_ok(const char *p, size_t n) {
+  char d[192];
+  if (n < 8 || n > 256 || n % 4 != 0) return false;
+  long m = pii_b64_decode(p, n, d, sizeof d);
+  if (m < 3) return false;
+  for (long i = 0; i < m; i++)
+    if ((unsigned char)d[i] < 0x20 || (unsigned char)d[i] == 0x7f) return false;
+  return memchr(d, ':', (size_t)m) != NULL;
 }
 
 void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
@@ -425,11 +439,15 @@ void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
   size_t l = e - x;
   if (l < (basic ? 8 : 16) || l > 1024) return;
   if (pii_is_placeholder(p + x, l)) return;
-  if (e < n && (pii_is_alnum((unsigned char)p[e]))) return;
-  if (pii_entropy(p + x, l) < (basic ? 2.5 : 3.0)) return;
+  if (e < n && pii_is_alnum((unsigned char)p[e])) return;
+  if (basic) { /* RFC 7617: base64 of user:password */
+    if (pii_basic_ok(p + x, l)) pii_hits_push(out, x, e, LR_PII_GENERIC_SECRET);
+    return;
+  }
+  if (pii_entropy(p + x, l) < 3.0) return;
   bool mixed = false;
   for (size_t i = x; i < e; i++) mixed |= pii_is_digit((unsigned char)p[i]);
-  if (!mixed && !basic) return;
+  if (!mixed) return;
   pii_hits_push(out, x, e, LR_PII_GENERIC_SECRET);
 }
 

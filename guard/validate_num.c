@@ -119,7 +119,7 @@ static bool sep_is_n(const run *r, size_t i, const char *s, size_t l) {
     if (q[x] != s[x]) return false;
   return true;
 }
-#define sep_is(r, i, lit) sep_is_n(r, i, lit, sizeof(lit) - 1)
+#define sep_is(r, i, lit) sep_is_n(r, i, "" lit "", sizeof(lit) - 1)
 #define str_is(s, lit) ((s).n == sizeof(lit) - 1 && memcmp((s).p, lit, sizeof(lit) - 1) == 0)
 
 /* May a window start or end at the separator before group i? */
@@ -146,7 +146,7 @@ static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l
     if (!sep_is_n(r, g, s, l)) return false;
   return true;
 }
-#define seps_all(r, i, j, lit) seps_all_n(r, i, j, lit, sizeof(lit) - 1)
+#define seps_all(r, i, j, lit) seps_all_n(r, i, j, "" lit "", sizeof(lit) - 1)
 
 static const char *const version_words[] = {"version",  "ver ", "release", "build",
                                             "firmware", "v.",   NULL};

@@ -69,9 +69,7 @@ static int b64v(unsigned char c) {
   return -1;
 }
 
-/* Decodes base64/base64url p[0, n) into out (cap bytes); returns the length
- * or -1 on a bad character. */
-static long b64_decode(const char *p, size_t n, char *out, size_t cap) {
+long pii_b64_decode(const char *p, size_t n, char *out, size_t cap) {
   uint32_t acc = 0;
   int bits = 0;
   size_t m = 0;
@@ -94,7 +92,7 @@ static long b64_decode(const char *p, size_t n, char *out, size_t cap) {
  * "alg" mandatory. */
 bool pii_jwt_header_ok(const char *p, size_t n) {
   char h[512];
-  long m = b64_decode(p, n, h, sizeof h);
+  long m = pii_b64_decode(p, n, h, sizeof h);
   if (m < 8) return false;
   size_t a = 0, z = (size_t)m;
   while (a < z && (h[a] == ' ' || h[a] == '\n' || h[a] == '\r' || h[a] == '\t')) a++;

@@ -181,6 +181,9 @@ Test(scan, generic_secret) {
       {"pwd=Tr0ub4dor&3xyz;", "GENERIC_SECRET", "Tr0ub4dor&3xyz"},
       /* traps: placeholders, name-like keys, high entropy without keyword */
       {"password: ********", NULL, NULL},
+      {"a server that uses SSL and Basic authentication: see docs", NULL, NULL},
+      {"X509v3 Basic Constraints: critical", NULL, NULL},
+      {"https://username:password@pypi.company.com/simple", NULL, NULL},
       {"password=<your-password>", NULL, NULL},
       {"token: ${GITHUB_TOKEN}", NULL, NULL},
       {"secret: {{ secrets.DEPLOY_KEY }}", NULL, NULL},
