@@ -362,4 +362,7 @@ void lr_fmt_expr(const lr_expr *e, lr_buf *out);
 /* Appends s as a Cedar string literal with the escapes needed to re-read it. */
 void lr_fmt_string(lr_str s, lr_buf *out);
 
+/* The folder's other public part: schemas (lr_schema_*). */
+#include "schema.h"
+
 #endif /* LARCH_GRAMMAR_H */

@@ -27,5 +27,7 @@ int lr_cli_wants_help(int argc, char **argv);
 int lr_cmd_serve(int argc, char **argv);
 /* The subcommands (cmd_<name>.c). */
 int lr_cmd_hash_key(int argc, char **argv);
+/* larch scan: PII and secret detection / masking on stdin (cmd_scan.c). */
+int lr_cmd_scan(int argc, char **argv);
 
 #endif /* LARCH_CLI_H */

@@ -26,6 +26,7 @@ static const lr_command commands[] = {
     {"test", "run policy tests (*.test.json: requests and expected decisions)", lr_cmd_test},
     {"version", "print the version", cmd_version},
     {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
+    {"scan", "find (or mask) PII and secrets in text or JSONL on stdin", lr_cmd_scan},
 };
 
 int lr_cli_wants_help(int argc, char **argv) {

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# scan_quality.sh — detection quality of the PII/secret detectors (precision,
+# recall, F1 per type) on the labelled sets of bench/scan. Run by scripts/bench.sh.
+#   bench/scan_quality.sh [BUILD_DIR]
+set -euo pipefail
+build=${1:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+for set in eval.jsonl eval_hand.jsonl; do
+  echo "--- $set"
+  "$build/bench/scan/eval_pii" "$top/bench/scan/$set"
+done

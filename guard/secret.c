@@ -1,0 +1,464 @@
+/*
+ * secret.c — GENERIC_SECRET and AWS_SECRET_KEY: values assigned to
+ * secret-named keys (`=`, `:`, JSON members, YAML, `--flag value`), URL
+ * userinfo passwords, Authorization Bearer/Basic credentials, and the AWS
+ * secret next to an access key id.
+ *
+ * Entropy alone flags UUIDs, digests and base64 images, so a value is only
+ * a secret with a keyword or a prefix in front of it, and then only if it
+ * has enough entropy, is long enough and is not a placeholder, template,
+ * reference or already-masked value. Name-like keys (secret_name,
+ * token_type, max_tokens, public_key, next_page_token) are not secrets.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "pii_int.h"
+
+#define EN(t) (en & LR_PII_BIT(t))
+
+double pii_entropy(const char *p, size_t n) {
+  if (n == 0) return 0;
+  unsigned cnt[256] = {0};
+  for (size_t i = 0; i < n; i++) cnt[(unsigned char)p[i]]++;
+  double h = 0;
+  for (int c = 0; c < 256; c++)
+    if (cnt[c]) {
+      double q = (double)cnt[c] / (double)n;
+      h -= q * log2(q);
+    }
+  return h;
+}
+
+static bool ieq_n(const char *p, size_t n, const char *w, size_t l) {
+  if (l != n) return false;
+  for (size_t i = 0; i < n; i++)
+    if ((p[i] | 0x20) != w[i]) return false;
+  return true;
+}
+
+static bool ihas_n(const char *p, size_t n, const char *w, size_t l) {
+  for (size_t i = 0; i + l <= n; i++) {
+    if ((p[i] | 0x20) != w[0]) continue;
+    size_t k = 1;
+    while (k < l && (p[i + k] | 0x20) == w[k]) k++;
+    if (k == l) return true;
+  }
+  return false;
+}
+
+static bool istarts_n(const char *p, size_t n, const char *w, size_t l) {
+  if (n < l) return false;
+  for (size_t i = 0; i < l; i++)
+    if ((p[i] | 0x20) != w[i]) return false;
+  return true;
+}
+
+/* Case-insensitive helpers; w is lower case. */
+typedef struct kw {
+  const char *s;
+  size_t n;
+} kw;
+#define KW(x)                                                                                      \
+  { x, sizeof(x) - 1 }
+/* string literals only: "" lit "" does not compile for a pointer */
+#define ieq(p, n, lit) ieq_n(p, n, "" lit "", sizeof(lit) - 1)
+#define ihas(p, n, lit) ihas_n(p, n, "" lit "", sizeof(lit) - 1)
+#define istarts(p, n, lit) istarts_n(p, n, "" lit "", sizeof(lit) - 1)
+
+bool pii_is_placeholder(const char *p, size_t n) {
+  if (n == 0) return true;
+  /* templates and references: ${X} {{ x }} <x> %(x)s $X process.env.X */
+  if (p[0] == '$' || p[0] == '<' || p[0] == '{' || p[0] == '%' || p[0] == '[' || p[0] == '(')
+    return true;
+  if (istarts(p, n, "process.env") || istarts(p, n, "os.environ") || istarts(p, n, "env.") ||
+      istarts(p, n, "secrets.") || istarts(p, n, "vault:") || istarts(p, n, "your") ||
+      istarts(p, n, "my_") || istarts(p, n, "my-") || istarts(p, n, "insert") ||
+      istarts(p, n, "enter") || istarts(p, n, "replace") || istarts(p, n, "sk-...") ||
+      istarts(p, n, "arn:") || istarts(p, n, "projects/"))
+    return true;
+  static const kw inner[] = {KW("***"),       KW("xxxx"),        KW("..."),      KW("\xe2\x80\xa6"),
+                             KW("redacted"),  KW("placeholder"), KW("changeme"), KW("change_me"),
+                             KW("change-me"), KW("example"),     KW("dummy"),    KW("${"),
+                             KW("{{"),        KW("<"),           KW("your_"),    KW("your-"),
+                             KW("_here"),     KW("-here"),       KW("masked"),   KW("removed"),
+                             KW("not_set"),   KW("notset"),      KW("todo"),     KW("fixme"),
+                             KW("sample")};
+  for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++)
+    if (ihas_n(p, n, inner[i].s, inner[i].n)) return true;
+  static const kw whole[] = {KW("null"),     KW("none"),     KW("nil"),      KW("undefined"),
+                             KW("true"),     KW("false"),    KW("secret"),   KW("token"),
+                             KW("password"), KW("empty"),    KW("default"),  KW("test"),
+                             KW("testing"),  KW("string"),   KW("optional"), KW("required"),
+                             KW("username"), KW("passw0rd"), KW("letmein")};
+  for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
+    if (ieq_n(p, n, whole[i].s, whole[i].n)) return true;
+  return false;
+}
+
+/* ---- keys --------------------------------------------------------------------- */
+
+/* Normalises a key to lower-case alphanumerics ("DB_PASSWORD" → "dbpassword"). */
+static size_t norm_key(const char *k, size_t n, char *out, size_t cap) {
+  size_t m = 0;
+  for (size_t i = 0; i < n && m < cap; i++) {
+    unsigned char c = (unsigned char)k[i];
+    if (pii_is_alnum(c)) out[m++] = (char)(c | (pii_is_alpha(c) ? 0x20 : 0));
+  }
+  return m;
+}
+
+static bool suffix_n(const char *k, size_t n, const char *s, size_t l) {
+  return n >= l && memcmp(k + n - l, s, l) == 0;
+}
+#define suffix(k, n, lit) suffix_n(k, n, "" lit "", sizeof(lit) - 1)
+
+pii_key_kind pii_classify_key(const char *k, size_t n) {
+  char b[72];
+  if (n == 0 || n > 64) return PII_KEY_NONE;
+  size_t m = norm_key(k, n, b, sizeof b);
+  while (m > 0 && pii_is_digit((unsigned char)b[m - 1])) m--; /* password2 */
+  if (m < 3) return PII_KEY_NONE;
+  /* every secret name ends in one of these letters */
+  char last = b[m - 1];
+  if (!(last == 'd' || last == 'e' || last == 't' || last == 'n' || last == 'y' || last == 'l' ||
+        last == 's' || last == 'h'))
+    return PII_KEY_NONE;
+  if (suffix(b, m, "secretaccesskey") || suffix(b, m, "awssecretkey") ||
+      (suffix(b, m, "secretkey") && ihas(k, n, "aws")))
+    return PII_KEY_AWS_SECRET;
+  if (suffix(b, m, "authorization") || suffix(b, m, "auth") || suffix(b, m, "authheader"))
+    return PII_KEY_AUTH;
+  /* name-like keys: the thing named, not the secret */
+  static const kw not_prefix[] = {
+      KW("max"),    KW("page"),   KW("nextpage"), KW("next"),       KW("continuation"),
+      KW("cursor"), KW("sync"),   KW("csrf"),     KW("xsrf"),       KW("cancellation"),
+      KW("num"),    KW("total"),  KW("prompt"),   KW("completion"), KW("input"),
+      KW("output"), KW("public"), KW("resume"),   KW("pagination"), KW("eos"),
+      KW("bos"),    KW("pad"),    KW("unk"),      KW("sep"),        KW("cls"),
+      KW("mask")};
+  static const kw secret_suffix[] = {
+      KW("password"),    KW("passwd"),         KW("pwd"),        KW("passphrase"),
+      KW("secret"),      KW("token"),          KW("apikey"),     KW("accesskey"),
+      KW("secretkey"),   KW("privatekey"),     KW("signingkey"), KW("encryptionkey"),
+      KW("masterkey"),   KW("sessionkey"),     KW("clientkey"),  KW("credential"),
+      KW("credentials"), KW("authkey"),        KW("apisecret"),  KW("webhooksecret"),
+      KW("accountkey"),  KW("sharedaccesskey")};
+  for (size_t i = 0; i < sizeof secret_suffix / sizeof secret_suffix[0]; i++) {
+    if (!suffix_n(b, m, secret_suffix[i].s, secret_suffix[i].n)) continue;
+    size_t pre = m - secret_suffix[i].n;
+    for (size_t j = 0; j < sizeof not_prefix / sizeof not_prefix[0]; j++) {
+      size_t l = not_prefix[j].n;
+      if (pre == l && memcmp(b, not_prefix[j].s, l) == 0) return PII_KEY_NONE;
+      if (pre > l && memcmp(b + pre - l, not_prefix[j].s, l) == 0 && j != 10 /* num */)
+        return PII_KEY_NONE;
+    }
+    return PII_KEY_SECRET;
+  }
+  /* "pass" only as its own word: db_pass, DB_PASS, smtp-pass */
+  if (suffix(b, m, "pass") &&
+      (m == 4 || (n >= 5 && (k[n - 5] == '_' || k[n - 5] == '-' || k[n - 5] == '.'))))
+    return PII_KEY_SECRET;
+  return PII_KEY_NONE;
+}
+
+/* ---- values --------------------------------------------------------------------- */
+
+/* /etc/ssl/key.pem, ./secrets/db.txt, ~/.aws/credentials: a reference to a
+ * file, not the secret (base64 values may start with '/' too, but carry
+ * '+' or '=' or no second slash). */
+static bool looks_path(const char *v, size_t n) {
+  size_t x = 0;
+  if (v[0] == '~' || v[0] == '.') x = 1;
+  if (x < n && v[x] == '.') x++;
+  if (x >= n || v[x] != '/') return false;
+  size_t slashes = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (c == '/')
+      slashes++;
+    else if (!(pii_is_alnum(c) || c == '_' || c == '-' || c == '.'))
+      return false;
+  }
+  return slashes >= 2 || memchr(v, '.', n) != NULL;
+}
+
+/* projects/p/secrets/db-pass, kv/data/app: a lower-case name path */
+static bool looks_reference(const char *v, size_t n) {
+  size_t slashes = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (c == '/')
+      slashes++;
+    else if (!((c >= 'a' && c <= 'z') || pii_is_digit(c) || c == '_' || c == '-' || c == '.'))
+      return false;
+  }
+  return slashes >= 2;
+}
+
+static bool value_is_secret(const char *v, size_t n) {
+  if (n < 8 || n > 512) return false;
+  if (pii_is_placeholder(v, n)) return false;
+  int lower = 0, upper = 0, digit = 0, other = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (c <= ' ' || c >= 0x7f) return false; /* prose, not a credential */
+    if (c >= 'a' && c <= 'z')
+      lower = 1;
+    else if (c >= 'A' && c <= 'Z')
+      upper = 1;
+    else if (pii_is_digit(c))
+      digit = 1;
+    else
+      other = 1;
+  }
+  if (!lower && !upper && !other) return false; /* a number */
+  if (memmem(v, n, "://", 3) || looks_path(v, n) || looks_reference(v, n)) return false;
+  if (lower + upper + digit + other < 2 && n < 16) return false;
+  double need = 0.75 * log2((double)n);
+  if (need > 3.0) need = 3.0;
+  return pii_entropy(v, n) >= need;
+}
+
+static bool aws_secret_shape(const char *v, size_t n) {
+  if (n != 40) return false;
+  bool nonhex = false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (!(pii_is_alnum(c) || c == '/' || c == '+')) return false;
+    if (!(pii_is_digit(c) || (c >= 'a' && c <= 'f'))) nonhex = true;
+  }
+  if (!nonhex) return false; /* a git SHA */
+  return !(n >= 10 && memcmp(v + n - 10, "EXAMPLEKEY", 10) == 0);
+}
+
+void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind, lr_pii_set en,
+                            lr_pii_hits *out) {
+  const char *v = p + s;
+  size_t n = e - s;
+  if (kind == PII_KEY_AUTH) {
+    static const kw schemes[] = {KW("bearer "), KW("basic "), KW("token "), KW("bot "),
+                                 KW("apikey ")};
+    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+      size_t l = schemes[i].n;
+      if (n > l && istarts_n(v, n, schemes[i].s, l)) {
+        size_t x = l;
+        while (x < n && v[x] == ' ') x++;
+        bool ok = i == 1 ? pii_basic_ok(v + x, n - x) : value_is_secret(v + x, n - x);
+        if (EN(LR_PII_GENERIC_SECRET) && ok) pii_hits_push(out, s + x, e, LR_PII_GENERIC_SECRET);
+        return;
+      }
+    }
+  }
+  if (kind == PII_KEY_AWS_SECRET || kind == PII_KEY_SECRET) {
+    if (EN(LR_PII_AWS_SECRET_KEY) && aws_secret_shape(v, n) &&
+        (kind == PII_KEY_AWS_SECRET || pii_entropy(v, n) > 4.0)) {
+      pii_hits_push(out, s, e, LR_PII_AWS_SECRET_KEY);
+      return;
+    }
+    if (n == 40 && memcmp(v + 30, "EXAMPLEKEY", 10) == 0) return;
+  }
+  if ((kind == PII_KEY_SECRET || kind == PII_KEY_AWS_SECRET || kind == PII_KEY_AUTH) &&
+      EN(LR_PII_GENERIC_SECRET) && value_is_secret(v, n))
+    pii_hits_push(out, s, e, LR_PII_GENERIC_SECRET);
+}
+
+/* ---- assignments in text --------------------------------------------------------------- */
+
+static bool key_ch(unsigned char c) { return pii_is_word(c) || c == '-' || c == '.'; }
+
+/* Finds the value starting after p[x]: an optionally quoted run. Sets
+ * [*vs, *ve); false when there is none. */
+static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) {
+  size_t sp = 0;
+  while (x < n && (p[x] == ' ' || p[x] == '\t') && sp < 8) x++, sp++;
+  if (x >= n) return false;
+  char q = 0;
+  bool esc = false;
+  if (p[x] == '"' || p[x] == '\'' || p[x] == '`') {
+    q = p[x++];
+  } else if (p[x] == '\\' && x + 1 < n && (p[x + 1] == '"' || p[x + 1] == '\'')) {
+    q = p[x + 1];
+    esc = true;
+    x += 2;
+  }
+  size_t s = x;
+  if (q) {
+    while (x < n && x - s < 600 && p[x] != q && p[x] != '\n' && !(esc && p[x] == '\\')) {
+      if (!esc && p[x] == '\\') break; /* escaped content: let the JSON walker decode it */
+      x++;
+    }
+    if (x >= n || x - s >= 600 || p[x] == '\n') return false;
+  } else {
+    while (x < n && x - s < 600) {
+      unsigned char c = (unsigned char)p[x];
+      if (c <= ' ' || c >= 0x7f || strchr("\"'`,;<>(){}[]\\|", c)) break;
+      if (c == '&') { /* a query string's next parameter: &name= */
+        size_t y = x + 1;
+        while (y < n && y - x < 40 && (pii_is_word((unsigned char)p[y]) || p[y] == '-')) y++;
+        if (y > x + 1 && y < n && p[y] == '=') break;
+      }
+      x++;
+    }
+    /* a sentence full stop is not part of the value */
+    while (x > s && (p[x - 1] == '.' || p[x - 1] == ':')) x--;
+  }
+  *vs = s;
+  *ve = x;
+  return x > s;
+}
+
+void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_hits *out) {
+  size_t x = op + 1;
+  if (p[op] == '=') {
+    if (x < n && (p[x] == '=' || p[x] == '~')) return;
+    if (op > 0) { /* comparison or compound op; := is fine */
+      char c = p[op - 1];
+      if (c == '=' || c == '!' || c == '<' || c == '>' || c == '+' || c == '-' || c == '*' ||
+          c == '/')
+        return;
+    }
+    if (x < n && p[x] == '>') x++; /* => */
+  } else {
+    if (x < n && (p[x] == ':' || p[x] == '/' || p[x] == '=')) {
+      if (p[x] != '=') return; /* :: or :// */
+      x++;
+    }
+    if (op > 0 && p[op - 1] == ':') return;
+  }
+  /* key: [quote] ident [quote/]/\"] spaces */
+  size_t k = op;
+  if (k > 0 && p[k - 1] == ':') k--; /* := */
+  size_t sk = 0;
+  while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t') && sk < 4) k--, sk++;
+  for (int i = 0; i < 3 && k > 0 &&
+                  (p[k - 1] == '"' || p[k - 1] == '\'' || p[k - 1] == ']' || p[k - 1] == '\\');
+       i++)
+    k--;
+  size_t ke = k;
+  /* cheap reject: every secret key name ends in one of these letters */
+  size_t t = ke;
+  while (t > 0 && ke - t < 8 && pii_is_digit((unsigned char)p[t - 1])) t--;
+  if (t == 0) return;
+  switch (p[t - 1] | 0x20) {
+  case 'd':
+  case 't':
+  case 'n':
+  case 'y':
+  case 'e':
+  case 's':
+  case 'l':
+  case 'h': break;
+  default: return;
+  }
+  while (k > 0 && ke - k < 64 && key_ch((unsigned char)p[k - 1])) k--;
+  if (k == ke) return;
+  if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */
+  pii_key_kind kind = pii_classify_key(p + k, ke - k);
+  if (kind == PII_KEY_NONE) return;
+  size_t vs, ve;
+  if (!value_at(p, n, x, &vs, &ve)) return;
+  pii_check_secret_value(p, vs, ve, kind, en, out);
+}
+
+pii_key_kind pii_classify_pii_key(const char *k, size_t n) {
+  char b[72];
+  if (n == 0 || n > 64) return PII_KEY_NONE;
+  size_t m = norm_key(k, n, b, sizeof b);
+  while (m > 0 && pii_is_digit((unsigned char)b[m - 1])) m--;
+  if (suffix(b, m, "ssn") || suffix(b, m, "socialsecuritynumber") || suffix(b, m, "socialsecurity"))
+    return PII_KEY_SSN;
+  static const kw phone[] = {
+      KW("phone"),     KW("phonenumber"), KW("mobile"),       KW("mobilenumber"), KW("tel"),
+      KW("telephone"), KW("fax"),         KW("cell"),         KW("cellphone"),    KW("msisdn"),
+      KW("whatsapp"),  KW("phoneno"),     KW("contactnumber")};
+  for (size_t i = 0; i < sizeof phone / sizeof phone[0]; i++)
+    if (suffix_n(b, m, phone[i].s, phone[i].n)) return PII_KEY_PHONE;
+  return PII_KEY_NONE;
+}
+
+void pii_check_userpass(const char *p, size_t n, size_t colon, lr_pii_set en, lr_pii_hits *out) {
+  size_t vs, ve;
+  if (colon + 1 < n && p[colon + 1] != ' ' && value_at(p, n, colon + 1, &vs, &ve))
+    pii_check_secret_value(p, vs, ve, PII_KEY_SECRET, en, out);
+}
+
+void pii_check_flag(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, lr_pii_hits *out) {
+  size_t ke = e;
+  while (ke > s && (p[ke - 1] == ' ' || p[ke - 1] == '\t')) ke--;
+  pii_key_kind kind = pii_classify_key(p + s + 2, ke - s - 2);
+  if (kind == PII_KEY_NONE) return;
+  size_t vs, ve;
+  if (!value_at(p, n, e - 1, &vs, &ve)) return;
+  if (p[vs] == '-') return; /* next flag */
+  pii_check_secret_value(p, vs, ve, kind, en, out);
+}
+
+void pii_check_userinfo(const char *p, size_t n, size_t s, lr_pii_set en, lr_pii_hits *out) {
+  if (!EN(LR_PII_GENERIC_SECRET)) return;
+  size_t x = s + 3, colon = 0;
+  while (x < n && x - s < 300) {
+    unsigned char c = (unsigned char)p[x];
+    if (c == '@') break;
+    if (c <= ' ' || c >= 0x7f || strchr("/?#\"'<>\\[]{}`", c)) return;
+    if (c == ':' && !colon) colon = x;
+    x++;
+  }
+  if (x >= n || p[x] != '@' || !colon) return;
+  size_t ps = colon + 1, pe = x;
+  if (pe - ps < 6 || pii_is_placeholder(p + ps, pe - ps)) return;
+  /* the password repeating the user name, or a default, is not flagged */
+  if (colon - (s + 3) == pe - ps && memcmp(p + s + 3, p + ps, pe - ps) == 0) return;
+  static const kw defaults[] = {KW("postgres"), KW("admin"), KW("root"),
+                                KW("guest"),    KW("pass"),  KW("passw0rd")};
+  for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+    if (ieq_n(p + ps, pe - ps, defaults[i].s, defaults[i].n)) return;
+  double need = pe - ps < 10 ? 2.3 : 2.8;
+  if (pii_entropy(p + ps, pe - ps) >= need) pii_hits_push(out, ps, pe, LR_PII_GENERIC_SECRET);
+}
+
+bool pii_basic_ok(const char *p, size_t n) {
+  char d[192];
+  if (n < 8 || n > 256 || n % 4 != 0) return false;
+  long m = pii_b64_decode(p, n, d, sizeof d);
+  if (m < 3) return false;
+  for (long i = 0; i < m; i++)
+    if ((unsigned char)d[i] < 0x20 || (unsigned char)d[i] == 0x7f) return false;
+  return memchr(d, ':', (size_t)m) != NULL;
+}
+
+void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
+                      lr_pii_hits *out) {
+  if (!EN(LR_PII_GENERIC_SECRET)) return;
+  if (s > 0 && pii_is_alnum((unsigned char)p[s - 1])) return;
+  size_t x = s;
+  while (x < e && p[x] != ' ' && p[x] != '\t') x++;
+  bool basic = x - s == 5;
+  while (x < e && (p[x] == ' ' || p[x] == '\t')) x++;
+  while (e > x && p[e - 1] == '.') e--; /* a sentence full stop */
+  size_t l = e - x;
+  if (l < (basic ? 8 : 16) || l > 1024) return;
+  if (pii_is_placeholder(p + x, l)) return;
+  if (e < n && pii_is_alnum((unsigned char)p[e])) return;
+  if (basic) { /* RFC 7617: base64 of user:password */
+    if (pii_basic_ok(p + x, l)) pii_hits_push(out, x, e, LR_PII_GENERIC_SECRET);
+    return;
+  }
+  if (pii_entropy(p + x, l) < 3.0) return;
+  bool mixed = false;
+  for (size_t i = x; i < e; i++) mixed |= pii_is_digit((unsigned char)p[i]);
+  if (!mixed) return;
+  pii_hits_push(out, x, e, LR_PII_GENERIC_SECRET);
+}
+
+void pii_check_aws_pair(const char *p, size_t n, size_t e, lr_pii_set en, lr_pii_hits *out) {
+  /* "AKIA…,secret" / "AKIA… secret" / "id: AKIA…\nsecret: …" handled by keys */
+  size_t x = e, sep = 0;
+  while (x < n && sep < 40 && strchr(",;:| \t\"'\r\n", p[x])) x++, sep++;
+  if (sep == 0 || x + 40 > n) return;
+  if (x + 40 < n &&
+      (pii_is_alnum((unsigned char)p[x + 40]) || p[x + 40] == '/' || p[x + 40] == '+'))
+    return;
+  if (aws_secret_shape(p + x, 40) && pii_entropy(p + x, 40) > 4.0)
+    pii_hits_push(out, x, x + 40, LR_PII_AWS_SECRET_KEY);
+}

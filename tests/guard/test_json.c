@@ -1,0 +1,121 @@
+/*
+ * test_json.c — JSON-aware scanning (guard/json.c): unescaping, JSON in
+ * strings, member keys, raw offsets, invalid bodies.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "guard.h"
+
+static bool has(const lr_pii_spans *sp, const char *body, lr_pii_type t, const char *raw) {
+  const char *v = strstr(body, raw);
+  if (!v) return false;
+  size_t s = (size_t)(v - body), e = s + strlen(raw);
+  for (size_t i = 0; i < sp->n; i++)
+    if (sp->items[i].type == t && sp->items[i].start == s && sp->items[i].end == e) return true;
+  return false;
+}
+
+Test(json, escapes_map_to_raw_offsets) {
+  const char *b =
+      "{\"msg\":\"line1\\nmail jane\\u002edoe@example.com\\tend\",\"k\":[1,2.5e3,true,null]}";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, b, LR_PII_EMAIL, "jane\\u002edoe@example.com"));
+  cr_expect_eq(sp.n, 1);
+  lr_pii_spans_free(&sp);
+}
+
+Test(json, slash_and_quote_escapes) {
+  const char *b = "{\"u\":\"see https:\\/\\/x.io \\\"bob@corp.io\\\"\"}";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, b, LR_PII_EMAIL, "bob@corp.io"));
+  lr_pii_spans_free(&sp);
+}
+
+Test(json, surrogate_pairs_are_boundaries) {
+  const char *b = "[\"\\ud83d\\udd11ana@corp.io\\u00e9\"]";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, b, LR_PII_EMAIL, "ana@corp.io"));
+  lr_pii_spans_free(&sp);
+}
+
+Test(json, nested_json_strings) {
+  /* OpenAI function.arguments holds JSON; MCP content[].text too, twice escaped */
+  const char *b =
+      "{\"tool_calls\":[{\"function\":{\"name\":\"send\",\"arguments\":"
+      "\"{\\\"to\\\":\\\"max@firma.de\\\",\\\"password\\\":\\\"Qz8!mK2#pL9x\\\"}\"}}],"
+      "\"content\":[{\"type\":\"text\",\"text\":\"{\\\"inner\\\":\\\"{\\\\\\\"card\\\\\\\":"
+      "\\\\\\\"4111111111111111\\\\\\\"}\\\"}\"}]}";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, b, LR_PII_EMAIL, "max@firma.de"));
+  cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "Qz8!mK2#pL9x"));
+  cr_expect(has(&sp, b, LR_PII_CREDIT_CARD, "4111111111111111"));
+  cr_expect_eq(sp.n, 3);
+  lr_pii_spans_free(&sp);
+}
+
+Test(json, member_keys_give_context) {
+  const char *b = "{\"headers\":{\"Authorization\":\"Bearer 9f8e7d6c5b4a39281706fAbCdEf\"},"
+                  "\"db\":{\"password\":\"hunter2-Xy9z\"},\"token_type\":\"Bearer\","
+                  "\"max_tokens\":1024,\"secret_name\":\"prod-db-Credentials9\"}";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "9f8e7d6c5b4a39281706fAbCdEf"));
+  cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "hunter2-Xy9z"));
+  cr_expect_eq(sp.n, 2);
+  cr_expect_eq(sp.found, LR_PII_BIT(LR_PII_GENERIC_SECRET));
+  lr_pii_spans_free(&sp);
+}
+
+Test(json, private_key_in_json) {
+  const char *b =
+      "{\"key\":\"-----BEGIN RSA PRIVATE "
+      "KEY-----\\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0t"
+      "RgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL\\n-----END RSA PRIVATE KEY-----\\n\"}";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_assert_eq(sp.n, 1);
+  cr_expect_eq(sp.items[0].type, LR_PII_PRIVATE_KEY);
+  cr_expect_eq(sp.items[0].start, 8);
+  cr_expect_eq(strncmp(b + sp.items[0].end - 5, "-----", 5), 0);
+  lr_pii_spans_free(&sp);
+}
+
+Test(json, invalid_json_falls_back_to_text) {
+  const char *bad[] = {"{\"a\":\"x@corp.io\"", "{\"a\":\"x@corp.io\"}}", "{a:1} x@corp.io",
+                       "[\"\\q x@corp.io\"]", "[\"\\ud83d\"] x@corp.io"};
+  lr_pii_spans sp = {0};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    lr_status st = lr_pii_scan_json(bad[i], strlen(bad[i]), LR_PII_ALL, &sp);
+    if (i < 4) cr_expect_eq(st, LR_ERR, "%s", bad[i]);
+    cr_expect_eq(sp.n, 1, "%s", bad[i]);
+  }
+  lr_pii_spans_free(&sp);
+}
+
+Test(json, depth_is_capped) {
+  char b[4096];
+  size_t n = 0;
+  for (int i = 0; i < 1000; i++) b[n++] = '[';
+  for (int i = 0; i < 1000; i++) b[n++] = ']';
+  lr_pii_spans sp = {0};
+  cr_expect_eq(lr_pii_scan_json(b, n, LR_PII_ALL, &sp), LR_ERR);
+  lr_pii_spans_free(&sp);
+}
+
+Test(json, keyed_numbers_and_number_literals) {
+  const char *b = "{\"phone\":\"4155552671\",\"ssn\":\"536228726\",\"card\":4111111111111111,"
+                  "\"mobile\":14155552671,\"order_id\":536228726,\"count\":4155552671}";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, b, LR_PII_PHONE, "4155552671"));
+  cr_expect(has(&sp, b, LR_PII_US_SSN, "536228726"));
+  cr_expect(has(&sp, b, LR_PII_CREDIT_CARD, "4111111111111111"));
+  cr_expect(has(&sp, b, LR_PII_PHONE, "14155552671"));
+  cr_expect_eq(sp.n, 4); /* not the order id, not the count */
+  lr_pii_spans_free(&sp);
+}

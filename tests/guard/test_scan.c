@@ -1,0 +1,395 @@
+/*
+ * test_scan.c — the detectors of guard/scan.re and its validators: true
+ * positives in many formats and every trap of PII.md as a negative.
+ */
+#include "pii_cases.h"
+
+#define PEM_BODY                                                                                   \
+  "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gunVTLw7onLRnrq0/IzW7yWR7QkrmBL"   \
+  "7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxKLxoS2tFczGkPLPgizskuemMghRniWaoLcyehkd3qqGElvW/VDL5AaWTg"
+
+Test(scan, private_keys) {
+  static const pii_case c[] = {
+      {"key:\n-----BEGIN RSA PRIVATE KEY-----\n" PEM_BODY "\n-----END RSA PRIVATE KEY-----\nok",
+       "PRIVATE_KEY",
+       "-----BEGIN RSA PRIVATE KEY-----\n" PEM_BODY "\n-----END RSA PRIVATE KEY-----"},
+      {"-----BEGIN PRIVATE KEY-----\\n" PEM_BODY "\\n-----END PRIVATE KEY-----", "PRIVATE_KEY",
+       "-----BEGIN PRIVATE KEY-----\\n" PEM_BODY "\\n-----END PRIVATE KEY-----"},
+      {"\"-----BEGIN OPENSSH PRIVATE KEY-----\\\\n" PEM_BODY
+       "\\\\n-----END OPENSSH PRIVATE KEY-----\"",
+       "PRIVATE_KEY",
+       "-----BEGIN OPENSSH PRIVATE KEY-----\\\\n" PEM_BODY
+       "\\\\n-----END OPENSSH PRIVATE KEY-----"},
+      {"-----BEGIN EC PRIVATE KEY-----\r\n" PEM_BODY "\r\n-----END EC PRIVATE KEY-----",
+       "PRIVATE_KEY",
+       "-----BEGIN EC PRIVATE KEY-----\r\n" PEM_BODY "\r\n-----END EC PRIVATE KEY-----"},
+      {"-----BEGIN ENCRYPTED PRIVATE KEY-----\n" PEM_BODY "\n-----END ENCRYPTED PRIVATE KEY-----",
+       "PRIVATE_KEY",
+       "-----BEGIN ENCRYPTED PRIVATE KEY-----\n" PEM_BODY "\n-----END ENCRYPTED PRIVATE KEY-----"},
+      {"-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n" PEM_BODY
+       "\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----",
+       "PRIVATE_KEY",
+       "-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n" PEM_BODY
+       "\n=abcd\n-----END PGP PRIVATE KEY BLOCK-----"},
+      /* traps */
+      {"-----BEGIN PUBLIC KEY-----\n" PEM_BODY "\n-----END PUBLIC KEY-----", NULL, NULL},
+      {"-----BEGIN CERTIFICATE-----\n" PEM_BODY "\n-----END CERTIFICATE-----", NULL, NULL},
+      {"-----BEGIN RSA PRIVATE KEY-----\n[REDACTED]\n-----END RSA PRIVATE KEY-----", NULL, NULL},
+      {"-----BEGIN PRIVATE KEY-----\nMIIEvQ...\n-----END PRIVATE KEY-----", NULL, NULL},
+      {"-----BEGIN RSA PRIVATE KEY-----\n" PEM_BODY "\n-----END EC PRIVATE KEY-----", NULL, NULL},
+      {"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host",
+       NULL, NULL},
+  };
+  PII_CHECK(c, 0);
+}
+
+Test(scan, aws) {
+  static const pii_case c[] = {
+      {"aws_access_key_id = AKIACAIOCTIQ3HGETMYQ", "AWS_ACCESS_KEY", "AKIACAIOCTIQ3HGETMYQ"},
+      {"{\"AccessKeyId\":\"ASIACAIOCTIQ3HGETMYQ\"}", "AWS_ACCESS_KEY", "ASIACAIOCTIQ3HGETMYQ"},
+      {"aws_secret_access_key = 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", "AWS_SECRET_KEY",
+       "S01cwZeVyUV3qd72O+rAWTslT+4hrkoP0b8Q+PdO"},
+      {"\"SecretAccessKey\": \"S01cwZeVyUV3qd72O+rAWTslT+4hrkoP0b8Q+PdO\"", "AWS_SECRET_KEY",
+       "S01cwZeVyUV3qd72O+rAWTslT+4hrkoP0b8Q+PdO"},
+      {"Access key ID,Secret access "
+       "key\nAKIACAIOCTIQ3HGETMYQ,S01cwZeVyUV3qd72O+rAWTslT+4hrkoP0b8Q+PdO\n",
+       "AWS_SECRET_KEY", "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"},
+      /* traps */
+      {"the docs use AKIAIOSFODNN7EXAMPLE as key", NULL, NULL},
+      {"aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", NULL, NULL},
+      {"role AROACAIOCTIQ3HGETMYQ user AIDACAIOCTIQ3HGETMYQ group AGPACAIOCTIQ3HGETMYQ", NULL,
+       NULL},
+      {"AKIACAIOCTIQ3HGETMYQ,da39a3ee5e6b4b0d3255bfef95601890afd80709", "AWS_ACCESS_KEY",
+       "AKIACAIOCTIQ3HGETMYQ"},
+      {"commit da39a3ee5e6b4b0d3255bfef95601890afd80709 secret_key", NULL, NULL},
+      {"XAKIACAIOCTIQ3HGETMYQ", NULL, NULL},
+  };
+  PII_CHECK(c, 0);
+}
+
+Test(scan, github) {
+  static const pii_case c[] = {
+      {"GITHUB_TOKEN=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", "GITHUB_TOKEN",
+       "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"},
+      {"Authorization: token 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", "GITHUB_TOKEN",
+       "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"},
+      {"\"ghs_CN6Zj4a3dDVhYRnKTbxTNJFoBinF5a42GyMy\"", "GITHUB_TOKEN",
+       "ghs_CN6Zj4a3dDVhYRnKTbxTNJFoBinF5a42GyMy"},
+      {"pat "
+       "github_pat_lXDOHLm3VHazN8hWXeotsD_"
+       "5HvFOPfSRzJsqtz182RjmvpUzbV04PxxxqXsTSFo6E99Xh6yqkifsmvT5Zn end",
+       "GITHUB_TOKEN",
+       "github_pat_lXDOHLm3VHazN8hWXeotsD_"
+       "5HvFOPfSRzJsqtz182RjmvpUzbV04PxxxqXsTSFo6E99Xh6yqkifsmvT5Zn"},
+      /* traps: bad checksum, wrong length, placeholder */
+      {"token ghp_JXVuLkSIc47WQAmL9xVQ2zg4mZaouq416qWA", NULL, NULL},
+      {"ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", NULL, NULL},
+      {"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x", NULL, NULL},
+  };
+  PII_CHECK(c, 0);
+}
+
+Test(scan, vendor_tokens) {
+  static const pii_case c[] = {
+      {"OPENAI_API_KEY=sk-proj-KLiMcVbpT4r5yHUig43kT3BlbkFJiJfahqSIjOugM1yTMAd7", "OPENAI_KEY",
+       "sk-proj-KLiMcVbpT4r5yHUig43kT3BlbkFJiJfahqSIjOugM1yTMAd7"},
+      {"key: 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.", "OPENAI_KEY",
+       "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"},
+      {"x-api-key: "
+       "sk-ant-api03-T1-NXa0IrleG6woopoDzp7O8QuKEh6D0JCk39QmJWikyFE-xzzdAIDhXzK2QkI3cBXkLjSgSOUpTP_"
+       "j33ZyXOivikASDTAA",
+       "ANTHROPIC_KEY",
+       "sk-ant-api03-T1-NXa0IrleG6woopoDzp7O8QuKEh6D0JCk39QmJWikyFE-xzzdAIDhXzK2QkI3cBXkLjSgSOUpTP_"
+       "j33ZyXOivikASDTAA"},
+      {"maps?key=AIzayPhQz0ziAFnPzMtgBoxpAKLG3JxIyiJG21D&q=1", "GOOGLE_API_KEY",
+       "AIzayPhQz0ziAFnPzMtgBoxpAKLG3JxIyiJG21D"},
+      {"stripe.api_key = 'sk_live_Xlx8RtCqtD1GDIWFmbKGYQr8'", "STRIPE_KEY",
+       "sk_live_Xlx8RtCqtD1GDIWFmbKGYQr8"},
+      {"rk_test_3wlMvTgbqvXQqwuW8Y9XW1tS", "STRIPE_KEY", "rk_test_3wlMvTgbqvXQqwuW8Y9XW1tS"},
+      {"SLACK_BOT_TOKEN=xoxb-803340187801-7598983478878-yFiXuuyxGxZvyCrS8Q7PSK4g", "SLACK_TOKEN",
+       "xoxb-803340187801-7598983478878-yFiXuuyxGxZvyCrS8Q7PSK4g"},
+      {"post to https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/Xlx8RtCqtD1GDIWFmbKGYQr8 now",
+       "SLACK_TOKEN",
+       "https://hooks.slack.com/services/T0ABCDEFG/B0ABCDEFG/Xlx8RtCqtD1GDIWFmbKGYQr8"},
+      {"glpat-Us9RcFJkIWHxSCo-KSKt", "GITLAB_TOKEN", "glpat-Us9RcFJkIWHxSCo-KSKt"},
+      {"//registry.npmjs.org/:_authToken=npm_WPLQCMK5kN1LZTSj1OLXdIWz47woEu65GH2v", "NPM_TOKEN",
+       "npm_WPLQCMK5kN1LZTSj1OLXdIWz47woEu65GH2v"},
+      {"HF_TOKEN=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", "HUGGINGFACE_TOKEN",
+       "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"},
+      {"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", "SENDGRID_KEY",
+       "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"},
+      {"twilio SK8baa7196b50ac2f86702824c1c099724", "TWILIO_KEY",
+       "SK8baa7196b50ac2f86702824c1c099724"},
+      {"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", "SHOPIFY_TOKEN",
+       "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"},
+      {"dop_v1_8767efc2f91624a8940f1f836f99eee3692f09e2e8c662248b483b7ffc050fec",
+       "DIGITALOCEAN_TOKEN",
+       "dop_v1_8767efc2f91624a8940f1f836f99eee3692f09e2e8c662248b483b7ffc050fec"},
+      {"VAULT_TOKEN=hvs.cIrimeFg0fhoFP1bWl8on9ksZ6ZD6aJVYteOls3pQA6qvHa-6GLyrhacWXpUczoFLK9Q_"
+       "SvgvsHOVBMhBeUlXP2qnq",
+       "VAULT_TOKEN",
+       "hvs.cIrimeFg0fhoFP1bWl8on9ksZ6ZD6aJVYteOls3pQA6qvHa-6GLyrhacWXpUczoFLK9Q_"
+       "SvgvsHOVBMhBeUlXP2qnq"},
+      {"名前: sk-proj-KLiMcVbpT4r5yHUig43kT3BlbkFJiJfahqSIjOugM1yTMAd7🔑", "OPENAI_KEY",
+       "sk-proj-KLiMcVbpT4r5yHUig43kT3BlbkFJiJfahqSIjOugM1yTMAd7"},
+      /* traps */
+      {"publishable pk_live_nBc0np9B9Udk7Z3KhXXZUon6 is public", NULL, NULL},
+      {"OPENAI_API_KEY=sk-... and sk-proj-abc", NULL, NULL},
+      {"sk-ant-api03-short", NULL, NULL},
+      {"the task-list and risk-assessment", NULL, NULL},
+      {"xoxb-your-token-here", NULL, NULL},
+  };
+  PII_CHECK(c, 0);
+}
+
+Test(scan, jwt) {
+  static const pii_case c[] = {
+      {"Authorization: Bearer "
+       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+       "XgL0n3I9PlFUP0THsR8U",
+       "JWT",
+       "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_"
+       "XgL0n3I9PlFUP0THsR8U"},
+      {"id_token=eyJhbGciOiJub25lIn0.eyJzdWIiOiJhYmMifQ.", "JWT",
+       "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhYmMifQ."},
+      /* traps: header without alg, not JSON */
+      {"eyJ0eXAiOiJKV1QifQ.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", NULL, NULL},
+      {"eyJzdHVmZiI6.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", NULL, NULL},
+  };
+  PII_CHECK(c, 0);
+}
+
+Test(scan, generic_secret) {
+  static const pii_case c[] = {
+      {"DB_PASSWORD=Tr0ub4dor&3xyz", "GENERIC_SECRET", "Tr0ub4dor&3xyz"},
+      {"{\"password\": \"s3cr3t-Passw0rd!\"}", "GENERIC_SECRET", "s3cr3t-Passw0rd!"},
+      {"client_secret: 8f3kLm2PqR9sT4vW", "GENERIC_SECRET", "8f3kLm2PqR9sT4vW"},
+      {"mysql --password q8Zr!x2Lm9Tv -h db", "GENERIC_SECRET", "q8Zr!x2Lm9Tv"},
+      {"psql postgres://app:Xk9mQ2pLs7Vw@db.internal:5432/prod", "GENERIC_SECRET", "Xk9mQ2pLs7Vw"},
+      {"curl -H 'Authorization: Bearer 9f8e7d6c5b4a39281706fAbCdEf' https://api", "GENERIC_SECRET",
+       "9f8e7d6c5b4a39281706fAbCdEf"},
+      {"Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l", "GENERIC_SECRET",
+       "YWxhZGRpbjpvcGVuc2VzYW1l"},
+      {"apiKey = \"a8F3kd92LmQx7Tz1\"", "GENERIC_SECRET", "a8F3kd92LmQx7Tz1"},
+      {"export API_TOKEN='Zx81mNq4RtY7pL2w'", "GENERIC_SECRET", "Zx81mNq4RtY7pL2w"},
+      {"curl -u admin:S3cureP4ss! https://x", "GENERIC_SECRET", "S3cureP4ss!"},
+      {"Server=tcp:db.windows.net;User ID=app;Password=Xk9m!Qp2Lw;", "GENERIC_SECRET",
+       "Xk9m!Qp2Lw"},
+      {"AccountName=acct;AccountKey=q8Zr2xLm9TvB4nK7pW1sY6dF3gH5jA0c==;", "GENERIC_SECRET",
+       "q8Zr2xLm9TvB4nK7pW1sY6dF3gH5jA0c=="},
+      {"GET /v1/data?api_key=abc123XYZ789def&format=json", "GENERIC_SECRET", "abc123XYZ789def"},
+      {"pwd=Tr0ub4dor&3xyz;", "GENERIC_SECRET", "Tr0ub4dor&3xyz"},
+      /* traps: placeholders, name-like keys, high entropy without keyword */
+      {"password: ********", NULL, NULL},
+      {"a server that uses SSL and Basic authentication: see docs", NULL, NULL},
+      {"X509v3 Basic Constraints: critical", NULL, NULL},
+      {"https://username:password@pypi.company.com/simple", NULL, NULL},
+      {"password=<your-password>", NULL, NULL},
+      {"token: ${GITHUB_TOKEN}", NULL, NULL},
+      {"secret: {{ secrets.DEPLOY_KEY }}", NULL, NULL},
+      {"with: token: ${{ secrets.X }}", NULL, NULL},
+      {"password=changeme", NULL, NULL},
+      {"api_key=YOUR_API_KEY", NULL, NULL},
+      {"password: REDACTED", NULL, NULL},
+      {"password: null", NULL, NULL},
+      {"secret_name: prod/db/Credentials2024", NULL, NULL},
+      {"\"token_type\": \"Bearer\", \"max_tokens\": 4096", NULL, NULL},
+      {"public_key = AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0", NULL, NULL},
+      {"next_page_token: CiAKGjBpNDd2Nmp2Zml2cXRwYjBpOXA0", NULL, NULL},
+      {"id 550e8400-e29b-41d4-a716-446655440000 sha da39a3ee5e6b4b0d3255bfef95601890afd80709", NULL,
+       NULL},
+      {"sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", NULL, NULL},
+      {"integrity sha512-Q2hlY2tzdW0gb2YgYSBwYWNrYWdlIHRhcmJhbGwgYmFzZTY0", NULL, NULL},
+      {"trace_id=4bf92f3577b34da6a3ce929d0e0e4736", NULL, NULL},
+      {"password: [GENERIC_SECRET]", NULL, NULL},
+      {"if (password == confirmPassword) return", NULL, NULL},
+      {"postgres://user:${DB_PASS}@localhost/db", NULL, NULL},
+      {"secret: projects/my-proj/secrets/db-pass/versions/3", NULL, NULL},
+      {"password_file=/run/secrets/db_password", NULL, NULL},
+      {"{\"token\": \"tokenization\", \"logprob\": -0.12}", NULL, NULL},
+  };
+  PII_CHECK(c, 0);
+}
+
+Test(scan, credit_card) {
+  static const pii_case c[] = {
+      {"card 4111 1111 1111 1111 exp 12/26", "CREDIT_CARD", "4111 1111 1111 1111"},
+      {"cc=5555555555554444;", "CREDIT_CARD", "5555555555554444"},
+      {"refund order 4111 1111 1111 1111 today", "CREDIT_CARD", "4111 1111 1111 1111"},
+      {"amex 3782-822463-10005", "CREDIT_CARD", "3782-822463-10005"},
+      {"discover 6011-1111-1111-1117.", "CREDIT_CARD", "6011-1111-1111-1117"},
+      {"jcb 3530111333300000", "CREDIT_CARD", "3530111333300000"},
+      {"diners 30569309025904", "CREDIT_CARD", "30569309025904"},
+      {"mc2 2221 0000 0000 0009", "CREDIT_CARD", "2221 0000 0000 0009"},
+      {"unionpay 6200000000000005", "CREDIT_CARD", "6200000000000005"},
+      {"\"number\":\"4242424242424242\"", "CREDIT_CARD", "4242424242424242"},
+      {"カード番号 4111111111111111 です", "CREDIT_CARD", "4111111111111111"},
+      /* traps: Luhn-valid ids without an issuer, wrong lengths, all one digit, groups */
+      {"order 1234567812345670 shipped", NULL, NULL},
+      {"snowflake 1234567890123456789", NULL, NULL},
+      {"ts_us=1700000000000000", NULL, NULL},
+      {"account 123456789012", NULL, NULL},
+      {"4444444444444444", NULL, NULL},
+      {"4111 1111 1111 1112", NULL, NULL},
+      {"4111-1111 1111-1111", NULL, NULL},
+      {"x4111111111111111", NULL, NULL},
+      {"already masked **** 4242 and ****4242", NULL, NULL},
+      {"Order #4532015112830366 shipped", NULL, NULL},
+  };
+  PII_CHECK(c, LR_PII_BIT(LR_PII_CREDIT_CARD));
+}
+
+Test(scan, email) {
+  static const pii_case c[] = {
+      {"mail john.doe@example.com today", "EMAIL", "john.doe@example.com"},
+      {"<first.last+tag@mail.example.co.uk>", "EMAIL", "first.last+tag@mail.example.co.uk"},
+      {"to: o'brien_x-y@sub-domain.io.", "EMAIL", "brien_x-y@sub-domain.io"},
+      {"mailto:ana@empresa.com.br", "EMAIL", "ana@empresa.com.br"},
+      {"Grüße an hans@firma.de — Jürgen", "EMAIL", "hans@firma.de"},
+      {"連絡先はjohn@example.jpです", "EMAIL", "john@example.jp"},
+      {"\"email\":\"kim@corp.dev\"", "EMAIL", "kim@corp.dev"},
+      /* traps */
+      {"icon@2x.png and logo@3x.jpg", NULL, NULL},
+      {"npm i lodash@4.17.21 pkg@1.2.3", NULL, NULL},
+      {"import x from '@scope/pkg'", NULL, NULL},
+      {"https://user:pw@example.com/path", NULL, NULL},
+      {"SENTRY_DSN=https://abc123def456@o123456.ingest.sentry.io/789", NULL, NULL},
+      {"git clone git@github.com:org/repo.git", NULL, NULL},
+      {"user@localhost or admin@host.internal-x", NULL, NULL},
+      {"masked [EMAIL] and ****@example.com", NULL, NULL},
+  };
+  PII_CHECK(c, LR_PII_BIT(LR_PII_EMAIL));
+}
+
+Test(scan, ssn) {
+  static const pii_case c[] = {
+      {"SSN 219-09-9998 on file", "US_SSN", "219-09-9998"},
+      {"ssn: 536 22 8726", "US_SSN", "536 22 8726"},
+      {"Social Security Number: 536228726", "US_SSN", "536228726"},
+      /* traps */
+      {"sample 078-05-1120 and 123-45-6789", NULL, NULL},
+      {"bad 666-12-3456 900-12-3456 000-12-3456 536-00-8726 536-22-0000", NULL, NULL},
+      {"mixed 536-22 8726", NULL, NULL},
+      {"order 536228726 placed", NULL, NULL},
+      {"masked ***-**-8726", NULL, NULL},
+  };
+  PII_CHECK(c, LR_PII_BIT(LR_PII_US_SSN));
+}
+
+Test(scan, iban) {
+  static const pii_case c[] = {
+      {"IBAN DE89 3704 0044 0532 0130 00 EUR", "IBAN", "DE89 3704 0044 0532 0130 00"},
+      {"iban=GB82WEST12345698765432", "IBAN", "GB82WEST12345698765432"},
+      {"FR1420041010050500013M02606", "IBAN", "FR1420041010050500013M02606"},
+      {"pay NL91ABNA0417164300.", "IBAN", "NL91ABNA0417164300"},
+      {"ES91 2100 0418 4502 0005 1332", "IBAN", "ES91 2100 0418 4502 0005 1332"},
+      /* traps: bad check digits, wrong length, unknown country */
+      {"DE89 3704 0044 0532 0130 01", NULL, NULL},
+      {"DE89370400440532013", NULL, NULL},
+      {"ZZ89370400440532013000", NULL, NULL},
+      {"masked ****3000", NULL, NULL},
+  };
+  PII_CHECK(c, LR_PII_BIT(LR_PII_IBAN));
+}
+
+Test(scan, phone) {
+  static const pii_case c[] = {
+      {"call +1 415 555 2671 now", "PHONE", "+1 415 555 2671"},
+      {"tel: +44 20 7946 0958", "PHONE", "+44 20 7946 0958"},
+      {"+49 30 12345678", "PHONE", "+49 30 12345678"},
+      {"+33 1 23 45 67 89", "PHONE", "+33 1 23 45 67 89"},
+      {"+919876543210", "PHONE", "+919876543210"},
+      {"office (415) 555-2671", "PHONE", "(415) 555-2671"},
+      {"cell 415-555-2671.", "PHONE", "415-555-2671"},
+      {"415.555.2671", "PHONE", "415.555.2671"},
+      {"1-800-555-0199", "PHONE", "1-800-555-0199"},
+      {"phone: 4155552671", "PHONE", "4155552671"},
+      {"UK 020 7946 0958", "PHONE", "020 7946 0958"},
+      {"(555) 123-4567", "PHONE", "(555) 123-4567"},
+      {"call me at +44 (0) 20 7946 0958 today", "PHONE", "+44 (0) 20 7946 0958"},
+      {"mobile 07700 900123", "PHONE", "07700 900123"},
+      {"mobile: 98765 43210", "PHONE", "98765 43210"},
+      {"+86 138 0013 8000", "PHONE", "+86 138 0013 8000"},
+      {"Tokyo office 03-1234-5678", "PHONE", "03-1234-5678"},
+      /* traps */
+      {"on 2024-01-15 at 12:30:45", NULL, NULL},
+      {"epoch 1700000000 and 1700000000123", NULL, NULL},
+      {"ticket SO-123-456789 and JIRA-4155552671", NULL, NULL},
+      {"ISBN 978-3-16-148410-0 and 0-306-40615-2", NULL, NULL},
+      {"ZIP 94103-1234", NULL, NULL},
+      {"version 10.15.7 ip 192.168.100.200", NULL, NULL},
+      {"pages 1000-2000, range 100 - 200", NULL, NULL},
+      {"ssn 536-22-8726 iban DE89 3704 0044 0532 0130 00", NULL, NULL},
+      {"serial 4155552671", NULL, NULL},
+      {"call 911 or 411", NULL, NULL},
+  };
+  PII_CHECK(c, LR_PII_BIT(LR_PII_PHONE));
+}
+
+Test(scan, ip) {
+  static const pii_case c[] = {
+      {"client 192.168.1.20 connected", "IP_ADDRESS", "192.168.1.20"},
+      {"host=10.0.0.1:8080", "IP_ADDRESS", "10.0.0.1"},
+      {"Server ips: 10.1.2.3, 10.1.2.4", "IP_ADDRESS", "10.1.2.3"},
+      {"cidr 172.16.0.0/12", "IP_ADDRESS", "172.16.0.0"},
+      {"v6 2001:db8:85a3::8a2e:370:7334 ok", "IP_ADDRESS", "2001:db8:85a3::8a2e:370:7334"},
+      {"[fe80::1]:80", "IP_ADDRESS", "fe80::1"},
+      {"::1", "IP_ADDRESS", "::1"},
+      {"2001:0db8:0000:0000:0000:ff00:0042:8329", "IP_ADDRESS",
+       "2001:0db8:0000:0000:0000:ff00:0042:8329"},
+      {"::ffff:192.0.2.128", "IP_ADDRESS", "::ffff:192.0.2.128"},
+      /* traps */
+      {"Chrome/122.0.6261.94 Safari", NULL, NULL},
+      {"oid 1.3.6.1.4.1.311 and 1.2.3.4.5", NULL, NULL},
+      {"bad 256.1.1.1 and 1.2.3", NULL, NULL},
+      {"v1.2.3.4", NULL, NULL},
+      {"firmware version 2.0.0.1 and bind 0.0.0.0", NULL, NULL},
+      {"time 12:30:45 mac 00:1a:2b:3c:4d:5e std::vector Abc::Def", NULL, NULL},
+  };
+  PII_CHECK(c, LR_PII_BIT(LR_PII_IP_ADDRESS));
+}
+
+Test(scan, overlap_specificity) {
+  /* a prefixed token inside a secret assignment wins over GENERIC_SECRET */
+  static const pii_case c[] = {
+      {"token=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", "GITHUB_TOKEN",
+       "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"},
+      {"password=alice.smith@example.com", "EMAIL", "alice.smith@example.com"},
+      {"api_key: sk_live_Xlx8RtCqtD1GDIWFmbKGYQr8", "STRIPE_KEY",
+       "sk_live_Xlx8RtCqtD1GDIWFmbKGYQr8"},
+  };
+  PII_CHECK(c, 0);
+  lr_pii_spans sp = {0};
+  const char *t = "token=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";
+  lr_pii_scan_text(t, strlen(t), LR_PII_ALL, &sp);
+  cr_expect_eq(sp.n, 1);
+  cr_expect_eq(sp.found, LR_PII_BIT(LR_PII_GITHUB_TOKEN));
+  lr_pii_spans_free(&sp);
+}
+
+Test(scan, types) {
+  lr_pii_type t;
+  for (int i = 0; i < LR_PII__COUNT; i++) {
+    cr_assert(lr_pii_type_parse(lr_str_c(lr_pii_type_name((lr_pii_type)i)), &t));
+    cr_expect_eq((int)t, i);
+  }
+  cr_expect(!lr_pii_type_parse(LR_STR("EMAILS"), &t));
+  cr_expect(lr_pii_type_is_secret(LR_PII_JWT));
+  cr_expect(!lr_pii_type_is_secret(LR_PII_EMAIL));
+  cr_expect(!(LR_PII_DEFAULT & LR_PII_BIT(LR_PII_IP_ADDRESS)));
+}
+
+Test(scan, binary_and_empty) {
+  lr_pii_spans sp = {0};
+  lr_pii_scan_text("", 0, LR_PII_ALL, &sp);
+  cr_expect_eq(sp.n, 0);
+  char bin[4096];
+  for (size_t i = 0; i < sizeof bin; i++) bin[i] = (char)(i * 131 + 7);
+  lr_pii_scan_text(bin, sizeof bin, LR_PII_ALL, &sp);
+  for (size_t i = 0; i < sp.n; i++) cr_expect(sp.items[i].end <= sizeof bin);
+  /* a value at the very end, no terminator */
+  const char *t = "mail a.b@example.org";
+  lr_pii_scan_text(t, strlen(t), LR_PII_ALL, &sp);
+  cr_expect_eq(sp.n, 1);
+  lr_pii_spans_free(&sp);
+}
