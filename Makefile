@@ -23,6 +23,7 @@ build: deps $(BUILD)/CMakeCache.txt
 
 run: build
 	$(BUILD)/proxy/larch check rules/
+	$(BUILD)/proxy/larch test rules/
 
 test: build
 	@scripts/npm-deps.sh
