@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grammar.h"
 #include "schema_int.h"
 
 /* ---- construction ------------------------------------------------------- */
@@ -133,26 +134,7 @@ bool lr_schema_is_reserved_type_name(lr_str s) {
   return false;
 }
 
-void lr_schema_quote(lr_buf *out, lr_str s) {
-  lr_buf_putc(out, '"');
-  for (size_t i = 0; i < s.n; i++) {
-    unsigned char c = (unsigned char)s.p[i];
-    switch (c) {
-    case '"': lr_buf_puts(out, "\\\""); break;
-    case '\\': lr_buf_puts(out, "\\\\"); break;
-    case '\n': lr_buf_puts(out, "\\n"); break;
-    case '\r': lr_buf_puts(out, "\\r"); break;
-    case '\t': lr_buf_puts(out, "\\t"); break;
-    case 0: lr_buf_puts(out, "\\0"); break;
-    default:
-      if (c < 0x20 || c == 0x7f)
-        lr_buf_printf(out, "\\u{%x}", c);
-      else
-        lr_buf_putc(out, (char)c);
-    }
-  }
-  lr_buf_putc(out, '"');
-}
+void lr_schema_quote(lr_buf *out, lr_str s) { lr_fmt_string(s, out); }
 
 /* ---- types -------------------------------------------------------------- */
 

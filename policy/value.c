@@ -196,26 +196,7 @@ const char *lr_vkind_name(lr_vkind k) {
 
 /* ---- printing ---------------------------------------------------------------- */
 
-void lr_print_cedar_string(lr_str s, lr_buf *out) {
-  lr_buf_putc(out, '"');
-  for (size_t i = 0; i < s.n; i++) {
-    unsigned char c = (unsigned char)s.p[i];
-    switch (c) {
-    case '"': lr_buf_puts(out, "\\\""); break;
-    case '\\': lr_buf_puts(out, "\\\\"); break;
-    case '\n': lr_buf_puts(out, "\\n"); break;
-    case '\r': lr_buf_puts(out, "\\r"); break;
-    case '\t': lr_buf_puts(out, "\\t"); break;
-    case '\0': lr_buf_puts(out, "\\0"); break;
-    default:
-      if (c < 0x20 || c == 0x7f)
-        lr_buf_printf(out, "\\u{%x}", c);
-      else
-        lr_buf_putc(out, (char)c);
-    }
-  }
-  lr_buf_putc(out, '"');
-}
+void lr_print_cedar_string(lr_str s, lr_buf *out) { lr_fmt_string(s, out); }
 
 void lr_uid_print(const lr_uid *u, lr_buf *out) {
   lr_buf_append(out, u->type.p, u->type.n);
