@@ -68,7 +68,18 @@ static int32_t hex4(const char *s) {
  * no control characters. Returns NULL or a message with *at its offset. */
 static const char *check_string(const char *s, uint32_t p, uint32_t end, bool *escaped,
                                 uint32_t *at) {
+  const uint64_t k01 = 0x0101010101010101u, k20 = k01 * 0x20, k5c = k01 * 0x5c, k80 = k01 * 0x80;
   while (p < end) {
+    /* 8 bytes at a time while they are plain ASCII: no byte < 0x20, none
+     * >= 0x80, no backslash (false alarms only take the slow path) */
+    while (end - p >= 8) {
+      uint64_t x, y;
+      memcpy(&x, s + p, 8);
+      y = x ^ k5c;
+      if ((((x - k20) & ~x) | x | ((y - k01) & ~y)) & k80) break;
+      p += 8;
+    }
+    if (p >= end) break;
     unsigned char c = (unsigned char)s[p];
     if (c >= 0x20 && c < 0x80 && c != '\\') {
       p++;
@@ -387,7 +398,8 @@ static lr_status check_dups(jf_check *c, uint32_t o) {
   if (n <= 16) {
     for (uint32_t x = 1; x < n && !dup; x++)
       for (uint32_t y = 0; y < x; y++)
-        if (lr_str_eq(keys[x].s, keys[y].s)) {
+        if (keys[x].s.n == keys[y].s.n && (keys[x].s.n == 0 || keys[x].s.p[0] == keys[y].s.p[0]) &&
+            lr_str_eq(keys[x].s, keys[y].s)) {
           dup = keys[x].tok;
           break;
         }
@@ -557,8 +569,8 @@ static lr_status conv(jf_conv *c, uint32_t i, lr_value *out) {
     *out = obj ? lr_value_empty_record() : lr_value_empty_set();
     return LR_OK;
   }
-  lr_value *items = obj ? NULL : LR_NEW_N(c->a, lr_value, n);
-  lr_field *fields = obj ? LR_NEW_N(c->a, lr_field, n) : NULL;
+  lr_value *items = obj ? NULL : lr_arena_alloc(c->a, n * sizeof *items);
+  lr_field *fields = obj ? lr_arena_alloc(c->a, n * sizeof *fields) : NULL;
   uint32_t nf = 0, k = i + 1;
   c->depth++;
   for (uint32_t m = 0; m < n; m++) {
@@ -580,8 +592,17 @@ static lr_status conv(jf_conv *c, uint32_t i, lr_value *out) {
     *out = lr_value_set(c->a, items, n);
     return LR_OK;
   }
-  if (lr_value_record(c->a, fields, nf, out, NULL) != LR_OK)
-    return conv_fail(c, i, "duplicate key"); /* unreachable: the parse rejects them */
+  /* The parse rejected duplicate keys, so sorting in place (insertion
+   * sort: objects are small) gives lr_value_record's canonical form
+   * without its copy. */
+  for (uint32_t x = 1; x < nf; x++) {
+    lr_field f = fields[x];
+    uint32_t y = x;
+    for (; y > 0 && lr_str_cmp(fields[y - 1].key, f.key) > 0; y--) fields[y] = fields[y - 1];
+    fields[y] = f;
+  }
+  *out =
+      nf ? (lr_value){.kind = LR_V_RECORD, .n = nf, .u.fields = fields} : lr_value_empty_record();
   return LR_OK;
 }
 
