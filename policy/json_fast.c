@@ -25,16 +25,28 @@ typedef struct jf_seg {
 
 static lr_str unescape(lr_arena *a, const char *s, uint32_t start, uint32_t end, bool escaped);
 
-static const char *render_path(lr_arena *a, const lr_jfast_doc *d, const char *prefix,
-                               const jf_seg *segs, size_t n) {
+/* Keys are token indices into d->toks, or into jt when that is not NULL
+ * (jsmn's tokens, before ours exist). */
+static const char *render_path(lr_arena *a, const lr_jfast_doc *d, const jsmntok_t *jt,
+                               const char *prefix, const jf_seg *segs, size_t n) {
   lr_buf b = {0};
   if (prefix) lr_buf_puts(&b, prefix);
   for (size_t k = 0; k < n; k++) {
     if (segs[k].key < 0) {
       lr_buf_printf(&b, "[%u]", segs[k].idx);
     } else {
-      const lr_jfast_tok *t = &d->toks[segs[k].key];
-      lr_str key = unescape(a, d->text, t->start, t->end, t->flags & LR_JFAST_F_ESCAPED);
+      uint32_t ks, ke;
+      bool esc;
+      if (jt) {
+        ks = (uint32_t)jt[segs[k].key].start;
+        ke = (uint32_t)jt[segs[k].key].end;
+        esc = memchr(d->text + ks, '\\', ke - ks) != NULL;
+      } else {
+        ks = d->toks[segs[k].key].start;
+        ke = d->toks[segs[k].key].end;
+        esc = d->toks[segs[k].key].flags & LR_JFAST_F_ESCAPED;
+      }
+      lr_str key = unescape(a, d->text, ks, ke, esc);
       if (b.len) lr_buf_putc(&b, '.');
       lr_buf_append(&b, key.p, key.n);
     }
@@ -259,6 +271,7 @@ typedef struct jf_check {
   uint32_t pos; /* next byte */
   uint32_t depth;
   lr_jfast_err *err;
+  const jsmntok_t *jt_path; /* set when segs name jsmn's tokens */
   jf_seg segs[LR_JFAST_MAX_DEPTH + 1];
 } jf_check;
 
@@ -266,7 +279,7 @@ static lr_status fail(jf_check *c, uint32_t off, const char *msg) {
   if (c->err) {
     c->err->off = off;
     c->err->msg = msg;
-    c->err->path = render_path(c->a, c->d, "", c->segs, c->depth);
+    c->err->path = render_path(c->a, c->d, c->jt_path, "", c->segs, c->depth);
   }
   return LR_ERR;
 }
@@ -413,6 +426,29 @@ static lr_status check_dups(jf_check *c, uint32_t o) {
   return fail(c, toks[dup].start - 1, "duplicate key");
 }
 
+/* The path of the string jsmn was reading when it stopped (a child of the
+ * parser's current parent token sup), from jsmn's parent links; at most the
+ * innermost LR_JFAST_MAX_DEPTH levels. */
+static void jsmn_path(jf_check *c, const jsmntok_t *jt, int sup) {
+  jf_seg rev[LR_JFAST_MAX_DEPTH];
+  size_t n = 0;
+  for (bool leaf = true; sup != -1 && n < LR_JFAST_MAX_DEPTH; leaf = false) {
+    const jsmntok_t *t = &jt[sup];
+    if (t->type == JSMN_ARRAY) {
+      rev[n++] = (jf_seg){-1, (uint32_t)t->size - !leaf};
+      sup = t->parent;
+    } else if (t->type == JSMN_STRING) { /* a key: the object is its parent */
+      rev[n++] = (jf_seg){sup, 0};
+      sup = jt[t->parent].parent;
+    } else {
+      sup = t->parent; /* an object: the string was a key */
+    }
+  }
+  for (size_t k = 0; k < n; k++) c->segs[k] = rev[n - 1 - k];
+  c->depth = (uint32_t)n;
+  c->jt_path = jt;
+}
+
 lr_status lr_jfast_parse(lr_arena *a, const char *text, size_t len, lr_jfast_doc *doc,
                          lr_jfast_err *err) {
   *doc = (lr_jfast_doc){.text = text, .len = len};
@@ -453,7 +489,10 @@ lr_status lr_jfast_parse(lr_arena *a, const char *text, size_t len, lr_jfast_doc
     bool esc;
     const char *msg =
         check_string(text, (uint32_t)p.pos + 1, e < len ? e : (uint32_t)len, &esc, &bad);
-    if (msg) return fail(&c, bad, msg);
+    if (msg) {
+      jsmn_path(&c, jt, p.toksuper);
+      return fail(&c, bad, msg);
+    }
   }
   if (r == JSMN_ERROR_INVAL) return fail(&c, p.pos, "invalid JSON");
   if (r <= 0) return fail(&c, 0, "empty body");
@@ -516,7 +555,7 @@ static lr_status conv_fail(jf_conv *c, uint32_t t, const char *msg) {
   if (c->err) {
     c->err->off = c->d->toks[t].start - (c->d->toks[t].kind == LR_JFAST_STRING);
     c->err->msg = msg;
-    c->err->path = render_path(c->a, c->d, c->prefix, c->segs, c->depth);
+    c->err->path = render_path(c->a, c->d, NULL, c->prefix, c->segs, c->depth);
   }
   return LR_ERR;
 }

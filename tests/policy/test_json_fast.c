@@ -124,6 +124,37 @@ Test(json_fast, grammar_errors) {
   free(got);
 }
 
+Test(json_fast, error_paths) {
+  EXPECT("{\"a\": {\"b\": [1, \"\\x\"]}}", "ERR a.b[1]@17: bad escape");
+  EXPECT("{\"a\": {\"b\": [1, tru]}}", "ERR a.b[1]@16: invalid literal or number");
+  EXPECT("{\"a\": {\"b\": [1 2]}}", "ERR a.b[1]@15: expected ','");
+  EXPECT("[{\"k\": 1, \"\\q\": 2}]", "ERR [0]@11: bad escape");
+  EXPECT("[0, [\"\\u12\"]]", "ERR [1][0]@6: bad \\u escape");
+  EXPECT("{\"a\": {\"b\\u00e9\": {\"c\": 1, \"c\": 2}}}", "ERR a.b\xc3\xa9@27: duplicate key");
+}
+
+Test(json_fast, token_cap) {
+  size_t n = LR_JFAST_MAX_TOKENS + 1; /* elements: one token too many with the array */
+  char *t = malloc(2 * n + 2);
+  t[0] = '[';
+  for (size_t k = 0; k < n; k++) {
+    t[1 + 2 * k] = '0';
+    t[2 + 2 * k] = ',';
+  }
+  t[2 * n] = ']';
+  lr_arena *a = lr_arena_new(0);
+  lr_jfast_doc d;
+  lr_jfast_err e = {0};
+  cr_expect_eq(lr_jfast_parse(a, t, 2 * n + 1, &d, &e), LR_ERR);
+  cr_expect_str_eq(e.msg, "too many tokens");
+  /* one element fewer fits exactly */
+  t[2 * n - 4] = ']';
+  cr_expect_eq(lr_jfast_parse(a, t, 2 * n - 3, &d, &e), LR_OK, "%s", e.msg);
+  cr_expect_eq(d.ntoks, LR_JFAST_MAX_TOKENS);
+  lr_arena_free(a);
+  free(t);
+}
+
 Test(json_fast, string_errors) {
   EXPECT("\"ab\\x\"", "ERR @3: bad escape");
   EXPECT_ERR("\"\\u12G4\"", "bad \\u escape");
