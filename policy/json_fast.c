@@ -350,24 +350,19 @@ static lr_status check_value(jf_check *c, bool key) {
     t->size = (uint32_t)j->size;
     if (c->depth >= LR_JFAST_MAX_DEPTH) return fail(c, t->start, "nested too deeply");
     c->pos++;
-    c->depth++;
     for (uint32_t k = 0; k < t->size; k++) {
-      c->segs[c->depth - 1] = (jf_seg){obj ? (int32_t)c->i : -1, k};
+      /* errors before a member's key is read are reported at the object */
       skip_ws(c);
+      if (!obj) c->segs[c->depth++] = (jf_seg){-1, k};
       if (k > 0 && expect(c, ',', "expected ','") != LR_OK) return LR_ERR;
       if (obj) {
-        /* the key's own errors are reported at the object's path */
-        c->segs[c->depth - 1] = (jf_seg){-1, k};
-        c->depth--;
-        lr_status st = check_value(c, true);
-        c->depth++;
-        if (st != LR_OK) return LR_ERR;
-        c->segs[c->depth - 1] = (jf_seg){(int32_t)c->i - 1, k};
+        if (check_value(c, true) != LR_OK) return LR_ERR;
+        c->segs[c->depth++] = (jf_seg){(int32_t)c->i - 1, k};
         if (expect(c, ':', "expected ':'") != LR_OK) return LR_ERR;
       }
       if (check_value(c, false) != LR_OK) return LR_ERR;
+      c->depth--;
     }
-    c->depth--;
     skip_ws(c);
     if (c->pos >= c->d->len || s[c->pos] != (obj ? '}' : ']') || c->pos + 1 != t->end)
       return fail(c, c->pos, obj ? "expected ',' or '}'" : "expected ',' or ']'");
@@ -439,7 +434,7 @@ static void jsmn_path(jf_check *c, const jsmntok_t *jt, int sup) {
       sup = t->parent;
     } else if (t->type == JSMN_STRING) { /* a key: the object is its parent */
       rev[n++] = (jf_seg){sup, 0};
-      sup = jt[t->parent].parent;
+      sup = t->parent == -1 ? -1 : jt[t->parent].parent;
     } else {
       sup = t->parent; /* an object: the string was a key */
     }
@@ -494,7 +489,10 @@ lr_status lr_jfast_parse(lr_arena *a, const char *text, size_t len, lr_jfast_doc
       return fail(&c, bad, msg);
     }
   }
-  if (r == JSMN_ERROR_INVAL) return fail(&c, p.pos, "invalid JSON");
+  if (r == JSMN_ERROR_INVAL) {
+    jsmn_path(&c, jt, p.toksuper);
+    return fail(&c, p.pos, "invalid JSON");
+  }
   if (r <= 0) return fail(&c, 0, "empty body");
   c.jt = jt;
   c.njt = (uint32_t)r;

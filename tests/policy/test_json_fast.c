@@ -129,6 +129,12 @@ Test(json_fast, error_paths) {
   EXPECT("{\"a\": {\"b\": [1, tru]}}", "ERR a.b[1]@16: invalid literal or number");
   EXPECT("{\"a\": {\"b\": [1 2]}}", "ERR a.b[1]@15: expected ','");
   EXPECT("[{\"k\": 1, \"\\q\": 2}]", "ERR [0]@11: bad escape");
+  /* before the next key is read, errors belong to the object (fuzz finding) */
+  EXPECT("{\"o\": {\"a\": 1 \"b\": 2}}", "ERR o@14: expected ',' or '}'");
+  /* what jsmn refuses itself is "invalid JSON", still with a path */
+  EXPECT("{\"o\": {\"a\": 1, 2: 2}}", "ERR o@15: invalid JSON");
+  EXPECT("{\"o\": {\"a\" 1}}", "ERR o@11: invalid JSON");
+  EXPECT_ERR("\"a\": 1", "");
   EXPECT("[0, [\"\\u12\"]]", "ERR [1][0]@6: bad \\u escape");
   EXPECT("{\"a\": {\"b\\u00e9\": {\"c\": 1, \"c\": 2}}}", "ERR a.b\xc3\xa9@27: duplicate key");
 }
