@@ -3,7 +3,8 @@
  * for "body JSON → what policy needs"): µs per KiB of a realistic ~1 KiB
  * MCP tools/call body for lr_jfast_parse + lr_jfast_rpc_extract +
  * lr_jfast_value(params.arguments) in a reused request arena, next to
- * jansson's json_loadb + json_decref of the same bytes (the cold path's DOM).
+ * jansson's json_loadb + json_decref of the same bytes (the cold path's DOM)
+ * and bare jsmn tokenizing (the floor this design cannot go below).
  *
  * Deterministic workload, CPU time of this thread, median of RUNS runs.
  * Every iteration checks its result and folds it into a checksum (printed),
@@ -11,7 +12,11 @@
  *
  * usage: bench_json_fast [scale]   (scale multiplies the iterations, default 1)
  */
+#define JSMN_STATIC
+#define JSMN_STRICT
+#define JSMN_PARENT_LINKS
 #include <jansson.h>
+#include <jsmn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,8 +65,8 @@ int main(int argc, char **argv) {
   size_t len;
   char *body = make_body(&len);
   double kib = (double)len / 1024.0;
-  double fast[RUNS], parse[RUNS], extract[RUNS], jans[RUNS];
-  uint64_t sum_fast = 0, sum_parse = 0, sum_jans = 0;
+  double fast[RUNS], parse[RUNS], extract[RUNS], jsmn[RUNS], jans[RUNS];
+  uint64_t sum_fast = 0, sum_parse = 0, sum_jsmn = 0, sum_jans = 0;
   lr_arena *a = lr_arena_new(0);
   for (int r = 0; r < RUNS; r++) {
     int64_t t0 = now_ns();
@@ -99,6 +104,15 @@ int main(int argc, char **argv) {
     }
     int64_t t1b = now_ns();
     for (int i = 0; i < iters; i++) {
+      jsmn_parser p;
+      jsmntok_t toks[256];
+      jsmn_init(&p);
+      int n = jsmn_parse(&p, body, len, toks, 256);
+      if (n <= 0) return 1;
+      sum_jsmn += (uint64_t)n;
+    }
+    int64_t t1c = now_ns();
+    for (int i = 0; i < iters; i++) {
       json_error_t e;
       json_t *j = json_loadb(body, len, JSON_REJECT_DUPLICATES, &e);
       if (!j) {
@@ -114,22 +128,25 @@ int main(int argc, char **argv) {
     fast[r] = (double)(t1 - t0) / 1000.0 / iters / kib;
     parse[r] = (double)(t1a - t1) / 1000.0 / iters / kib;
     extract[r] = (double)(t1b - t1a) / 1000.0 / iters / kib;
-    jans[r] = (double)(t2 - t1b) / 1000.0 / iters / kib;
+    jsmn[r] = (double)(t1c - t1b) / 1000.0 / iters / kib;
+    jans[r] = (double)(t2 - t1c) / 1000.0 / iters / kib;
   }
   qsort(fast, RUNS, sizeof *fast, cmp_d);
   qsort(jans, RUNS, sizeof *jans, cmp_d);
   qsort(parse, RUNS, sizeof *parse, cmp_d);
   qsort(extract, RUNS, sizeof *extract, cmp_d);
+  qsort(jsmn, RUNS, sizeof *jsmn, cmp_d);
   double f = fast[RUNS / 2], j = jans[RUNS / 2];
   printf("body: %zu bytes (MCP tools/call), %d iterations x %d runs, median\n", len, iters, RUNS);
   printf("jfast parse+extract+convert(arguments): %.3f us/KiB  (budget <= 2 us/KiB: %s)\n", f,
          f <= 2.0 ? "ok" : "OVER");
   printf("  of which lr_jfast_parse alone:       %.3f us/KiB\n", parse[RUNS / 2]);
   printf("  of which parse+rpc_extract:          %.3f us/KiB\n", extract[RUNS / 2]);
+  printf("reference: bare jsmn tokenize (strict): %.3f us/KiB\n", jsmn[RUNS / 2]);
   printf("jansson json_loadb+decref:              %.3f us/KiB\n", j);
   printf("ratio jansson/jfast: %.1fx\n", j / f);
-  printf("checksum: fast %llu parse %llu jansson %llu\n", (unsigned long long)sum_fast,
-         (unsigned long long)sum_parse, (unsigned long long)sum_jans);
+  printf("checksum: fast %llu parse %llu jsmn %llu jansson %llu\n", (unsigned long long)sum_fast,
+         (unsigned long long)sum_parse, (unsigned long long)sum_jsmn, (unsigned long long)sum_jans);
   lr_arena_free(a);
   free(body);
   return 0;
