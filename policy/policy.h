@@ -436,7 +436,7 @@ lr_status lr_policy_set_link(lr_arena *a, lr_policy_set *set, const char *templa
  * strings are errors; \u0000 inside strings is allowed. */
 
 #define LR_JFAST_MAX_DEPTH 128         /* nesting of arrays/objects */
-#define LR_JFAST_MAX_TOKENS (1u << 20) /* tokens per document (~36 MiB of arena) */
+#define LR_JFAST_MAX_TOKENS (1u << 20) /* tokens per document (~60 MiB of arena at the cap) */
 #define LR_JFAST_MAX_BYTES (1u << 30)  /* text length */
 
 typedef enum lr_jfast_kind {
