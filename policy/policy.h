@@ -424,4 +424,120 @@ lr_status lr_policy_set_link(lr_arena *a, lr_policy_set *set, const char *templa
                              const char *new_id, const lr_uid *principal, const lr_uid *resource,
                              const char *file, lr_diags *d);
 
+/* ---- hot-path JSON (jsmn) ---- */
+
+/* A zero-copy reader for request bodies (DESIGN §7): jsmn (strict) finds
+ * the tokens, then one pass checks everything jsmn does not (the full JSON
+ * grammar between tokens, string escapes and surrogate pairs, UTF-8,
+ * control characters, number and literal grammar, duplicate keys after
+ * unescaping, depth) and records where each value ends. Tokens keep byte
+ * offsets into the caller's text, which must outlive the document; all
+ * memory comes from the caller's (request) arena. NUL bytes outside
+ * strings are errors; \u0000 inside strings is allowed. */
+
+#define LR_JFAST_MAX_DEPTH 128         /* nesting of arrays/objects */
+#define LR_JFAST_MAX_TOKENS (1u << 20) /* tokens per document (~60 MiB of arena at the cap) */
+#define LR_JFAST_MAX_BYTES (1u << 30)  /* text length */
+
+typedef enum lr_jfast_kind {
+  LR_JFAST_OBJECT,
+  LR_JFAST_ARRAY,
+  LR_JFAST_STRING,
+  LR_JFAST_NUMBER,
+  LR_JFAST_TRUE,
+  LR_JFAST_FALSE,
+  LR_JFAST_NULL,
+} lr_jfast_kind;
+
+/* Token flags. */
+#define LR_JFAST_F_ESCAPED 1u /* STRING: contains a backslash escape */
+#define LR_JFAST_F_KEY 2u     /* STRING: an object key (its value follows) */
+#define LR_JFAST_F_FRAC 4u    /* NUMBER: has a fraction part */
+#define LR_JFAST_F_EXP 8u     /* NUMBER: has an exponent part */
+
+/* Tokens are in document order; an object's children are key, value, key,
+ * value, ...; a value's subtree is [i, toks[i].next). */
+typedef struct lr_jfast_tok {
+  uint8_t kind;   /* lr_jfast_kind */
+  uint8_t flags;  /* LR_JFAST_F_* */
+  uint32_t start; /* first byte (strings: after the opening quote) */
+  uint32_t end;   /* one past the last byte (strings: the closing quote) */
+  uint32_t size;  /* OBJECT: members; ARRAY: elements; else 0 */
+  uint32_t next;  /* index of the first token after this subtree */
+} lr_jfast_tok;
+
+typedef struct lr_jfast_doc {
+  const char *text;
+  size_t len;
+  lr_jfast_tok *toks; /* toks[0] is the top-level value */
+  uint32_t ntoks;
+} lr_jfast_doc;
+
+/* Where and why reading or converting failed. path is like
+ * `params.arguments.tags[2]` ("" at the top), allocated in the arena. */
+typedef struct lr_jfast_err {
+  size_t off;
+  const char *path;
+  const char *msg; /* static */
+} lr_jfast_err;
+
+/* Reads text[0..len) (exactly one JSON value, whitespace around it) into
+ * *doc. LR_ERR fills *err (if not NULL). */
+lr_status lr_jfast_parse(lr_arena *a, const char *text, size_t len, lr_jfast_doc *doc,
+                         lr_jfast_err *err);
+
+/* The value of member key (compared after unescaping) of object token obj,
+ * or -1 (absent, or obj is not an object). */
+int32_t lr_jfast_get(const lr_jfast_doc *d, uint32_t obj, lr_str key);
+/* The raw bytes of token t's value (strings with their quotes). */
+lr_str lr_jfast_raw(const lr_jfast_doc *d, uint32_t t);
+/* The unescaped contents of STRING token t, NUL-terminated (copied into a;
+ * may hold NUL bytes). */
+lr_str lr_jfast_string(lr_arena *a, const lr_jfast_doc *d, uint32_t t);
+
+/* Converts the subtree at token t into a Cedar value in a (DESIGN §3):
+ * string → String, integer → Long (outside int64 → error), fraction →
+ * decimal (more than 4 fraction digits or out of range → error), exponent
+ * forms (1e3, 1.0E-2) → error, true/false → Bool, array → Set, object →
+ * Record, null → the attribute is absent (skipped in records; null as an
+ * array element or as t itself → error, since a set cannot hold "absent").
+ * path names t in error paths ("" or NULL at the top). */
+lr_status lr_jfast_value(lr_arena *a, const lr_jfast_doc *d, uint32_t t, const char *path,
+                         lr_value *out, lr_jfast_err *err);
+
+/* One JSON-RPC message (a batch member or the whole body). Token indices
+ * are -1 when absent. Strings are unescaped copies in the arena. */
+typedef struct lr_jfast_rpc {
+  uint32_t tok;        /* the message's token */
+  lr_str span;         /* its raw bytes */
+  int32_t jsonrpc, id, method, params, result, error;
+  int32_t name, arguments; /* params.name, params.arguments */
+  lr_str id_raw;       /* raw bytes of id, to echo back verbatim ("" if absent) */
+  lr_str method_str;   /* method, "" if absent */
+  lr_str name_str;     /* params.name when it is a string, else "" */
+  const char *invalid; /* NULL, or why this is not a JSON-RPC 2.0 request,
+                          notification or response (static) */
+} lr_jfast_rpc;
+
+typedef struct lr_jfast_rpcs {
+  bool batch;         /* the body is an array (possibly empty: answer
+                         "Invalid Request") */
+  size_t n;
+  lr_jfast_rpc *msgs; /* n messages, in body order */
+} lr_jfast_rpcs;
+
+/* Extracts the JSON-RPC message(s) of a parsed body. Problems with one
+ * message go to its .invalid; LR_ERR (with *err) only when the top-level
+ * value is neither an object nor an array. */
+lr_status lr_jfast_rpc_extract(lr_arena *a, const lr_jfast_doc *d, lr_jfast_rpcs *out,
+                               lr_jfast_err *err);
+
+/* Calls fn for each string in the subtree at root, in document order (keys
+ * too when keys is true), with the token index; its raw bytes between the
+ * quotes are [toks[t].start, toks[t].end) (escapes not decoded: see
+ * LR_JFAST_F_ESCAPED). Stops early when fn returns false. */
+typedef bool (*lr_jfast_string_fn)(void *ctx, const lr_jfast_doc *d, uint32_t t);
+void lr_jfast_each_string(const lr_jfast_doc *d, uint32_t root, bool keys, lr_jfast_string_fn fn,
+                          void *ctx);
+
 #endif /* LARCH_POLICY_H */
