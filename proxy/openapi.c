@@ -37,6 +37,7 @@ typedef struct oa_seg {
 
 typedef struct oa_op {
   char method[8];
+  lr_str method_str; /* = method, set once ops stop moving */
   lr_str tool;
   lr_str template;
   size_t nsegs;
@@ -47,6 +48,23 @@ typedef struct oa_op {
   oa_param *query;
   const lr_jtype *body;
 } oa_op;
+
+/* The templates as a segment trie: literal edges (sorted, binary search),
+ * then parameter edges (prefix{p}suffix before bare {p}, document order).
+ * Matching walks it depth first in that order and backtracks, so the first
+ * operation found is the most specific one (literal segments win, left to
+ * right); each node is visited at most once per request. */
+typedef struct oa_node oa_node;
+typedef struct oa_edge {
+  const oa_seg *seg;
+  oa_node *child;
+} oa_edge;
+struct oa_node {
+  oa_edge *lits, *params;
+  size_t nlits, nparams, caplits, capparams;
+  const oa_op **ops; /* operations whose template ends here */
+  size_t nops, capops;
+};
 
 typedef struct oa_base {
   size_t nsegs;
@@ -59,6 +77,7 @@ struct lr_openapi {
   oa_op *ops;
   size_t nbases;
   oa_base *bases; /* longest first */
+  oa_node root;
 };
 
 static const char *const methods[] = {"get",     "put",  "post",  "delete",
@@ -368,6 +387,63 @@ out:
   free(params);
 }
 
+/* Appends item to an arena array (*arr, *n, *cap), doubling it when full. */
+static void *grow(lr_arena *a, void *arr, size_t n, size_t *cap, size_t size) {
+  if (n < *cap) return arr;
+  *cap = *cap ? *cap * 2 : 4;
+  void *g = lr_arena_alloc(a, *cap * size);
+  if (n) memcpy(g, arr, n * size);
+  return g;
+}
+
+static int seg_rank(const oa_seg *s) {
+  return s->param < 0 ? 2 : (s->lit.n || s->suffix.n) ? 1 : 0;
+}
+
+static void trie_add(lr_arena *a, oa_node *node, const oa_op *op) {
+  for (size_t i = 0; i < op->nsegs; i++) {
+    const oa_seg *sg = &op->segs[i];
+    bool lit = sg->param < 0;
+    oa_edge *es = lit ? node->lits : node->params;
+    size_t n = lit ? node->nlits : node->nparams, k = 0;
+    while (k < n && !(lr_str_eq(es[k].seg->lit, sg->lit) &&
+                      (lit || lr_str_eq(es[k].seg->suffix, sg->suffix))))
+      k++;
+    if (k == n) {
+      oa_node *child = LR_NEW(a, oa_node);
+      if (lit) {
+        node->lits = grow(a, node->lits, n, &node->caplits, sizeof *es);
+        node->lits[node->nlits++] = (oa_edge){sg, child};
+      } else {
+        node->params = grow(a, node->params, n, &node->capparams, sizeof *es);
+        node->params[node->nparams++] = (oa_edge){sg, child};
+      }
+      node = child;
+    } else {
+      node = es[k].child;
+    }
+  }
+  node->ops = grow(a, (void *)node->ops, node->nops, &node->capops, sizeof *node->ops);
+  node->ops[node->nops++] = op;
+}
+
+static int cmp_lit_edge(const void *x, const void *y) {
+  return lr_str_cmp(((const oa_edge *)x)->seg->lit, ((const oa_edge *)y)->seg->lit);
+}
+
+static void trie_sort(oa_node *node) {
+  if (node->nlits > 1) qsort(node->lits, node->nlits, sizeof *node->lits, cmp_lit_edge);
+  for (size_t i = 1; i < node->nparams; i++) /* stable: partial before bare */
+    for (size_t j = i; j > 0 && seg_rank(node->params[j - 1].seg) < seg_rank(node->params[j].seg);
+         j--) {
+      oa_edge t = node->params[j];
+      node->params[j] = node->params[j - 1];
+      node->params[j - 1] = t;
+    }
+  for (size_t i = 0; i < node->nlits; i++) trie_sort(node->lits[i].child);
+  for (size_t i = 0; i < node->nparams; i++) trie_sort(node->params[i].child);
+}
+
 lr_openapi *lr_openapi_parse(const char *text, size_t len, const char *file, lr_diags *d) {
   size_t errors0 = d->errors;
   json_t *root = lr_json_parse(text, len, file, d);
@@ -420,6 +496,11 @@ lr_openapi *lr_openapi_parse(const char *text, size_t len, const char *file, lr_
   }
   lr_map_free(&tools);
   lr_map_free(&shapes);
+  for (size_t k = 0; k < o->nops; k++) { /* o->ops no longer moves */
+    o->ops[k].method_str = lr_str_c(o->ops[k].method);
+    trie_add(o->arena, &o->root, &o->ops[k]);
+  }
+  trie_sort(&o->root);
 done:
   json_decref(root);
   if (d->errors > errors0) {
@@ -458,17 +539,34 @@ static bool seg_match(const oa_seg *s, lr_str v) {
          memcmp(v.p + v.n - s->suffix.n, s->suffix.p, s->suffix.n) == 0;
 }
 
-static int seg_rank(const oa_seg *s) {
-  return s->param < 0 ? 2 : (s->lit.n || s->suffix.n) ? 1 : 0;
-}
-
-/* >0 when a is more specific than b (first differing segment decides). */
-static int specificity(const oa_op *a, const oa_op *b) {
-  for (size_t i = 0; i < a->nsegs; i++) {
-    int d = seg_rank(&a->segs[i]) - seg_rank(&b->segs[i]);
-    if (d) return d;
+/* Depth-first search of the trie for segs[i..n) (see oa_node). */
+static const oa_op *trie_find(const oa_node *node, const lr_str *segs, size_t i, size_t n,
+                              lr_str method) {
+  if (i == n) {
+    for (size_t k = 0; k < node->nops; k++)
+      if (lr_str_eq(node->ops[k]->method_str, method)) return node->ops[k];
+    return NULL;
   }
-  return 0;
+  size_t lo = 0, hi = node->nlits;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    int c = lr_str_cmp(node->lits[mid].seg->lit, segs[i]);
+    if (c == 0) {
+      const oa_op *op = trie_find(node->lits[mid].child, segs, i + 1, n, method);
+      if (op) return op;
+      break;
+    }
+    if (c < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  for (size_t k = 0; k < node->nparams; k++) {
+    if (!seg_match(node->params[k].seg, segs[i])) continue;
+    const oa_op *op = trie_find(node->params[k].child, segs, i + 1, n, method);
+    if (op) return op;
+  }
+  return NULL;
 }
 
 typedef struct fieldvec {
@@ -625,14 +723,7 @@ lr_status lr_openapi_match(lr_arena *a, const lr_openapi *o, lr_str method, cons
     if (!prefix) continue;
     const lr_str *segs = p->segs + base->nsegs;
     size_t n = p->nsegs - base->nsegs;
-    const oa_op *best = NULL;
-    for (size_t k = 0; k < o->nops; k++) {
-      const oa_op *op = &o->ops[k];
-      if (op->nsegs != n || !lr_str_eq_c(method, op->method)) continue;
-      size_t i = 0;
-      while (i < n && seg_match(&op->segs[i], segs[i])) i++;
-      if (i == n && (!best || specificity(op, best) > 0)) best = op;
-    }
+    const oa_op *best = trie_find(&o->root, segs, 0, n, method);
     if (!best) continue;
     *matched = true;
     call->tool = best->tool;

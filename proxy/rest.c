@@ -102,7 +102,25 @@ static bool split_next(lr_str s, char sep, size_t *pos, lr_str *piece) {
 /* RFC 3986 pchar minus ";" and "%": kept literal in the forwarded form. */
 static bool keep_literal(unsigned char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
-  return c != 0 && strchr("-._~!$&'()*+,=:@", c) != NULL;
+  switch (c) {
+  case '-':
+  case '.':
+  case '_':
+  case '~':
+  case '!':
+  case '$':
+  case '&':
+  case '\'':
+  case '(':
+  case ')':
+  case '*':
+  case '+':
+  case ',':
+  case '=':
+  case ':':
+  case '@': return true;
+  default: return false;
+  }
 }
 
 /* Decodes and checks one raw segment (matrix parameters already cut) into
@@ -201,37 +219,39 @@ lr_status lr_rest_normalize(lr_arena *a, lr_str target, unsigned flags, lr_rest_
       segs[n++] = dec;
     }
   }
-  lr_buf path = {0}, fwd = {0};
-  if (n == 0) {
-    lr_buf_putc(&path, '/');
-    lr_buf_putc(&fwd, '/');
-  }
+  /* the canonical path and its forwarded form, written once into the arena;
+   * segments become slices of the path */
+  size_t plen = n ? 0 : 1;
+  for (size_t k = 0; k < n; k++) plen += 1 + segs[k].n;
+  char *path = lr_arena_alloc(a, plen + 1);
+  char *fwd = lr_arena_alloc(a, 3 * plen + (q ? 1 + out->query.n : 0) + 1);
+  static const char hex[] = "0123456789ABCDEF";
+  size_t po = 0, fo = 0;
+  if (n == 0) path[po++] = fwd[fo++] = '/';
   for (size_t k = 0; k < n; k++) {
-    lr_buf_putc(&path, '/');
-    lr_buf_putc(&fwd, '/');
-    lr_buf_append(&path, segs[k].p, segs[k].n);
+    path[po++] = fwd[fo++] = '/';
+    memcpy(path + po, segs[k].p, segs[k].n);
     for (size_t i = 0; i < segs[k].n; i++) {
       unsigned char c = (unsigned char)segs[k].p[i];
-      if (keep_literal(c))
-        lr_buf_putc(&fwd, (char)c);
-      else
-        lr_buf_printf(&fwd, "%%%02X", c);
+      if (keep_literal(c)) {
+        fwd[fo++] = (char)c;
+      } else {
+        fwd[fo++] = '%';
+        fwd[fo++] = hex[c >> 4];
+        fwd[fo++] = hex[c & 15];
+      }
     }
+    segs[k].p = path + po;
+    po += segs[k].n;
   }
   if (q) {
-    lr_buf_putc(&fwd, '?');
-    lr_buf_append(&fwd, out->query.p, out->query.n);
+    fwd[fo++] = '?';
+    memcpy(fwd + fo, out->query.p, out->query.n);
+    fo += out->query.n;
   }
-  out->path = lr_str_dup(a, lr_buf_str(&path));
-  out->forward = lr_str_dup(a, lr_buf_str(&fwd));
-  lr_buf_free(&path);
-  lr_buf_free(&fwd);
-  /* segments as slices of the canonical path */
-  size_t off = 1;
-  for (size_t k = 0; k < n; k++) {
-    segs[k] = lr_str_make(out->path.p + off, segs[k].n);
-    off += segs[k].n + 1;
-  }
+  path[po] = fwd[fo] = 0;
+  out->path = lr_str_make(path, po);
+  out->forward = lr_str_make(fwd, fo);
   out->segs = segs;
   out->nsegs = n;
   return LR_OK;
