@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "mcp.h"
+#include "openapi.h"
 #include "serve.h"
 
 /* ---- context ------------------------------------------------------------------- */
@@ -63,6 +64,18 @@ lr_status lr_decide_ctx_init(lr_decide_ctx *ctx, const lr_serve_config *cfg, con
     }
     lr_diags_free(&d);
   }
+  if (cfg->openapi) {
+    lr_diags d = {0};
+    ctx->openapi = lr_openapi_load(cfg->openapi, &d);
+    if (!ctx->openapi) {
+      lr_diags_render(&d, err);
+      if (!err->len) lr_buf_printf(err, "%s: cannot load the OpenAPI document\n", cfg->openapi);
+      lr_diags_free(&d);
+      lr_decide_ctx_free(ctx);
+      return LR_ERR;
+    }
+    lr_diags_free(&d);
+  }
   ctx->sessions = lr_mcp_sessions_new(cfg->sessions_max, cfg->session_ttl_ms);
   return LR_OK;
 }
@@ -71,6 +84,7 @@ void lr_decide_ctx_free(lr_decide_ctx *ctx) {
   lr_engine_holder_free(ctx->engines);
   lr_identity_set_free(ctx->identity);
   lr_mcp_sessions_free(ctx->sessions);
+  lr_openapi_free(ctx->openapi);
   memset(ctx, 0, sizeof *ctx);
 }
 

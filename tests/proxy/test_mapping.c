@@ -161,17 +161,37 @@ Test(mapping, errors) {
 Test(mapping, rest) {
   fixture f;
   setup_body(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}");
-  const char *body = "{\"amount\": 12, \"note\": null}";
+  const char *body = "{\"amount\": 12, \"note\": null, \"to\": \"b\"}";
   lr_jfast_doc d;
   cr_assert_eq(lr_jfast_parse(f.a, body, strlen(body), &d, NULL), LR_OK);
+  lr_rest_target t;
+  const char *why = NULL;
+  cr_assert_eq(lr_mapping_rest_target(f.a, NULL, LR_STR("POST"), LR_STR("/v1//pay/./x/..?to=a&x=1"),
+                                      &d, &t, &why),
+               LR_OK, "%s", why);
   lr_mapped m;
-  cr_assert_eq(lr_mapping_rest(&f.env, &f.common, &d, lr_mapping_rest_resource(f.a, LR_STR("/pay")),
-                               &m, NULL),
-               LR_OK);
+  cr_assert_eq(lr_mapping_rest(&f.env, &f.common, &t, &m), LR_OK);
   cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.action), "Action::\"POST\"");
-  cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.resource), "Route::\"/pay\"");
-  cr_assert_str_eq(text(f.a, ctx_get(m.req.context, "args")), "{\"amount\": 12}");
+  cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.resource), "Route::\"/v1/pay\"");
+  /* body members first; query parameters the body does not name */
+  cr_assert_str_eq(text(f.a, ctx_get(m.req.context, "args")),
+                   "{\"amount\": 12, \"to\": \"b\", \"x\": \"1\"}");
   cr_assert_null(lr_value_record_get(m.req.context, LR_STR("mcp")));
+  cr_assert_str_eq(t.forward.p, "/v1/pay?to=a&x=1");
+  /* Tricks land on the same Route or are refused. */
+  const char *same[] = {"/admin",   "/%61dmin",   "/x/../admin",
+                        "//admin/", "/admin;j=1", "/a/%2e%2e/admin"};
+  for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+    cr_assert_eq(
+        lr_mapping_rest_target(f.a, NULL, LR_STR("GET"), lr_str_c(same[i]), NULL, &t, &why), LR_OK,
+        "%s", same[i]);
+    cr_assert_str_eq(t.resource->id.p, "/admin", "%s", same[i]);
+  }
+  const char *refused[] = {"/adm%2Fin", "/..", "/%252e%252e/admin", "/a\\b"};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    cr_assert_eq(
+        lr_mapping_rest_target(f.a, NULL, LR_STR("GET"), lr_str_c(refused[i]), NULL, &t, &why),
+        LR_ERR, "%s", refused[i]);
   lr_arena_free(f.a);
 }
 

@@ -315,9 +315,50 @@ def test_shadow_and_broken_policy():
     check(r.returncode == 2 and "bad.cedar:2:" in r.stderr, (r.returncode, r.stderr))
 
 
+REST_POLICIES = r'''
+@id("rest-reads") permit (principal, action == Action::"GET", resource);
+@id("rest-posts") permit (principal, action == Action::"POST", resource == Route::"/orders")
+when { context.args.amount <= 100 };
+@id("no-admin") forbid (principal, action, resource == Route::"/admin");
+'''
+
+
+def test_rest_routes():
+    up = H.start_upstream()
+    d = os.path.join(H.TMP, "rest")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "rest.cedar"), "w") as f:
+        f.write(REST_POLICIES)
+    cfg = os.path.join(H.TMP, "rest.json")
+    with open(cfg, "w") as f:
+        json.dump({"routes": [{"name": "api", "prefix": "/", "protocol": "rest",
+                               "upstream": "http://127.0.0.1:%d" % up}]}, f)
+    lx = H.Larch(None, "--config", cfg, "--policies", d)
+    st, _, b = H.http_get(lx.port, "/echo")
+    check(st == 200 and json.loads(b)["path"] == "/echo", (st, b))
+    # Path tricks land on Route::"/admin" (403) or are refused (400).
+    for path in ("/admin", "/%61dmin", "//admin/", "/x/../admin", "/admin;x=1",
+                 "/./admin", "/x/%2e%2e/admin"):
+        st, _, b = H.http_get(lx.port, path)
+        j = json.loads(b)
+        check(st == 403 and j["policies"] == ["no-admin"], (path, st, b))
+    for path in ("/adm%2Fin", "/%252e%252e/admin", "/../../admin"):
+        st, _, b = H.http_get(lx.port, path)
+        check(st == 400, (path, st, b))
+    # What the upstream sees is the canonical form of what was authorised.
+    st, _, b = H.http_get(lx.port, "/x/../echo;p=1?q=1")
+    check(st == 200 and json.loads(b)["path"] == "/echo?q=1", (st, b))
+    # JSON body → context.args.
+    hdr = {"Content-Type": "application/json"}
+    st, _, b = H.http_get(lx.port, "/orders", method="POST", headers=hdr, body=b'{"amount": 5}')
+    check(st == 404 and b == b"no such path", (st, b))  # allowed: the upstream answered
+    st, _, b = H.http_get(lx.port, "/orders", method="POST", headers=hdr, body=b'{"amount": 500}')
+    check(st == 403 and json.loads(b)["reason"] == "no policy permits this request", (st, b))
+
+
 if __name__ == "__main__":
     if not NODE or not os.path.isdir(os.path.join(MCP_DIR, "node_modules", "@modelcontextprotocol")):
         print("skipped: run scripts/npm-deps.sh (npm install in tests/proxy/mcp)")
         sys.exit(77)
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
-           test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy], budget=110)
+           test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes], budget=110)
