@@ -109,43 +109,58 @@ const lr_uid *lr_agentcore_add_action(lr_entities *es, lr_str target, lr_str too
   return act;
 }
 
-lr_status lr_agentcore_map(lr_arena *a, lr_entities *base, const lr_agentcore_caller *who,
-                           const lr_agentcore_call *call, lr_request *req, lr_entities **es_out,
-                           lr_jfast_err *err) {
-  *es_out = NULL;
-  /* context.input first: nothing to undo when the arguments are refused */
-  lr_value input = lr_value_empty_record();
-  if (call->doc && call->args >= 0) {
-    const lr_jfast_tok *t = &call->doc->toks[call->args];
-    if (t->kind != LR_JFAST_OBJECT && t->kind != LR_JFAST_NULL) {
-      *err = (lr_jfast_err){t->start, "params.arguments", "tool arguments must be an object"};
-      return LR_ERR;
-    }
-    if (t->kind == LR_JFAST_OBJECT &&
-        lr_jtype_value(a, call->input, call->doc, (uint32_t)call->args, "params.arguments", &input,
-                       err) != LR_OK)
-      return LR_ERR;
+lr_status lr_agentcore_input(lr_arena *a, const lr_agentcore_call *call, lr_value *out,
+                             lr_jfast_err *err) {
+  *out = lr_value_empty_record();
+  if (!call->doc || call->args < 0) return LR_OK;
+  const lr_jfast_tok *t = &call->doc->toks[call->args];
+  if (t->kind == LR_JFAST_NULL) return LR_OK;
+  if (t->kind != LR_JFAST_OBJECT) {
+    *err = (lr_jfast_err){t->start, "params.arguments", "tool arguments must be an object"};
+    return LR_ERR;
   }
-  lr_field ctx = {LR_STR("input"), input};
-  lr_value context;
-  if (lr_value_record(a, &ctx, 1, &context, NULL) != LR_OK) return LR_ERR;
+  return lr_jtype_value(a, call->input, call->doc, (uint32_t)call->args, "params.arguments", out,
+                        err);
+}
 
-  lr_entities *es = base ? lr_entities_new_overlay(base) : lr_entities_new();
+const lr_uid *lr_agentcore_add_principal(lr_entities *es, const lr_agentcore_caller *who) {
   lr_arena *ea = lr_entities_arena(es);
   bool iam = who->auth == LR_AGENTCORE_IAM;
   const lr_uid *principal = lr_uid_new(
       ea, iam ? LR_STR("AgentCore::IamEntity") : LR_STR("AgentCore::OAuthUser"), who->id);
   lr_value tags = lr_value_empty_record(), attrs;
-  if (!iam && lr_agentcore_claims_tags(ea, who->claims, &tags) != LR_OK) {
+  if (!iam && lr_agentcore_claims_tags(ea, who->claims, &tags) != LR_OK) return NULL;
+  lr_field id = {LR_STR("id"), lr_value_string(ea, who->id)};
+  lr_value_record(ea, &id, 1, &attrs, NULL);
+  if (lr_entities_add(es, principal, attrs, NULL, 0, tags) != LR_OK &&
+      !lr_entities_get(es, principal))
+    return NULL;
+  return principal;
+}
+
+const lr_uid *lr_agentcore_add_gateway(lr_entities *es, lr_str arn) {
+  const lr_uid *gateway = lr_uid_new(lr_entities_arena(es), LR_STR("AgentCore::Gateway"), arn);
+  add_entity(es, gateway, lr_value_empty_record(), NULL, 0);
+  return gateway;
+}
+
+lr_status lr_agentcore_map(lr_arena *a, lr_entities *base, const lr_agentcore_caller *who,
+                           const lr_agentcore_call *call, lr_request *req, lr_entities **es_out,
+                           lr_jfast_err *err) {
+  *es_out = NULL;
+  /* context.input first: nothing to undo when the arguments are refused */
+  lr_value input, context;
+  if (lr_agentcore_input(a, call, &input, err) != LR_OK) return LR_ERR;
+  lr_field ctx = {LR_STR("input"), input};
+  lr_value_record(a, &ctx, 1, &context, NULL);
+  lr_entities *es = base ? lr_entities_new_overlay(base) : lr_entities_new();
+  const lr_uid *principal = lr_agentcore_add_principal(es, who);
+  if (!principal) {
     lr_entities_release(es);
     *err = (lr_jfast_err){0, "", "JWT claims are not an object"};
     return LR_ERR;
   }
-  lr_field id = {LR_STR("id"), lr_value_string(ea, who->id)};
-  lr_value_record(ea, &id, 1, &attrs, NULL);
-  lr_entities_add(es, principal, attrs, NULL, 0, tags);
-  const lr_uid *gateway = lr_uid_new(ea, LR_STR("AgentCore::Gateway"), call->gateway);
-  add_entity(es, gateway, lr_value_empty_record(), NULL, 0);
+  const lr_uid *gateway = lr_agentcore_add_gateway(es, call->gateway);
   const lr_uid *action = lr_agentcore_add_action(es, call->target, call->tool);
   if (lr_entities_finish(es, NULL) != LR_OK) {
     lr_entities_release(es);
@@ -156,4 +171,14 @@ lr_status lr_agentcore_map(lr_arena *a, lr_entities *base, const lr_agentcore_ca
       .principal = principal, .action = action, .resource = gateway, .context = context};
   *es_out = es;
   return LR_OK;
+}
+
+bool lr_agentcore_ungoverned(lr_str method) {
+  static const char *const plumbing[] = {"initialize",     "ping",
+                                         "tools/list",     "prompts/list",
+                                         "resources/list", "resources/templates/list"};
+  if (lr_str_starts_with(method, LR_STR("notifications/"))) return true;
+  for (size_t i = 0; i < sizeof plumbing / sizeof *plumbing; i++)
+    if (lr_str_eq_c(method, plumbing[i])) return true;
+  return false;
 }

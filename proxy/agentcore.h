@@ -70,6 +70,26 @@ lr_status lr_agentcore_claims_tags(lr_arena *a, const json_t *claims, lr_value *
  * es's arena). For tools/list filtering as well as for calls. */
 const lr_uid *lr_agentcore_add_action(lr_entities *es, lr_str target, lr_str tool);
 
+/* The pieces lr_agentcore_map is made of, for a caller that keeps its own
+ * per-request overlay (larch serve):
+ * the principal entity (AgentCore::OAuthUser with attrs {id} and the claims
+ * as tags, or AgentCore::IamEntity with {id}) added to es (not finished);
+ * NULL when the claims are not an object. */
+const lr_uid *lr_agentcore_add_principal(lr_entities *es, const lr_agentcore_caller *who);
+/* AgentCore::Gateway::"<arn>" added to es (kept when present). */
+const lr_uid *lr_agentcore_add_gateway(lr_entities *es, lr_str arn);
+/* context.input: the arguments converted (typed by call->input when set);
+ * {} when there are none; LR_ERR (*err) when they are not an object or do
+ * not convert. */
+lr_status lr_agentcore_input(lr_arena *a, const lr_agentcore_call *call, lr_value *out,
+                             lr_jfast_err *err);
+/* True for the MCP methods the profile leaves to the protocol, as an
+ * AgentCore gateway does: initialize, ping, every notifications/... method, and the list
+ * methods (tools/list answers are filtered per caller instead). Policies
+ * written for AgentCore only speak of tool calls; every other method
+ * (tools/call, resources/read, prompts/get, ...) is decided. */
+bool lr_agentcore_ungoverned(lr_str method);
+
 /* Builds the Cedar request for one tools/call. *es gets a new, finished
  * entity store layered over base (may be NULL) holding the principal, the
  * action hierarchy and the gateway; the caller releases it after deciding.

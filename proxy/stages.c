@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "agentcore.h"
 #include "decide.h"
 #include "guard.h"
 #include "mapping.h"
@@ -105,7 +106,12 @@ static lr_stage_verdict identity_on_head(void *vctx, lr_proxy_request *req, lr_p
   lr_arena_on_free(req->arena, unref_principal, p);
   o->entities = lr_entities_new_overlay(o->engine->entities);
   lr_arena_on_free(req->arena, release_entities, o->entities);
-  o->principal_uid = lr_mapping_principal(req->arena, o->entities, p);
+  o->principal_uid = NULL;
+  if (ctx->agentcore && p->source == LR_PRINCIPAL_JWT) { /* AgentCore::OAuthUser, claims as tags */
+    lr_agentcore_caller who = {.auth = LR_AGENTCORE_OAUTH, .id = p->uid.id, .claims = p->claims};
+    o->principal_uid = lr_agentcore_add_principal(o->entities, &who);
+  }
+  if (!o->principal_uid) o->principal_uid = lr_mapping_principal(req->arena, o->entities, p);
   o->principal = lr_mapping_uid_text(req->arena, o->principal_uid);
   o->t_identity_ns = lr_clock_mono_ns(ctx->clock) - o->t_start_ns;
   return LR_STAGE_CONTINUE;
@@ -194,6 +200,41 @@ static lr_str routed_name(lr_arena *a, const lr_jfast_doc *d, const lr_jfast_rpc
   return m->name_str;
 }
 
+/* A tools/call under --mapping agentcore (agentcore.h): the action
+ * AgentCore::Action::"<target>___<tool>" (a tool name without "___" gets
+ * the route name as its target), the resource AgentCore::Gateway::"<ARN>"
+ * (--agentcore-gateway, default the route name), context.input = the
+ * arguments beside larch's own context fields. */
+static lr_status map_agentcore_call(lr_decide_ctx *ctx, lr_proxy_request *req, lr_call_outcome *o,
+                                    const lr_mapping_env *env, const lr_mapping_common *common,
+                                    const lr_jfast_doc *d, const lr_jfast_rpc *m, lr_mapped *out,
+                                    const char **why) {
+  lr_arena *a = req->arena;
+  if (m->params < 0 || m->name < 0 || d->toks[m->name].kind != LR_JFAST_STRING) {
+    *why = "params.name: tools/call needs the tool name as a string";
+    return LR_ERR;
+  }
+  lr_agentcore_call call = {.doc = d, .args = m->arguments};
+  if (!lr_agentcore_split_tool(m->name_str, &call.target, &call.tool))
+    call.target = env->server, call.tool = m->name_str;
+  const char *gw = ctx->cfg->agentcore_gateway;
+  call.gateway = gw ? lr_str_c(gw) : env->server;
+  lr_value input;
+  lr_jfast_err err = {0};
+  if (lr_agentcore_input(a, &call, &input, &err) != LR_OK) {
+    *why = lr_arena_sprintf(a, "%s: %s", err.path, err.msg);
+    return LR_ERR;
+  }
+  lr_field f[6];
+  memcpy(f, common->f, sizeof common->f);
+  f[5] = (lr_field){LR_STR("input"), input};
+  if (lr_value_record(a, f, 6, &out->req.context, NULL) != LR_OK) return LR_ERR;
+  out->req.action = lr_agentcore_add_action(o->entities, call.target, call.tool);
+  out->req.resource = lr_agentcore_add_gateway(o->entities, call.gateway);
+  out->server = lr_uid_new(a, LR_STR("Server"), env->server);
+  return LR_OK;
+}
+
 static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_proxy_answer *ans,
                                 lr_call_outcome *o, const lr_mapping_env *env) {
   (void)ctx;
@@ -226,6 +267,7 @@ static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_pr
         return rpc_error(req, ans, o, LR_ANSWER_BAD_REQUEST, 400, m->id_raw, LR_MCP_HEADER_MISMATCH,
                          "Header mismatch", bad);
     }
+    if (ctx->agentcore && lr_agentcore_ungoverned(m->method_str)) continue;
     lr_call *c = &o->calls[o->ncalls++];
     c->method = m->method_str;
     c->rpc_id = m->id_raw;
@@ -233,7 +275,10 @@ static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_pr
     c->principal = o->principal;
     lr_mapped mp;
     const char *why = NULL;
-    if (lr_mapping_mcp(env, &common, &doc, m, &mp, &why) != LR_OK) {
+    lr_status st = ctx->agentcore && lr_str_eq_c(m->method_str, "tools/call")
+                       ? map_agentcore_call(ctx, req, o, env, &common, &doc, m, &mp, &why)
+                       : lr_mapping_mcp(env, &common, &doc, m, &mp, &why);
+    if (st != LR_OK) {
       c->map_error = why;
       continue;
     }
