@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "agentcore.h"
 #include "decide.h"
 #include "guard.h"
 #include "mapping.h"
@@ -194,9 +195,41 @@ static lr_str routed_name(lr_arena *a, const lr_jfast_doc *d, const lr_jfast_rpc
   return m->name_str;
 }
 
+/* tools/call under --mapping agentcore (agentcore.h): the call gets its own
+ * entity store holding the AgentCore principal, action group and gateway. */
+static void map_agentcore(lr_decide_ctx *ctx, lr_proxy_request *req, lr_call_outcome *o, lr_call *c,
+                          const lr_jfast_doc *doc, const lr_jfast_rpc *m) {
+  const lr_principal *p = o->who;
+  lr_agentcore_caller who = {.auth = LR_AGENTCORE_OAUTH, .id = p->uid.id, .claims = p->claims};
+  lr_agentcore_call call = {.doc = doc, .args = m->arguments};
+  call.gateway = ctx->cfg->agentcore_gateway
+                     ? lr_str_c(ctx->cfg->agentcore_gateway)
+                     : lr_str_c(lr_arena_sprintf(
+                           req->arena, "arn:aws:bedrock-agentcore:local:000000000000:gateway/%.*s",
+                           (int)req->route_name.n, req->route_name.p));
+  if (!m->name_str.n) {
+    c->map_error = "params.name: tools/call needs the tool name as a string";
+    return;
+  }
+  if (!lr_agentcore_split_tool(m->name_str, &call.target, &call.tool))
+    call.target = req->route_name, call.tool = m->name_str;
+  lr_entities *es = NULL;
+  lr_jfast_err err = {0};
+  if (lr_agentcore_map(req->arena, o->engine->entities, &who, &call, &c->req, &es, &err) != LR_OK) {
+    c->map_error = lr_arena_sprintf(req->arena, "%s: %s",
+                                    err.path && *err.path ? err.path : "params.arguments",
+                                    err.msg ? err.msg : "cannot be mapped");
+    return;
+  }
+  c->entities = es;
+  lr_arena_on_free(req->arena, release_entities, es);
+  c->principal = lr_mapping_uid_text(req->arena, c->req.principal);
+  c->action = lr_mapping_uid_text(req->arena, c->req.action);
+  c->resource = lr_mapping_uid_text(req->arena, c->req.resource);
+}
+
 static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_proxy_answer *ans,
                                 lr_call_outcome *o, const lr_mapping_env *env) {
-  (void)ctx;
   lr_str none = {NULL, 0};
   lr_jfast_doc doc;
   lr_jfast_err jerr = {0};
@@ -231,6 +264,10 @@ static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_pr
     c->rpc_id = m->id_raw;
     c->notification = m->id < 0;
     c->principal = o->principal;
+    if (ctx->agentcore && lr_str_eq_c(m->method_str, "tools/call")) {
+      map_agentcore(ctx, req, o, c, &doc, m);
+      continue;
+    }
     lr_mapped mp;
     const char *why = NULL;
     if (lr_mapping_mcp(env, &common, &doc, m, &mp, &why) != LR_OK) {
