@@ -82,7 +82,7 @@ static const opt options[] = {
      "mapping profile: default or agentcore (Amazon Bedrock AgentCore Policy)"},
     {"--agentcore-gateway", "LARCH_AGENTCORE_GATEWAY", "agentcore_gateway", OPT_STR,
      F(agentcore_gateway), "ARN",
-     "agentcore profile: the AgentCore::Gateway id (default: the route name)"},
+     "agentcore profile: the gateway ARN, resource AgentCore::Gateway::\"<ARN>\""},
     {"--openapi", "LARCH_OPENAPI", "openapi", OPT_STR, F(openapi), "FILE",
      "OpenAPI document: REST operations become Tool::\"<operationId>\""},
     {"--on-error", "LARCH_ON_ERROR", "on_error", OPT_STR, F(on_error), "deny|cedar",
@@ -515,30 +515,13 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
 }
 
 void lr_serve_config_free(lr_serve_config *cfg) {
-  char **strs[] = {&cfg->listen,
-                   &cfg->admin,
-                   &cfg->policies,
-                   &cfg->config,
-                   &cfg->tls_cert,
-                   &cfg->tls_key,
-                   &cfg->tls_client_ca,
-                   &cfg->upstream_ca,
-                   &cfg->entities,
-                   &cfg->schema,
-                   &cfg->protocol,
-                   &cfg->mapping,
-                   &cfg->agentcore_gateway,
-                   &cfg->openapi,
-                   &cfg->on_error,
-                   &cfg->timezone,
-                   &cfg->jwks,
-                   &cfg->jwks_url,
-                   &cfg->jwt_issuer,
-                   &cfg->jwt_audience,
-                   &cfg->roles_claim,
-                   &cfg->groups_claim,
-                   &cfg->api_keys,
-                   &cfg->resource_metadata};
+  char **strs[] = {
+      &cfg->listen,       &cfg->admin,      &cfg->policies,          &cfg->config,
+      &cfg->tls_cert,     &cfg->tls_key,    &cfg->tls_client_ca,     &cfg->upstream_ca,
+      &cfg->entities,     &cfg->schema,     &cfg->protocol,          &cfg->mapping,
+      &cfg->openapi,      &cfg->on_error,   &cfg->timezone,          &cfg->jwks,
+      &cfg->jwks_url,     &cfg->jwt_issuer, &cfg->jwt_audience,      &cfg->roles_claim,
+      &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata, &cfg->agentcore_gateway};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);
   cfg->nroutes = 0;

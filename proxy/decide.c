@@ -125,7 +125,8 @@ static void add_policy(const lr_engine *e, lr_call *c, const char *id) {
 
 void lr_decide_call(const lr_decide_ctx *ctx, lr_call_outcome *o, lr_call *c, lr_arena *a) {
   const lr_engine *e = o->engine;
-  lr_engine_authorize(e, LR_ENGINE_ALL, a, o->entities, &c->req, &c->decision);
+  const lr_entities *es = c->entities ? c->entities : o->entities;
+  lr_engine_authorize(e, LR_ENGINE_ALL, a, es, &c->req, &c->decision);
   c->decided = true;
   c->forbid_errored = forbid_errored(e, &c->decision);
   bool would_allow = c->decision.allow && (ctx->on_error_cedar || !c->forbid_errored);
@@ -133,7 +134,7 @@ void lr_decide_call(const lr_decide_ctx *ctx, lr_call_outcome *o, lr_call *c, lr
   lr_decision enf_storage, *enf = &c->decision;
   bool enforced_allow = would_allow;
   if (e->any_shadow) {
-    lr_engine_authorize(e, LR_ENGINE_ENFORCED, a, o->entities, &c->req, &enf_storage);
+    lr_engine_authorize(e, LR_ENGINE_ENFORCED, a, es, &c->req, &enf_storage);
     enf = &enf_storage;
     enforced_allow = enf->allow && (ctx->on_error_cedar || !forbid_errored(e, enf));
   }
@@ -281,6 +282,7 @@ static lr_stage_verdict decide_on_request(void *vctx, lr_proxy_request *req, lr_
       denied++;
       continue;
     }
+    if (c->decided) continue; /* allowed by the mapping (agentcore plumbing) */
     lr_decide_call(ctx, o, c, req->arena);
     if (!c->allow) denied++;
   }

@@ -69,6 +69,7 @@ typedef struct lr_call {
   lr_call_policy *policies; /* determining policies */
   size_t npolicies;
   const char *map_error; /* the message could not be mapped (arena text) */
+  lr_entities *entities; /* its own store (agentcore profile), else NULL: the outcome's overlay */
 } lr_call;
 
 /* The per-request outcome. req->outcome points at it once identity ran. */

@@ -66,7 +66,7 @@ typedef struct lr_serve_config {
   char *entities, *schema;         /* --entities, --schema */
   char *protocol;                  /* --protocol mcp|rest: default for routes */
   char *mapping;                   /* --mapping default|agentcore */
-  char *agentcore_gateway;         /* --agentcore-gateway ARN (agentcore resource id) */
+  char *agentcore_gateway;         /* --agentcore-gateway ARN (resource of the profile) */
   char *openapi;                   /* --openapi F */
   char *on_error;                  /* --on-error deny|cedar */
   char *timezone;                  /* --timezone (IANA name or UTC) */

@@ -203,8 +203,12 @@ static lr_str routed_name(lr_arena *a, const lr_jfast_doc *d, const lr_jfast_rpc
 /* A tools/call under --mapping agentcore (agentcore.h): the action
  * AgentCore::Action::"<target>___<tool>" (a tool name without "___" gets
  * the route name as its target), the resource AgentCore::Gateway::"<ARN>"
- * (--agentcore-gateway, default the route name), context.input = the
- * arguments beside larch's own context fields. */
+ * (--agentcore-gateway, default arn:aws:bedrock-agentcore:local:000000000000:
+ * gateway/<route>), context.input = the arguments beside larch's own
+ * context fields. The principal was set by the identity stage: a JWT caller
+ * is AgentCore::OAuthUser::"<sub>" with its claims as tags; any other caller
+ * keeps its own principal, so `principal is AgentCore::OAuthUser` never
+ * matches an unauthenticated request. */
 static lr_status map_agentcore_call(lr_decide_ctx *ctx, lr_proxy_request *req, lr_call_outcome *o,
                                     const lr_mapping_env *env, const lr_mapping_common *common,
                                     const lr_jfast_doc *d, const lr_jfast_rpc *m, lr_mapped *out,
@@ -218,7 +222,10 @@ static lr_status map_agentcore_call(lr_decide_ctx *ctx, lr_proxy_request *req, l
   if (!lr_agentcore_split_tool(m->name_str, &call.target, &call.tool))
     call.target = env->server, call.tool = m->name_str;
   const char *gw = ctx->cfg->agentcore_gateway;
-  call.gateway = gw ? lr_str_c(gw) : env->server;
+  call.gateway =
+      gw ? lr_str_c(gw)
+         : lr_str_c(lr_arena_sprintf(a, "arn:aws:bedrock-agentcore:local:000000000000:gateway/%.*s",
+                                     (int)env->server.n, env->server.p));
   lr_value input;
   lr_jfast_err err = {0};
   if (lr_agentcore_input(a, &call, &input, &err) != LR_OK) {
@@ -237,7 +244,6 @@ static lr_status map_agentcore_call(lr_decide_ctx *ctx, lr_proxy_request *req, l
 
 static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_proxy_answer *ans,
                                 lr_call_outcome *o, const lr_mapping_env *env) {
-  (void)ctx;
   lr_str none = {NULL, 0};
   lr_jfast_doc doc;
   lr_jfast_err jerr = {0};
@@ -267,12 +273,17 @@ static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_pr
         return rpc_error(req, ans, o, LR_ANSWER_BAD_REQUEST, 400, m->id_raw, LR_MCP_HEADER_MISMATCH,
                          "Header mismatch", bad);
     }
-    if (ctx->agentcore && lr_agentcore_ungoverned(m->method_str)) continue;
     lr_call *c = &o->calls[o->ncalls++];
     c->method = m->method_str;
     c->rpc_id = m->id_raw;
     c->notification = m->id < 0;
     c->principal = o->principal;
+    if (ctx->agentcore && lr_agentcore_ungoverned(m->method_str)) {
+      /* protocol plumbing: AgentCore policies only speak of tool calls */
+      c->decided = c->allow = true;
+      c->reason = "not governed by the agentcore profile";
+      continue;
+    }
     lr_mapped mp;
     const char *why = NULL;
     lr_status st = ctx->agentcore && lr_str_eq_c(m->method_str, "tools/call")

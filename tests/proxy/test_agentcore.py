@@ -117,6 +117,10 @@ def test_agentcore_policies_unchanged():
     # no credential: not an AgentCore::OAuthUser, nothing is permitted
     st, j = rpc(lx, "tools/call", call("OrderTool___get_order", {}))
     denied(st, j, [])
+    st, j = rpc(lx, "tools/call", call("OrderTool___ping", {}))
+    denied(st, j, [])
+    st, j = rpc(lx, "tools/call", call("OrderTool___ping", {}), token({"sub": "anyone"}))
+    forwarded(st, j, "OrderTool___ping")
     # a number that has no Cedar value is refused before any policy
     st, j = rpc(lx, "tools/call", call("RefundTool___process_refund", {"amount": 1.23456}), agent)
     check(st == 200 and j["error"]["code"] == -32602, (st, j))

@@ -315,6 +315,42 @@ def test_shadow_and_broken_policy():
     check(r.returncode == 2 and "bad.cedar:2:" in r.stderr, (r.returncode, r.stderr))
 
 
+AGENTCORE_POLICIES = r'''
+permit (principal, action in [Action::"initialize", Action::"notifications/initialized"], resource);
+@id("ac-echo")
+permit (principal is AgentCore::OAuthUser, action in AgentCore::Action::"default",
+        resource == AgentCore::Gateway::"arn:aws:bedrock-agentcore:us-east-1:1:gateway/g1")
+when { context.input.text like "ok*" };
+'''
+
+
+def test_agentcore_profile():
+    port, log = start_server("json")
+    d = os.path.join(H.TMP, "ac")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "ac.cedar"), "w") as f:
+        f.write(AGENTCORE_POLICIES)
+    # Only an authenticated caller can be an AgentCore::OAuthUser: here an API
+    # key configured with that principal (a JWT caller is one by its sub).
+    import hashlib
+    keys = os.path.join(H.TMP, "ac-keys.json")
+    with open(keys, "w") as f:
+        json.dump([{"key_sha256": hashlib.sha256(b"key-agent").hexdigest(),
+                    "principal": 'AgentCore::OAuthUser::"agent"'}], f)
+    lx = H.Larch("http://127.0.0.1:%d" % port, "--policies", d, "--mapping", "agentcore",
+                 "--agentcore-gateway", "arn:aws:bedrock-agentcore:us-east-1:1:gateway/g1",
+                 "--api-keys", keys)
+    st, _, b = post(lx.port, call("echo", {"text": "ok anonymous"}))
+    check(rpc_body(b)["error"]["code"] == -31403, b)
+    sid, h = session(lx.port, [("X-API-Key", "key-agent")])
+    st, _, b = post(lx.port, call("echo", {"text": "ok go"}), h)
+    check(rpc_body(b)["result"]["content"][0]["text"] == "echo: ok go", b)
+    st, _, b = post(lx.port, call("echo", {"text": "no"}), h)
+    check(rpc_body(b)["error"]["code"] == -31403, b)
+    st, _, b = post(lx.port, call("add", {"a": 1, "b": 2}), h)
+    check(rpc_body(b)["error"]["code"] == -31403, b)
+
+
 REST_POLICIES = r'''
 @id("rest-reads") permit (principal, action == Action::"GET", resource);
 @id("rest-posts") permit (principal, action == Action::"POST", resource == Route::"/orders")
@@ -361,4 +397,5 @@ if __name__ == "__main__":
         print("skipped: run scripts/npm-deps.sh (npm install in tests/proxy/mcp)")
         sys.exit(77)
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
-           test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes], budget=110)
+           test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
+           test_agentcore_profile], budget=110)
