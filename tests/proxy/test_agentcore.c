@@ -268,3 +268,15 @@ Test(agentcore, overlay_over_base_entities) {
   lr_entities_release(es);
   lr_entities_release(base);
 }
+
+Test(agentcore, ungoverned_methods) {
+  cr_expect(lr_agentcore_ungoverned(LR_STR("initialize")));
+  cr_expect(lr_agentcore_ungoverned(LR_STR("notifications/initialized")));
+  cr_expect(lr_agentcore_ungoverned(LR_STR("tools/list")));
+  cr_expect(lr_agentcore_ungoverned(LR_STR("ping")));
+  cr_expect(!lr_agentcore_ungoverned(LR_STR("tools/call")));
+  cr_expect(!lr_agentcore_ungoverned(LR_STR("resources/read")));
+  cr_expect(!lr_agentcore_ungoverned(LR_STR("prompts/get")));
+  cr_expect(!lr_agentcore_ungoverned(LR_STR("initialize2")));
+  cr_expect(!lr_agentcore_ungoverned(LR_STR("notifications")));
+}
