@@ -214,24 +214,6 @@ lr_status lr_mapping_mcp(const lr_mapping_env *env, const lr_mapping_common *com
   return finish(env, common, args, &mcp, out);
 }
 
-/* The body's members, then query parameters whose names the body does not
- * use (a body that is not an object is args.body). */
-static lr_status merge_args(lr_arena *a, const lr_jfast_doc *d, lr_value query, lr_value *out,
-                            const char **why) {
-  lr_value body = lr_value_empty_record();
-  if (d && value_at(a, d, 0, "", &body, why) != LR_OK) return LR_ERR;
-  if (body.kind != LR_V_RECORD) {
-    lr_field f = {LR_STR("body"), body};
-    lr_value_record(a, &f, 1, &body, NULL);
-  }
-  lr_field *f = LR_NEW_N(a, lr_field, body.n + query.n + 1);
-  size_t n = 0;
-  for (uint32_t i = 0; i < body.n; i++) f[n++] = body.u.fields[i];
-  for (uint32_t i = 0; i < query.n; i++)
-    if (!lr_value_record_get(body, query.u.fields[i].key)) f[n++] = query.u.fields[i];
-  return lr_value_record(a, f, n, out, NULL);
-}
-
 lr_status lr_mapping_rest_target(lr_arena *a, const struct lr_openapi *api, lr_str method,
                                  lr_str target, const lr_jfast_doc *d, lr_rest_target *out,
                                  const char **why) {
@@ -250,15 +232,9 @@ lr_status lr_mapping_rest_target(lr_arena *a, const struct lr_openapi *api, lr_s
     }
   }
   out->resource = lr_uid_new(a, LR_STR("Route"), rp.path);
-  lr_value query = lr_value_empty_record();
-  if (rp.has_query) {
-    lr_rest_param *ps;
-    size_t n;
-    if (lr_rest_query_parse(a, rp.query, &ps, &n, why) != LR_OK ||
-        lr_rest_query_record(a, ps, n, &query) != LR_OK)
-      return LR_ERR;
-  }
-  return merge_args(a, d, query, &out->args, why);
+  /* the body's members and the query parameters; one name from both with
+   * different values is refused (parameter pollution) */
+  return lr_rest_args(a, &rp, d, 0, &out->args, why);
 }
 
 lr_status lr_mapping_rest(const lr_mapping_env *env, const lr_mapping_common *common,

@@ -598,7 +598,7 @@ static lr_status query_args(lr_arena *a, const oa_op *op, const lr_rest_path *p,
   size_t n;
   if (lr_rest_query_parse(a, p->query, &ps, &n, why) != LR_OK) return LR_ERR;
   bool *used = LR_NEW_N(a, bool, n ? n : 1);
-  for (size_t k = 0; k < op->nquery; k++) {
+  for (size_t k = 0; op && k < op->nquery; k++) {
     const oa_param *q = &op->query[k];
     size_t count = 0;
     for (size_t i = 0; i < n; i++) count += lr_str_eq(ps[i].name, q->name);
@@ -668,7 +668,7 @@ static lr_status build_args(lr_arena *a, const oa_op *op, const lr_str *segs, co
                             const lr_jfast_doc *body, uint32_t body_tok, lr_value *out,
                             const char **why) {
   fieldvec fv = {0};
-  for (size_t i = 0; i < op->nsegs; i++) {
+  for (size_t i = 0; op && i < op->nsegs; i++) {
     const oa_seg *s = &op->segs[i];
     if (s->param < 0) continue;
     const oa_param *q = &op->path[s->param];
@@ -684,7 +684,7 @@ static lr_status build_args(lr_arena *a, const oa_op *op, const lr_str *segs, co
   if (body && body->toks[body_tok].kind != LR_JFAST_NULL) {
     lr_value bv;
     lr_jfast_err err;
-    if (lr_jtype_value(a, op->body, body, body_tok, "", &bv, &err) != LR_OK) {
+    if (lr_jtype_value(a, op ? op->body : NULL, body, body_tok, "", &bv, &err) != LR_OK) {
       *why = lr_arena_sprintf(a, "body%s%s: %s", *err.path ? "." : "", err.path, err.msg);
       return LR_ERR;
     }
@@ -731,4 +731,9 @@ lr_status lr_openapi_match(lr_arena *a, const lr_openapi *o, lr_str method, cons
     return build_args(a, best, segs, p, body, body_tok, &call->args, why);
   }
   return LR_OK;
+}
+
+lr_status lr_rest_args(lr_arena *a, const lr_rest_path *p, const lr_jfast_doc *body,
+                       uint32_t body_tok, lr_value *out, const char **why) {
+  return build_args(a, NULL, NULL, p, body, body_tok, out, why);
 }

@@ -59,6 +59,15 @@ lr_status lr_jtype_text(lr_arena *a, const lr_jtype *type, lr_str text, lr_value
  * becomes a set of its strings. */
 lr_status lr_rest_query_record(lr_arena *a, const lr_rest_param *ps, size_t n, lr_value *out);
 
+/* context.args of a REST call that no operation describes: the JSON body's
+ * members (a non-object body under "body"), then the query parameters as
+ * strings (a set when repeated). A name given by the query and the body
+ * with different values is refused (LR_ERR, *why in a), as is a malformed
+ * query or a body value without a Cedar form: an upstream reading one
+ * source while the policy read the other must not be possible. */
+lr_status lr_rest_args(lr_arena *a, const lr_rest_path *p, const lr_jfast_doc *body,
+                       uint32_t body_tok, lr_value *out, const char **why);
+
 /* ---- the operation matcher -------------------------------------------------------- */
 
 typedef struct lr_openapi lr_openapi;

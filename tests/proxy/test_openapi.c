@@ -269,3 +269,31 @@ Test(openapi, query_record_without_openapi) {
             (int)b.len, b.p);
   lr_buf_free(&b);
 }
+
+static const char *plain_args(const char *target, const char *body) {
+  lr_rest_path p;
+  const char *why = NULL;
+  cr_assert_eq(lr_rest_normalize(A, lr_str_c(target), 0, &p, &why), LR_OK);
+  lr_jfast_doc jd;
+  if (body) cr_assert_eq(lr_jfast_parse(A, body, strlen(body), &jd, NULL), LR_OK);
+  lr_value v;
+  if (lr_rest_args(A, &p, body ? &jd : NULL, 0, &v, &why) != LR_OK)
+    return lr_arena_sprintf(A, "!%s", why);
+  lr_buf b = {0};
+  lr_value_print(v, &b);
+  const char *s = lr_arena_strndup(A, b.p, b.len);
+  lr_buf_free(&b);
+  return s;
+}
+
+Test(openapi, args_without_an_operation) {
+  cr_expect_str_eq(plain_args("/a?x=1&y=2&y=3", "{\"z\": true}"),
+                   "{\"x\": \"1\", \"y\": [\"2\", \"3\"], \"z\": true}");
+  cr_expect_str_eq(plain_args("/a?to=b", "{\"to\": \"b\"}"), "{\"to\": \"b\"}");
+  cr_expect_str_eq(plain_args("/a?to=a", "{\"to\": \"b\"}"),
+                   "!argument 'to' is given twice (path, query, body) with different values");
+  cr_expect_str_eq(plain_args("/a?amount=5", "{\"amount\": 5}"),
+                   "!argument 'amount' is given twice (path, query, body) with different values");
+  cr_expect_str_eq(plain_args("/a", "[1]"), "{\"body\": [1]}");
+  cr_expect_str_eq(plain_args("/a", NULL), "{}");
+}
