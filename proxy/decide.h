@@ -105,7 +105,8 @@ typedef struct lr_decide_ctx {
   lr_engine_holder *engines;
   lr_identity_set *identity; /* NULL: everyone is Anonymous::"anonymous" */
   struct lr_mcp_sessions *sessions;
-  struct lr_openapi *openapi; /* --openapi, or NULL */
+  struct lr_openapi *openapi;           /* --openapi, or NULL */
+  struct lr_jwks_fetcher *jwks_fetcher; /* --jwks-url, or NULL */
   const lr_clock *clock;
   bool on_error_cedar; /* --on-error cedar */
   bool shadow;         /* --shadow */

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import harness as H
 from harness import check
@@ -272,6 +273,32 @@ def test_jwt_attacks():
     check(other["email"]["result"]["isError"] is True, other["email"])
 
 
+def test_jwks_url():
+    port, log = start_server("json")
+    keydir = os.path.join(H.TMP, "keys")
+    os.makedirs(keydir, exist_ok=True)
+    r = node(os.path.join(MCP_DIR, "jwt.mjs"), keydir)
+    check(r.returncode == 0, r.stderr)
+    tok = json.loads(r.stdout)
+    kp = H.free_port()
+    web = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(kp),
+                            "--directory", keydir], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    H._procs.append(web)
+    H.wait_port(kp)
+    lx = larch_for(port, "--jwks-url", "http://127.0.0.1:%d/jwks.json" % kp, "--auth-required")
+    deadline = time.time() + 10
+    st = 0
+    while time.time() < deadline:  # the keys arrive in the background
+        st, hd, b = post(lx.port, INIT, [("Authorization", "Bearer " + tok["valid"])])
+        if st == 200:
+            break
+        time.sleep(0.2)
+    check(st == 200, (st, b))
+    st, hd, b = post(lx.port, INIT, [("Authorization", "Bearer " + tok["hs256_confusion"])])
+    check(st == 401, (st, b))
+
+
 def test_protocol_headers():
     port, log = start_server("json")
     lx = larch_for(port)
@@ -388,4 +415,4 @@ if __name__ == "__main__":
         sys.exit(77)
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
            test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
-           test_agentcore_profile], budget=110)
+           test_agentcore_profile, test_jwks_url], budget=110)
