@@ -4,6 +4,8 @@
  * holder) and the decisions of proxy/decide.c on mapped requests.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -257,6 +259,45 @@ Test(engine, holder_swaps) {
   lr_engine_release(held);
   lr_engine_release(now);
   lr_engine_holder_free(h);
+  free(p);
+}
+
+typedef struct racer {
+  lr_engine_holder *h;
+  atomic_bool *stop;
+  size_t acquires;
+} racer;
+
+static void *race_acquire(void *arg) {
+  racer *r = arg;
+  while (!atomic_load(r->stop)) {
+    lr_engine *e = lr_engine_acquire(r->h);
+    cr_assert(e->set.ninsts <= 1); /* read through it: freed memory would show under ASan */
+    lr_engine_release(e);
+    r->acquires++;
+  }
+  return NULL;
+}
+
+Test(engine, swaps_while_requests_acquire) {
+  char *p = write_tmp("r.cedar", "permit (principal, action, resource);\n");
+  lr_engine_config cfg = {.policies = p};
+  lr_buf err = {0};
+  lr_engine_holder *h = lr_engine_holder_new(lr_engine_load(&cfg, &err));
+  atomic_bool stop = false;
+  racer rs[3];
+  pthread_t th[3];
+  for (int i = 0; i < 3; i++) {
+    rs[i] = (racer){h, &stop, 0};
+    pthread_create(&th[i], NULL, race_acquire, &rs[i]);
+  }
+  for (int i = 0; i < 200; i++)
+    lr_engine_swap(h, i % 2 ? lr_engine_load(&cfg, &err) : lr_engine_empty());
+  atomic_store(&stop, true);
+  for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+  cr_assert_eq(lr_engine_generation(h), 200);
+  lr_engine_holder_free(h);
+  lr_buf_free(&err);
   free(p);
 }
 

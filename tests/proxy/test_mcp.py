@@ -385,10 +385,16 @@ def test_rest_routes():
     cfg = os.path.join(H.TMP, "rest.json")
     with open(cfg, "w") as f:
         json.dump({"routes": [{"name": "api", "prefix": "/", "protocol": "rest",
-                               "upstream": "http://127.0.0.1:%d" % up}]}, f)
+                               "upstream": "http://127.0.0.1:%d" % up},
+                              {"name": "private", "prefix": "/private", "protocol": "rest",
+                               "auth": True, "upstream": "http://127.0.0.1:%d" % up}]}, f)
     lx = H.Larch(None, "--config", cfg, "--policies", d)
     st, _, b = H.http_get(lx.port, "/echo")
     check(st == 200 and json.loads(b)["path"] == "/echo", (st, b))
+    # A route with "auth": true answers 401 to anonymous callers (REST: no resource_metadata).
+    st, hd, b = H.http_get(lx.port, "/private/x")
+    check(st == 401 and hd["www-authenticate"].startswith("Bearer") and
+          "resource_metadata" not in hd["www-authenticate"], (st, hd))
     # Path tricks land on Route::"/admin" (403) or are refused (400).
     for path in ("/admin", "/%61dmin", "//admin/", "/x/../admin", "/admin;x=1",
                  "/./admin", "/x/%2e%2e/admin"):
