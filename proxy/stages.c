@@ -354,7 +354,8 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
                         .wall_ms = req->wall_ms,
                         .session = o->session.p ? o->session : LR_STR(""),
                         .protocol = o->protocol.p ? o->protocol : LR_STR(""),
-                        .pii = o->pii_found};
+                        .pii = o->pii_found,
+                        .headers = o->engine->uses_headers};
   lr_stage_verdict v = o->mcp ? map_mcp(ctx, req, ans, o, &env) : map_rest(ctx, req, ans, o, &env);
   if (v == LR_STAGE_ANSWER) return v;
   const lr_uid *cycle = NULL;

@@ -43,6 +43,10 @@ unless { principal in Role::"dev" };
 @id("no-aws-keys")
 forbid (principal, action, resource) when { context.pii.contains("AWS_ACCESS_KEY") };
 
+@id("no-evil-agent")
+forbid (principal, action, resource)
+when { context.http.headers has "user-agent" && context.http.headers["user-agent"] == "evil" };
+
 @id("small-sums")
 forbid (principal, action == Action::"tools/call", resource == Tool::"add")
 when { context.args.a > 1000 };
@@ -315,6 +319,9 @@ def test_protocol_headers():
         st, _, b = post(lx.port, call("delete_file", {"path": "/z"}), base + v + extra)
         check(st == 400 and rpc_body(b)["error"]["code"] == -32020, (extra, st, b))
     check(not any(m.get("name") == "delete_file" for m in server_log(log)), server_log(log))
+    # A policy reading context.http.headers.
+    st, _, b = post(lx.port, call("echo", {"text": "a"}), h + [("User-Agent", "evil")])
+    check(rpc_body(b)["error"]["data"]["policies"] == ["no-evil-agent"], b)
     # Arguments a policy reads: context.args.a.
     st, _, b = post(lx.port, call("add", {"a": 5000, "b": 1}), h)
     check(rpc_body(b)["error"]["data"]["policies"] == ["small-sums"], b)
