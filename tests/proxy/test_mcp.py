@@ -375,6 +375,25 @@ def test_agentcore_profile():
     check(rpc_body(b)["error"]["code"] == -31403, b)
 
 
+def test_mtls_workload():
+    import test_tls
+    ca, server, client, rogue = test_tls.pki()
+    up = H.start_upstream()
+    d = os.path.join(H.TMP, "mtls")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "w.cedar"), "w") as f:
+        f.write('permit (principal == Workload::"spiffe://larch.test/agent-7", '
+                'action == Action::"GET", resource == Route::"/echo");\n')
+    lx = H.Larch("http://127.0.0.1:%d" % up, "--tls-cert", server[1], "--tls-key", server[0],
+                 "--tls-client-ca", ca[1], "--policies", d, "--protocol", "rest")
+    def curl(path):
+        return test_tls.sh("curl", "-sS", "--max-time", "5", "--cacert", ca[1], "--cert", client[1],
+                           "--key", client[0], "-o", "/dev/null", "-w", "%{http_code}",
+                           "https://127.0.0.1:%d%s" % (lx.port, path))
+    check(curl("/echo").stdout == b"200", curl("/echo"))
+    check(curl("/other").stdout == b"403", curl("/other"))
+
+
 REST_POLICIES = r'''
 @id("rest-reads") permit (principal, action == Action::"GET", resource);
 @id("rest-posts") permit (principal, action == Action::"POST", resource == Route::"/orders")
@@ -428,4 +447,5 @@ if __name__ == "__main__":
         sys.exit(77)
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
            test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
-           test_agentcore_profile, test_jwks_url], budget=110)
+           test_agentcore_profile, test_jwks_url,
+           test_mtls_workload], budget=110)
