@@ -97,6 +97,8 @@ static const opt options[] = {
      "JWK set verifying Bearer JWTs (principal User::\"<sub>\")"},
     {"--jwks-url", "LARCH_JWKS_URL", "jwks_url", OPT_STR, F(jwks_url), "URL",
      "JWK set fetched and refreshed in the background (http:// or https://)"},
+    {"--jwks-refresh", "LARCH_JWKS_REFRESH", "jwks_refresh", OPT_MS, F(jwks_refresh_ms), "DUR",
+     "how often --jwks-url is fetched again (default 5m; a failed fetch keeps the keys)"},
     {"--jwt-issuer", "LARCH_JWT_ISSUER", "jwt_issuer", OPT_STR, F(jwt_issuer), "ISS",
      "required iss claim"},
     {"--jwt-audience", "LARCH_JWT_AUDIENCE", "jwt_audience", OPT_STR, F(jwt_audience), "AUD",
@@ -447,6 +449,7 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
   cfg->pool_idle_max = 64;
   cfg->inspect = true;
   cfg->session_ttl_ms = 3600 * 1000;
+  cfg->jwks_refresh_ms = 300 * 1000;
   cfg->sessions_max = 65536;
   /* The config file comes first so the environment and flags override it. */
   const char *file = getenv("LARCH_CONFIG");

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "jwks_fetch.h"
 #include "mcp.h"
 #include "openapi.h"
 #include "serve.h"
@@ -64,6 +65,14 @@ lr_status lr_decide_ctx_init(lr_decide_ctx *ctx, const lr_serve_config *cfg, con
     }
     lr_diags_free(&d);
   }
+  if (cfg->jwks_url) {
+    ctx->jwks_fetcher = lr_jwks_fetcher_start(cfg->jwks_url, lr_identity_set_jwks(ctx->identity),
+                                              cfg->upstream_ca, cfg->jwks_refresh_ms, err);
+    if (!ctx->jwks_fetcher) {
+      lr_decide_ctx_free(ctx);
+      return LR_ERR;
+    }
+  }
   if (cfg->openapi) {
     lr_diags d = {0};
     ctx->openapi = lr_openapi_load(cfg->openapi, &d);
@@ -81,6 +90,7 @@ lr_status lr_decide_ctx_init(lr_decide_ctx *ctx, const lr_serve_config *cfg, con
 }
 
 void lr_decide_ctx_free(lr_decide_ctx *ctx) {
+  lr_jwks_fetcher_stop(ctx->jwks_fetcher); /* before the slot it fills goes */
   lr_engine_holder_free(ctx->engines);
   lr_identity_set_free(ctx->identity);
   lr_mcp_sessions_free(ctx->sessions);

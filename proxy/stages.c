@@ -357,6 +357,12 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
     lr_pii_spans sp = {0};
     lr_pii_scan_json(req->body.p, req->body.n, LR_PII_DEFAULT, &sp);
     o->pii_found = sp.found;
+    if (sp.n) {
+      lr_pii_span *copy = LR_NEW_N(req->arena, lr_pii_span, sp.n);
+      memcpy(copy, sp.items, sp.n * sizeof *copy);
+      o->pii_spans = copy;
+      o->npii_spans = sp.n;
+    }
     lr_pii_spans_free(&sp);
   }
   lr_mapping_env env = {.a = req->arena,
@@ -367,7 +373,8 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
                         .wall_ms = req->wall_ms,
                         .session = o->session.p ? o->session : LR_STR(""),
                         .protocol = o->protocol.p ? o->protocol : LR_STR(""),
-                        .pii = o->pii_found};
+                        .pii = o->pii_found,
+                        .headers = o->engine->uses_headers};
   lr_stage_verdict v = o->mcp ? map_mcp(ctx, req, ans, o, &env) : map_rest(ctx, req, ans, o, &env);
   if (v == LR_STAGE_ANSWER) return v;
   const lr_uid *cycle = NULL;

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import harness as H
 from harness import check
@@ -41,6 +42,10 @@ unless { principal in Role::"dev" };
 
 @id("no-aws-keys")
 forbid (principal, action, resource) when { context.pii.contains("AWS_ACCESS_KEY") };
+
+@id("no-evil-agent")
+forbid (principal, action, resource)
+when { context.http.headers has "user-agent" && context.http.headers["user-agent"] == "evil" };
 
 @id("small-sums")
 forbid (principal, action == Action::"tools/call", resource == Tool::"add")
@@ -272,6 +277,32 @@ def test_jwt_attacks():
     check(other["email"]["result"]["isError"] is True, other["email"])
 
 
+def test_jwks_url():
+    port, log = start_server("json")
+    keydir = os.path.join(H.TMP, "keys")
+    os.makedirs(keydir, exist_ok=True)
+    r = node(os.path.join(MCP_DIR, "jwt.mjs"), keydir)
+    check(r.returncode == 0, r.stderr)
+    tok = json.loads(r.stdout)
+    kp = H.free_port()
+    web = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(kp),
+                            "--directory", keydir], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    H._procs.append(web)
+    H.wait_port(kp)
+    lx = larch_for(port, "--jwks-url", "http://127.0.0.1:%d/jwks.json" % kp, "--auth-required")
+    deadline = time.time() + 10
+    st = 0
+    while time.time() < deadline:  # the keys arrive in the background
+        st, hd, b = post(lx.port, INIT, [("Authorization", "Bearer " + tok["valid"])])
+        if st == 200:
+            break
+        time.sleep(0.2)
+    check(st == 200, (st, b))
+    st, hd, b = post(lx.port, INIT, [("Authorization", "Bearer " + tok["hs256_confusion"])])
+    check(st == 401, (st, b))
+
+
 def test_protocol_headers():
     port, log = start_server("json")
     lx = larch_for(port)
@@ -288,6 +319,9 @@ def test_protocol_headers():
         st, _, b = post(lx.port, call("delete_file", {"path": "/z"}), base + v + extra)
         check(st == 400 and rpc_body(b)["error"]["code"] == -32020, (extra, st, b))
     check(not any(m.get("name") == "delete_file" for m in server_log(log)), server_log(log))
+    # A policy reading context.http.headers.
+    st, _, b = post(lx.port, call("echo", {"text": "a"}), h + [("User-Agent", "evil")])
+    check(rpc_body(b)["error"]["data"]["policies"] == ["no-evil-agent"], b)
     # Arguments a policy reads: context.args.a.
     st, _, b = post(lx.port, call("add", {"a": 5000, "b": 1}), h)
     check(rpc_body(b)["error"]["data"]["policies"] == ["small-sums"], b)
@@ -351,6 +385,25 @@ def test_agentcore_profile():
     check(rpc_body(b)["error"]["code"] == -31403, b)
 
 
+def test_mtls_workload():
+    import test_tls
+    ca, server, client, rogue = test_tls.pki()
+    up = H.start_upstream()
+    d = os.path.join(H.TMP, "mtls")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "w.cedar"), "w") as f:
+        f.write('permit (principal == Workload::"spiffe://larch.test/agent-7", '
+                'action == Action::"GET", resource == Route::"/echo");\n')
+    lx = H.Larch("http://127.0.0.1:%d" % up, "--tls-cert", server[1], "--tls-key", server[0],
+                 "--tls-client-ca", ca[1], "--policies", d, "--protocol", "rest")
+    def curl(path):
+        return test_tls.sh("curl", "-sS", "--max-time", "5", "--cacert", ca[1], "--cert", client[1],
+                           "--key", client[0], "-o", "/dev/null", "-w", "%{http_code}",
+                           "https://127.0.0.1:%d%s" % (lx.port, path))
+    check(curl("/echo").stdout == b"200", curl("/echo"))
+    check(curl("/other").stdout == b"403", curl("/other"))
+
+
 REST_POLICIES = r'''
 @id("rest-reads") permit (principal, action == Action::"GET", resource);
 @id("rest-posts") permit (principal, action == Action::"POST", resource == Route::"/orders")
@@ -368,10 +421,16 @@ def test_rest_routes():
     cfg = os.path.join(H.TMP, "rest.json")
     with open(cfg, "w") as f:
         json.dump({"routes": [{"name": "api", "prefix": "/", "protocol": "rest",
-                               "upstream": "http://127.0.0.1:%d" % up}]}, f)
+                               "upstream": "http://127.0.0.1:%d" % up},
+                              {"name": "private", "prefix": "/private", "protocol": "rest",
+                               "auth": True, "upstream": "http://127.0.0.1:%d" % up}]}, f)
     lx = H.Larch(None, "--config", cfg, "--policies", d)
     st, _, b = H.http_get(lx.port, "/echo")
     check(st == 200 and json.loads(b)["path"] == "/echo", (st, b))
+    # A route with "auth": true answers 401 to anonymous callers (REST: no resource_metadata).
+    st, hd, b = H.http_get(lx.port, "/private/x")
+    check(st == 401 and hd["www-authenticate"].startswith("Bearer") and
+          "resource_metadata" not in hd["www-authenticate"], (st, hd))
     # Path tricks land on Route::"/admin" (403) or are refused (400).
     for path in ("/admin", "/%61dmin", "//admin/", "/x/../admin", "/admin;x=1",
                  "/./admin", "/x/%2e%2e/admin"):
@@ -398,4 +457,5 @@ if __name__ == "__main__":
         sys.exit(77)
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
            test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
-           test_agentcore_profile], budget=110)
+           test_agentcore_profile, test_jwks_url,
+           test_mtls_workload], budget=110)
