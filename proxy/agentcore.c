@@ -182,3 +182,78 @@ bool lr_agentcore_ungoverned(lr_str method) {
     if (lr_str_eq_c(method, plumbing[i])) return true;
   return false;
 }
+
+/* ---- tool manifests ---------------------------------------------------------- */
+
+struct lr_agentcore_tools {
+  lr_arena *arena;
+  lr_map inputs; /* MCP tool name → its compiled inputSchema (lr_jtype) */
+};
+
+lr_agentcore_tools *lr_agentcore_tools_parse(const char *text, size_t len, const char *file,
+                                             lr_diags *d) {
+  size_t errors0 = d->errors;
+  json_t *root = lr_json_parse(text, len, file, d);
+  if (!root) return NULL;
+  /* a tools/list answer, its result, or the array of tools */
+  const json_t *list = root, *res = json_object_get(root, "result");
+  const char *base = "";
+  if (json_is_object(res)) list = res, base = "result.";
+  if (json_is_object(list))
+    list = json_object_get(list, "tools"), base = *base ? "result.tools" : "tools";
+  lr_agentcore_tools *t = lr_xcalloc(1, sizeof *t);
+  t->arena = lr_arena_new(0);
+  if (!json_is_array(list)) {
+    lr_diag_error(d, "AC001", NULL, 0, 0,
+                  "%s: expected a tools/list answer, {\"tools\": [...]} or an array of tools",
+                  file);
+  } else {
+    size_t i;
+    json_t *tool;
+    json_array_foreach(list, i, tool) {
+      const char *name = json_string_value(json_object_get(tool, "name"));
+      const char *path = lr_arena_sprintf(t->arena, "%s[%zu]", *base ? base : "", i);
+      if (!name) {
+        lr_diag_error(d, "AC001", NULL, 0, 0, "%s: %s.name: a tool needs a name", file, path);
+        continue;
+      }
+      const lr_jtype *ty = NULL;
+      const json_t *schema = json_object_get(tool, "inputSchema"); /* its own $ref root */
+      if (lr_jtype_compile(t->arena, schema, schema, file,
+                           lr_arena_sprintf(t->arena, "%s.inputSchema", path), d, &ty) != LR_OK)
+        continue;
+      lr_map_put(&t->inputs, lr_str_dup(t->arena, lr_str_c(name)), (void *)ty);
+    }
+  }
+  json_decref(root);
+  if (d->errors > errors0) {
+    lr_agentcore_tools_free(t);
+    return NULL;
+  }
+  return t;
+}
+
+lr_agentcore_tools *lr_agentcore_tools_load(const char *path, lr_diags *d) {
+  lr_buf b = {0};
+  if (lr_buf_read_file(&b, path) != LR_OK) {
+    lr_diag_error(d, "AC001", NULL, 0, 0, "%s: cannot read the tool manifest", path);
+    lr_buf_free(&b);
+    return NULL;
+  }
+  lr_agentcore_tools *t = lr_agentcore_tools_parse(b.p ? b.p : "", b.len, path, d);
+  lr_buf_free(&b);
+  return t;
+}
+
+const lr_jtype *lr_agentcore_tools_input(const lr_agentcore_tools *t, lr_str name) {
+  return t ? lr_map_get(&t->inputs, name) : NULL;
+}
+
+size_t lr_agentcore_tools_count(const lr_agentcore_tools *t) { return t ? t->inputs.len : 0; }
+
+void lr_agentcore_tools_free(lr_agentcore_tools *t) {
+  if (!t) return;
+  lr_map_free(&t->inputs);
+  lr_arena_free(t->arena);
+  free(t);
+}

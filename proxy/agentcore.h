@@ -100,4 +100,24 @@ lr_status lr_agentcore_map(lr_arena *a, lr_entities *base, const lr_agentcore_ca
                            const lr_agentcore_call *call, lr_request *req, lr_entities **es,
                            lr_jfast_err *err);
 
+/* ---- tool manifests ---------------------------------------------------------- */
+
+/* The tools' input schemas, so context.input is typed as AgentCore types it
+ * (number → decimal even when written 450). Immutable once loaded; shared
+ * by worker threads. */
+typedef struct lr_agentcore_tools lr_agentcore_tools;
+
+/* Reads a tools/list answer ({"result": {"tools": [...]}}), its result
+ * ({"tools": [...]}) or a bare array of tools; each tool's "name" (the MCP
+ * name, "<target>___<tool>") and "inputSchema" (JSON Schema, local $refs
+ * resolved within the inputSchema). Errors (code AC001) name the file and the JSON
+ * path. NULL on error; free with lr_agentcore_tools_free. */
+lr_agentcore_tools *lr_agentcore_tools_parse(const char *text, size_t len, const char *file,
+                                             lr_diags *d);
+lr_agentcore_tools *lr_agentcore_tools_load(const char *path, lr_diags *d);
+/* The compiled inputSchema of the tool with this MCP name, or NULL. */
+const lr_jtype *lr_agentcore_tools_input(const lr_agentcore_tools *t, lr_str name);
+size_t lr_agentcore_tools_count(const lr_agentcore_tools *t);
+void lr_agentcore_tools_free(lr_agentcore_tools *t);
+
 #endif /* LARCH_PROXY_AGENTCORE_H */

@@ -80,6 +80,8 @@ static const opt options[] = {
      "how routes that do not say are mapped to Cedar requests (default mcp)"},
     {"--mapping", "LARCH_MAPPING", "mapping", OPT_STR, F(mapping), "NAME",
      "mapping profile: default or agentcore (Amazon Bedrock AgentCore Policy)"},
+    {"--agentcore-tools", "LARCH_AGENTCORE_TOOLS", "agentcore_tools", OPT_STR, F(agentcore_tools),
+     "FILE", "agentcore profile: tools/list answer whose inputSchemas type context.input"},
     {"--agentcore-gateway", "LARCH_AGENTCORE_GATEWAY", "agentcore_gateway", OPT_STR,
      F(agentcore_gateway), "ARN",
      "agentcore profile: the gateway ARN, resource AgentCore::Gateway::\"<ARN>\""},
@@ -524,7 +526,8 @@ void lr_serve_config_free(lr_serve_config *cfg) {
       &cfg->entities,     &cfg->schema,     &cfg->protocol,          &cfg->mapping,
       &cfg->openapi,      &cfg->on_error,   &cfg->timezone,          &cfg->jwks,
       &cfg->jwks_url,     &cfg->jwt_issuer, &cfg->jwt_audience,      &cfg->roles_claim,
-      &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata, &cfg->agentcore_gateway};
+      &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata, &cfg->agentcore_gateway,
+      &cfg->agentcore_tools};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);
   cfg->nroutes = 0;

@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "agentcore.h"
 #include "jwks_fetch.h"
 #include "mcp.h"
 #include "openapi.h"
@@ -73,6 +74,17 @@ lr_status lr_decide_ctx_init(lr_decide_ctx *ctx, const lr_serve_config *cfg, con
       return LR_ERR;
     }
   }
+  if (cfg->agentcore_tools) {
+    lr_diags d = {0};
+    ctx->agentcore_tools = lr_agentcore_tools_load(cfg->agentcore_tools, &d);
+    if (!ctx->agentcore_tools) {
+      lr_diags_render(&d, err);
+      lr_diags_free(&d);
+      lr_decide_ctx_free(ctx);
+      return LR_ERR;
+    }
+    lr_diags_free(&d);
+  }
   if (cfg->openapi) {
     lr_diags d = {0};
     ctx->openapi = lr_openapi_load(cfg->openapi, &d);
@@ -95,6 +107,7 @@ void lr_decide_ctx_free(lr_decide_ctx *ctx) {
   lr_identity_set_free(ctx->identity);
   lr_mcp_sessions_free(ctx->sessions);
   lr_openapi_free(ctx->openapi);
+  lr_agentcore_tools_free(ctx->agentcore_tools);
   memset(ctx, 0, sizeof *ctx);
 }
 

@@ -110,6 +110,7 @@ typedef struct lr_decide_ctx {
   lr_engine_holder *engines;
   lr_identity_set *identity; /* NULL: everyone is Anonymous::"anonymous" */
   struct lr_mcp_sessions *sessions;
+  struct lr_agentcore_tools *agentcore_tools; /* --agentcore-tools, or NULL */
   struct lr_openapi *openapi;           /* --openapi, or NULL */
   struct lr_jwks_fetcher *jwks_fetcher; /* --jwks-url, or NULL */
   const lr_clock *clock;

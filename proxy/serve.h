@@ -66,6 +66,7 @@ typedef struct lr_serve_config {
   char *entities, *schema;         /* --entities, --schema */
   char *protocol;                  /* --protocol mcp|rest: default for routes */
   char *mapping;                   /* --mapping default|agentcore */
+  char *agentcore_tools;           /* --agentcore-tools F: tools' inputSchemas (agentcore) */
   char *agentcore_gateway;         /* --agentcore-gateway ARN (resource of the profile) */
   char *openapi;                   /* --openapi F */
   char *on_error;                  /* --on-error deny|cedar */

@@ -218,7 +218,9 @@ static lr_status map_agentcore_call(lr_decide_ctx *ctx, lr_proxy_request *req, l
     *why = "params.name: tools/call needs the tool name as a string";
     return LR_ERR;
   }
-  lr_agentcore_call call = {.doc = d, .args = m->arguments};
+  lr_agentcore_call call = {.doc = d,
+                            .args = m->arguments,
+                            .input = lr_agentcore_tools_input(ctx->agentcore_tools, m->name_str)};
   if (!lr_agentcore_split_tool(m->name_str, &call.target, &call.tool))
     call.target = env->server, call.tool = m->name_str;
   const char *gw = ctx->cfg->agentcore_gateway;

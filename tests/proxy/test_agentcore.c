@@ -280,3 +280,56 @@ Test(agentcore, ungoverned_methods) {
   cr_expect(!lr_agentcore_ungoverned(LR_STR("initialize2")));
   cr_expect(!lr_agentcore_ungoverned(LR_STR("notifications")));
 }
+
+Test(agentcore, tool_manifest) {
+  static const char manifest[] =
+      "{\"jsonrpc\": \"2.0\", \"id\": 1, \"result\": {\"tools\": ["
+      " {\"name\": \"PaymentAPI___process_payment\", \"inputSchema\": {\"type\": \"object\","
+      "  \"properties\": {\"amount\": {\"$ref\": \"#/$defs/money\"}},"
+      "  \"$defs\": {\"money\": {\"type\": \"number\"}}}},"
+      " {\"name\": \"OrderTool___get_order\"}]}}";
+  lr_diags d = {0};
+  lr_agentcore_tools *t = lr_agentcore_tools_parse(manifest, strlen(manifest), "tools.json", &d);
+  cr_assert(t);
+  cr_expect_eq(lr_agentcore_tools_count(t), 2);
+  const lr_jtype *pay = lr_agentcore_tools_input(t, LR_STR("PaymentAPI___process_payment"));
+  cr_assert(pay);
+  cr_expect_null(lr_agentcore_tools_input(t, LR_STR("OrderTool___get_order")));
+  cr_expect_null(lr_agentcore_tools_input(t, LR_STR("nope")));
+  /* the manifest's schema types 50 as a decimal: the payments policy allows */
+  const char *body = "{\"amount\": 50, \"paymentMethod\": \"credit-card\", \"country\": \"US\"}";
+  lr_jfast_doc doc;
+  cr_assert_eq(lr_jfast_parse(A, body, strlen(body), &doc, NULL), LR_OK);
+  lr_agentcore_call call = {.gateway = LR_STR(GW), .target = LR_STR("PaymentAPI"),
+                            .tool = LR_STR("process_payment"), .doc = &doc, .args = 0,
+                            .input = pay};
+  lr_agentcore_caller who = {.auth = LR_AGENTCORE_OAUTH, .id = LR_STR("u")};
+  lr_request req;
+  lr_entities *es;
+  lr_jfast_err err;
+  cr_assert_eq(lr_agentcore_map(A, NULL, &who, &call, &req, &es, &err), LR_OK);
+  lr_decision dec;
+  lr_authorize(A, set.insts, set.ninsts, es, &req, &dec);
+  cr_expect(dec.allow);
+  lr_entities_release(es);
+  lr_agentcore_tools_free(t);
+  lr_diags_free(&d);
+  /* errors name the file and the JSON path */
+  static const char *bad[][2] = {
+      {"{\"tools\": [{\"inputSchema\": {}}]}", "tools.json: tools[0].name: a tool needs a name"},
+      {"{\"tools\": [{\"name\": \"x\", \"inputSchema\": {\"$ref\": \"#/nope\"}}]}",
+       "tools.json: tools[0].inputSchema: $ref \"#/nope\" does not resolve"},
+      {"{\"tool\": []}", "tools.json: expected a tools/list answer"},
+      {"[{\"name\": \"x\", \"inputSchema\": 3}]", "tools.json: [0].inputSchema: a schema must be"},
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    lr_diags e = {0};
+    cr_expect_null(lr_agentcore_tools_parse(bad[i][0], strlen(bad[i][0]), "tools.json", &e));
+    lr_buf b = {0};
+    lr_diags_render_short(&e, &b);
+    lr_buf_putc(&b, 0);
+    cr_expect(strstr(b.p, bad[i][1]), "%s: %s", bad[i][0], b.p);
+    lr_buf_free(&b);
+    lr_diags_free(&e);
+  }
+}

@@ -38,7 +38,7 @@ def token(claims):
     return head + "." + body + "." + b64(sig)
 
 
-def start():
+def start(*extra):
     up = H.start_upstream()
     d = os.path.join(H.TMP, "agentcore")
     os.makedirs(d, exist_ok=True)
@@ -47,7 +47,7 @@ def start():
     with open(jwks, "w") as f:
         json.dump({"keys": [{"kty": "oct", "kid": "k1", "alg": "HS256", "k": b64(SECRET)}]}, f)
     return H.Larch("http://127.0.0.1:%d" % up, "--policies", d, "--protocol", "mcp",
-                   "--mapping", "agentcore", "--agentcore-gateway", GW, "--jwks", jwks)
+                   "--mapping", "agentcore", "--agentcore-gateway", GW, "--jwks", jwks, *extra)
 
 
 def rpc(lx, method, params=None, bearer=None, id=1):
@@ -126,5 +126,39 @@ def test_agentcore_policies_unchanged():
     check(st == 200 and j["error"]["code"] == -32602, (st, j))
 
 
+PAYMENT = {"orderId": "1", "paymentMethod": "credit-card", "country": "US"}
+
+
+def test_input_typed_by_the_tool_manifest():
+    """--agentcore-tools: a number-typed argument is a decimal even when the
+    client writes 50, so `context.input.amount.lessThanOrEqual(decimal(..))`
+    works as on AgentCore; without the manifest 50 is a Long and the permit
+    errors (skipped: deny)."""
+    manifest = os.path.join(H.TMP, "tools.json")
+    with open(manifest, "w") as f:
+        json.dump({"jsonrpc": "2.0", "id": 1, "result": {"tools": [
+            {"name": "PaymentAPI___process_payment", "inputSchema": {
+                "type": "object", "properties": {"amount": {"type": "number"},
+                                                 "paymentMethod": {"type": "string"},
+                                                 "country": {"type": "string"}}}}]}}, f)
+    agent = token(AGENT)
+    lx = start("--agentcore-tools", manifest)
+    st, j = rpc(lx, "tools/call", call("PaymentAPI___process_payment", dict(PAYMENT, amount=50)), agent)
+    forwarded(st, j, "PaymentAPI___process_payment")
+    st, j = rpc(lx, "tools/call", call("PaymentAPI___process_payment", dict(PAYMENT, amount=120)), agent)
+    denied(st, j, [])
+    lx.stop()
+    plain = start()
+    st, j = rpc(plain, "tools/call", call("PaymentAPI___process_payment", dict(PAYMENT, amount=50)), agent)
+    denied(st, j, [])
+    # a broken manifest refuses to start, naming the file and the JSON path
+    with open(manifest, "w") as f:
+        json.dump({"tools": [{"inputSchema": {}}]}, f)
+    r = H.subprocess.run([H.LARCH, "serve", "--listen", "127.0.0.1:%d" % H.free_port(),
+                          "--upstream", "http://127.0.0.1:1", "--mapping", "agentcore",
+                          "--agentcore-tools", manifest], capture_output=True, text=True, timeout=10)
+    check(r.returncode != 0 and "tools.json: tools[0].name" in r.stderr, (r.returncode, r.stderr))
+
+
 if __name__ == "__main__":
-    H.run([test_agentcore_policies_unchanged], budget=60)
+    H.run([test_agentcore_policies_unchanged, test_input_typed_by_the_tool_manifest], budget=60)
