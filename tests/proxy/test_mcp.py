@@ -448,4 +448,4 @@ if __name__ == "__main__":
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
            test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
            test_agentcore_profile, test_jwks_url,
-           test_mtls_workload], budget=110)
+           test_mtls_workload], budget=170)
