@@ -198,6 +198,14 @@ def test_batch_cannot_smuggle():
         check(st == 200 and isinstance(j, dict) and j["error"]["code"] == -32600, (st, b))
         check(j["id"] is None and "no-file-deletion" in j["error"]["data"]["policies"], j)
     check(not any(m.get("name") == "delete_file" for m in server_log(log)), server_log(log))
+    # Only POST carries messages: a PUT or a GET with a body never reaches the server.
+    for method in ("PUT", "PATCH", "GET"):
+        s = H.connect(lx.port)
+        s.sendall(H.request(method, "/mcp", headers=[("Content-Type", "application/json"), ACCEPT] + h,
+                            body=json.dumps(call("delete_file", {"path": "/p"})).encode()))
+        st, _, b = H.Reader(s).response()
+        s.close()
+        check(st in (400, 405), (method, st, b))
     # An empty batch and garbage are refused before any policy.
     st, _, b = post(lx.port, b"[]", h)
     check(st == 400 and rpc_body(b)["error"]["code"] == -32600, (st, b))
@@ -458,4 +466,4 @@ if __name__ == "__main__":
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
            test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
            test_agentcore_profile, test_jwks_url,
-           test_mtls_workload], budget=110)
+           test_mtls_workload], budget=170)
