@@ -1,0 +1,90 @@
+/*
+ * compile_int.h — internals of the policy compiler shared by compile.c (the
+ * compiled set: scope index, request-time probing, the authorizer loop) and
+ * compile_expr.c (conditions lowered to a node tree with folded constants,
+ * evaluated by a fast path that never reports errors itself).
+ *
+ * The contract that makes the compiled path exact: cn_eval either returns
+ * the value the interpreter (eval.c) would return for the same expression,
+ * request and store — or CN_BAIL, never anything else. On CN_BAIL the whole
+ * policy is decided again by the interpreter (lr_eval_policy_ctx), which is
+ * pure, so errors, messages and spans are the interpreter's own.
+ */
+#ifndef LARCH_POLICY_COMPILE_INT_H
+#define LARCH_POLICY_COMPILE_INT_H
+
+#include "policy.h"
+#include "policy_int.h"
+
+typedef enum cn_kind {
+  CN_CONST,  /* k */
+  CN_VAR,    /* op: lr_var */
+  CN_PATH,   /* a.names[0].names[1]...: attribute steps from a */
+  CN_HAS,    /* a has names[0].names[1]... */
+  CN_AND,    /* a && b */
+  CN_OR,     /* a || b */
+  CN_NOT,    /* !a */
+  CN_IF,     /* if a then b else c */
+  CN_EQ,     /* a == b (k when b is NULL: a constant) */
+  CN_NE,     /* a != b */
+  CN_CMP,    /* op: LR_OP_LT/LE/GT/GE */
+  CN_ARITH,  /* op: LR_OP_ADD/SUB/MUL */
+  CN_NEG,    /* -a */
+  CN_IN,     /* a in b */
+  CN_IS,     /* a is type [in b] */
+  CN_LIKE,   /* a like pattern (like: the pattern's class) */
+  CN_METHOD, /* op: lr_method; a target, args */
+  CN_CALL,   /* op: lr_func; args */
+  CN_SET,    /* args: elements */
+  CN_RECORD, /* args: values, names: keys */
+  CN_INTERP, /* src evaluated by the interpreter (lr_eval_expr) */
+} cn_kind;
+
+/* `like` patterns classified once at compile time. */
+typedef enum cn_like {
+  LIKE_GENERAL,  /* lr_like_match */
+  LIKE_EXACT,    /* "lit" */
+  LIKE_PREFIX,   /* "lit*" */
+  LIKE_SUFFIX,   /* "*lit" */
+  LIKE_INFIX,    /* "*lit*" */
+  LIKE_ANYTHING, /* "*" */
+} cn_like;
+
+typedef struct lr_cnode lr_cnode;
+struct lr_cnode {
+  uint8_t kind; /* cn_kind */
+  uint8_t op;   /* see cn_kind */
+  uint8_t like; /* cn_like */
+  uint32_t nargs;
+  const lr_expr *src; /* the AST node this came from */
+  lr_value k;         /* CN_CONST; CN_EQ/NE with a constant right side */
+  lr_cnode *a, *b, *c;
+  lr_cnode **args;
+  const lr_str *names; /* CN_PATH, CN_HAS, CN_RECORD keys; CN_IS: names[0] type */
+  size_t nnames;
+  lr_str lit; /* CN_LIKE: the literal of EXACT/PREFIX/SUFFIX/INFIX */
+};
+
+#define CN_OK 0
+#define CN_BAIL (-1)
+
+/* Request-time state of the fast path. */
+typedef struct cn_run {
+  lr_evalctx *x; /* the interpreter context: env (store, request, arena) and entity cache */
+} cn_run;
+
+/* Compile-time counters. */
+typedef struct cn_stats {
+  size_t folded;
+  size_t interp; /* CN_INTERP nodes made */
+} cn_stats;
+
+/* Lowers expression e (allocating in a). Constant sub-expressions (no
+ * variable and nothing that reads the entity store) are evaluated once
+ * here; those that error stay unfolded so the error happens per request. */
+lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st);
+
+/* Evaluates n: CN_OK with *out, or CN_BAIL (see the file comment). */
+int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out);
+
+#endif /* LARCH_POLICY_COMPILE_INT_H */
