@@ -48,6 +48,12 @@ typedef struct cpol {
   size_t nconds;
 } cpol;
 
+/* A set of key hashes (open addressing; 0 marks an empty cell). */
+typedef struct keyset {
+  uint64_t *v;
+  size_t mask, n;
+} keyset;
+
 typedef struct slot {
   uint64_t key; /* 0: empty */
   uint32_t start, count;
@@ -62,7 +68,9 @@ struct lr_cset {
   /* shapes present: kind of principal, action, resource */
   uint8_t shapes[K__N * K__N * K__N][3];
   size_t nshapes;
-  bool need[3][K__N]; /* [var][kind]: some shape probes this */
+  /* [var][kind]: the keys policies use, so a request probes only with its
+   * keys that can match something (its uid, ancestors, type) */
+  keyset rel[3][K__N];
   slot *table;
   size_t mask;
   uint32_t *entries; /* policy indices, grouped by key, ascending in each group */
@@ -81,10 +89,31 @@ static inline uint64_t mix64(uint64_t x) {
   return x;
 }
 
-static uint64_t type_hash(lr_str t) { return lr_hash(t.p, t.n, 0x74797065ull); }
+/* Hashes of scope keys, computed per request for the request's entities
+ * and their ancestors: short strings, so a simple inline multiply-rotate
+ * over 8-byte words (the index is only a filter: quality matters for
+ * speed, never for answers). */
+static inline uint64_t absorb(uint64_t h, const char *p, size_t n) {
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t w;
+    memcpy(&w, p, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+    h = (h << 29) | (h >> 35);
+  }
+  uint64_t t = 0;
+  if (n) memcpy(&t, p, n);
+  return (h ^ t ^ ((uint64_t)n << 56)) * 0xc2b2ae3d27d4eb4full;
+}
+
+static inline uint64_t uid_hash(const lr_uid *u) {
+  return mix64(absorb(absorb(0x756964ull, u->type.p, u->type.n), u->id.p, u->id.n));
+}
+
+static inline uint64_t type_hash(lr_str t) { return mix64(absorb(0x74797065ull, t.p, t.n)); }
 
 static inline uint64_t combine(unsigned shape, uint64_t hp, uint64_t ha, uint64_t hr) {
-  uint64_t h = mix64(hr + mix64(ha + mix64(hp + (uint64_t)(shape + 1) * 0x9e3779b97f4a7c15ull)));
+  uint64_t h = mix64(hp * 0x9e3779b97f4a7c15ull + ha * 0xc2b2ae3d27d4eb4full +
+                     hr * 0x165667b19e3779f9ull + (uint64_t)(shape + 1) * 0xd6e8feb86659fd93ull);
   return h ? h : 1;
 }
 
@@ -113,9 +142,9 @@ static bool resolve_scope(lr_arena *a, const lr_policy_inst *inst, const lr_scop
 /* Index kind and key of a resolved scope. */
 static unsigned scope_key(const cscope *s, uint64_t *key) {
   switch ((lr_scope_op)s->op) {
-  case LR_SCOPE_EQ: *key = lr_uid_hash(s->uid); return K_EQ;
+  case LR_SCOPE_EQ: *key = uid_hash(s->uid); return K_EQ;
   case LR_SCOPE_IN:
-  case LR_SCOPE_IS_IN: *key = lr_uid_hash(s->uid); return K_IN;
+  case LR_SCOPE_IS_IN: *key = uid_hash(s->uid); return K_IN;
   case LR_SCOPE_IS: *key = type_hash(s->type); return K_IS;
   default: *key = 0; return K_ANY;
   }
@@ -153,11 +182,11 @@ static void note_shape(lr_cset *c, unsigned kp, unsigned ka, unsigned kr) {
   c->shapes[c->nshapes][1] = (uint8_t)ka;
   c->shapes[c->nshapes][2] = (uint8_t)kr;
   c->nshapes++;
-  c->need[0][kp] = c->need[1][ka] = c->need[2][kr] = true;
 }
 
-/* Lowers policy i and adds its index entries to ps. */
-static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, cn_stats *st) {
+/* Lowers policy i and adds its index entries to ps and the keys it uses to
+ * rel (pol = var * K__N + kind). */
+static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, pairs *rel, cn_stats *st) {
   lr_arena *a = c->arena;
   cpol *p = &c->pols[i];
   const lr_policy *ast = p->inst->ast;
@@ -198,12 +227,45 @@ static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, cn_stats *st) {
                                                  : K_IN;
   note_shape(c, kp, ka, kr);
   unsigned sh = shape_id(kp, ka, kr);
+  if (kp != K_ANY) pairs_add(rel, hp, 0 * K__N + kp);
+  if (kr != K_ANY) pairs_add(rel, hr, 2 * K__N + kr);
   if (ka == K_ANY) {
     pairs_add(ps, combine(sh, hp, 0, hr), i);
     return;
   }
-  for (size_t k = 0; k < p->nauids; k++)
-    pairs_add(ps, combine(sh, hp, lr_uid_hash(p->auids[k]), hr), i);
+  for (size_t k = 0; k < p->nauids; k++) {
+    uint64_t ha = uid_hash(p->auids[k]);
+    pairs_add(rel, ha, 1 * K__N + ka);
+    pairs_add(ps, combine(sh, hp, ha, hr), i);
+  }
+}
+
+static void keyset_add(keyset *ks, uint64_t h) {
+  size_t s = h & ks->mask;
+  while (ks->v[s] && ks->v[s] != h) s = (s + 1) & ks->mask;
+  if (!ks->v[s]) ks->v[s] = h, ks->n++;
+}
+
+static inline bool keyset_has(const keyset *ks, uint64_t h) {
+  for (size_t s = h & ks->mask;; s = (s + 1) & ks->mask) {
+    if (ks->v[s] == h) return true;
+    if (!ks->v[s]) return false;
+  }
+}
+
+/* Builds c->rel from the (key, var * K__N + kind) pairs. */
+static void build_rel(lr_cset *c, const pairs *rel) {
+  size_t count[3 * K__N] = {0};
+  for (size_t i = 0; i < rel->n; i++) count[rel->v[i].pol]++;
+  for (size_t k = 0; k < 3 * K__N; k++) {
+    keyset *ks = &c->rel[k / K__N][k % K__N];
+    size_t cap = 4;
+    while (cap < count[k] * 2) cap <<= 1;
+    ks->v = LR_NEW_N(c->arena, uint64_t, cap);
+    ks->mask = cap - 1;
+  }
+  for (size_t i = 0; i < rel->n; i++)
+    keyset_add(&c->rel[rel->v[i].pol / K__N][rel->v[i].pol % K__N], rel->v[i].key);
 }
 
 /* Builds the open-addressing table over the sorted pairs. */
@@ -238,14 +300,16 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
   c->arena = a;
   c->npols = n;
   c->pols = LR_NEW_N(a, cpol, n ? n : 1);
-  pairs ps = {0};
+  pairs ps = {0}, rel = {0};
   cn_stats st = {0};
   for (size_t i = 0; i < n; i++) {
     c->pols[i].inst = &insts[i];
-    compile_policy(c, (uint32_t)i, &ps, &st);
+    compile_policy(c, (uint32_t)i, &ps, &rel, &st);
   }
   build_table(c, &ps);
+  build_rel(c, &rel);
   free(ps.v);
+  free(rel.v);
   c->stats.policies = n;
   c->stats.shapes = c->nshapes;
   c->stats.index_entries = c->nentries;
@@ -334,25 +398,39 @@ static const slot *lookup(const lr_cset *c, uint64_t key) {
   }
 }
 
-/* Fills ks[kind] for the variable u whose store entry is ent. */
+/* Fills ks[kind] with the keys of variable number var (uid u, store entry
+ * ent) that some policy uses: buf holds them (cap cells; more go to a). */
 static void var_keys(const lr_cset *c, int var, lr_arena *a, const lr_uid *u, const lr_entity *ent,
-                     uint64_t *own, keys ks[K__N]) {
-  own[0] = 0;
-  ks[K_ANY] = (keys){own, 1};
-  if (!c->need[var][K_EQ] && !c->need[var][K_IN] && !c->need[var][K_IS]) return;
-  own[1] = lr_uid_hash(u);
-  own[2] = type_hash(u->type);
-  ks[K_EQ] = (keys){own + 1, 1};
-  ks[K_IS] = (keys){own + 2, 1};
-  ks[K_IN] = (keys){own + 1, 1};
-  if (!c->need[var][K_IN] || !ent) return;
+                     uint64_t *buf, size_t cap, keys ks[K__N]) {
+  static const uint64_t any = 0;
+  const keyset *rel = c->rel[var];
+  ks[K_ANY] = (keys){(uint64_t *)&any, 1};
+  ks[K_EQ] = ks[K_IN] = ks[K_IS] = (keys){buf, 0};
+  size_t n = 0;
+  if (rel[K_IS].n) {
+    uint64_t h = type_hash(u->type);
+    if (keyset_has(&rel[K_IS], h)) buf[n] = h, ks[K_IS] = (keys){buf + n++, 1};
+  }
+  if (!rel[K_EQ].n && !rel[K_IN].n) return;
+  uint64_t h = uid_hash(u);
+  if (keyset_has(&rel[K_EQ], h)) buf[n] = h, ks[K_EQ] = (keys){buf + n++, 1};
+  if (!rel[K_IN].n) return;
+  uint64_t *in = buf + n;
+  size_t m = 0, room = cap - n;
+  if (keyset_has(&rel[K_IN], h)) in[m++] = h;
   const lr_uid *const *anc;
-  size_t nanc = lr_entity_ancestors(ent, &anc);
-  if (!nanc) return;
-  uint64_t *v = LR_NEW_N(a, uint64_t, nanc + 1);
-  v[0] = own[1];
-  for (size_t i = 0; i < nanc; i++) v[i + 1] = lr_uid_hash(anc[i]);
-  ks[K_IN] = (keys){v, nanc + 1};
+  size_t nanc = ent ? lr_entity_ancestors(ent, &anc) : 0;
+  for (size_t i = 0; i < nanc; i++) {
+    uint64_t ha = uid_hash(anc[i]);
+    if (!keyset_has(&rel[K_IN], ha)) continue;
+    if (m == room) { /* many relevant ancestors: continue in the arena */
+      uint64_t *more = LR_NEW_N(a, uint64_t, nanc + 1);
+      memcpy(more, in, m * sizeof *in);
+      in = more, room = nanc + 1;
+    }
+    in[m++] = ha;
+  }
+  ks[K_IN] = (keys){in, m};
 }
 
 static bool scope_holds(const cscope *s, const lr_uid *u, const lr_entity *ent) {
@@ -395,15 +473,17 @@ static lr_policy_result decide(lr_evalctx *x, const cpol *p) {
 /* Collects the candidates of req into cs. */
 static void probe(const lr_cset *c, lr_arena *a, const lr_request *req, const lr_entity *const *ent,
                   cands *cs) {
-  uint64_t own[3][3];
-  keys ks[3][K__N] = {{{0}}};
+  enum { CAP = 16 };
+  uint64_t buf[3][CAP];
+  keys ks[3][K__N];
   const lr_uid *vars[3] = {req->principal, req->action, req->resource};
   const lr_entity *ents[3] = {ent[0], ent[2], ent[1]};
-  for (int v = 0; v < 3; v++) var_keys(c, v, a, vars[v], ents[v], own[v], ks[v]);
+  for (int v = 0; v < 3; v++) var_keys(c, v, a, vars[v], ents[v], buf[v], CAP, ks[v]);
   for (size_t s = 0; s < c->nshapes; s++) {
     unsigned kp = c->shapes[s][0], ka = c->shapes[s][1], kr = c->shapes[s][2];
     unsigned sh = shape_id(kp, ka, kr);
     const keys *P = &ks[0][kp], *A = &ks[1][ka], *R = &ks[2][kr];
+    if (!P->n || !A->n || !R->n) continue;
     for (size_t i = 0; i < P->n; i++)
       for (size_t j = 0; j < A->n; j++)
         for (size_t k = 0; k < R->n; k++) {

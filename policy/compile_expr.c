@@ -229,6 +229,14 @@ lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st) { return lower
 
 /* ---- evaluation ---------------------------------------------------------------- */
 
+/* A record's field (lr_value_record_get), linear over small records. */
+static inline const lr_value *field(lr_value rec, lr_str name) {
+  if (rec.n > 12) return field(rec, name);
+  for (uint32_t i = 0; i < rec.n; i++)
+    if (cn_str_eq(rec.u.fields[i].key, name)) return &rec.u.fields[i].value;
+  return NULL;
+}
+
 static int eval_bool(cn_run *r, const lr_cnode *n, bool *b) {
   lr_value v;
   if (cn_eval(r, n, &v) != CN_OK || v.kind != LR_V_BOOL) return CN_BAIL;
@@ -249,7 +257,7 @@ static int step(cn_run *r, lr_value *v, lr_str name) {
   } else {
     return CN_BAIL;
   }
-  const lr_value *f = lr_value_record_get(rec, name);
+  const lr_value *f = field(rec, name);
   if (!f) return CN_BAIL;
   *v = *f;
   return CN_OK;
@@ -273,7 +281,7 @@ static int has(cn_run *r, const lr_cnode *n, lr_value *out) {
     } else {
       return CN_BAIL;
     }
-    const lr_value *f = lr_value_record_get(rec, n->names[i]);
+    const lr_value *f = field(rec, n->names[i]);
     if (!f) {
       *out = lr_value_bool(false);
       return CN_OK;
@@ -291,12 +299,12 @@ static int in(cn_run *r, lr_value lhs, lr_value rhs, lr_value *out) {
   const lr_entity *ent = NULL;
   bool looked = false;
   if (rhs.kind == LR_V_ENTITY) {
-    if (lr_uid_eq(u, rhs.u.uid)) {
+    if (cn_uid_eq(u, rhs.u.uid)) {
       *out = lr_value_bool(true);
       return CN_OK;
     }
     ent = lr_eval_entity(r->x, u);
-    *out = lr_value_bool(ent && lr_entity_has_ancestor(ent, rhs.u.uid));
+    *out = lr_value_bool(ent && cn_has_ancestor(ent, rhs.u.uid));
     return CN_OK;
   }
   if (rhs.kind != LR_V_SET) return CN_BAIL;
@@ -305,12 +313,12 @@ static int in(cn_run *r, lr_value lhs, lr_value rhs, lr_value *out) {
   bool found = false;
   for (uint32_t i = 0; i < rhs.n && !found; i++) {
     const lr_uid *anc = rhs.u.items[i].u.uid;
-    if (lr_uid_eq(u, anc)) {
+    if (cn_uid_eq(u, anc)) {
       found = true;
       break;
     }
     if (!looked) ent = lr_eval_entity(r->x, u), looked = true;
-    found = ent && lr_entity_has_ancestor(ent, anc);
+    found = ent && cn_has_ancestor(ent, anc);
   }
   *out = lr_value_bool(found);
   return CN_OK;
@@ -421,8 +429,7 @@ static int method(cn_run *r, const lr_cnode *n, lr_value *out) {
   }
   if (t.kind != LR_V_ENTITY || arg.kind != LR_V_STRING) return CN_BAIL;
   const lr_entity *ent = lr_eval_entity(r->x, t.u.uid);
-  const lr_value *tag =
-      ent ? lr_value_record_get(lr_entity_tags(ent), lr_str_make(arg.u.s, arg.n)) : NULL;
+  const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(arg.u.s, arg.n)) : NULL;
   if (m == LR_METHOD_HAS_TAG) {
     *out = lr_value_bool(tag != NULL);
     return CN_OK;

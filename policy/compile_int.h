@@ -13,6 +13,8 @@
 #ifndef LARCH_POLICY_COMPILE_INT_H
 #define LARCH_POLICY_COMPILE_INT_H
 
+#include <string.h>
+
 #include "policy.h"
 #include "policy_int.h"
 
@@ -64,6 +66,28 @@ struct lr_cnode {
   size_t nnames;
   lr_str lit; /* CN_LIKE: the literal of EXACT/PREFIX/SUFFIX/INFIX */
 };
+
+/* Cedar equality of uids and `in` through a store entry's ancestors, for
+ * the hot path: lengths first, linear over short lists (same answers as
+ * lr_uid_eq and lr_entity_has_ancestor). */
+static inline bool cn_str_eq(lr_str a, lr_str b) {
+  return a.n == b.n && (a.n == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.n) == 0));
+}
+static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) {
+  return a == b || (cn_str_eq(a->id, b->id) && cn_str_eq(a->type, b->type));
+}
+static inline bool cn_has_ancestor(const lr_entity *e, const lr_uid *anc) {
+  const lr_uid *const *v;
+  size_t n = lr_entity_ancestors(e, &v);
+  if (n > 8) return lr_entity_has_ancestor(e, anc);
+  for (size_t i = 0; i < n; i++)
+    if (cn_uid_eq(v[i], anc)) return true;
+  return false;
+}
+/* `u in anc` for u with store entry ent (or NULL). */
+static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *anc) {
+  return cn_uid_eq(u, anc) || (ent && cn_has_ancestor(ent, anc));
+}
 
 #define CN_OK 0
 #define CN_BAIL (-1)
