@@ -598,4 +598,14 @@ void lr_cset_get_stats(const lr_cset *c, lr_cset_stats *out);
  * hold the compiled path to the interpreter's answers. */
 bool lr_decision_same(const lr_decision *x, const lr_decision *y, lr_buf *why);
 
+/* Reads one request object in lr_request_from_json's format (no schema) on
+ * the hot path: the zero-copy JSON reader, no DOM, everything in a. Only
+ * the common shape is read — uids as {"type": T, "id": x}; a context of
+ * strings, integers, booleans, arrays, objects and the escapes
+ * {"__entity": {"type", "id"}} and {"__extn": {"fn": "ip" | "decimal" |
+ * "datetime" | "duration", "arg": "..."}} — giving the request
+ * lr_request_from_json gives. Anything else, and any error, returns
+ * LR_AGAIN: then call lr_request_from_json, which reads it or says why not. */
+lr_status lr_request_from_json_fast(lr_arena *a, const char *text, size_t len, lr_request *out);
+
 #endif /* LARCH_POLICY_H */

@@ -3,6 +3,7 @@
  * same policies, store and request, and the index is checked to prune. The
  * generated differential test is in test_compile_gen.c. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -290,4 +291,64 @@ Test(compile, decision_same_detects_each_difference) {
   cr_expect_not(lr_decision_same(&x, &y, &why));
   cr_expect(strstr(why.p, "guard_errors[0]: p2: boom vs p2: bang") != NULL, "%s", why.p);
   lr_buf_free(&why);
+}
+
+/* lr_request_from_json_fast reads the common shape exactly as
+ * lr_request_from_json does, and leaves everything else to it. */
+static void fast_same_as_jansson(const char *line) {
+  lr_request fast, slow;
+  cr_assert_eq(lr_request_from_json_fast(t.a, line, strlen(line), &fast), LR_OK, "%s", line);
+  lr_diags d = {0};
+  json_t *j = lr_json_parse(line, strlen(line), "line", &d);
+  cr_assert(j, "%s", line);
+  cr_assert_eq(lr_request_from_json(t.a, j, NULL, "line", &d, &slow), LR_OK, "%s", line);
+  json_decref(j);
+  lr_diags_free(&d);
+  cr_expect(lr_uid_eq(fast.principal, slow.principal) && lr_uid_eq(fast.action, slow.action) &&
+                lr_uid_eq(fast.resource, slow.resource),
+            "%s", line);
+  lr_buf a = {0}, b = {0};
+  lr_value_print(fast.context, &a);
+  lr_value_print(slow.context, &b);
+  cr_expect(lr_value_eq(fast.context, slow.context), "%s: %s vs %s", line, a.p, b.p);
+  cr_expect_str_eq(a.p, b.p);
+  lr_buf_free(&a), lr_buf_free(&b);
+}
+
+static void fast_declines(const char *line) {
+  lr_request r;
+  cr_expect_eq(lr_request_from_json_fast(t.a, line, strlen(line), &r), LR_AGAIN, "%s", line);
+}
+
+#define RQ(ctx)                                                                                    \
+  "{\"principal\": {\"type\": \"User\", \"id\": \"al\\u0069ce\"}, \"action\": {\"type\": "         \
+  "\"Action\", \"id\": \"view\"}, \"resource\": {\"type\": \"A::Photo\", \"id\": \"p\"}" ctx "}"
+
+Test(compile, fast_request_reader_agrees_with_jansson) {
+  fast_same_as_jansson(RQ(""));
+  fast_same_as_jansson(RQ(", \"context\": {}"));
+  fast_same_as_jansson(
+      RQ(", \"context\": {\"b\": [3, 1, 3, \"x\", true, []], \"a\": {\"z\": -9223372036854775808, "
+         "\"y\\n\": \"\\u00e9\\ud83d\\ude00\"}, \"ip\": {\"__extn\": {\"fn\": \"ip\", \"arg\": "
+         "\"10.0.0.0/8\"}}, \"t\": {\"__extn\": {\"fn\": \"datetime\", \"arg\": \"2024-01-01\"}}, "
+         "\"d\": {\"__extn\": {\"arg\": \"1.5\", \"fn\": \"decimal\"}}, \"e\": {\"__entity\": "
+         "{\"type\": \"User\", \"id\": \"bob\"}}, \"s\": [{\"__extn\": {\"fn\": \"duration\", "
+         "\"arg\": \"1h\"}}]}"));
+  fast_declines(RQ(", \"context\": {\"n\": null}"));
+  fast_declines(RQ(", \"context\": {\"n\": 1.5}"));
+  fast_declines(RQ(", \"context\": {\"n\": 1e3}"));
+  fast_declines(RQ(", \"context\": {\"n\": 99999999999999999999}"));
+  fast_declines(RQ(", \"context\": {\"__expr\": \"1\"}"));
+  fast_declines(RQ(", \"context\": {\"x\": {\"__extn\": {\"fn\": \"ip\", \"arg\": \"bad\"}}}"));
+  fast_declines(RQ(", \"context\": {\"x\": {\"__extn\": {\"fn\": \"offset\", \"args\": []}}}"));
+  fast_declines(RQ(", \"context\": {\"x\": {\"__entity\": {\"type\": \"if\", \"id\": \"a\"}}}"));
+  fast_declines(RQ(", \"context\": [1]"));
+  fast_declines(RQ(", \"context\": {\"a\": 1, \"a\": 2}"));
+  fast_declines(RQ(", \"extra\": 1"));
+  fast_declines("{\"principal\": \"User::\\\"a\\\"\", \"action\": {\"type\": \"Action\", \"id\": "
+                "\"v\"}, \"resource\": {\"type\": \"P\", \"id\": \"p\"}}");
+  fast_declines("{\"action\": {\"type\": \"Action\", \"id\": \"v\"}, \"resource\": {\"type\": "
+                "\"P\", \"id\": \"p\"}}");
+  fast_declines("[1, 2]");
+  fast_declines("{\"principal\": ");
 }

@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// compare-cedar.js — workload 1 of bench_authorize (the bundled rules/ with
+// realistic MCP tool calls, written by `bench_authorize --emit`) through
+// `larch authorize --requests` end to end (one process: load, compile, then
+// one JSON line in and one out per request) and through Cedar's reference
+// implementation, @cedar-policy/cedar-wasm (4.13), with its fastest API:
+// the policy set preparsed once (preparsePolicySet), then
+// statefulIsAuthorized per request, given the request's entity slice (the
+// principal, the resource and their ancestors, prepared before timing).
+//
+// Both decide every request; the answers (decision, sorted reasons, sorted
+// erroring policies) are hashed and must be EQUAL, so a fast wrong run
+// cannot pass. Prints µs/request for each, and the ratio.
+//
+// usage: node bench/compare-cedar.js LARCH BENCH_AUTHORIZE RULES_DIR [--requests N] [--runs R]
+'use strict';
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const crypto = require('crypto');
+const { execFileSync } = require('child_process');
+
+function loadCedar() {
+  const here = __dirname;
+  for (const dir of [here, path.join(here, '..', 'tests', 'differential')]) {
+    try {
+      return require(require.resolve('@cedar-policy/cedar-wasm/nodejs', { paths: [dir] }));
+    } catch (e) { /* next */ }
+  }
+  return null;
+}
+const cedar = loadCedar();
+if (!cedar) {
+  console.log('compare-cedar: cedar-wasm not installed (npm install in bench/): skipped');
+  process.exit(0);
+}
+const args = process.argv.slice(2);
+const [larch, benchAuth, rules] = args;
+const opt = (n, d) => (args.indexOf(n) >= 0 ? Number(args[args.indexOf(n) + 1]) : d);
+const NREQ = opt('--requests', 100000), RUNS = opt('--runs', 3);
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'larch-compare-'));
+execFileSync(benchAuth, ['--emit', dir, String(NREQ), '--rules', rules]);
+const entities = JSON.parse(fs.readFileSync(path.join(dir, 'entities.json'), 'utf8'));
+const policies = JSON.parse(fs.readFileSync(path.join(dir, 'policies.json'), 'utf8'));
+const reqText = fs.readFileSync(path.join(dir, 'requests.jsonl'), 'utf8');
+const reqs = reqText.trim().split('\n').map((l) => JSON.parse(l));
+
+// larch, end to end, median of RUNS whole-process runs.
+const larchRuns = [];
+let out = '';
+for (let r = 0; r < RUNS; r++) {
+  const t0 = process.hrtime.bigint();
+  out = execFileSync(larch, ['authorize', '--policies', rules, '--entities',
+    path.join(dir, 'entities.json'), '--requests', path.join(dir, 'requests.jsonl')],
+  { encoding: 'utf8', maxBuffer: 1 << 30 });
+  larchRuns.push(Number(process.hrtime.bigint() - t0) / 1000 / NREQ);
+}
+larchRuns.sort((a, b) => a - b);
+const larchUs = larchRuns[Math.floor(RUNS / 2)];
+const lines = out.trim().split('\n');
+if (lines.length !== NREQ) throw new Error(`larch answered ${lines.length} of ${NREQ}`);
+
+// Cedar: entity slices prepared before timing.
+const byKey = new Map(entities.map((e) => [`${e.uid.type}::${e.uid.id}`, e]));
+const slice = (uids) => {
+  const seen = new Map(), todo = [...uids];
+  while (todo.length) {
+    const u = todo.pop(), k = `${u.type}::${u.id}`;
+    if (seen.has(k)) continue;
+    const e = byKey.get(k);
+    if (!e) continue;
+    seen.set(k, e);
+    for (const p of e.parents) todo.push(p);
+  }
+  return [...seen.values()];
+};
+const calls = reqs.map((r) => ({ principal: r.principal, action: r.action, resource: r.resource,
+  context: r.context, preparsedPolicySetId: 'rules', validateRequest: false,
+  entities: slice([r.principal, r.resource, r.action]) }));
+const pre = cedar.preparsePolicySet('rules', { staticPolicies: policies });
+if (pre.type !== 'success') throw new Error(JSON.stringify(pre.errors));
+const key = (d, reasons, errors) => `${d}|${[...reasons].sort()}|${[...errors].sort()}`;
+const hc = crypto.createHash('sha256');
+let allows = 0;
+const t1 = process.hrtime.bigint();
+for (const c of calls) {
+  const a = cedar.statefulIsAuthorized(c);
+  if (a.type !== 'success') throw new Error(JSON.stringify(a.errors));
+  const d = a.response.diagnostics;
+  hc.update(key(a.response.decision, d.reason, d.errors.map((e) => e.policyId)) + '\n');
+  allows += a.response.decision === 'allow';
+}
+const cedarUs = Number(process.hrtime.bigint() - t1) / 1000 / NREQ;
+const hl = crypto.createHash('sha256');
+for (const l of lines) {
+  const g = JSON.parse(l);
+  if (g.error) throw new Error(`larch refused a request: ${g.error}`);
+  hl.update(key(g.decision, g.reasons, g.errors.map((e) => e.policy)) + '\n');
+}
+fs.rmSync(dir, { recursive: true, force: true });
+const [a, b] = [hl.digest('hex').slice(0, 16), hc.digest('hex').slice(0, 16)];
+const ratio = cedarUs / larchUs;
+console.log(`workload: rules/ (${Object.keys(policies).length} permit/forbid policies for Cedar, ` +
+  `${entities.length} entities), ${NREQ} requests, ${allows} allowed`);
+console.log(`larch authorize --requests (whole process, median of ${RUNS}): ${larchUs.toFixed(2)} us/request`);
+console.log(`cedar-wasm preparsed + statefulIsAuthorized: ${cedarUs.toFixed(2)} us/request`);
+console.log(`answers hash: larch ${a} cedar ${b} ${a === b ? 'EQUAL' : 'DIFFERENT'}`);
+console.log(`figure: larch authorize --requests vs cedar-wasm, 100k rules/ requests | ${ratio.toFixed(1)}x faster (${larchUs.toFixed(2)} vs ${cedarUs.toFixed(2)} us) | target >= 20x`);
+process.exit(a === b ? 0 : 1);
