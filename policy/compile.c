@@ -398,10 +398,11 @@ static const slot *lookup(const lr_cset *c, uint64_t key) {
   }
 }
 
-/* Fills ks[kind] with the keys of variable number var (uid u, store entry
- * ent) that some policy uses: buf holds them (cap cells; more go to a). */
-static void var_keys(const lr_cset *c, int var, lr_arena *a, const lr_uid *u, const lr_entity *ent,
-                     uint64_t *buf, size_t cap, keys ks[K__N]) {
+/* Fills ks[kind] with the keys of variable number var (uid u) that some
+ * policy uses: buf holds them (cap cells; more go to the arena). The
+ * store entry of u is looked up only when ancestors matter. */
+static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, uint64_t *buf,
+                     size_t cap, keys ks[K__N]) {
   static const uint64_t any = 0;
   const keyset *rel = c->rel[var];
   ks[K_ANY] = (keys){(uint64_t *)&any, 1};
@@ -419,12 +420,13 @@ static void var_keys(const lr_cset *c, int var, lr_arena *a, const lr_uid *u, co
   size_t m = 0, room = cap - n;
   if (keyset_has(&rel[K_IN], h)) in[m++] = h;
   const lr_uid *const *anc;
+  const lr_entity *ent = lr_eval_entity(x, u);
   size_t nanc = ent ? lr_entity_ancestors(ent, &anc) : 0;
   for (size_t i = 0; i < nanc; i++) {
     uint64_t ha = uid_hash(anc[i]);
     if (!keyset_has(&rel[K_IN], ha)) continue;
     if (m == room) { /* many relevant ancestors: continue in the arena */
-      uint64_t *more = LR_NEW_N(a, uint64_t, nanc + 1);
+      uint64_t *more = LR_NEW_N(x->env->arena, uint64_t, nanc + 1);
       memcpy(more, in, m * sizeof *in);
       in = more, room = nanc + 1;
     }
@@ -433,24 +435,29 @@ static void var_keys(const lr_cset *c, int var, lr_arena *a, const lr_uid *u, co
   ks[K_IN] = (keys){in, m};
 }
 
-static bool scope_holds(const cscope *s, const lr_uid *u, const lr_entity *ent) {
+/* Scopes; the store entry of u is looked up (once per request) only for
+ * `in`. */
+static inline bool scope_holds(lr_evalctx *x, const cscope *s, const lr_uid *u) {
   switch ((lr_scope_op)s->op) {
   case LR_SCOPE_ANY: return true;
-  case LR_SCOPE_EQ: return lr_uid_eq(u, s->uid);
-  case LR_SCOPE_IS: return lr_str_eq(u->type, s->type);
+  case LR_SCOPE_EQ: return cn_uid_eq(u, s->uid);
+  case LR_SCOPE_IS: return cn_str_eq(u->type, s->type);
   case LR_SCOPE_IS_IN:
-    if (!lr_str_eq(u->type, s->type)) return false;
+    if (!cn_str_eq(u->type, s->type)) return false;
     /* fall through */
-  case LR_SCOPE_IN: return lr_uid_eq(u, s->uid) || (ent && lr_entity_has_ancestor(ent, s->uid));
+  case LR_SCOPE_IN: return cn_in(u, cn_uid_eq(u, s->uid) ? NULL : lr_eval_entity(x, u), s->uid);
   }
   return false;
 }
 
-static bool action_holds(const cpol *p, const lr_uid *u, const lr_entity *ent) {
+static inline bool action_holds(lr_evalctx *x, const cpol *p, const lr_uid *u) {
   if (p->aop == LR_ACTION_ANY) return true;
-  if (p->aop == LR_ACTION_EQ) return lr_uid_eq(u, p->auids[0]);
+  if (p->aop == LR_ACTION_EQ) return cn_uid_eq(u, p->auids[0]);
   for (size_t i = 0; i < p->nauids; i++)
-    if (lr_uid_eq(u, p->auids[i]) || (ent && lr_entity_has_ancestor(ent, p->auids[i]))) return true;
+    if (cn_uid_eq(u, p->auids[i])) return true;
+  const lr_entity *ent = p->nauids ? lr_eval_entity(x, u) : NULL;
+  for (size_t i = 0; ent && i < p->nauids; i++)
+    if (cn_has_ancestor(ent, p->auids[i])) return true;
   return false;
 }
 
@@ -458,8 +465,8 @@ static bool action_holds(const cpol *p, const lr_uid *u, const lr_entity *ent) {
 static lr_policy_result decide(lr_evalctx *x, const cpol *p) {
   const lr_request *req = x->env->req;
   if (p->interp) return lr_eval_policy_ctx(x);
-  if (!scope_holds(&p->p, req->principal, x->ent[0]) || !action_holds(p, req->action, x->ent[2]) ||
-      !scope_holds(&p->r, req->resource, x->ent[1]))
+  if (!scope_holds(x, &p->p, req->principal) || !action_holds(x, p, req->action) ||
+      !scope_holds(x, &p->r, req->resource))
     return LR_POLICY_NOT_SATISFIED;
   cn_run r = {x};
   for (size_t i = 0; i < p->nconds; i++) {
@@ -471,14 +478,13 @@ static lr_policy_result decide(lr_evalctx *x, const cpol *p) {
 }
 
 /* Collects the candidates of req into cs. */
-static void probe(const lr_cset *c, lr_arena *a, const lr_request *req, const lr_entity *const *ent,
-                  cands *cs) {
+static void probe(const lr_cset *c, lr_evalctx *x, cands *cs) {
+  const lr_request *req = x->env->req;
   enum { CAP = 16 };
   uint64_t buf[3][CAP];
   keys ks[3][K__N];
   const lr_uid *vars[3] = {req->principal, req->action, req->resource};
-  const lr_entity *ents[3] = {ent[0], ent[2], ent[1]};
-  for (int v = 0; v < 3; v++) var_keys(c, v, a, vars[v], ents[v], buf[v], CAP, ks[v]);
+  for (int v = 0; v < 3; v++) var_keys(c, v, x, vars[v], buf[v], CAP, ks[v]);
   for (size_t s = 0; s < c->nshapes; s++) {
     unsigned kp = c->shapes[s][0], ka = c->shapes[s][1], kr = c->shapes[s][2];
     unsigned sh = shape_id(kp, ka, kr);
@@ -494,6 +500,10 @@ static void probe(const lr_cset *c, lr_arena *a, const lr_request *req, const lr
   cands_finish(cs);
 }
 
+/* Sets this small are scanned in full: cheaper than hashing the request's
+ * keys and probing (a scope check costs a few nanoseconds). */
+#define SCAN_MAX 12
+
 void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, const lr_request *req,
                        lr_decision *out) {
   if (!req->principal || !req->action || !req->resource) {
@@ -507,13 +517,15 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   lr_eval_env env = {es, req, NULL, a};
   lr_eval_error err = {0};
   lr_evalctx x = {.env = &env, .err = &err};
-  x.ent[0] = lr_entities_get(es, req->principal);
-  x.ent[1] = lr_entities_get(es, req->resource);
-  x.ent[2] = lr_entities_get(es, req->action);
-  x.ent_known[0] = x.ent_known[1] = x.ent_known[2] = true;
   uint32_t small[64];
   cands cs = {small, 0, 64, a, true};
-  probe(c, a, req, x.ent, &cs);
+  if (c->npols <= SCAN_MAX) { /* a small set: every policy, no index */
+    if (c->npols > 64) cs.v = LR_NEW_N(a, uint32_t, c->npols);
+    for (size_t i = 0; i < c->npols; i++) cs.v[i] = (uint32_t)i;
+    cs.n = c->npols;
+  } else {
+    probe(c, &x, &cs);
+  }
   size_t n = cs.n ? cs.n : 1;
   const char **permits = LR_NEW_N(a, const char *, n);
   const char **forbids = LR_NEW_N(a, const char *, n);

@@ -231,7 +231,7 @@ lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st) { return lower
 
 /* A record's field (lr_value_record_get), linear over small records. */
 static inline const lr_value *field(lr_value rec, lr_str name) {
-  if (rec.n > 12) return field(rec, name);
+  if (rec.n > 12) return lr_value_record_get(rec, name);
   for (uint32_t i = 0; i < rec.n; i++)
     if (cn_str_eq(rec.u.fields[i].key, name)) return &rec.u.fields[i].value;
   return NULL;

@@ -165,6 +165,23 @@ Test(compile, fast_paths_values) {
       "policy12,policy13,policy14,policy15,policy16,policy17]{}<>");
 }
 
+Test(compile, large_records_and_sets) {
+  /* Records past the linear-scan size and sets past a few elements. */
+  lr_buf b = {0};
+  lr_buf_puts(&b, "permit(principal, action, resource) when { {");
+  for (int i = 0; i < 40; i++) lr_buf_printf(&b, "%sk%02d: %d", i ? ", " : "", i, i);
+  lr_buf_puts(&b, "}.k37 == 37 && principal.age == {");
+  for (int i = 0; i < 20; i++) lr_buf_printf(&b, "%sa%02d: principal.age", i ? ", " : "", i);
+  lr_buf_puts(&b, "}.a19 && [");
+  for (int i = 0; i < 30; i++) lr_buf_printf(&b, "%s%d", i ? ", " : "", i);
+  lr_buf_puts(&b, ", principal.age].contains(30) };\n");
+  lr_buf_puts(&b, "forbid(principal, action, resource) when { {");
+  for (int i = 0; i < 20; i++) lr_buf_printf(&b, "%sb%02d: 1", i ? ", " : "", i);
+  lr_buf_puts(&b, "}.zz == 1 };");
+  cr_expect_str_eq(both(b.p), "allow[policy0]{policy1: record does not have the attribute `zz`}<>");
+  lr_buf_free(&b);
+}
+
 Test(compile, guards_reported_apart) {
   cr_expect_str_eq(both("mask(principal, action, resource) with { types: [\"EMAIL\"] };\n"
                         "limit(principal == User::\"bob\", action, resource) with { max: 1 };\n"
