@@ -75,6 +75,7 @@ struct lr_cset {
   size_t mask;
   uint32_t *entries; /* policy indices, grouped by key, ascending in each group */
   size_t nentries;
+  uint32_t npaths; /* distinct variable paths (memo slots per request) */
   lr_cset_stats stats;
 };
 
@@ -310,6 +311,10 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
   build_rel(c, &rel);
   free(ps.v);
   free(rel.v);
+  lr_map_free(&st.paths);
+  c->npaths = st.npaths;
+  c->stats.paths = st.npaths;
+  c->stats.paths_shared = st.memo_uses;
   c->stats.policies = n;
   c->stats.shapes = c->nshapes;
   c->stats.index_entries = c->nentries;
@@ -462,16 +467,15 @@ static inline bool action_holds(lr_evalctx *x, const cpol *p, const lr_uid *u) {
 }
 
 /* Decides one candidate on the fast path; the interpreter when it bails. */
-static lr_policy_result decide(lr_evalctx *x, const cpol *p) {
+static lr_policy_result decide(lr_evalctx *x, cn_run *r, const cpol *p) {
   const lr_request *req = x->env->req;
   if (p->interp) return lr_eval_policy_ctx(x);
   if (!scope_holds(x, &p->p, req->principal) || !action_holds(x, p, req->action) ||
       !scope_holds(x, &p->r, req->resource))
     return LR_POLICY_NOT_SATISFIED;
-  cn_run r = {x};
   for (size_t i = 0; i < p->nconds; i++) {
     lr_value v;
-    if (cn_eval(&r, p->conds[i], &v) != CN_OK || v.kind != LR_V_BOOL) return lr_eval_policy_ctx(x);
+    if (cn_eval(r, p->conds[i], &v) != CN_OK || v.kind != LR_V_BOOL) return lr_eval_policy_ctx(x);
     if (v.u.b != p->when[i]) return LR_POLICY_NOT_SATISFIED;
   }
   return LR_POLICY_SATISFIED;
@@ -517,6 +521,7 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   lr_eval_env env = {es, req, NULL, a};
   lr_eval_error err = {0};
   lr_evalctx x = {.env = &env, .err = &err};
+  cn_run run = {.x = &x, .npaths = c->npaths};
   uint32_t small[64];
   cands cs = {small, 0, 64, a, true};
   if (c->npols <= SCAN_MAX) { /* a small set: every policy, no index */
@@ -535,7 +540,7 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   for (size_t i = 0; i < cs.n; i++) {
     const cpol *p = &c->pols[cs.v[i]];
     env.inst = p->inst;
-    lr_policy_result r = decide(&x, p);
+    lr_policy_result r = decide(&x, &run, p);
     if (p->effect == LR_EFFECT_MASK || p->effect == LR_EFFECT_LIMIT) {
       if (r == LR_POLICY_SATISFIED) {
         if (!out->guards) out->guards = LR_NEW_N(a, const lr_policy_inst *, n);

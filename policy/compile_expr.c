@@ -79,6 +79,31 @@ static lr_cnode **lower_list(lr_arena *a, lr_expr *const *items, size_t n, cn_st
   return v;
 }
 
+/* The memo slot (+ 1) of the path var.names[0]...names[n-1], or 0 when the
+ * set has too many distinct paths. Keys: the variable, then each name with
+ * its length. */
+static uint32_t path_slot(lr_arena *a, uint8_t var, const lr_str *names, size_t n, cn_stats *st) {
+  lr_buf k = {0};
+  lr_buf_putc(&k, (char)('0' + var));
+  for (size_t i = 0; i < n; i++) { /* length-prefixed: names may hold any byte */
+    uint32_t len = (uint32_t)names[i].n;
+    lr_buf_append(&k, &len, sizeof len);
+    lr_buf_append(&k, names[i].p, names[i].n);
+  }
+  lr_str key = lr_str_make(k.p, k.len);
+  void *v;
+  uint32_t slot = 0;
+  if (lr_map_find(&st->paths, key, &v)) {
+    slot = (uint32_t)(uintptr_t)v;
+    st->memo_uses++;
+  } else if (st->npaths < CN_MAX_PATHS) {
+    slot = ++st->npaths;
+    lr_map_put(&st->paths, lr_str_dup(a, key), (void *)(uintptr_t)slot);
+  }
+  lr_buf_free(&k);
+  return slot;
+}
+
 /* `t.a.b.c`: merge attribute steps into one path node. */
 static lr_cnode *lower_attr(lr_arena *a, const lr_expr *e, cn_stats *st) {
   size_t n = 0;
@@ -96,6 +121,7 @@ static lr_cnode *lower_attr(lr_arena *a, const lr_expr *e, cn_stats *st) {
   r->a = base;
   r->names = names;
   r->nnames = n;
+  if (base->kind == CN_VAR) r->memo = path_slot(a, base->op, names, n, st);
   return r;
 }
 
@@ -480,12 +506,25 @@ int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out) {
     *out = lr_value_entity(u);
     return CN_OK;
   }
-  case CN_PATH:
-    if (cn_eval(r, n->a, &v) != CN_OK) return CN_BAIL;
-    for (size_t i = 0; i < n->nnames; i++)
-      if (step(r, &v, n->names[i]) != CN_OK) return CN_BAIL;
+  case CN_PATH: {
+    uint32_t m = n->memo;
+    if (m && r->state && r->state[m - 1]) {
+      *out = r->memo[m - 1];
+      return r->state[m - 1] == 1 ? CN_OK : CN_BAIL;
+    }
+    int st = cn_eval(r, n->a, &v);
+    for (size_t i = 0; st == CN_OK && i < n->nnames; i++) st = step(r, &v, n->names[i]);
+    if (m) {
+      if (!r->state) {
+        r->memo = LR_NEW_N(r->x->env->arena, lr_value, r->npaths);
+        r->state = LR_NEW_N(r->x->env->arena, uint8_t, r->npaths);
+      }
+      r->memo[m - 1] = v;
+      r->state[m - 1] = st == CN_OK ? 1 : 2;
+    }
     *out = v;
-    return CN_OK;
+    return st;
+  }
   case CN_HAS: return has(r, n, out);
   case CN_NOT:
     if (eval_bool(r, n->a, &b) != CN_OK) return CN_BAIL;

@@ -54,9 +54,10 @@ typedef enum cn_like {
 
 typedef struct lr_cnode lr_cnode;
 struct lr_cnode {
-  uint8_t kind; /* cn_kind */
-  uint8_t op;   /* see cn_kind */
-  uint8_t like; /* cn_like */
+  uint8_t kind;  /* cn_kind */
+  uint8_t op;    /* see cn_kind */
+  uint8_t like;  /* cn_like */
+  uint32_t memo; /* CN_PATH from a variable: 1 + its slot in the per-request memo, or 0 */
   uint32_t nargs;
   const lr_expr *src; /* the AST node this came from */
   lr_value k;         /* CN_CONST; CN_EQ/NE with a constant right side */
@@ -95,13 +96,26 @@ static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *an
 /* Request-time state of the fast path. */
 typedef struct cn_run {
   lr_evalctx *x; /* the interpreter context: env (store, request, arena) and entity cache */
+  /* Attribute paths from a variable (context.args.amount) are shared by
+   * every policy of the set and evaluated once per request: npaths slots,
+   * allocated in the request arena on first use. state: 0 not yet, 1 value
+   * in memo, 2 bailed. */
+  uint32_t npaths;
+  lr_value *memo;
+  uint8_t *state;
 } cn_run;
 
-/* Compile-time counters. */
+/* Compile-time state and counters. */
 typedef struct cn_stats {
   size_t folded;
   size_t interp; /* CN_INTERP nodes made */
+  lr_map paths;  /* path key (variable, then length-prefixed names) -> slot + 1 */
+  uint32_t npaths;
+  size_t memo_uses; /* path nodes that share a slot */
 } cn_stats;
+
+/* Most distinct variable paths memoised per set (beyond: evaluated each time). */
+#define CN_MAX_PATHS 1024
 
 /* Lowers expression e (allocating in a). Constant sub-expressions (no
  * variable and nothing that reads the entity store) are evaluated once

@@ -588,6 +588,8 @@ typedef struct lr_cset_stats {
   size_t conds;          /* conditions */
   size_t conds_fast;     /* conditions with no interpreter fallback node */
   size_t folded;         /* constant sub-expressions folded */
+  size_t paths;          /* distinct attribute paths from a variable (one lookup per request) */
+  size_t paths_shared;   /* path uses beyond the first (lookups saved per request) */
   size_t bytes;          /* memory held by the compiled form */
 } lr_cset_stats;
 void lr_cset_get_stats(const lr_cset *c, lr_cset_stats *out);

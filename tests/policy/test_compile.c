@@ -182,6 +182,31 @@ Test(compile, large_records_and_sets) {
   lr_buf_free(&b);
 }
 
+Test(compile, shared_paths_are_distinct) {
+  /* Paths from variables are memoised per request by name: context.a.b and
+   * context["a\0b"] must stay apart, and a path that bails stays bailed. */
+  t.req.context = tparse_value(&t, "{a: {b: 1}, \"a\\u{0}b\": 2, s: \"x\"}");
+  cr_expect_str_eq(both("permit(principal, action, resource) when { context.a.b == 1 };\n"
+                        "permit(principal, action, resource) when { context[\"a\\u{0}b\"] == 2 "
+                        "};\n"
+                        "permit(principal, action, resource) when { context.a.b == 2 };\n"
+                        "forbid(principal, action, resource) when { context.s.t == 1 };\n"
+                        "forbid(principal, action, resource) when { context.s.t == 2 };\n"
+                        "permit(principal, action, resource) when { context.a.b == 1 };"),
+                   "allow[policy0,policy1,policy5]{policy3: type error: expected record or "
+                   "entity, got string; policy4: type error: expected record or entity, got "
+                   "string}<>");
+  lr_policy_set set = load("permit(principal, action, resource) when { context.a.b == 1 && "
+                           "principal.age > 1 };\n"
+                           "permit(principal, action, resource) when { context.a.b == 2 };");
+  lr_cset *c = lr_cset_compile(&set, NULL);
+  lr_cset_stats st;
+  lr_cset_get_stats(c, &st);
+  cr_expect_eq(st.paths, 2);
+  cr_expect_eq(st.paths_shared, 1);
+  lr_cset_unref(c);
+}
+
 Test(compile, guards_reported_apart) {
   cr_expect_str_eq(both("mask(principal, action, resource) with { types: [\"EMAIL\"] };\n"
                         "limit(principal == User::\"bob\", action, resource) with { max: 1 };\n"
