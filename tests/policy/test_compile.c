@@ -394,3 +394,23 @@ Test(compile, fast_request_reader_agrees_with_jansson) {
   fast_declines("[1, 2]");
   fast_declines("{\"principal\": ");
 }
+
+Test(compile, request_without_a_principal_uses_the_interpreter) {
+  lr_policy_set set = load("permit(principal, action, resource);\n"
+                           "mask(principal, action, resource) with { types: [] };\n"
+                           "forbid(principal, action, resource) when { principal.age > 1 };");
+  lr_request req = t.req;
+  req.principal = NULL;
+  /* Every policy is decided by the interpreter (which needs scopes that
+   * do not read the missing principal); guards still point into the set's
+   * own instances. */
+  lr_decision di, dc;
+  lr_cset *c = lr_cset_compile(&set, NULL);
+  lr_cset_authorize(c, t.a, t.es, &req, &dc);
+  lr_authorize(t.a, set.insts, set.ninsts, t.es, &req, &di);
+  cr_expect(lr_decision_same(&di, &dc, NULL));
+  cr_expect_eq(dc.nerrors, 1);
+  cr_assert_eq(dc.nguards, 1);
+  cr_expect_eq(dc.guards[0], &set.insts[1]);
+  lr_cset_unref(c);
+}
