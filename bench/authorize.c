@@ -21,7 +21,8 @@
  * Every decision of the first pass is folded into a hash (printed), and
  * checked identical to the interpreter's, so a fast wrong run cannot pass.
  *
- * usage: bench_authorize [--quick] [--rules DIR] [--only rules|apps|generated]
+ * usage: bench_authorize [--quick] [--compiled-only] [--rules DIR]
+ *                        [--only rules|apps|generated]
  *        bench_authorize --emit DIR N [--rules DIR]   (writes workload 1 with
  *        N requests for bench/compare-cedar and exits)
  */
@@ -148,8 +149,10 @@ static void run(const workload *w, const lr_cset *c, size_t check, double budget
   res->med = pct(s, n, 0.5);
   res->p99 = pct(s, n, 0.99);
   res->cold_med = pct(cold, n, 0.5);
-  n = timed(w, NULL, check, (int64_t)(budget_s * 0.3e9), s, cold, MAX);
-  res->interp_med = pct(s, n, 0.5);
+  if (check) {
+    n = timed(w, NULL, check, (int64_t)(budget_s * 0.3e9), s, cold, MAX);
+    res->interp_med = pct(s, n, 0.5);
+  }
   free(s);
   free(cold);
 }
@@ -208,11 +211,13 @@ static void load_figures(const workload *w, double *parse_ms, double *compile_ms
 int main(int argc, char **argv) {
   const char *rules = LR_BENCH_RULES, *emit = NULL;
   size_t emit_n = 0;
-  bool quick = false;
+  bool quick = false, compiled_only = false;
   const char *only = NULL;
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "--quick") == 0)
       quick = true;
+    else if (strcmp(argv[i], "--compiled-only") == 0)
+      compiled_only = true; /* no interpreter check or timing (for profiling) */
     else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
       only = argv[++i];
     else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
@@ -220,9 +225,9 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[i], "--emit") == 0 && i + 2 < argc)
       emit = argv[++i], emit_n = strtoul(argv[++i], NULL, 10);
     else {
-      fprintf(stderr,
-              "usage: bench_authorize [--quick] [--rules DIR] [--only rules|apps|generated] "
-              "[--emit DIR N]\n");
+      fprintf(stderr, "usage: bench_authorize [--quick] [--compiled-only] [--rules DIR] [--only "
+                      "rules|apps|generated] "
+                      "[--emit DIR N]\n");
       return 2;
     }
   }
@@ -245,7 +250,7 @@ int main(int argc, char **argv) {
     workload w = {0};
     build_rules(&w, rules, 4096, NULL);
     lr_cset *c = compile(&w, NULL);
-    run(&w, c, w.nreq, budget, &r);
+    run(&w, c, compiled_only ? 0 : w.nreq, budget, &r);
     row(&w, &r);
     w1 = r.med;
     lr_cset_unref(c);
@@ -257,7 +262,7 @@ int main(int argc, char **argv) {
       workload w = {0};
       builders[k](&w, n, 2048);
       lr_cset *c = compile(&w, NULL);
-      run(&w, c, w.nreq, budget / 2, &r);
+      run(&w, c, compiled_only ? 0 : w.nreq, budget / 2, &r);
       row(&w, &r);
       lr_cset_unref(c);
       workload_free(&w);
@@ -268,7 +273,7 @@ int main(int argc, char **argv) {
     workload w = {0};
     build_generated(&w, npol, 4096);
     lr_cset *c = compile(&w, NULL);
-    run(&w, c, npol >= 10000 ? 256 : npol >= 1000 ? 1024 : w.nreq, budget, &r);
+    run(&w, c, compiled_only ? 0 : npol >= 10000 ? 256 : npol >= 1000 ? 1024 : w.nreq, budget, &r);
     row(&w, &r);
     if (npol == 10) g10 = r.med;
     if (npol == 10000) {

@@ -54,8 +54,9 @@ typedef struct keyset {
   size_t mask, n;
 } keyset;
 
+/* A group of policies under one key: entries[start, start + count). */
 typedef struct slot {
-  uint64_t key; /* 0: empty */
+  uint64_t key;
   uint32_t start, count;
 } slot;
 
@@ -71,6 +72,11 @@ struct lr_cset {
   /* [var][kind]: the keys policies use, so a request probes only with its
    * keys that can match something (its uid, ancestors, type) */
   keyset rel[3][K__N];
+  /* The index: open addressing over 32-bit fingerprints (the top half of
+   * the key; 0 marks an empty cell), so probing — mostly misses — touches
+   * 4 bytes per cell and stays in cache at 10,000 policies; the full key
+   * and the group are read only on a fingerprint match. */
+  uint32_t *fps;
   slot *table;
   size_t mask;
   uint32_t *entries; /* policy indices, grouped by key, ascending in each group */
@@ -269,6 +275,11 @@ static void build_rel(lr_cset *c, const pairs *rel) {
     keyset_add(&c->rel[rel->v[i].pol / K__N][rel->v[i].pol % K__N], rel->v[i].key);
 }
 
+static inline uint32_t fingerprint(uint64_t key) {
+  uint32_t f = (uint32_t)(key >> 32);
+  return f ? f : 1;
+}
+
 /* Builds the open-addressing table over the sorted pairs. */
 static void build_table(lr_cset *c, pairs *ps) {
   if (ps->n > 1) qsort(ps->v, ps->n, sizeof *ps->v, cmp_pair);
@@ -277,8 +288,9 @@ static void build_table(lr_cset *c, pairs *ps) {
   for (size_t i = 0; i < ps->n; i++)
     if (i == 0 || ps->v[i].key != ps->v[i - 1].key) ngroups++;
   size_t cap = 8;
-  while (cap < ngroups * 2) cap <<= 1;
+  while (cap < ngroups + ngroups / 2) cap <<= 1; /* load factor <= 2/3 */
   c->table = LR_NEW_N(c->arena, slot, cap);
+  c->fps = LR_NEW_N(c->arena, uint32_t, cap);
   c->mask = cap - 1;
   size_t n = 0;
   for (size_t i = 0; i < ps->n;) {
@@ -287,7 +299,8 @@ static void build_table(lr_cset *c, pairs *ps) {
     for (; i < ps->n && ps->v[i].key == key; i++)
       if (n == start || c->entries[n - 1] != ps->v[i].pol) c->entries[n++] = ps->v[i].pol;
     size_t s = key & c->mask;
-    while (c->table[s].key) s = (s + 1) & c->mask;
+    while (c->fps[s]) s = (s + 1) & c->mask;
+    c->fps[s] = fingerprint(key);
     c->table[s] = (slot){key, start, (uint32_t)n - start};
   }
   c->nentries = n;
@@ -396,10 +409,10 @@ static void cands_finish(cands *cs) {
 }
 
 static const slot *lookup(const lr_cset *c, uint64_t key) {
+  uint32_t f = fingerprint(key);
   for (size_t s = key & c->mask;; s = (s + 1) & c->mask) {
-    const slot *e = &c->table[s];
-    if (e->key == key) return e;
-    if (!e->key) return NULL;
+    if (c->fps[s] == f && c->table[s].key == key) return &c->table[s];
+    if (!c->fps[s]) return NULL;
   }
 }
 
@@ -525,46 +538,51 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   uint32_t small[64];
   cands cs = {small, 0, 64, a, true};
   if (c->npols <= SCAN_MAX) { /* a small set: every policy, no index */
-    if (c->npols > 64) cs.v = LR_NEW_N(a, uint32_t, c->npols);
     for (size_t i = 0; i < c->npols; i++) cs.v[i] = (uint32_t)i;
     cs.n = c->npols;
   } else {
     probe(c, &x, &cs);
   }
-  size_t n = cs.n ? cs.n : 1;
-  const char **permits = LR_NEW_N(a, const char *, n);
-  const char **forbids = LR_NEW_N(a, const char *, n);
-  lr_auth_error *errors = LR_NEW_N(a, lr_auth_error, n);
-  size_t np = 0, nf = 0, ne = 0;
+  /* Satisfied permits fill ids from the front, forbids from the back (then
+   * put in policy order); errors and guards are allocated on first use. */
+  size_t n = cs.n ? cs.n : 1, np = 0, nf = 0;
+  const char **ids = LR_NEW_N(a, const char *, n);
   *out = (lr_decision){0};
   for (size_t i = 0; i < cs.n; i++) {
     const cpol *p = &c->pols[cs.v[i]];
     env.inst = p->inst;
     lr_policy_result r = decide(&x, &run, p);
-    if (p->effect == LR_EFFECT_MASK || p->effect == LR_EFFECT_LIMIT) {
-      if (r == LR_POLICY_SATISFIED) {
-        if (!out->guards) out->guards = LR_NEW_N(a, const lr_policy_inst *, n);
-        out->guards[out->nguards++] = p->inst;
-      } else if (r == LR_POLICY_ERROR) {
-        if (!out->guard_errors) out->guard_errors = LR_NEW_N(a, lr_auth_error, n);
-        out->guard_errors[out->nguard_errors++] = (lr_auth_error){p->inst->id, err.msg};
-      }
-      continue;
-    }
-    if (r == LR_POLICY_SATISFIED) {
+    bool guard = p->effect == LR_EFFECT_MASK || p->effect == LR_EFFECT_LIMIT;
+    if (r == LR_POLICY_SATISFIED && guard) {
+      if (!out->guards) out->guards = LR_NEW_N(a, const lr_policy_inst *, n);
+      out->guards[out->nguards++] = p->inst;
+    } else if (r == LR_POLICY_SATISFIED) {
       if (p->effect == LR_EFFECT_PERMIT)
-        permits[np++] = p->inst->id;
+        ids[np++] = p->inst->id;
       else
-        forbids[nf++] = p->inst->id;
+        ids[n - 1 - nf++] = p->inst->id;
+    } else if (r == LR_POLICY_ERROR && guard) {
+      if (!out->guard_errors) out->guard_errors = LR_NEW_N(a, lr_auth_error, n);
+      out->guard_errors[out->nguard_errors++] = (lr_auth_error){p->inst->id, err.msg};
     } else if (r == LR_POLICY_ERROR) {
-      errors[ne++] = (lr_auth_error){p->inst->id, err.msg};
+      if (!out->errors) out->errors = LR_NEW_N(a, lr_auth_error, n);
+      out->errors[out->nerrors++] = (lr_auth_error){p->inst->id, err.msg};
     }
   }
   out->allow = np > 0 && nf == 0;
-  out->reasons = nf ? forbids : permits;
-  out->nreasons = nf ? nf : np;
-  out->errors = errors;
-  out->nerrors = ne;
+  if (nf) {
+    const char **f = ids + n - nf;
+    for (size_t i = 0; i < nf / 2; i++) {
+      const char *t = f[i];
+      f[i] = f[nf - 1 - i];
+      f[nf - 1 - i] = t;
+    }
+    out->reasons = f;
+    out->nreasons = nf;
+  } else {
+    out->reasons = ids;
+    out->nreasons = np;
+  }
 }
 
 /* ---- comparing decisions -------------------------------------------------------- */
