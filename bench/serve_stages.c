@@ -130,7 +130,7 @@ int main(int argc, char **argv) {
   }
   lr_arena_free(a);
   const char *names[4] = {"identity (API key)", "mapping (JSON, pii, context)",
-                          "decide (interpreter)", "reference: lr_jfast_parse 1 KiB"};
+                          "decide (compiled set)", "reference: lr_jfast_parse 1 KiB"};
   double total = 0;
   lr_engine *e = lr_engine_acquire(ctx.engines);
   printf("serve stages, 1 KiB tools/call, rules/ (%zu policies), %d requests x 5 runs "
