@@ -383,6 +383,19 @@ def test_agentcore_profile():
     check(rpc_body(b)["error"]["code"] == -31403, b)
 
 
+def test_upstream_name():
+    port, log = start_server("json")
+    d = os.path.join(H.TMP, "named")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "n.cedar"), "w") as f:
+        f.write('permit (principal, action, resource in Server::"files");\n'
+                'permit (principal, action, resource == Server::"files");\n')
+    lx = H.Larch("http://127.0.0.1:%d" % port, "--policies", d, "--upstream-name", "files")
+    sid, h = session(lx.port)
+    st, _, b = post(lx.port, call("echo", {"text": "named"}), h)
+    check(rpc_body(b)["result"]["content"][0]["text"] == "echo: named", b)
+
+
 OPENAPI = {
     "openapi": "3.1.0", "info": {"title": "pets", "version": "1"},
     "paths": {
@@ -505,4 +518,4 @@ if __name__ == "__main__":
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
            test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
            test_agentcore_profile, test_jwks_url,
-           test_mtls_workload, test_openapi_tools], budget=170)
+           test_mtls_workload, test_openapi_tools, test_upstream_name], budget=170)
