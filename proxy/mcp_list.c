@@ -128,11 +128,17 @@ static lr_status filter_message(lr_arena *a, const lr_jfast_doc *d, const lr_jfa
     if (m->error >= 0) return LR_OK; /* an error response passes */
     return fail(f, "a message is neither a request, a notification nor a response");
   }
-  const lr_mcp_list_call *call = NULL;
-  for (size_t i = 0; i < f->ncalls && !call; i++)
-    if (id_matches(a, d, m->id, f->calls[i].id_raw)) call = &f->calls[i];
-  if (!call) return fail(f, "a response answers no request of the client");
-  lr_mcp_list_kind k = lr_mcp_list_kind_of(call->method);
+  /* the request it answers; requests sharing its id must agree on the kind
+   * (a duplicate id must not let a list answer pass as another method's) */
+  bool found = false;
+  lr_mcp_list_kind k = LR_MCP_LIST_NONE;
+  for (size_t i = 0; i < f->ncalls; i++) {
+    if (!id_matches(a, d, m->id, f->calls[i].id_raw)) continue;
+    lr_mcp_list_kind ki = lr_mcp_list_kind_of(f->calls[i].method);
+    if (found && ki != k) return fail(f, "requests sharing the response's id differ in kind");
+    found = true, k = ki;
+  }
+  if (!found) return fail(f, "a response answers no request of the client");
   if (k == LR_MCP_LIST_NONE) return LR_OK;
   if (T[m->result].kind != LR_JFAST_OBJECT) return fail(f, "a list result is not an object");
   int32_t arr = lr_jfast_get(d, (uint32_t)m->result, lr_str_c(kinds[k].array));

@@ -172,6 +172,22 @@ Test(mcp_list, batch) {
   cr_expect_str_eq(run_calls("[]", calls, 3, false), "ERR: the answer is an empty batch");
 }
 
+Test(mcp_list, duplicate_ids) {
+  /* the same id for a tools/call and a tools/list: never passed as the call's */
+  lr_mcp_list_call calls[] = {{LR_STR("1"), LR_STR("tools/call")},
+                              {LR_STR("1"), LR_STR("tools/list")}};
+  cr_expect_str_eq(run_calls("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[{\"name\":"
+                             "\"secret\"}]}}",
+                             calls, 2, false),
+                   "ERR: requests sharing the response's id differ in kind");
+  lr_mcp_list_call same[] = {{LR_STR("1"), LR_STR("tools/list")},
+                             {LR_STR("1"), LR_STR("tools/list")}};
+  cr_expect_str_eq(run_calls("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[{\"name\":"
+                             "\"secret\"}]}}",
+                             same, 2, false),
+                   "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[]}}");
+}
+
 Test(mcp_list, ids_match_by_value) {
   lr_mcp_list_call c = {LR_STR("\"a\\u0062\""), LR_STR("tools/list")}; /* "ab" */
   const char *body =
