@@ -100,10 +100,12 @@ static const lr_call *first_list_call(const lr_call_outcome *o) {
 static lr_stage_verdict on_response_head(void *ctx, lr_proxy_request *req,
                                          const lr_http_head *resp) {
   const lr_decide_ctx *dc = ctx;
-  (void)resp;
   const lr_call_outcome *o = lr_outcome_of(req);
   if (dc->shadow || !o || !o->mcp || !first_list_call(o)) return LR_STAGE_CONTINUE;
-  return LR_STAGE_NEED_BODY; /* every answer to a list request, whatever its status */
+  /* list results come with 2xx (Streamable HTTP); the upstream's own
+   * refusals (401 with its challenge, 404 for an unknown session) pass */
+  if (resp && (resp->status < 200 || resp->status > 299)) return LR_STAGE_CONTINUE;
+  return LR_STAGE_NEED_BODY;
 }
 
 /* The requests of the client's message, for matching responses by id. */
@@ -143,7 +145,7 @@ static lr_stage_verdict on_response(void *ctx, lr_proxy_request *req, lr_proxy_r
   if (dc->shadow || !o || !o->mcp || !list) return LR_STAGE_CONTINUE;
   lr_list_view view = {
       .a = req->arena,
-      .entities = o->entities,
+      .entities = o->entities ? o->entities : o->engine->entities,
       .base = o->engine->entities,
       .list = &list->req,
       .server = req->route_name,

@@ -119,12 +119,12 @@ static const char *tools_body =
 
 /* Runs the stage on body; returns the names left, "ANSWER: <body>" when the
  * stage answered, or "PASS" when it did not ask for the answer. */
-static const char *run(const char *user, const char *role, const char *method, const char *body,
-                       bool sse) {
+static const char *run_status(const char *user, const char *role, const char *method,
+                              const char *body, bool sse, int status) {
   fake f;
   fake_init(&f, user, role, method);
   lr_stage st = lr_stage_list_filter(&dctx);
-  lr_http_head head = {0};
+  lr_http_head head = {.status = status};
   const char *r;
   if (st.on_response_head(st.ctx, &f.req, &head) != LR_STAGE_NEED_BODY) {
     r = "PASS";
@@ -142,6 +142,11 @@ static const char *run(const char *user, const char *role, const char *method, c
   }
   lr_entities_release(f.es);
   return r;
+}
+
+static const char *run(const char *user, const char *role, const char *method, const char *body,
+                       bool sse) {
+  return run_status(user, role, method, body, sse, 200);
 }
 
 /* The names in a filtered answer, comma-separated. */
@@ -179,6 +184,12 @@ Test(list_stage, on_error_cedar) {
 Test(list_stage, shadow_mode_passes) {
   dctx.shadow = true;
   cr_expect_str_eq(run("bob", NULL, "tools/list", tools_body, false), "PASS");
+}
+
+Test(list_stage, upstream_refusals_pass) {
+  cr_expect_str_eq(run_status("bob", NULL, "tools/list", "Session not found", false, 404), "PASS");
+  cr_expect_str_eq(run_status("bob", NULL, "tools/list", "", false, 401), "PASS");
+  cr_expect_str_eq(names(run_status("bob", NULL, "tools/list", tools_body, false, 201)), "search");
 }
 
 Test(list_stage, other_methods_pass) {
