@@ -512,21 +512,24 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
 }
 
 void lr_serve_config_free(lr_serve_config *cfg) {
-  char **strs[] = {&cfg->listen,      &cfg->admin,        &cfg->policies,     &cfg->config,
-                   &cfg->tls_cert,    &cfg->tls_key,      &cfg->tls_client_ca, &cfg->upstream_ca,
-                   &cfg->entities,    &cfg->schema,       &cfg->protocol,     &cfg->mapping,
-                   &cfg->openapi,     &cfg->on_error,     &cfg->timezone,     &cfg->jwks,
-                   &cfg->jwks_url,    &cfg->jwt_issuer,   &cfg->jwt_audience, &cfg->roles_claim,
-                   &cfg->groups_claim, &cfg->api_keys,    &cfg->resource_metadata};
+  char **strs[] = {&cfg->listen,       &cfg->admin,      &cfg->policies,         &cfg->config,
+                   &cfg->tls_cert,     &cfg->tls_key,    &cfg->tls_client_ca,    &cfg->upstream_ca,
+                   &cfg->entities,     &cfg->schema,     &cfg->protocol,         &cfg->mapping,
+                   &cfg->openapi,      &cfg->on_error,   &cfg->timezone,         &cfg->jwks,
+                   &cfg->jwks_url,     &cfg->jwt_issuer, &cfg->jwt_audience,     &cfg->roles_claim,
+                   &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);
   cfg->nroutes = 0;
 }
 
 static lr_status parse_protocol(const char *v, int *out) {
-  if (v && strcmp(v, "mcp") == 0) *out = LR_ROUTE_MCP;
-  else if (v && strcmp(v, "rest") == 0) *out = LR_ROUTE_REST;
-  else return LR_ERR;
+  if (v && strcmp(v, "mcp") == 0)
+    *out = LR_ROUTE_MCP;
+  else if (v && strcmp(v, "rest") == 0)
+    *out = LR_ROUTE_REST;
+  else
+    return LR_ERR;
   return LR_OK;
 }
 

@@ -74,10 +74,10 @@ typedef struct lr_serve_config {
   char *jwks, *jwks_url;           /* --jwks F, --jwks-url URL */
   char *jwt_issuer, *jwt_audience; /* --jwt-issuer, --jwt-audience */
   char *roles_claim, *groups_claim;
-  char *api_keys;                  /* --api-keys F */
-  char *resource_metadata;         /* RFC 9728 document URL for 401s on MCP routes */
-  int64_t session_ttl_ms;          /* idle lifetime of an MCP session binding */
-  size_t sessions_max;             /* bound of the session table */
+  char *api_keys;          /* --api-keys F */
+  char *resource_metadata; /* RFC 9728 document URL for 401s on MCP routes */
+  int64_t session_ttl_ms;  /* idle lifetime of an MCP session binding */
+  size_t sessions_max;     /* bound of the session table */
 } lr_serve_config;
 
 /* Fills cfg with defaults, then LARCH_* environment variables, then the JSON
@@ -110,6 +110,9 @@ void lr_server_free(lr_server *s);
  * and swaps the policy set here. Returns LR_ERR with a message in msg when
  * the new configuration is refused (the running one stays in force). */
 lr_status lr_server_reload(lr_server *s, lr_buf *msg);
+/* Installs the reload hook lr_server_reload calls (decide.h's
+ * lr_decide_ctx_reload: policies, entities, identity files). */
+void lr_server_on_reload(lr_server *s, lr_status (*fn)(void *ctx, lr_buf *msg), void *ctx);
 /* True once every listener is up and policies are loaded. */
 bool lr_server_ready(const lr_server *s);
 /* Appends the Prometheus text exposition of all workers' metrics. */
