@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "mapping.h"
 
 static const lr_str k_args[] = {{"args", 4}};
 static const lr_str k_pii[] = {{"pii", 3}};
@@ -53,19 +54,6 @@ static lr_value call_context(lr_list_view *v, lr_mcp_list_kind kind) {
   return ctx;
 }
 
-/* Adds item (with base's attributes, tags and parents, plus server) to es. */
-static void add_item(lr_entities *es, const lr_entities *base, const lr_uid *item,
-                     const lr_uid *server) {
-  const lr_entity *known = lr_entities_get(base, item);
-  const lr_uid *const *bp = NULL;
-  size_t nb = known ? lr_entity_parents(known, &bp) : 0;
-  const lr_uid **parents = LR_NEW_N(lr_entities_arena(es), const lr_uid *, nb + 1);
-  for (size_t i = 0; i < nb; i++) parents[i] = bp[i];
-  parents[nb] = server;
-  lr_entities_add(es, item, known ? lr_entity_attrs(known) : lr_value_empty_record(), parents,
-                  nb + 1, known ? lr_entity_tags(known) : lr_value_empty_record());
-}
-
 bool lr_list_visible(void *view, lr_mcp_list_kind kind, lr_str name) {
   lr_list_view *v = view;
   if (!v->plan)
@@ -79,8 +67,8 @@ bool lr_list_visible(void *view, lr_mcp_list_kind kind, lr_str name) {
       .resource = lr_uid_new(ea, lr_str_c(lr_mcp_list_entity_type(kind)), name),
       .context = call_context(v, kind),
   };
-  const lr_uid *server = lr_uid_new(ea, LR_STR("Server"), v->server);
-  if (!lr_uid_eq(req.resource, server)) add_item(es, v->base, req.resource, server);
+  lr_mapped item = {.req = req, .server = lr_uid_new(ea, LR_STR("Server"), v->server)};
+  lr_mapping_resource(es, v->base, &item); /* parent Server::"<route>", as calls get */
   bool visible = lr_entities_finish(es, NULL) == LR_OK &&
                  lr_authorize_maybe(ea, v->plan, es, &req, v->flags, NULL) != LR_PARTIAL_DENY;
   lr_entities_release(es);
@@ -123,20 +111,6 @@ static size_t message_calls(lr_arena *a, const lr_call_outcome *o, bool lists_on
   return n;
 }
 
-/* The enforced policies of e: every instance but forbids marked @shadow. */
-static size_t enforced_policies(lr_arena *a, const lr_engine *e, const lr_policy_inst **out) {
-  if (!e->any_shadow) {
-    *out = e->set.insts;
-    return e->set.ninsts;
-  }
-  lr_policy_inst *v = LR_NEW_N(a, lr_policy_inst, e->set.ninsts ? e->set.ninsts : 1);
-  size_t n = 0;
-  for (size_t i = 0; i < e->set.ninsts; i++)
-    if (!(e->meta[i].shadow && e->meta[i].forbid)) v[n++] = e->set.insts[i];
-  *out = v;
-  return n;
-}
-
 static lr_stage_verdict on_response(void *ctx, lr_proxy_request *req, lr_proxy_response *resp,
                                     lr_proxy_answer *ans) {
   const lr_decide_ctx *dc = ctx;
@@ -151,7 +125,8 @@ static lr_stage_verdict on_response(void *ctx, lr_proxy_request *req, lr_proxy_r
       .server = req->route_name,
       .flags = dc->on_error_cedar ? 0 : LR_PARTIAL_FORBID_ERROR_DENIES,
   };
-  view.npols = enforced_policies(req->arena, o->engine, &view.pols);
+  view.pols = o->engine->enforced; /* @shadow policies decide nothing */
+  view.npols = o->engine->nenforced;
   lr_mcp_list_filter f = {.visible = lr_list_visible, .ctx = &view};
   f.ncalls = message_calls(req->arena, o, false, (lr_mcp_list_call **)&f.calls);
   lr_str out;

@@ -15,8 +15,8 @@
  * hidden only when the answer is DENY.
  *
  * Enforcement mirrors the decide stage: fail closed (an erroring forbid
- * denies) unless --on-error cedar; forbids marked @shadow never hide an
- * item; with --shadow nothing is filtered. A list answer that cannot be
+ * denies) unless --on-error cedar; policies marked @shadow take no part
+ * (the engine's enforced set); with --shadow nothing is filtered. A list answer that cannot be
  * checked is replaced by JSON-RPC errors (mcp_list.h).
  */
 #ifndef LARCH_PROXY_LIST_STAGE_H
@@ -32,7 +32,7 @@ typedef struct lr_list_view {
   const lr_policy_inst *pols; /* the enforced policies */
   size_t npols;
   lr_entities *entities;   /* the request's store (principal included) */
-  const lr_entities *base; /* where items' own attributes and parents come from */
+  const lr_entities *base; /* where items' own attributes and parents come from (--entities) */
   const lr_request *list;  /* the list request as mapped */
   lr_str server;           /* route name: items' parent Server::"<server>" */
   unsigned flags;          /* LR_PARTIAL_FORBID_ERROR_DENIES */
