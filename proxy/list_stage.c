@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "agentcore.h"
 #include "engine.h"
 #include "mapping.h"
 
@@ -22,6 +23,10 @@ const lr_attr_path lr_list_unknown_paths[] = {
 };
 const size_t lr_list_nunknown_paths =
     sizeof lr_list_unknown_paths / sizeof lr_list_unknown_paths[0];
+
+/* The agentcore profile's call context is {input: <the arguments>}. */
+static const lr_str k_input[] = {{"input", 5}};
+static const lr_attr_path agentcore_unknown[] = {{k_input, 1}};
 
 /* rec with field key set to v (added when absent); rec must be a RECORD. */
 static lr_value with_field(lr_arena *a, lr_value rec, lr_str key, lr_value v) {
@@ -54,8 +59,38 @@ static lr_value call_context(lr_list_view *v, lr_mcp_list_kind kind) {
   return ctx;
 }
 
+/* Cedar's partial answer for req over es (finished here), then releases es. */
+static bool maybe_permitted(lr_list_view *v, const lr_partial_plan *plan, lr_entities *es,
+                            const lr_request *req) {
+  bool visible =
+      lr_entities_finish(es, NULL) == LR_OK &&
+      lr_authorize_maybe(lr_entities_arena(es), plan, es, req, v->flags, NULL) != LR_PARTIAL_DENY;
+  lr_entities_release(es);
+  return visible;
+}
+
+/* The agentcore profile (agentcore.h): a tool "<target>___<tool>" is called
+ * as AgentCore::Action::"<target>___<tool>" on the gateway (the list
+ * request's resource) with context {input: <unknown>}. A name without the
+ * separator cannot be called under this profile: hidden. */
+static bool agentcore_tool_visible(lr_list_view *v, lr_str name) {
+  lr_str target, tool;
+  if (!lr_agentcore_split_tool(name, &target, &tool)) return false;
+  if (!v->plan_agentcore)
+    v->plan_agentcore = lr_partial_prepare(v->a, v->pols, v->npols, agentcore_unknown, 1);
+  lr_entities *es = lr_entities_new_overlay(v->entities);
+  lr_request req = {
+      .principal = v->list->principal,
+      .action = lr_agentcore_add_action(es, target, tool),
+      .resource = v->list->resource,
+      .context = lr_value_empty_record(),
+  };
+  return maybe_permitted(v, v->plan_agentcore, es, &req);
+}
+
 bool lr_list_visible(void *view, lr_mcp_list_kind kind, lr_str name) {
   lr_list_view *v = view;
+  if (v->agentcore && kind == LR_MCP_LIST_TOOLS) return agentcore_tool_visible(v, name);
   if (!v->plan)
     v->plan =
         lr_partial_prepare(v->a, v->pols, v->npols, lr_list_unknown_paths, lr_list_nunknown_paths);
@@ -69,10 +104,7 @@ bool lr_list_visible(void *view, lr_mcp_list_kind kind, lr_str name) {
   };
   lr_mapped item = {.req = req, .server = lr_uid_new(ea, LR_STR("Server"), v->server)};
   lr_mapping_resource(es, v->base, &item); /* parent Server::"<route>", as calls get */
-  bool visible = lr_entities_finish(es, NULL) == LR_OK &&
-                 lr_authorize_maybe(ea, v->plan, es, &req, v->flags, NULL) != LR_PARTIAL_DENY;
-  lr_entities_release(es);
-  return visible;
+  return maybe_permitted(v, v->plan, es, &req);
 }
 
 /* ---- the stage ------------------------------------------------------------- */
@@ -124,6 +156,7 @@ static lr_stage_verdict on_response(void *ctx, lr_proxy_request *req, lr_proxy_r
       .list = &list->req,
       .server = req->route_name,
       .flags = dc->on_error_cedar ? 0 : LR_PARTIAL_FORBID_ERROR_DENIES,
+      .agentcore = dc->agentcore,
   };
   view.pols = o->engine->enforced; /* @shadow policies decide nothing */
   view.npols = o->engine->nenforced;

@@ -14,6 +14,12 @@
  * body-dependent headers (content-length, mcp-method, mcp-name). The item is
  * hidden only when the answer is DENY.
  *
+ * Under the agentcore mapping profile (--mapping agentcore) a tool
+ * "<target>___<tool>" is checked as that profile calls it:
+ * AgentCore::Action::"<target>___<tool>" (with its action groups) on the
+ * list request's resource (the gateway), context.input unknown; a tool name
+ * without "___" cannot be called there and is hidden.
+ *
  * Enforcement mirrors the decide stage: fail closed (an erroring forbid
  * denies) unless --on-error cedar; policies marked @shadow take no part
  * (the engine's enforced set); with --shadow nothing is filtered. A list answer that cannot be
@@ -36,8 +42,9 @@ typedef struct lr_list_view {
   const lr_request *list;  /* the list request as mapped */
   lr_str server;           /* route name: items' parent Server::"<server>" */
   unsigned flags;          /* LR_PARTIAL_FORBID_ERROR_DENIES */
+  bool agentcore;          /* tools as the agentcore profile calls them */
   /* built lazily */
-  lr_partial_plan *plan;
+  lr_partial_plan *plan, *plan_agentcore;
   lr_value context[5]; /* per lr_mcp_list_kind */
   bool has_context[5];
 } lr_list_view;

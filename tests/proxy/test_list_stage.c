@@ -28,7 +28,16 @@ static const char *policies =
     "permit(principal, action, resource == Tool::\"listonly\")\n"
     "  when { context.mcp.method == \"tools/list\" };\n"
     "permit(principal, action == Action::\"resources/read\", resource)\n"
-    "  when { resource.public };\n";
+    "  when { resource.public };\n"
+    /* the agentcore profile's shapes */
+    "permit(principal is AgentCore::OAuthUser, action == AgentCore::Action::\"crm___read\",\n"
+    "  resource == AgentCore::Gateway::\"arn:gw\");\n"
+    "permit(principal, action in AgentCore::Action::\"billing\", resource)\n"
+    "  when { context.input.amount < 100 };\n"
+    "permit(principal, action in AgentCore::Action::\"crm\", resource)\n"
+    "  when { principal.getTag(\"role\") == \"admin\" };\n"
+    "forbid(principal, action == AgentCore::Action::\"crm___delete\", resource)\n"
+    "  unless { principal.hasTag(\"role\") && principal.getTag(\"role\") == \"admin\" };\n";
 
 static const char *entities =
     "[{\"uid\":{\"type\":\"Tool\",\"id\":\"nuke\"},\"attrs\":{},"
@@ -235,4 +244,45 @@ Test(list_stage, garbage_answers_fail_closed) {
   r = run("root", "admin", "tools/list", "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"tools\":[]}}",
           false);
   cr_expect(strstr(r, "answers no request"), "%s", r);
+}
+
+/* The agentcore profile: tools "<target>___<tool>" as AgentCore actions on
+ * the gateway, context.input unknown. */
+static const char *run_agentcore(const char *role) {
+  fake f;
+  fake_init(&f, "unused", NULL, "tools/list");
+  lr_entities_release(f.es);
+  f.es = lr_entities_new_overlay(engine->entities);
+  lr_arena *ea = lr_entities_arena(f.es);
+  const lr_uid *p = lr_uid_new(ea, LR_STR("AgentCore::OAuthUser"), LR_STR("u1"));
+  lr_field tag = {LR_STR("role"), lr_value_string(ea, lr_str_c(role ? role : ""))};
+  lr_value tags = lr_value_empty_record();
+  if (role) cr_assert_eq(lr_value_record(ea, &tag, 1, &tags, NULL), LR_OK);
+  cr_assert_eq(lr_entities_add(f.es, p, lr_value_empty_record(), NULL, 0, tags), LR_OK);
+  cr_assert_eq(lr_entities_finish(f.es, NULL), LR_OK);
+  f.o.entities = f.es;
+  f.call.req.principal = p;
+  f.call.req.resource = lr_uid_new(a, LR_STR("AgentCore::Gateway"), LR_STR("arn:gw"));
+  f.call.req.context = lr_value_empty_record();
+  dctx.agentcore = true;
+  lr_stage st = lr_stage_list_filter(&dctx);
+  lr_http_head head = {.status = 200};
+  cr_assert_eq(st.on_response_head(st.ctx, &f.req, &head), LR_STAGE_NEED_BODY);
+  lr_proxy_response resp = {.head = &head,
+                            .body = LR_STR("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
+                                           "{\"name\":\"crm___read\"},{\"name\":\"crm___delete\"},"
+                                           "{\"name\":\"billing___pay\"},{\"name\":\"plain\"},"
+                                           "{\"name\":\"other___x\"}]}}")};
+  lr_proxy_answer ans = {0};
+  cr_assert_eq(st.on_response(st.ctx, &f.req, &resp, &ans), LR_STAGE_CONTINUE);
+  lr_entities_release(f.es);
+  return names(lr_arena_strndup(a, resp.body.p, resp.body.n));
+}
+
+Test(list_stage, agentcore_profile) {
+  /* no role tag: crm___delete's forbid holds; billing___pay passes for some
+   * inputs; "plain" has no target, other___x no permit */
+  cr_expect_str_eq(run_agentcore(NULL), "crm___read,billing___pay");
+  cr_expect_str_eq(run_agentcore("admin"), "crm___read,crm___delete,billing___pay");
+  cr_expect_str_eq(run_agentcore("dev"), "crm___read,billing___pay");
 }
