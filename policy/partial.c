@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "policy.h"
+#include "policy_int.h"
 
 /* Possible outcomes of an expression. */
 enum {
@@ -337,20 +338,19 @@ static unsigned of_policy_result(lr_policy_result r) {
                                         : LR_PARTIAL_ERR;
 }
 
-unsigned lr_eval_policy_partial(lr_arena *a, const lr_partial_plan *plan, size_t i,
-                                const lr_entities *es, const lr_request *req) {
+/* Policy i of x->plan; ex shares the entity lookups of the request's
+ * principal, action and resource across policies (as lr_authorize does). */
+static unsigned policy_partial(actx *x, lr_evalctx *ex, size_t i) {
+  const lr_partial_plan *plan = x->plan;
   const lr_policy_inst *p = &plan->pols[i];
-  lr_eval_error err;
-  actx x = {.plan = plan, .env = {es, req, p, a}};
-  if (plan->concrete[i]) return of_policy_result(lr_eval_policy(&x.env, &err));
-  x.env.inst = &plan->scopes[i];
-  lr_policy_result scope = lr_eval_policy(&x.env, &err);
-  if (scope != LR_POLICY_SATISFIED) return of_policy_result(scope);
-  x.env.inst = p;
+  x->env.inst = plan->concrete[i] ? p : &plan->scopes[i];
+  lr_policy_result scope = lr_eval_policy_ctx(ex);
+  if (plan->concrete[i] || scope != LR_POLICY_SATISFIED) return of_policy_result(scope);
+  x->env.inst = p;
   unsigned out = 0;
   for (size_t c = 0; c < p->ast->nconds; c++) {
     const lr_condition *cond = &p->ast->conds[c];
-    unsigned m = need_bool(abs_eval(&x, cond->expr, 0));
+    unsigned m = need_bool(abs_eval(x, cond->expr, 0));
     unsigned holds = cond->is_when ? P_T : P_F;
     if (m & ~holds & P_BOOL) out |= LR_PARTIAL_NOT_SAT;
     if (m & P_E) out |= LR_PARTIAL_ERR;
@@ -359,16 +359,27 @@ unsigned lr_eval_policy_partial(lr_arena *a, const lr_partial_plan *plan, size_t
   return out | LR_PARTIAL_SAT;
 }
 
+unsigned lr_eval_policy_partial(lr_arena *a, const lr_partial_plan *plan, size_t i,
+                                const lr_entities *es, const lr_request *req) {
+  lr_eval_error err;
+  actx x = {.plan = plan, .env = {es, req, NULL, a}};
+  lr_evalctx ex = {.env = &x.env, .err = &err};
+  return policy_partial(&x, &ex, i);
+}
+
 lr_partial_answer lr_authorize_maybe(lr_arena *a, const lr_partial_plan *plan,
                                      const lr_entities *es, const lr_request *req, unsigned flags,
                                      lr_partial_decision *out) {
   unsigned denies = LR_PARTIAL_SAT | (flags & LR_PARTIAL_FORBID_ERROR_DENIES ? LR_PARTIAL_ERR : 0);
+  lr_eval_error err;
+  actx x = {.plan = plan, .env = {es, req, NULL, a}};
+  lr_evalctx ex = {.env = &x.env, .err = &err};
   const char *sure_permit = NULL, *sure_forbid = NULL;
   bool permit_possible = false, forbid_possible = false;
   for (size_t i = 0; i < plan->npols && !sure_forbid; i++) {
     lr_effect eff = plan->pols[i].ast->effect;
     if (eff != LR_EFFECT_PERMIT && eff != LR_EFFECT_FORBID) continue;
-    unsigned m = lr_eval_policy_partial(a, plan, i, es, req);
+    unsigned m = policy_partial(&x, &ex, i);
     if (eff == LR_EFFECT_PERMIT) {
       permit_possible |= (m & LR_PARTIAL_SAT) != 0;
       if (m == LR_PARTIAL_SAT && !sure_permit) sure_permit = plan->pols[i].id;
