@@ -15,8 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "bench_util.h"
 #include "engine.h"
 #include "list_stage.h"
 #include "mapping.h"
@@ -24,17 +24,6 @@
 #define RUNS 7
 #define ITERS 200
 #define NTOOLS 50
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts); /* CPU time: the machine is shared */
-  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int cmp_d(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
 
 static const char *tool_name(int i, char *buf, size_t n) {
   static const char *const named[] = {"search", "read_file", "list_directory", "write_file",
@@ -101,7 +90,7 @@ int main(int argc, char **argv) {
     double filt[RUNS], dec[RUNS];
     size_t kept = 0;
     for (int r = 0; r < RUNS; r++) {
-      int64_t t0 = now_ns();
+      int64_t t0 = bench_cpu_ns();
       for (int it = 0; it < ITERS * scale; it++) {
         lr_arena_reset(a);
         lr_entities *es = lr_entities_new_overlay(e->entities);
@@ -130,7 +119,7 @@ int main(int argc, char **argv) {
         checksum = (checksum ^ (out.n * 31 + f.kept)) * 1099511628211ull;
         lr_entities_release(es);
       }
-      int64_t t1 = now_ns();
+      int64_t t1 = bench_cpu_ns();
       for (int it = 0; it < ITERS * scale; it++) {
         lr_arena_reset(a);
         lr_entities *es = lr_entities_new_overlay(e->entities);
@@ -155,12 +144,12 @@ int main(int argc, char **argv) {
         checksum = (checksum ^ allowed) * 1099511628211ull;
         lr_entities_release(es);
       }
-      int64_t t2 = now_ns();
+      int64_t t2 = bench_cpu_ns();
       filt[r] = (double)(t1 - t0) / 1e3 / (ITERS * scale);
       dec[r] = (double)(t2 - t1) / 1e3 / (ITERS * scale);
     }
-    qsort(filt, RUNS, sizeof filt[0], cmp_d);
-    qsort(dec, RUNS, sizeof dec[0], cmp_d);
+    qsort(filt, RUNS, sizeof filt[0], bench_cmp_double);
+    qsort(dec, RUNS, sizeof dec[0], bench_cmp_double);
     printf("%-8s %6zu %14.2f %16.2f %8.2f\n", users[u], kept, filt[RUNS / 2], dec[RUNS / 2],
            filt[RUNS / 2] / dec[RUNS / 2]);
   }
