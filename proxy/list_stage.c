@@ -17,9 +17,11 @@ static const lr_str k_mcp_id[] = {{"mcp", 3}, {"id", 2}};
 static const lr_str k_length[] = {{"http", 4}, {"headers", 7}, {"content-length", 14}};
 static const lr_str k_hmethod[] = {{"http", 4}, {"headers", 7}, {"mcp-method", 10}};
 static const lr_str k_hname[] = {{"http", 4}, {"headers", 7}, {"mcp-name", 8}};
+static const lr_str k_port[] = {{"client", 6}, {"port", 4}}; /* a call may use another connection */
 
 const lr_attr_path lr_list_unknown_paths[] = {
-    {k_args, 1}, {k_pii, 1}, {k_mcp_id, 2}, {k_length, 3}, {k_hmethod, 3}, {k_hname, 3},
+    {k_args, 1},    {k_pii, 1},   {k_mcp_id, 2}, {k_length, 3},
+    {k_hmethod, 3}, {k_hname, 3}, {k_port, 2},
 };
 const size_t lr_list_nunknown_paths =
     sizeof lr_list_unknown_paths / sizeof lr_list_unknown_paths[0];

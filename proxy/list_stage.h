@@ -10,8 +10,9 @@
  * Tool::/Prompt::/Resource::"<name or uri>" with parent Server::"<route>"
  * (and its own parents and attributes from --entities), the list request's
  * context with context.mcp.method set to that action — where the parts a call
- * would bring are unknown: context.args, context.pii, context.mcp.id and the
- * body-dependent headers (content-length, mcp-method, mcp-name). The item is
+ * would bring are unknown: context.args, context.pii, context.mcp.id,
+ * context.client.port (another connection) and the body-dependent headers
+ * (content-length, mcp-method, mcp-name). The item is
  * hidden only when the answer is DENY.
  *
  * Under the agentcore mapping profile (--mapping agentcore) a tool

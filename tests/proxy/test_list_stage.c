@@ -29,6 +29,11 @@ static const char *policies =
     "  when { context.mcp.method == \"tools/list\" };\n"
     "permit(principal, action == Action::\"resources/read\", resource)\n"
     "  when { resource.public };\n"
+    /* what a call brings is unknown to a list: ids, PII, arguments */
+    "forbid(principal, action, resource == Tool::\"idtool\") when { context.mcp.id == 1 };\n"
+    "forbid(principal, action, resource == Tool::\"piitool\") when { context.pii.isEmpty() };\n"
+    "forbid(principal, action, resource == Tool::\"methodtool\")\n"
+    "  when { context.mcp.method == \"tools/list\" };\n"
     /* the agentcore profile's shapes */
     "permit(principal is AgentCore::OAuthUser, action == AgentCore::Action::\"crm___read\",\n"
     "  resource == AgentCore::Gateway::\"arn:gw\");\n"
@@ -182,6 +187,17 @@ Test(list_stage, tools_per_principal) {
   /* admin: everything but weird */
   cr_expect_str_eq(names(run("root", "admin", "tools/list", tools_body, false)),
                    "echo,rm,search,nuke,shadowed,listonly");
+}
+
+Test(list_stage, call_parts_are_unknown) {
+  /* the list request has id 1 and no PII, a call may differ: not hidden;
+   * context.mcp.method is the call's, so the forbid never applies */
+  cr_expect_str_eq(names(run("alice", "dev", "tools/list",
+                             "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
+                             "{\"name\":\"idtool\"},{\"name\":\"piitool\"},"
+                             "{\"name\":\"methodtool\"}]}}",
+                             false)),
+                   "idtool,piitool,methodtool");
 }
 
 Test(list_stage, on_error_cedar) {
