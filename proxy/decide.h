@@ -69,6 +69,7 @@ typedef struct lr_call {
   lr_call_policy *policies; /* determining policies */
   size_t npolicies;
   const char *map_error; /* the message could not be mapped (arena text) */
+  lr_entities *entities; /* its own store (agentcore profile), else NULL: the outcome's overlay */
 } lr_call;
 
 /* The per-request outcome. req->outcome points at it once identity ran. */
@@ -93,6 +94,11 @@ typedef struct lr_call_outcome {
   lr_str session;    /* Mcp-Session-Id presented */
   int64_t t_start_ns, t_identity_ns, t_map_ns, t_decide_ns; /* mono times, 0 if not run */
   uint32_t pii_found;                                       /* lr_pii_set of the request body */
+  /* The detector matches in the request body (raw offsets into req->body,
+   * LR_PII_DEFAULT types), copied into the arena: masking may reuse them
+   * instead of scanning again (valid while req->body is unchanged). */
+  const struct lr_pii_span *pii_spans;
+  size_t npii_spans;
 } lr_call_outcome;
 
 /* ---- the stages ------------------------------------------------------------ */
@@ -104,6 +110,8 @@ typedef struct lr_decide_ctx {
   lr_engine_holder *engines;
   lr_identity_set *identity; /* NULL: everyone is Anonymous::"anonymous" */
   struct lr_mcp_sessions *sessions;
+  struct lr_openapi *openapi;           /* --openapi, or NULL */
+  struct lr_jwks_fetcher *jwks_fetcher; /* --jwks-url, or NULL */
   const lr_clock *clock;
   bool on_error_cedar; /* --on-error cedar */
   bool shadow;         /* --shadow */

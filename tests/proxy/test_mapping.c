@@ -4,6 +4,8 @@
  * holder) and the decisions of proxy/decide.c on mapped requests.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,17 +163,37 @@ Test(mapping, errors) {
 Test(mapping, rest) {
   fixture f;
   setup_body(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}");
-  const char *body = "{\"amount\": 12, \"note\": null}";
+  const char *body = "{\"amount\": 12, \"note\": null, \"to\": \"b\"}";
   lr_jfast_doc d;
   cr_assert_eq(lr_jfast_parse(f.a, body, strlen(body), &d, NULL), LR_OK);
+  lr_rest_target t;
+  const char *why = NULL;
+  cr_assert_eq(lr_mapping_rest_target(f.a, NULL, LR_STR("POST"), LR_STR("/v1//pay/./x/..?to=a&x=1"),
+                                      &d, &t, &why),
+               LR_OK, "%s", why);
   lr_mapped m;
-  cr_assert_eq(lr_mapping_rest(&f.env, &f.common, &d, lr_mapping_rest_resource(f.a, LR_STR("/pay")),
-                               &m, NULL),
-               LR_OK);
+  cr_assert_eq(lr_mapping_rest(&f.env, &f.common, &t, &m), LR_OK);
   cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.action), "Action::\"POST\"");
-  cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.resource), "Route::\"/pay\"");
-  cr_assert_str_eq(text(f.a, ctx_get(m.req.context, "args")), "{\"amount\": 12}");
+  cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.resource), "Route::\"/v1/pay\"");
+  /* body members first; query parameters the body does not name */
+  cr_assert_str_eq(text(f.a, ctx_get(m.req.context, "args")),
+                   "{\"amount\": 12, \"to\": \"b\", \"x\": \"1\"}");
   cr_assert_null(lr_value_record_get(m.req.context, LR_STR("mcp")));
+  cr_assert_str_eq(t.forward.p, "/v1/pay?to=a&x=1");
+  /* Tricks land on the same Route or are refused. */
+  const char *same[] = {"/admin",   "/%61dmin",   "/x/../admin",
+                        "//admin/", "/admin;j=1", "/a/%2e%2e/admin"};
+  for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+    cr_assert_eq(
+        lr_mapping_rest_target(f.a, NULL, LR_STR("GET"), lr_str_c(same[i]), NULL, &t, &why), LR_OK,
+        "%s", same[i]);
+    cr_assert_str_eq(t.resource->id.p, "/admin", "%s", same[i]);
+  }
+  const char *refused[] = {"/adm%2Fin", "/..", "/%252e%252e/admin", "/a\\b"};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    cr_assert_eq(
+        lr_mapping_rest_target(f.a, NULL, LR_STR("GET"), lr_str_c(refused[i]), NULL, &t, &why),
+        LR_ERR, "%s", refused[i]);
   lr_arena_free(f.a);
 }
 
@@ -240,6 +262,45 @@ Test(engine, holder_swaps) {
   free(p);
 }
 
+typedef struct racer {
+  lr_engine_holder *h;
+  atomic_bool *stop;
+  size_t acquires;
+} racer;
+
+static void *race_acquire(void *arg) {
+  racer *r = arg;
+  while (!atomic_load(r->stop)) {
+    lr_engine *e = lr_engine_acquire(r->h);
+    cr_assert(e->set.ninsts <= 1); /* read through it: freed memory would show under ASan */
+    lr_engine_release(e);
+    r->acquires++;
+  }
+  return NULL;
+}
+
+Test(engine, swaps_while_requests_acquire) {
+  char *p = write_tmp("r.cedar", "permit (principal, action, resource);\n");
+  lr_engine_config cfg = {.policies = p};
+  lr_buf err = {0};
+  lr_engine_holder *h = lr_engine_holder_new(lr_engine_load(&cfg, &err));
+  atomic_bool stop = false;
+  racer rs[3];
+  pthread_t th[3];
+  for (int i = 0; i < 3; i++) {
+    rs[i] = (racer){h, &stop, 0};
+    pthread_create(&th[i], NULL, race_acquire, &rs[i]);
+  }
+  for (int i = 0; i < 200; i++)
+    lr_engine_swap(h, i % 2 ? lr_engine_load(&cfg, &err) : lr_engine_empty());
+  atomic_store(&stop, true);
+  for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+  cr_assert_eq(lr_engine_generation(h), 200);
+  lr_engine_holder_free(h);
+  lr_buf_free(&err);
+  free(p);
+}
+
 /* Decides one tools/call under policies; returns the enforced answer. */
 static lr_call decide(const char *policies, const char *tool, bool cedar, bool shadow,
                       lr_arena *a) {
@@ -302,4 +363,58 @@ Test(decide, fail_closed_and_shadow) {
   c = decide(tool_err, "ls", false, false, a);
   cr_assert(c.allow && !c.tool_error);
   lr_arena_free(a);
+}
+
+/* ---- mcp.c ------------------------------------------------------------------------ */
+
+#include "mcp.h"
+
+Test(mcp, sessions_bind_expire_evict) {
+  lr_mcp_sessions *s = lr_mcp_sessions_new(2, 1000);
+  cr_assert(lr_mcp_sessions_bind(s, LR_STR("a"), "User::\"alice\"", 0));
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("a"), "User::\"alice\"", 500), LR_MCP_SESSION_OK);
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("a"), "User::\"mallory\"", 600),
+               LR_MCP_SESSION_OTHER);
+  cr_assert(!lr_mcp_sessions_bind(s, LR_STR("a"), "User::\"mallory\"", 700),
+            "a live binding is not taken over");
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("zz"), "User::\"alice\"", 700),
+               LR_MCP_SESSION_UNKNOWN);
+  /* idle beyond the ttl (last use 500): forgotten */
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("a"), "User::\"alice\"", 1600),
+               LR_MCP_SESSION_UNKNOWN);
+  cr_assert_eq(lr_mcp_sessions_count(s), 0);
+  /* full table: the least recently used goes */
+  lr_mcp_sessions_bind(s, LR_STR("b"), "U::\"1\"", 2000);
+  lr_mcp_sessions_bind(s, LR_STR("c"), "U::\"2\"", 2100);
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("b"), "U::\"1\"", 2200), LR_MCP_SESSION_OK);
+  lr_mcp_sessions_bind(s, LR_STR("d"), "U::\"3\"", 2300);
+  cr_assert_eq(lr_mcp_sessions_count(s), 2);
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("c"), "U::\"2\"", 2300), LR_MCP_SESSION_UNKNOWN);
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("b"), "U::\"1\"", 2300), LR_MCP_SESSION_OK);
+  lr_mcp_sessions_drop(s, LR_STR("b"));
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("b"), "U::\"1\"", 2300), LR_MCP_SESSION_UNKNOWN);
+  lr_mcp_sessions_free(s);
+}
+
+Test(mcp, versions_and_routing_headers) {
+  cr_assert(lr_mcp_version_known(LR_STR("2025-03-26")));
+  cr_assert(lr_mcp_version_known(LR_STR("2026-07-28")));
+  cr_assert(!lr_mcp_version_known(LR_STR("2024-11-05")));
+  lr_http_header hs[] = {{LR_STR("Mcp-Method"), LR_STR("tools/call")},
+                         {LR_STR("Mcp-Name"), LR_STR("echo")}};
+  lr_http_head h = {.headers = hs, .nheaders = 2};
+  lr_str v26 = LR_STR("2026-07-28");
+  cr_assert_null(lr_mcp_check_headers(&h, v26, LR_STR("tools/call"), LR_STR("echo")));
+  cr_assert_not_null(lr_mcp_check_headers(&h, v26, LR_STR("tools/call"), LR_STR("rm")));
+  cr_assert_not_null(lr_mcp_check_headers(&h, v26, LR_STR("tools/list"), LR_STR("")));
+  h.nheaders = 0;
+  cr_assert_not_null(lr_mcp_check_headers(&h, v26, LR_STR("tools/list"), LR_STR("")),
+                     "2026-07-28 requires Mcp-Method");
+  cr_assert_null(lr_mcp_check_headers(&h, LR_STR("2025-06-18"), LR_STR("tools/call"), LR_STR("rm")),
+                 "older versions: headers optional");
+  lr_buf b = {0};
+  lr_mcp_error(&b, LR_STR("\"x\""), LR_MCP_DENIED, "no \"way\"", "{\"k\":1}");
+  cr_assert_str_eq(b.p, "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"error\":{\"code\":-31403,\"message\":"
+                        "\"no \\\"way\\\"\",\"data\":{\"k\":1}}}");
+  lr_buf_free(&b);
 }
