@@ -8,11 +8,13 @@ Principals come from API keys: alice (Role::"dev"), bob (no role), root
 the SDK is not installed.
 """
 import hashlib
+import http.server
 import json
 import os
 import shutil
 import subprocess
 import sys
+import threading
 
 import harness as H
 
@@ -155,9 +157,52 @@ def test_tools_list_sse():
     list_per_principal("sse")
 
 
+class BadUpstream(http.server.BaseHTTPRequestHandler):
+    """Answers every POST with a list answer larch cannot check."""
+    answers = {
+        "json-garbage": ("application/json", b'{"jsonrpc":"2.0","id":2,"result":{"tools":[{"name":"x"'),
+        "json-noname": ("application/json",
+                        b'{"jsonrpc":"2.0","id":2,"result":{"tools":[{"title":"x"}]}}'),
+        "json-wrong-id": ("application/json",
+                          b'{"jsonrpc":"2.0","id":3,"result":{"tools":[{"name":"delete_file"}]}}'),
+        "sse-garbage": ("text/event-stream",
+                        b'event: message\ndata: {"jsonrpc":"2.0","id":2,"result":{"tools":[\n\n'),
+    }
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", "0")))
+        ctype, body = self.answers[self.server.mode]
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_unparsable_answers_fail_closed():
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BadUpstream)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        lx = start_larch(srv.server_address[1])
+        for mode in BadUpstream.answers:
+            srv.mode = mode
+            s = Session(lx, "root-key")
+            s.next_id = 2
+            r, _ = s.call("tools/list")
+            H.check(r.get("error", {}).get("code") == -32603, "%s: %r" % (mode, r))
+            H.check("result" not in r and "delete_file" not in json.dumps(r), "%s: %r" % (mode, r))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 if __name__ == "__main__":
     if not shutil.which("node") or not os.path.isdir(
             os.path.join(MCP_DIR, "node_modules", "@modelcontextprotocol", "sdk")):
         print("skipped: node or @modelcontextprotocol/sdk missing (npm install in tests/proxy/mcp)")
         sys.exit(77)
-    H.run([test_tools_list_json, test_tools_list_sse], budget=90)
+    H.run([test_tools_list_json, test_tools_list_sse, test_unparsable_answers_fail_closed],
+          budget=90)
