@@ -211,8 +211,12 @@ static bool data_field(lr_str line, lr_str *value) {
   return true;
 }
 
-lr_status lr_mcp_list_filter_sse(lr_arena *a, lr_str event, lr_mcp_list_filter *f, lr_str *out) {
+lr_status lr_mcp_list_filter_sse(lr_arena *a, lr_str whole, lr_mcp_list_filter *f, lr_str *out) {
   f->why = NULL;
+  /* a client drops a UTF-8 BOM at the start of the stream before reading
+   * fields, so must we (else "\xEF\xBB\xBFdata: ..." would pass unread) */
+  lr_str event = whole;
+  if (event.n >= 3 && memcmp(event.p, "\xEF\xBB\xBF", 3) == 0) event.p += 3, event.n -= 3;
   lr_buf data = {0};
   size_t at = 0, eol, ndata = 0;
   lr_str ending = {0};
@@ -226,7 +230,7 @@ lr_status lr_mcp_list_filter_sse(lr_arena *a, lr_str event, lr_mcp_list_filter *
   bool blank = true;
   for (size_t i = 0; i < data.len && blank; i++)
     blank = data.p[i] == ' ' || data.p[i] == '\t' || data.p[i] == '\n' || data.p[i] == '\r';
-  *out = event;
+  *out = whole;
   if (blank) {
     lr_buf_free(&data);
     return LR_OK;

@@ -72,7 +72,8 @@ typedef struct lr_mcp_list_filter {
 lr_status lr_mcp_list_filter_json(lr_arena *a, lr_str body, lr_mcp_list_filter *f, lr_str *out);
 
 /* Filters one text/event-stream event (its lines up to and including the
- * blank line that ends it, or up to the end of the stream). The data lines
+ * blank line that ends it, or up to the end of the stream; a leading UTF-8
+ * BOM is skipped, as clients skip it at the start of a stream). The data lines
  * (joined by "\n" as SSE does) are filtered as a JSON body; an event with
  * no data, or only whitespace in it, passes. When items were dropped the
  * event is rewritten: other fields (event:, id:, retry:, comments) keep

@@ -252,6 +252,12 @@ Test(mcp_list, sse_event) {
                              "{\"name\":\"secret\"}]}}\r\r",
                              &tools_call, 1, true),
                    "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[]}}\r\r");
+  /* a BOM before the first field is what clients skip: the data is read */
+  cr_expect_str_eq(run_calls("\xEF\xBB\xBF"
+                             "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":["
+                             "{\"name\":\"secret\"}]}}\n\n",
+                             &tools_call, 1, true),
+                   "data: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[]}}\n\n");
   /* unchanged events are the same bytes */
   const char *keep =
       "event: message\ndata: {\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"tools\":[]}}\n\n";
