@@ -145,6 +145,15 @@ static size_t message_calls(lr_arena *a, const lr_call_outcome *o, bool lists_on
   return n;
 }
 
+/* Is the body content-coded (gzip, br, ...)? Its bytes are then not JSON. */
+static bool encoded(const lr_http_head *h) {
+  for (size_t i = 0; h && i < h->nheaders; i++)
+    if (lr_http_ieq(h->headers[i].name, "content-encoding") &&
+        !lr_http_ieq(h->headers[i].value, "identity"))
+      return true;
+  return false;
+}
+
 static lr_stage_verdict on_response(void *ctx, lr_proxy_request *req, lr_proxy_response *resp,
                                     lr_proxy_answer *ans) {
   const lr_decide_ctx *dc = ctx;
@@ -165,8 +174,14 @@ static lr_stage_verdict on_response(void *ctx, lr_proxy_request *req, lr_proxy_r
   lr_mcp_list_filter f = {.visible = lr_list_visible, .ctx = &view};
   f.ncalls = message_calls(req->arena, o, false, (lr_mcp_list_call **)&f.calls);
   lr_str out;
-  lr_status st = resp->sse_event ? lr_mcp_list_filter_sse(req->arena, resp->body, &f, &out)
-                                 : lr_mcp_list_filter_json(req->arena, resp->body, &f, &out);
+  lr_status st;
+  if (!resp->sse_event && encoded(resp->head)) {
+    st = LR_ERR;
+    f.why = "the answer is compressed (Content-Encoding): it cannot be checked";
+  } else {
+    st = resp->sse_event ? lr_mcp_list_filter_sse(req->arena, resp->body, &f, &out)
+                         : lr_mcp_list_filter_json(req->arena, resp->body, &f, &out);
+  }
   if (st == LR_OK) {
     resp->body = out;
     return LR_STAGE_CONTINUE;

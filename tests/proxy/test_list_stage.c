@@ -252,6 +252,20 @@ Test(list_stage, sse_event) {
   cr_expect(strstr(bad, "\n\n") == bad + strlen(bad) - 2);
 }
 
+Test(list_stage, compressed_answers_fail_closed) {
+  fake f;
+  fake_init(&f, "root", "admin", "tools/list");
+  lr_stage st = lr_stage_list_filter(&dctx);
+  lr_http_header h = {LR_STR("Content-Encoding"), LR_STR("gzip")};
+  lr_http_head head = {.status = 200, .headers = &h, .nheaders = 1};
+  cr_assert_eq(st.on_response_head(st.ctx, &f.req, &head), LR_STAGE_NEED_BODY);
+  lr_proxy_response resp = {.head = &head, .body = lr_str_c(tools_body)};
+  lr_proxy_answer ans = {0};
+  cr_expect_eq(st.on_response(st.ctx, &f.req, &resp, &ans), LR_STAGE_ANSWER);
+  cr_expect(strstr(ans.body.p, "compressed"));
+  lr_entities_release(f.es);
+}
+
 Test(list_stage, garbage_answers_fail_closed) {
   const char *r = run("root", "admin", "tools/list", "<html>oops</html>", false);
   cr_expect(strncmp(r, "ANSWER: {\"jsonrpc\":\"2.0\",\"id\":1,\"error\":{\"code\":-32603", 53) == 0,
