@@ -609,5 +609,92 @@ bool lr_decision_same(const lr_decision *x, const lr_decision *y, lr_buf *why);
  * lr_request_from_json gives. Anything else, and any error, returns
  * LR_AGAIN: then call lr_request_from_json, which reads it or says why not. */
 lr_status lr_request_from_json_fast(lr_arena *a, const char *text, size_t len, lr_request *out);
+/* ---- partial evaluation (owned by listfilter) ---- */
+
+/* Authorizing a request of which parts are not known yet: "could some call
+ * to this tool be permitted, whatever its arguments?" (tools/list
+ * filtering). Parts of the context are marked unknown by attribute path
+ * (context.args, context.pii, ...); the principal, action, resource, the
+ * entities and the rest of the context are known.
+ *
+ * Each permit/forbid is evaluated to the SET of outcomes it could have for
+ * some value of the unknown parts (an over-approximation: every outcome a
+ * concrete request could produce is in the set; the set may hold outcomes
+ * no concrete request produces). Expressions that do not read an unknown
+ * path are evaluated by lr_eval_expr itself; the others abstractly, by
+ * Cedar's evaluation order (left to right, first error wins, `&&`, `||`
+ * and `if` short-circuit on a known left side):
+ *  - an unknown path reads as anything (any value, or an error);
+ *  - `a && b`: false if a may be false; an error if a may be a non-bool or
+ *    an error; b's bools (its non-bools as errors) if a may be true. So
+ *    `false && unknown` is false, `unknown && false` is false or error (never
+ *    true), `true || unknown` is true;
+ *  - `!`, `if`: likewise; `==`/`!=` never error by themselves; other
+ *    operators, `has`, `like`, `is`, methods and calls give their result
+ *    type or an error, and a definite error if an operand that is always
+ *    evaluated is a definite error.
+ * Conditions combine in order (a condition that cannot hold stops the
+ * policy). Per policy, the result is a mask of LR_PARTIAL_SAT / _NOT_SAT /
+ * _ERR: "satisfied" is {SAT}, "not satisfied" {NOT_SAT}, "error" {ERR},
+ * anything wider is "maybe". */
+
+#define LR_PARTIAL_SAT 1u     /* the policy may be satisfied */
+#define LR_PARTIAL_NOT_SAT 2u /* ... may not be satisfied */
+#define LR_PARTIAL_ERR 4u     /* ... may error */
+
+/* A context attribute path: context.keys[0].keys[1]... (n >= 1). */
+typedef struct lr_attr_path {
+  const lr_str *keys;
+  size_t n;
+} lr_attr_path;
+
+/* A policy set prepared for partial evaluation against a set of unknown
+ * paths: which condition expressions read an unknown path is found once
+ * here, not per request. Lives in (and is freed with) the arena given;
+ * pols, the paths and their keys must outlive it. Read-only after creation
+ * (may be shared between threads). */
+typedef struct lr_partial_plan lr_partial_plan;
+lr_partial_plan *lr_partial_prepare(lr_arena *a, const lr_policy_inst *pols, size_t npols,
+                                    const lr_attr_path *unknown, size_t nunknown);
+
+/* The outcome mask (LR_PARTIAL_*) of policy pols[i] of plan for req (whose
+ * context holds the known parts; whatever it holds at unknown paths is
+ * never read). entities may be NULL. Scratch values go in a. */
+unsigned lr_eval_policy_partial(lr_arena *a, const lr_partial_plan *plan, size_t i,
+                                const lr_entities *es, const lr_request *req);
+
+typedef enum lr_partial_answer {
+  LR_PARTIAL_DENY,  /* no value of the unknown parts is permitted */
+  LR_PARTIAL_MAYBE, /* some values may be permitted */
+  LR_PARTIAL_ALLOW, /* every value of the unknown parts is permitted */
+} lr_partial_answer;
+
+/* Options of lr_authorize_maybe. */
+#define LR_PARTIAL_FORBID_ERROR_DENIES 1u /* the proxy's fail-closed mode
+                                             (DESIGN §4): an erroring forbid
+                                             denies, as a satisfied one does */
+
+typedef struct lr_partial_decision {
+  lr_partial_answer answer;
+  /* DENY by a forbid: that forbid's id; ALLOW: a permit satisfied whatever
+   * the unknowns; else NULL. */
+  const char *policy_id;
+} lr_partial_decision;
+
+/* Cedar's authorizer over unknowns (mask/limit policies ignored). With B =
+ * the outcomes that make a forbid deny ({SAT}, plus ERR with
+ * LR_PARTIAL_FORBID_ERROR_DENIES):
+ *  - DENY when some forbid's mask lies within B (it denies whatever the
+ *    unknowns are), or no permit may be satisfied (an erroring permit never
+ *    counts);
+ *  - ALLOW when some permit's mask is exactly {SAT} and no forbid's mask
+ *    meets B;
+ *  - MAYBE otherwise.
+ * Sound: when lr_authorize allows a concrete request agreeing with req on
+ * the known parts, the answer is not DENY; when the answer is ALLOW, every
+ * such request is allowed. Returns the answer (also in *out if not NULL). */
+lr_partial_answer lr_authorize_maybe(lr_arena *a, const lr_partial_plan *plan,
+                                     const lr_entities *es, const lr_request *req, unsigned flags,
+                                     lr_partial_decision *out);
 
 #endif /* LARCH_POLICY_H */

@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "decide.h"
+#include "list_stage.h"
 #include "serve.h"
 
 static lr_status reload(void *ctx, lr_buf *msg) { return lr_decide_ctx_reload(ctx, msg); }
@@ -62,6 +63,7 @@ int lr_cmd_serve(int argc, char **argv) {
     lr_pipeline_add(&pipeline, lr_stage_identity(&dctx));
     lr_pipeline_add(&pipeline, lr_stage_mapping(&dctx));
     lr_pipeline_add(&pipeline, lr_stage_decide(&dctx));
+    lr_pipeline_add(&pipeline, lr_stage_list_filter(&dctx));
   } else {
     fprintf(stderr, "larch serve: no --policies given: forwarding without policy decisions\n");
   }

@@ -108,7 +108,11 @@ def sdk_case(mode):
     lx = larch_for(port)
     via = client(lx.url("/mcp"))
     check(via["connect"]["ok"] and via["list"]["ok"], via)
-    check(via["list"]["result"] == direct["list"]["result"], (via["list"], direct["list"]))
+    # tools/list is filtered (list_stage.c): delete_file and send_email can
+    # never be called by this principal, so the SDK client does not see them
+    hidden = {"delete_file", "send_email"}
+    check(via["list"]["result"] == [t for t in direct["list"]["result"] if t not in hidden],
+          (via["list"], direct["list"]))
     # Allowed calls: exactly what the server answers without larch.
     check(via["echo"] == direct["echo"], (via["echo"], direct["echo"]))
     check(via["add"] == direct["add"] and via["add"]["result"]["content"][0]["text"] == "42")
