@@ -27,6 +27,8 @@ static const lr_command commands[] = {
     {"version", "print the version", cmd_version},
     {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
     {"scan", "find (or mask) PII and secrets in text or JSONL on stdin", lr_cmd_scan},
+    {"demo-upstream", "run the demo MCP server (tools for the bundled rules) and REST API",
+     lr_cmd_demo_upstream},
 };
 
 int lr_cli_wants_help(int argc, char **argv) {
