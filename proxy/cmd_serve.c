@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "ops.h"
 #include "serve.h"
 
 int lr_cmd_serve(int argc, char **argv) {
@@ -23,7 +24,12 @@ int lr_cmd_serve(int argc, char **argv) {
   /* The pipeline: issue 6 adds identity, mapping, guard and decide here. */
   lr_pipeline pipeline = {0};
   lr_pipeline_add(&pipeline, lr_stage_inspect());
-  lr_server *srv = lr_server_new(&cfg, &pipeline, lr_clock_system(), &err);
+  lr_ops *ops = lr_ops_new(&cfg, &pipeline, &err); /* decision log + metrics: last stage */
+  lr_server *srv = ops ? lr_server_new(&cfg, &pipeline, lr_clock_system(), &err) : NULL;
+  if (srv && lr_ops_start(ops, srv, &err) != LR_OK) {
+    lr_server_free(srv);
+    srv = NULL;
+  }
   int status = 1;
   if (!srv) {
     fprintf(stderr, "larch serve: %s\n", err.p ? err.p : "cannot start");
@@ -31,6 +37,7 @@ int lr_cmd_serve(int argc, char **argv) {
     status = lr_server_run(srv);
     lr_server_free(srv);
   }
+  lr_ops_free(ops);
   lr_buf_free(&err);
   lr_serve_config_free(&cfg);
   return status;

@@ -69,6 +69,8 @@ static const opt options[] = {
      "largest request head, 431 beyond (default 32KiB)"},
     {"--pool-size", "LARCH_POOL_SIZE", "pool_size", OPT_INT, F(pool_idle_max), "N",
      "idle keep-alive upstream connections kept per route and worker (default 64)"},
+    {"--decision-log", "LARCH_DECISION_LOG", "decision_log", OPT_STR, F(decision_log), "PATH",
+     "one JSON line per request to PATH (appended) or - for stdout (default: none)"},
     {"--inspect", "LARCH_INSPECT", "inspect", OPT_BOOL, F(inspect), "on|off",
      "buffer JSON POST bodies for the policy pipeline on routes that do not say (default on)"},
 };
@@ -440,6 +442,7 @@ void lr_serve_config_free(lr_serve_config *cfg) {
   char **strs[] = {&cfg->listen,   &cfg->admin,   &cfg->policies,      &cfg->config,
                    &cfg->tls_cert, &cfg->tls_key, &cfg->tls_client_ca, &cfg->upstream_ca};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
+  set_str(&cfg->decision_log, NULL); /* ops */
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);
   cfg->nroutes = 0;
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ops.h"
 #include "worker.h"
 
 const char *const lr_uperr_names[LR_UPERR_KINDS] = {
@@ -92,4 +93,5 @@ void lr_server_metrics(const lr_server *s, lr_buf *out) {
                 "# HELP larch_ready 1 when ready to serve.\n# TYPE larch_ready gauge\n"
                 "larch_ready %d\n",
                 lr_server_ready(s) ? 1 : 0);
+  lr_ops_metrics(s->ops, out);
 }

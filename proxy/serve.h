@@ -57,6 +57,7 @@ typedef struct lr_serve_config {
   size_t max_head;      /* request head bytes (431 beyond) */
   size_t pool_idle_max; /* idle upstream connections kept per route and worker */
   bool inspect;         /* default for routes that do not say */
+  char *decision_log;   /* ops: decision log path or "-" (stdout); NULL for none */
 } lr_serve_config;
 
 /* Fills cfg with defaults, then LARCH_* environment variables, then the JSON
@@ -91,6 +92,8 @@ void lr_server_free(lr_server *s);
 lr_status lr_server_reload(lr_server *s, lr_buf *msg);
 /* True once every listener is up and policies are loaded. */
 bool lr_server_ready(const lr_server *s);
+/* Number of worker threads (known once lr_server_new returned). */
+int lr_server_workers(const lr_server *s);
 /* Appends the Prometheus text exposition of all workers' metrics. */
 void lr_server_metrics(const lr_server *s, lr_buf *out);
 

@@ -93,6 +93,8 @@ lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
   return LR_OK;
 }
 
+int lr_server_workers(const lr_server *s) { return s->nworkers; }
+
 bool lr_server_ready(const lr_server *s) {
   return __atomic_load_n(&s->ready, __ATOMIC_ACQUIRE) &&
          __atomic_load_n(&s->policies_ok, __ATOMIC_ACQUIRE) &&

@@ -140,6 +140,7 @@ struct lr_server {
   int policies_ok;
   uint64_t reloads; /* atomic */
   uint64_t id_seed;
+  struct lr_ops *ops; /* decision log + decision metrics (ops.c), NULL if none */
 };
 
 struct lr_worker {
@@ -185,6 +186,7 @@ struct lr_exchange {
   lr_http_head *resp_head; /* kept while a buffered answer is collected */
   int status;
   bool close_after; /* the client connection closes after this answer */
+  bool done_told;   /* the pipeline's on_done ran */
 };
 
 struct lr_conn {

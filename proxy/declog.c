@@ -1,0 +1,350 @@
+/*
+ * declog.c — the decision log (see declog.h): per-producer SPSC byte rings
+ * drained by one writer thread, and the JSON line formatter.
+ *
+ * Ring protocol: head (bytes ever pushed) is written only by its producer,
+ * tail (bytes ever consumed) only by the writer; both are monotonic 64-bit
+ * counters, the position in the buffer is counter & mask. A producer
+ * publishes a whole line with a release store of head, so the writer never
+ * sees half a line. The writer sleeps on an eventfd when every ring is
+ * empty; a producer that sees the writer asleep after publishing wakes it
+ * (a missed wake-up costs at most the 50 ms poll timeout).
+ *
+ * Writes to pipes and sockets are at most PIPE_BUF bytes after poll() said
+ * POLLOUT, so a reader that stopped reading cannot block the writer past
+ * its close deadline; regular files are written in larger pieces.
+ */
+#include "declog.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct ring {
+  _Alignas(64) uint64_t head; /* producer */
+  uint64_t dropped;           /* producer: lines refused, relaxed */
+  _Alignas(64) uint64_t tail; /* writer */
+  char *buf;
+  size_t size, mask;
+} ring;
+
+struct lr_declog {
+  int fd;
+  bool own_fd;
+  bool stream; /* pipe or socket: small writes after poll */
+  int evfd;
+  pthread_t thread;
+  ring *rings;
+  int nrings;
+  int sleeping; /* writer waits on evfd */
+  int stop;
+  int64_t deadline_ms; /* close: give up writing after this (monotonic ms) */
+  uint64_t written, wdropped;
+  bool cut; /* a write failed mid-line: start the next one on a new line */
+};
+
+static int64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static uint64_t count_nl(const char *p, size_t n) {
+  uint64_t k = 0;
+  for (const char *e = p + n; (p = memchr(p, '\n', (size_t)(e - p))); p++) k++;
+  return k;
+}
+
+/* Writes p[0..n) fully or fails: 0, or -1 (errno set; *done bytes went). */
+static int write_all(lr_declog *l, const char *p, size_t n, size_t *done) {
+  *done = 0;
+  while (*done < n) {
+    if (__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE) && mono_ms() > l->deadline_ms) {
+      errno = ETIMEDOUT;
+      return -1;
+    }
+    size_t k = n - *done;
+    if (l->stream) {
+      struct pollfd pfd = {.fd = l->fd, .events = POLLOUT};
+      int r = poll(&pfd, 1, 50);
+      if (r == 0 || (r < 0 && errno == EINTR)) continue;
+      if (r < 0) return -1;
+      if (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) {
+        errno = EPIPE;
+        return -1;
+      }
+      if (k > PIPE_BUF) k = PIPE_BUF;
+    }
+    ssize_t w = write(l->fd, p + *done, k);
+    if (w < 0 && (errno == EINTR || errno == EAGAIN)) continue;
+    if (w <= 0) return -1;
+    *done += (size_t)w;
+  }
+  return 0;
+}
+
+/* Writes ring bytes [t, h) (one contiguous piece at most); returns the new tail. */
+static uint64_t drain_piece(lr_declog *l, ring *r, uint64_t t, uint64_t h) {
+  size_t off = (size_t)(t & r->mask);
+  size_t n = (size_t)(h - t);
+  if (n > r->size - off) n = r->size - off;
+  const uint64_t next = t + n;
+  const char *p = r->buf + off;
+  size_t done;
+  if (l->cut) {
+    if (write_all(l, "\n", 1, &done) != 0) goto fail_all;
+    l->cut = false;
+  }
+  if (write_all(l, p, n, &done) == 0) {
+    __atomic_add_fetch(&l->written, count_nl(p, n), __ATOMIC_RELAXED);
+    return next;
+  }
+  __atomic_add_fetch(&l->written, count_nl(p, done), __ATOMIC_RELAXED);
+  if (done && p[done - 1] != '\n') l->cut = true;
+  p += done, n -= done;
+fail_all:
+  /* The descriptor failed (full disk, closed pipe): drop this piece. */
+  __atomic_add_fetch(&l->wdropped, count_nl(p, n), __ATOMIC_RELAXED);
+  if (!__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
+    struct timespec pause = {0, 10 * 1000000}; /* do not spin on a failing disk */
+    nanosleep(&pause, NULL);
+  }
+  return next;
+}
+
+static bool drain_all(lr_declog *l) {
+  bool any = false;
+  for (int i = 0; i < l->nrings; i++) {
+    ring *r = &l->rings[i];
+    uint64_t t = r->tail, h = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
+    while (t != h) {
+      any = true;
+      t = drain_piece(l, r, t, h);
+      __atomic_store_n(&r->tail, t, __ATOMIC_RELEASE);
+    }
+  }
+  return any;
+}
+
+static bool rings_empty(lr_declog *l) {
+  for (int i = 0; i < l->nrings; i++)
+    if (__atomic_load_n(&l->rings[i].head, __ATOMIC_ACQUIRE) != l->rings[i].tail) return false;
+  return true;
+}
+
+static void *writer_main(void *arg) {
+  lr_declog *l = arg;
+  for (;;) {
+    if (drain_all(l)) continue;
+    if (__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
+      if (rings_empty(l)) break;
+      continue;
+    }
+    __atomic_store_n(&l->sleeping, 1, __ATOMIC_SEQ_CST);
+    if (!rings_empty(l) || __atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
+      __atomic_store_n(&l->sleeping, 0, __ATOMIC_SEQ_CST);
+      continue;
+    }
+    struct pollfd pfd = {.fd = l->evfd, .events = POLLIN};
+    if (poll(&pfd, 1, 50) > 0) {
+      uint64_t v;
+      if (read(l->evfd, &v, sizeof v) < 0) { /* nothing to do: poll again */
+      }
+    }
+    __atomic_store_n(&l->sleeping, 0, __ATOMIC_SEQ_CST);
+  }
+  return NULL;
+}
+
+static void wake(lr_declog *l) {
+  if (__atomic_load_n(&l->sleeping, __ATOMIC_SEQ_CST) &&
+      __atomic_exchange_n(&l->sleeping, 0, __ATOMIC_SEQ_CST)) {
+    uint64_t one = 1;
+    if (write(l->evfd, &one, sizeof one) < 0) { /* the 50 ms poll still wakes it */
+    }
+  }
+}
+
+lr_declog *lr_declog_open_fd(int fd, int nproducers, size_t ring_bytes) {
+  if (nproducers < 1) nproducers = 1;
+  size_t size = 4096;
+  while (size < ring_bytes) size <<= 1;
+  lr_declog *l = lr_xcalloc(1, sizeof *l);
+  l->fd = fd;
+  struct stat st;
+  l->stream = fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+  l->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  l->nrings = nproducers;
+  l->rings = lr_xcalloc((size_t)nproducers, sizeof *l->rings);
+  for (int i = 0; i < nproducers; i++) {
+    l->rings[i].buf = lr_xmalloc(size);
+    l->rings[i].size = size;
+    l->rings[i].mask = size - 1;
+  }
+  if (l->evfd < 0 || pthread_create(&l->thread, NULL, writer_main, l) != 0) abort();
+  return l;
+}
+
+lr_declog *lr_declog_open(const char *path, int nproducers, size_t ring_bytes, lr_buf *err) {
+  int fd;
+  bool own = false;
+  if (strcmp(path, "-") == 0) {
+    fd = STDOUT_FILENO;
+  } else {
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+      lr_buf_printf(err, "decision log %s: %s", path, strerror(errno));
+      return NULL;
+    }
+    own = true;
+  }
+  lr_declog *l = lr_declog_open_fd(fd, nproducers, ring_bytes);
+  l->own_fd = own;
+  return l;
+}
+
+bool lr_declog_push(lr_declog *l, int producer, const char *line, size_t n) {
+  ring *r = &l->rings[producer % l->nrings];
+  uint64_t h = r->head, t = __atomic_load_n(&r->tail, __ATOMIC_ACQUIRE);
+  if (n == 0 || n > r->size - (size_t)(h - t)) {
+    __atomic_store_n(&r->dropped, __atomic_load_n(&r->dropped, __ATOMIC_RELAXED) + 1,
+                     __ATOMIC_RELAXED);
+    return false;
+  }
+  size_t off = (size_t)(h & r->mask), first = r->size - off;
+  if (first >= n) {
+    memcpy(r->buf + off, line, n);
+  } else {
+    memcpy(r->buf + off, line, first);
+    memcpy(r->buf, line + first, n - first);
+  }
+  __atomic_store_n(&r->head, h + n, __ATOMIC_SEQ_CST);
+  wake(l);
+  return true;
+}
+
+uint64_t lr_declog_dropped(const lr_declog *l) {
+  uint64_t d = __atomic_load_n(&l->wdropped, __ATOMIC_RELAXED);
+  for (int i = 0; i < l->nrings; i++) d += __atomic_load_n(&l->rings[i].dropped, __ATOMIC_RELAXED);
+  return d;
+}
+
+uint64_t lr_declog_written(const lr_declog *l) {
+  return __atomic_load_n(&l->written, __ATOMIC_RELAXED);
+}
+
+void lr_declog_close(lr_declog *l, int64_t timeout_ms) {
+  if (!l) return;
+  l->deadline_ms = mono_ms() + timeout_ms;
+  __atomic_store_n(&l->stop, 1, __ATOMIC_SEQ_CST);
+  uint64_t one = 1;
+  if (write(l->evfd, &one, sizeof one) < 0) { /* poll timeout wakes it */
+  }
+  pthread_join(l->thread, NULL);
+  for (int i = 0; i < l->nrings; i++) free(l->rings[i].buf);
+  free(l->rings);
+  close(l->evfd);
+  if (l->own_fd) close(l->fd);
+  free(l);
+}
+
+/* ---- formatting ------------------------------------------------------- */
+
+static void put_str(lr_buf *out, lr_str s) {
+  if (s.n == 0)
+    lr_buf_puts(out, "null");
+  else
+    lr_buf_json_str(out, s.p, s.n);
+}
+
+static void put_key(lr_buf *out, const char *key) { lr_buf_printf(out, ",\"%s\":", key); }
+
+static void put_policies(lr_buf *out, const lr_declog_policy *p, size_t n, bool messages) {
+  lr_buf_puts(out, "[");
+  for (size_t i = 0; i < n; i++) {
+    lr_buf_puts(out, i ? ",{\"policy\":" : "{\"policy\":");
+    put_str(out, p[i].policy);
+    lr_buf_puts(out, ",\"id\":");
+    put_str(out, p[i].id);
+    if (messages) {
+      lr_buf_puts(out, ",\"message\":");
+      put_str(out, p[i].message);
+    }
+    lr_buf_puts(out, "}");
+  }
+  lr_buf_puts(out, "]");
+}
+
+void lr_declog_format(lr_buf *out, const lr_declog_entry *e) {
+  time_t sec = (time_t)(e->wall_ms / 1000);
+  struct tm tm;
+  gmtime_r(&sec, &tm);
+  lr_buf_printf(out, "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                (int)(e->wall_ms % 1000));
+  static const char *const keys[] = {"request_id", "route",    "method",   "principal",
+                                     "action",     "resource", "decision", "cause"};
+  const lr_str *vals[] = {&e->request_id, &e->route,    &e->method,   &e->principal,
+                          &e->action,     &e->resource, &e->decision, &e->cause};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    put_key(out, keys[i]);
+    put_str(out, *vals[i]);
+  }
+  lr_buf_printf(out, ",\"status\":%d", e->status);
+  put_key(out, "policies");
+  put_policies(out, e->reasons, e->nreasons, false);
+  put_key(out, "errors");
+  put_policies(out, e->errors, e->nerrors, true);
+  put_key(out, "shadow");
+  if (e->shadow.n) {
+    lr_buf_puts(out, "{\"decision\":");
+    put_str(out, e->shadow);
+    lr_buf_puts(out, ",\"policies\":");
+    put_policies(out, e->shadow_reasons, e->nshadow_reasons, false);
+    lr_buf_puts(out, "}");
+  } else {
+    lr_buf_puts(out, "null");
+  }
+  put_key(out, "masked");
+  lr_buf_puts(out, "{");
+  for (size_t i = 0; i < e->nmasked; i++) {
+    if (i) lr_buf_puts(out, ",");
+    put_str(out, e->masked[i].type);
+    lr_buf_printf(out, ":%u", e->masked[i].n);
+  }
+  lr_buf_puts(out, "}");
+  put_key(out, "limits");
+  lr_buf_puts(out, "[");
+  for (size_t i = 0; i < e->nlimits; i++) {
+    const lr_declog_limit *lim = &e->limits[i];
+    lr_buf_puts(out, i ? ",{\"policy\":" : "{\"policy\":");
+    put_str(out, lim->policy);
+    lr_buf_puts(out, ",\"id\":");
+    put_str(out, lim->id);
+    lr_buf_printf(out, ",\"allowed\":%s,\"remaining\":%lld,\"retry_after_ms\":%lld,\"note\":",
+                  lim->allowed ? "true" : "false", (long long)lim->remaining,
+                  (long long)lim->retry_after_ms);
+    put_str(out, lim->note);
+    lr_buf_puts(out, "}");
+  }
+  lr_buf_puts(out, "]");
+  lr_buf_printf(out, ",\"latency_us\":%lld", (long long)e->latency_us);
+  if (e->eval_ns >= 0)
+    lr_buf_printf(out, ",\"eval_us\":%.3f", (double)e->eval_ns / 1000.0);
+  else
+    lr_buf_puts(out, ",\"eval_us\":null");
+  if (e->args_json.n) {
+    lr_buf_puts(out, ",\"args\":");
+    lr_buf_append(out, e->args_json.p, e->args_json.n);
+  }
+  lr_buf_puts(out, "}\n");
+}

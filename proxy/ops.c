@@ -1,0 +1,247 @@
+/*
+ * ops.c — the "log" stage and the decision metrics (see ops.h).
+ *
+ * on_done runs on the worker thread that served the request: it formats the
+ * decision log line into that worker's scratch buffer and pushes it on that
+ * worker's ring (never blocking), then counts. Counters by effect and the
+ * evaluation latency histogram are per worker (single writer, relaxed
+ * atomics, summed when /metrics is read). Counters by policy id and by tool
+ * use one bounded table each, shared by the workers: a label is inserted
+ * once with a compare-and-swap, then counted with an atomic add; when the
+ * table is full (tool names come from clients) the rest count as "other",
+ * so a flood of made-up names cannot grow memory or the /metrics page.
+ */
+#include "ops.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "declog.h"
+#include "worker.h"
+
+#define LABELS_MAX 512 /* power of two */
+#define LABEL_PROBES 32
+
+typedef struct label_slot {
+  char *name; /* set once (CAS), NUL-terminated, length in len */
+  size_t len;
+  uint64_t count;
+} label_slot;
+
+typedef struct labels {
+  label_slot slots[LABELS_MAX];
+  uint64_t other;
+} labels;
+
+enum { EFFECT_ALLOW, EFFECT_DENY, EFFECT_NONE, EFFECTS };
+static const char *const effect_names[EFFECTS] = {"allow", "deny", "none"};
+
+#define EVAL_BUCKETS 12
+static const double eval_bounds[EVAL_BUCKETS] = {1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-5, 5e-5,
+                                                 1e-4, 2.5e-4, 5e-4, 1e-3, 1e-2,   1e-1};
+
+typedef struct worker_ops {
+  _Alignas(64) uint64_t effects[EFFECTS];
+  uint64_t eval_buckets[EVAL_BUCKETS + 1];
+  uint64_t eval_sum_ns, eval_count;
+  lr_buf line; /* scratch for formatting */
+} worker_ops;
+
+struct lr_ops {
+  const lr_serve_config *cfg;
+  lr_server *srv;
+  lr_declog *log;
+  worker_ops *w;
+  int nw;
+  labels *by_policy; /* determining policies of decisions, label "<@id or policyN>" */
+  labels *denied_tools;
+};
+
+static void labels_add(labels *t, lr_str name) {
+  uint64_t h = lr_hash(name.p, name.n, 0x9e3779b97f4a7c15ull);
+  for (size_t i = 0; i < LABEL_PROBES; i++) {
+    label_slot *s = &t->slots[(h + i) & (LABELS_MAX - 1)];
+    char *cur = __atomic_load_n(&s->name, __ATOMIC_ACQUIRE);
+    if (!cur) {
+      char *mine = lr_xmalloc(name.n + 1);
+      memcpy(mine, name.p, name.n);
+      mine[name.n] = 0;
+      s->len = name.n; /* same value whoever wins: written before the CAS publishes */
+      if (__atomic_compare_exchange_n(&s->name, &cur, mine, false, __ATOMIC_ACQ_REL,
+                                      __ATOMIC_ACQUIRE))
+        cur = mine;
+      else
+        free(mine);
+    }
+    if (strlen(cur) == name.n && memcmp(cur, name.p, name.n) == 0) {
+      __atomic_add_fetch(&s->count, 1, __ATOMIC_RELAXED);
+      return;
+    }
+  }
+  __atomic_add_fetch(&t->other, 1, __ATOMIC_RELAXED);
+}
+
+static void labels_free(labels *t) {
+  if (!t) return;
+  for (size_t i = 0; i < LABELS_MAX; i++) free(t->slots[i].name);
+  free(t);
+}
+
+/* Prometheus label value: \ " and newline escaped. */
+static void put_label(lr_buf *out, const char *s) {
+  for (; *s; s++) {
+    if (*s == '\\' || *s == '"')
+      lr_buf_printf(out, "\\%c", *s);
+    else if (*s == '\n')
+      lr_buf_puts(out, "\\n");
+    else
+      lr_buf_append(out, s, 1);
+  }
+}
+
+static void labels_print(lr_buf *out, const labels *t, const char *metric, const char *label) {
+  for (size_t i = 0; i < LABELS_MAX; i++) {
+    const label_slot *s = &t->slots[i];
+    const char *name = __atomic_load_n(&s->name, __ATOMIC_ACQUIRE);
+    if (!name) continue;
+    lr_buf_printf(out, "%s{%s=\"", metric, label);
+    put_label(out, name);
+    lr_buf_printf(out, "\"} %llu\n",
+                  (unsigned long long)__atomic_load_n(&s->count, __ATOMIC_RELAXED));
+  }
+  uint64_t other = __atomic_load_n(&t->other, __ATOMIC_RELAXED);
+  if (other)
+    lr_buf_printf(out, "%s{%s=\"other\"} %llu\n", metric, label, (unsigned long long)other);
+}
+
+/* What the exchange decided, as far as the stages recorded it. Until the
+ * decision stages record an outcome, every request is "none". */
+static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_declog_entry *e) {
+  *e = (lr_declog_entry){.wall_ms = req->wall_ms,
+                         .request_id = req->request_id,
+                         .route = req->route_name,
+                         .method = req->head ? req->head->method_name : (lr_str){0},
+                         .decision = LR_STR("none"),
+                         .status = status,
+                         .latency_us = ns / 1000,
+                         .eval_ns = -1};
+}
+
+static void count_entry(lr_ops *o, worker_ops *w, const lr_declog_entry *e) {
+  int eff = lr_str_eq_c(e->decision, "allow")  ? EFFECT_ALLOW
+            : lr_str_eq_c(e->decision, "deny") ? EFFECT_DENY
+                                               : EFFECT_NONE;
+  LR_METRIC_ADD(w->effects[eff], 1);
+  for (size_t i = 0; i < e->nreasons; i++)
+    labels_add(o->by_policy, e->reasons[i].id.n ? e->reasons[i].id : e->reasons[i].policy);
+  if (eff == EFFECT_DENY && lr_str_starts_with(e->resource, LR_STR("Tool::\"")))
+    labels_add(o->denied_tools, lr_str_make(e->resource.p + 7, e->resource.n - 8));
+  if (e->eval_ns >= 0) {
+    double sec = (double)e->eval_ns / 1e9;
+    size_t b = 0;
+    while (b < EVAL_BUCKETS && sec > eval_bounds[b]) b++;
+    LR_METRIC_ADD(w->eval_buckets[b], 1);
+    LR_METRIC_ADD(w->eval_sum_ns, (uint64_t)e->eval_ns);
+    LR_METRIC_ADD(w->eval_count, 1);
+  }
+}
+
+static void on_done(void *ctx, lr_proxy_request *req, int status, int64_t ns) {
+  lr_ops *o = ctx;
+  if (!o->w || req->worker < 0 || req->worker >= o->nw) return; /* not started */
+  worker_ops *w = &o->w[req->worker];
+  lr_declog_entry e;
+  fill_entry(req, status, ns, &e);
+  count_entry(o, w, &e);
+  if (!o->log) return;
+  lr_buf_clear(&w->line);
+  lr_declog_format(&w->line, &e);
+  lr_declog_push(o->log, req->worker, w->line.p, w->line.len);
+  if (w->line.cap > 64 * 1024) lr_buf_free(&w->line);
+}
+
+lr_ops *lr_ops_new(const lr_serve_config *cfg, lr_pipeline *pl, lr_buf *err) {
+  lr_ops *o = lr_xcalloc(1, sizeof *o);
+  o->cfg = cfg;
+  o->by_policy = lr_xcalloc(1, sizeof *o->by_policy);
+  o->denied_tools = lr_xcalloc(1, sizeof *o->denied_tools);
+  if (lr_pipeline_add(pl, (lr_stage){.name = "log", .on_done = on_done, .ctx = o}) != LR_OK) {
+    lr_buf_puts(err, "too many pipeline stages");
+    lr_ops_free(o);
+    return NULL;
+  }
+  return o;
+}
+
+lr_status lr_ops_start(lr_ops *o, lr_server *s, lr_buf *err) {
+  int n = lr_server_workers(s);
+  if (o->cfg->decision_log) {
+    o->log = lr_declog_open(o->cfg->decision_log, n, LR_DECLOG_RING_DEFAULT, err);
+    if (!o->log) return LR_ERR;
+  }
+  o->srv = s;
+  s->ops = o;
+  o->w = lr_xcalloc((size_t)n, sizeof *o->w);
+  __atomic_store_n(&o->nw, n, __ATOMIC_RELEASE);
+  return LR_OK;
+}
+
+void lr_ops_free(lr_ops *o) {
+  if (!o) return;
+  lr_declog_close(o->log, 2000);
+  for (int i = 0; i < o->nw; i++) lr_buf_free(&o->w[i].line);
+  free(o->w);
+  labels_free(o->by_policy);
+  labels_free(o->denied_tools);
+  free(o);
+}
+
+/* Sums over every worker the counter at byte offset off of worker_ops. */
+static uint64_t wsum(const lr_ops *o, size_t off) {
+  uint64_t t = 0;
+  for (int i = 0; i < o->nw; i++) t += LR_METRIC_GET(*(uint64_t *)((char *)&o->w[i] + off));
+  return t;
+}
+#define WSUM(o, field) wsum((o), offsetof(worker_ops, field))
+
+void lr_ops_metrics(const lr_ops *o, lr_buf *out) {
+  if (!o || !o->w) return;
+  lr_buf_puts(out, "# HELP larch_decisions_total Requests by decision (none: refused or passed "
+                   "before any policy was evaluated).\n# TYPE larch_decisions_total counter\n");
+  for (int e = 0; e < EFFECTS; e++)
+    lr_buf_printf(out, "larch_decisions_total{decision=\"%s\"} %llu\n", effect_names[e],
+                  (unsigned long long)WSUM(o, effects[e]));
+  lr_buf_puts(out, "# HELP larch_decision_policy_total Decisions a policy determined, by @id "
+                   "(or policyN).\n# TYPE larch_decision_policy_total counter\n");
+  labels_print(out, o->by_policy, "larch_decision_policy_total", "policy");
+  lr_buf_puts(out, "# HELP larch_denied_tool_total Denied MCP tool calls, by tool.\n"
+                   "# TYPE larch_denied_tool_total counter\n");
+  labels_print(out, o->denied_tools, "larch_denied_tool_total", "tool");
+  lr_buf_puts(out, "# HELP larch_eval_duration_seconds Policy evaluation time per request.\n"
+                   "# TYPE larch_eval_duration_seconds histogram\n");
+  uint64_t cum = 0;
+  for (int b = 0; b <= EVAL_BUCKETS; b++) {
+    cum += WSUM(o, eval_buckets[b]);
+    if (b < EVAL_BUCKETS)
+      lr_buf_printf(out, "larch_eval_duration_seconds_bucket{le=\"%g\"} %llu\n", eval_bounds[b],
+                    (unsigned long long)cum);
+    else
+      lr_buf_printf(out, "larch_eval_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                    (unsigned long long)cum);
+  }
+  lr_buf_printf(out, "larch_eval_duration_seconds_sum %.9f\n", (double)WSUM(o, eval_sum_ns) / 1e9);
+  lr_buf_printf(out, "larch_eval_duration_seconds_count %llu\n",
+                (unsigned long long)WSUM(o, eval_count));
+  lr_buf_printf(out,
+                "# HELP larch_decision_log_lines_total Decision log lines written.\n"
+                "# TYPE larch_decision_log_lines_total counter\n"
+                "larch_decision_log_lines_total %llu\n"
+                "# HELP larch_decision_log_dropped_total Decision log lines dropped (ring "
+                "full: slow or stuck output; write errors).\n"
+                "# TYPE larch_decision_log_dropped_total counter\n"
+                "larch_decision_log_dropped_total %llu\n",
+                (unsigned long long)(o->log ? lr_declog_written(o->log) : 0),
+                (unsigned long long)(o->log ? lr_declog_dropped(o->log) : 0));
+}

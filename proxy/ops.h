@@ -1,0 +1,29 @@
+/*
+ * ops.h — what an operator watches (private to proxy/): the "log" stage
+ * that runs when each exchange is over and writes the decision log line
+ * (declog.h) and the decision metrics (decisions by effect and by policy
+ * id, denials by tool, evaluation latency), exposed on /metrics.
+ *
+ * Use: lr_ops_new before lr_server_new (it appends its stage to the
+ * pipeline, last), lr_ops_start once the server exists (the log needs the
+ * worker count), lr_ops_free after lr_server_free.
+ */
+#ifndef LARCH_PROXY_OPS_H
+#define LARCH_PROXY_OPS_H
+
+#include "pipeline.h"
+#include "serve.h"
+
+typedef struct lr_ops lr_ops;
+
+/* Builds the ops state for cfg (borrowed) and appends its stage to pl. */
+lr_ops *lr_ops_new(const lr_serve_config *cfg, lr_pipeline *pl, lr_buf *err);
+/* Opens the decision log (cfg->decision_log) with one ring per worker of s
+ * and attaches o to s for /metrics. LR_ERR with a message in err. */
+lr_status lr_ops_start(lr_ops *o, lr_server *s, lr_buf *err);
+/* Flushes the decision log (bounded wait) and frees o. NULL is a no-op. */
+void lr_ops_free(lr_ops *o);
+/* Appends o's metrics (Prometheus text). o may be NULL. */
+void lr_ops_metrics(const lr_ops *o, lr_buf *out);
+
+#endif /* LARCH_PROXY_OPS_H */
