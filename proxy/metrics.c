@@ -27,6 +27,19 @@ void lr_metrics_request(lr_metrics *m, const lr_route *route, int status, int64_
   LR_METRIC_ADD(m->lat_count, 1);
 }
 
+void lr_metrics_histogram(lr_buf *out, const char *name, const double *bounds, size_t nbounds,
+                          const uint64_t *counts, double sum) {
+  uint64_t cum = 0;
+  for (size_t b = 0; b <= nbounds; b++) {
+    cum += counts[b];
+    if (b < nbounds)
+      lr_buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[b], (unsigned long long)cum);
+    else
+      lr_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+  }
+  lr_buf_printf(out, "%s_sum %.9g\n%s_count %llu\n", name, sum, name, (unsigned long long)cum);
+}
+
 /* Sums over every worker the counter at byte offset off of lr_metrics. */
 static uint64_t sum(const lr_server *s, size_t off) {
   uint64_t t = 0;
@@ -59,19 +72,10 @@ void lr_server_metrics(const lr_server *s, lr_buf *out) {
                   (unsigned long long)SUM(s, upstream_errors[k]));
   lr_buf_puts(out, "# HELP larch_request_duration_seconds Time from request head to answer.\n"
                    "# TYPE larch_request_duration_seconds histogram\n");
-  uint64_t cum = 0;
-  for (int b = 0; b <= LR_LAT_BUCKETS; b++) {
-    cum += SUM(s, lat_buckets[b]);
-    if (b < LR_LAT_BUCKETS)
-      lr_buf_printf(out, "larch_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                    lr_lat_bounds[b], (unsigned long long)cum);
-    else
-      lr_buf_printf(out, "larch_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                    (unsigned long long)cum);
-  }
-  lr_buf_printf(out, "larch_request_duration_seconds_sum %.6f\n", (double)SUM(s, lat_sum_us) / 1e6);
-  lr_buf_printf(out, "larch_request_duration_seconds_count %llu\n",
-                (unsigned long long)SUM(s, lat_count));
+  uint64_t counts[LR_LAT_BUCKETS + 1];
+  for (int b = 0; b <= LR_LAT_BUCKETS; b++) counts[b] = SUM(s, lat_buckets[b]);
+  lr_metrics_histogram(out, "larch_request_duration_seconds", lr_lat_bounds, LR_LAT_BUCKETS, counts,
+                       (double)SUM(s, lat_sum_us) / 1e6);
   lr_buf_printf(out,
                 "# HELP larch_open_connections Client connections open now.\n"
                 "# TYPE larch_open_connections gauge\nlarch_open_connections %lld\n",

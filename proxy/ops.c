@@ -45,7 +45,7 @@ static const double eval_bounds[EVAL_BUCKETS] = {1e-6, 2.5e-6, 5e-6, 1e-5, 2.5e-
 typedef struct worker_ops {
   _Alignas(64) uint64_t effects[EFFECTS];
   uint64_t eval_buckets[EVAL_BUCKETS + 1];
-  uint64_t eval_sum_ns, eval_count;
+  uint64_t eval_sum_ns;
   lr_buf line; /* scratch for formatting */
 } worker_ops;
 
@@ -144,7 +144,6 @@ static void count_entry(lr_ops *o, worker_ops *w, const lr_declog_entry *e) {
     while (b < EVAL_BUCKETS && sec > eval_bounds[b]) b++;
     LR_METRIC_ADD(w->eval_buckets[b], 1);
     LR_METRIC_ADD(w->eval_sum_ns, (uint64_t)e->eval_ns);
-    LR_METRIC_ADD(w->eval_count, 1);
   }
 }
 
@@ -221,19 +220,10 @@ void lr_ops_metrics(const lr_ops *o, lr_buf *out) {
   labels_print(out, o->denied_tools, "larch_denied_tool_total", "tool");
   lr_buf_puts(out, "# HELP larch_eval_duration_seconds Policy evaluation time per request.\n"
                    "# TYPE larch_eval_duration_seconds histogram\n");
-  uint64_t cum = 0;
-  for (int b = 0; b <= EVAL_BUCKETS; b++) {
-    cum += WSUM(o, eval_buckets[b]);
-    if (b < EVAL_BUCKETS)
-      lr_buf_printf(out, "larch_eval_duration_seconds_bucket{le=\"%g\"} %llu\n", eval_bounds[b],
-                    (unsigned long long)cum);
-    else
-      lr_buf_printf(out, "larch_eval_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                    (unsigned long long)cum);
-  }
-  lr_buf_printf(out, "larch_eval_duration_seconds_sum %.9f\n", (double)WSUM(o, eval_sum_ns) / 1e9);
-  lr_buf_printf(out, "larch_eval_duration_seconds_count %llu\n",
-                (unsigned long long)WSUM(o, eval_count));
+  uint64_t counts[EVAL_BUCKETS + 1];
+  for (int b = 0; b <= EVAL_BUCKETS; b++) counts[b] = WSUM(o, eval_buckets[b]);
+  lr_metrics_histogram(out, "larch_eval_duration_seconds", eval_bounds, EVAL_BUCKETS, counts,
+                       (double)WSUM(o, eval_sum_ns) / 1e9);
   lr_buf_printf(out,
                 "# HELP larch_decision_log_lines_total Decision log lines written.\n"
                 "# TYPE larch_decision_log_lines_total counter\n"

@@ -62,6 +62,10 @@ typedef struct lr_metrics {
   __atomic_store_n(&(x), __atomic_load_n(&(x), __ATOMIC_RELAXED) + (d), __ATOMIC_RELAXED)
 #define LR_METRIC_GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
+/* Appends a Prometheus histogram: counts[0..nbounds] per bucket (not
+ * cumulative; the last one is +Inf), sum in seconds. */
+void lr_metrics_histogram(lr_buf *out, const char *name, const double *bounds, size_t nbounds,
+                          const uint64_t *counts, double sum);
 /* Records one finished request. */
 void lr_metrics_request(lr_metrics *m, const lr_route *route, int status, int64_t ns);
 
