@@ -23,6 +23,7 @@ static const lr_command commands[] = {
     {"serve", "run the policy-enforcement reverse proxy", lr_cmd_serve},
     {"authorize", "decide Cedar requests (one, or a JSONL batch) against policies and entities",
      lr_cmd_authorize},
+    {"explain", "decide one request and say why each policy applied or not", lr_cmd_explain},
     {"test", "run policy tests (*.test.json: requests and expected decisions)", lr_cmd_test},
     {"version", "print the version", cmd_version},
     {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
