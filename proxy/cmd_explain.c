@@ -266,27 +266,8 @@ static int build_request(const options *o, lr_cli_loaded *L, lr_diags *d, lr_req
     if (st != LR_OK) lr_cli_print_diags(d);
     return st == LR_OK ? 0 : 1;
   }
-  const char *names[3] = {"--principal", "--action", "--resource"};
-  const char *texts[3] = {o->principal, o->action, o->resource};
-  const lr_uid **slots[3] = {&req->principal, &req->action, &req->resource};
-  for (int i = 0; i < 3; i++) {
-    const char *err = NULL;
-    if (lr_cedar_uid_parse(a, lr_str_c(texts[i]), slots[i], &err) != LR_OK) {
-      fprintf(stderr, "larch explain: %s: %s\n", names[i], err);
-      return 1;
-    }
-  }
-  json_t *ctx = NULL;
-  if (o->context && !(ctx = lr_json_parse(o->context, strlen(o->context), "--context", d))) {
-    lr_cli_print_diags(d);
-    return 1;
-  }
-  lr_status st =
-      lr_context_from_json(a, ctx, L->schema, req->action, "--context", d, &req->context);
-  json_decref(ctx);
-  if (st == LR_OK && L->schema) st = lr_request_validate(L->schema, req, "request", d);
-  if (st != LR_OK) lr_cli_print_diags(d);
-  return st == LR_OK ? 0 : 1;
+  return lr_cli_request(L, o->principal, o->action, o->resource, o->context,
+                        o->context ? strlen(o->context) : 0, "--context", d, req);
 }
 
 int lr_cmd_explain(int argc, char **argv) {
