@@ -71,6 +71,8 @@ static const opt options[] = {
      "idle keep-alive upstream connections kept per route and worker (default 64)"},
     {"--decision-log", "LARCH_DECISION_LOG", "decision_log", OPT_STR, F(decision_log), "PATH",
      "one JSON line per request to PATH (appended) or - for stdout (default: none)"},
+    {"--watch", "LARCH_WATCH", "watch", OPT_BOOL, F(watch), "on|off",
+     "reload when a loaded file (policies, entities, keys) changes (default on)"},
     {"--inspect", "LARCH_INSPECT", "inspect", OPT_BOOL, F(inspect), "on|off",
      "buffer JSON POST bodies for the policy pipeline on routes that do not say (default on)"},
 };
@@ -389,6 +391,7 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
   cfg->max_head = 32 * 1024;
   cfg->pool_idle_max = 64;
   cfg->inspect = true;
+  cfg->watch = true; /* ops */
   /* The config file comes first so the environment and flags override it. */
   const char *file = getenv("LARCH_CONFIG");
   for (int i = 1; i < argc; i++) {

@@ -26,4 +26,19 @@ void lr_ops_free(lr_ops *o);
 /* Appends o's metrics (Prometheus text). o may be NULL. */
 void lr_ops_metrics(const lr_ops *o, lr_buf *out);
 
+/* ---- file watch (watch.c) ---------------------------------------------- */
+
+typedef struct lr_watch lr_watch;
+struct event_base;
+
+/* Watches paths (files or directories; NULL entries skipped) on base and
+ * calls lr_server_reload(s) once changes settle. NULL with a message in err
+ * when inotify refuses (the caller may go on without a watch). */
+lr_watch *lr_watch_start(lr_server *s, struct event_base *base, const char *const *paths,
+                         size_t npaths, lr_buf *err);
+/* Stops watching (before base is freed). NULL is a no-op. */
+void lr_watch_stop(lr_watch *wt);
+/* Reloads started by file changes so far. */
+uint64_t lr_watch_changes(const lr_watch *wt);
+
 #endif /* LARCH_PROXY_OPS_H */

@@ -58,6 +58,7 @@ typedef struct lr_serve_config {
   size_t pool_idle_max; /* idle upstream connections kept per route and worker */
   bool inspect;         /* default for routes that do not say */
   char *decision_log;   /* ops: decision log path or "-" (stdout); NULL for none */
+  bool watch;           /* ops: reload when a loaded file changes */
 } lr_serve_config;
 
 /* Fills cfg with defaults, then LARCH_* environment variables, then the JSON

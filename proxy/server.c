@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "ops.h"
 #include "tls.h"
 #include "worker.h"
 
@@ -251,6 +252,16 @@ static void raise_fd_limit(void) {
   }
 }
 
+/* Reload on file changes (ops, watch.c): every file the reload hook reads. */
+static void start_file_watch(lr_server *s) {
+  if (!s->cfg->watch) return;
+  const char *paths[] = {s->cfg->policies};
+  lr_buf err = {0};
+  s->watcher = lr_watch_start(s, s->base, paths, sizeof paths / sizeof paths[0], &err);
+  if (!s->watcher) fprintf(stderr, "larch: %s (reload with SIGHUP or POST /reload)\n", err.p);
+  lr_buf_free(&err);
+}
+
 int lr_server_run(lr_server *s) {
   lr_buf err = {0};
   int status = 1;
@@ -263,6 +274,7 @@ int lr_server_run(lr_server *s) {
     if (worker_setup(s, &s->workers[i], i, (struct sockaddr *)&sa, salen, &err) != LR_OK) goto out;
   s->base = event_base_new();
   if (s->cfg->admin && lr_admin_start(s, &err) != LR_OK) goto out;
+  start_file_watch(s);
   s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
   s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
   s->sig_hup = evsignal_new(s->base, SIGHUP, on_signal, s);
@@ -290,6 +302,8 @@ out:
   if (status != 0) __atomic_store_n(&s->ready, 0, __ATOMIC_RELEASE);
   for (int i = 0; i < s->nworkers; i++) worker_teardown(&s->workers[i]);
   lr_admin_stop(s);
+  lr_watch_stop(s->watcher);
+  s->watcher = NULL;
   if (s->sig_term) event_free(s->sig_term);
   if (s->sig_int) event_free(s->sig_int);
   if (s->sig_hup) event_free(s->sig_hup);

@@ -144,7 +144,8 @@ struct lr_server {
   int policies_ok;
   uint64_t reloads; /* atomic */
   uint64_t id_seed;
-  struct lr_ops *ops; /* decision log + decision metrics (ops.c), NULL if none */
+  struct lr_ops *ops;       /* decision log + decision metrics (ops.c), NULL if none */
+  struct lr_watch *watcher; /* file watch (watch.c), NULL if off */
 };
 
 struct lr_worker {
