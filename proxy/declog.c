@@ -314,6 +314,13 @@ void lr_declog_format(lr_buf *out, const lr_declog_entry *e) {
   } else {
     lr_buf_puts(out, "null");
   }
+  put_key(out, "pii");
+  lr_buf_puts(out, "[");
+  for (size_t i = 0; i < e->npii; i++) {
+    if (i) lr_buf_puts(out, ",");
+    put_str(out, e->pii[i]);
+  }
+  lr_buf_puts(out, "]");
   put_key(out, "masked");
   lr_buf_puts(out, "{");
   for (size_t i = 0; i < e->nmasked; i++) {

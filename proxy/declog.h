@@ -85,6 +85,8 @@ typedef struct lr_declog_entry {
   lr_str shadow; /* shadow mode: the decision that was not enforced; empty otherwise */
   const lr_declog_policy *shadow_reasons;
   size_t nshadow_reasons;
+  const lr_str *pii; /* detector types found in the request (names only) */
+  size_t npii;
   const lr_declog_count *masked;
   size_t nmasked;
   const lr_declog_limit *limits;

@@ -18,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decide.h"
 #include "declog.h"
+#include "guard.h"
 #include "worker.h"
 
 #define LABELS_MAX 512 /* power of two */
@@ -51,6 +53,7 @@ typedef struct worker_ops {
 
 struct lr_ops {
   const lr_serve_config *cfg;
+  lr_decide_ctx *dctx;
   lr_server *srv;
   lr_declog *log;
   worker_ops *w;
@@ -116,8 +119,37 @@ static void labels_print(lr_buf *out, const labels *t, const char *metric, const
     lr_buf_printf(out, "%s{%s=\"other\"} %llu\n", metric, label, (unsigned long long)other);
 }
 
-/* What the exchange decided, as far as the stages recorded it. Until the
- * decision stages record an outcome, every request is "none". */
+/* The call a line speaks for: the first refused one, else the first. */
+static const lr_call *main_call(const lr_call_outcome *oc) {
+  for (size_t i = 0; i < oc->ncalls; i++)
+    if (oc->calls[i].map_error || (oc->calls[i].decided && !oc->calls[i].allow))
+      return &oc->calls[i];
+  return oc->ncalls ? &oc->calls[0] : NULL;
+}
+
+static lr_str str_or_empty(const char *s) { return s ? lr_str_c(s) : (lr_str){0}; }
+
+static lr_declog_policy *policies_of(lr_arena *a, const lr_call_policy *ps, size_t n) {
+  lr_declog_policy *out = LR_NEW_N(a, lr_declog_policy, n + 1);
+  for (size_t i = 0; i < n; i++)
+    out[i] = (lr_declog_policy){str_or_empty(ps[i].id), str_or_empty(ps[i].label), {0}};
+  return out;
+}
+
+static const char *cause_of(const lr_call_outcome *oc, const lr_call *c) {
+  switch (oc->answer) {
+  case LR_ANSWER_NONE: return NULL;
+  case LR_ANSWER_FORWARD: return oc->shadow ? "shadow" : "policy";
+  case LR_ANSWER_UNAUTHENTICATED: return "identity";
+  case LR_ANSWER_BAD_REQUEST: return "bad_request";
+  case LR_ANSWER_SESSION_REFUSED: return "session";
+  case LR_ANSWER_INTERNAL: return "internal";
+  default: return c && c->map_error ? "bad_request" : c && c->forbid_errored ? "error" : "policy";
+  }
+}
+
+/* What the exchange decided, from the outcome the decide stages left on
+ * req (decide.h); without one (no policies configured) it is "none". */
 static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_declog_entry *e) {
   *e = (lr_declog_entry){.wall_ms = req->wall_ms,
                          .request_id = req->request_id,
@@ -127,6 +159,39 @@ static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_d
                          .status = status,
                          .latency_us = ns / 1000,
                          .eval_ns = -1};
+  const lr_call_outcome *oc = req->outcome;
+  if (!oc) return;
+  lr_arena *a = req->arena;
+  const lr_call *c = main_call(oc);
+  e->principal = str_or_empty(oc->principal);
+  if (oc->answer != LR_ANSWER_NONE)
+    e->decision = oc->answer == LR_ANSWER_FORWARD ? LR_STR("allow") : LR_STR("deny");
+  e->cause = str_or_empty(cause_of(oc, c));
+  if (oc->t_decide_ns > 0) e->eval_ns = oc->t_decide_ns;
+  size_t npii = 0;
+  lr_str *pii = LR_NEW_N(a, lr_str, LR_PII__COUNT + 1);
+  for (int t = 0; t < LR_PII__COUNT; t++)
+    if (oc->pii_found & LR_PII_BIT(t)) pii[npii++] = lr_str_c(lr_pii_type_name((lr_pii_type)t));
+  e->pii = pii, e->npii = npii;
+  if (!c) return;
+  e->action = str_or_empty(c->action);
+  e->resource = str_or_empty(c->resource);
+  if (c->method.n) e->method = c->method;
+  lr_declog_policy *ps = policies_of(a, c->policies, c->npolicies);
+  if (c->shadowed) {
+    e->shadow = LR_STR("deny");
+    e->shadow_reasons = ps, e->nshadow_reasons = c->npolicies;
+  } else {
+    e->reasons = ps, e->nreasons = c->npolicies;
+  }
+  lr_declog_policy *errs = LR_NEW_N(a, lr_declog_policy, c->decision.nerrors + 1);
+  for (size_t i = 0; i < c->decision.nerrors; i++) {
+    const lr_auth_error *er = &c->decision.errors[i];
+    const lr_policy_meta *m = oc->engine ? lr_engine_meta(oc->engine, er->policy_id) : NULL;
+    errs[i] = (lr_declog_policy){str_or_empty(er->policy_id), str_or_empty(m ? m->label : NULL),
+                                 str_or_empty(er->message)};
+  }
+  e->errors = errs, e->nerrors = c->decision.nerrors;
 }
 
 static void count_entry(lr_ops *o, worker_ops *w, const lr_declog_entry *e) {
@@ -161,9 +226,10 @@ static void on_done(void *ctx, lr_proxy_request *req, int status, int64_t ns) {
   if (w->line.cap > 64 * 1024) lr_buf_free(&w->line);
 }
 
-lr_ops *lr_ops_new(const lr_serve_config *cfg, lr_pipeline *pl, lr_buf *err) {
+lr_ops *lr_ops_new(const lr_serve_config *cfg, lr_pipeline *pl, lr_decide_ctx *dctx, lr_buf *err) {
   lr_ops *o = lr_xcalloc(1, sizeof *o);
   o->cfg = cfg;
+  o->dctx = dctx;
   o->by_policy = lr_xcalloc(1, sizeof *o->by_policy);
   o->denied_tools = lr_xcalloc(1, sizeof *o->denied_tools);
   if (lr_pipeline_add(pl, (lr_stage){.name = "log", .on_done = on_done, .ctx = o}) != LR_OK) {

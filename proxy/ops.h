@@ -16,8 +16,12 @@
 
 typedef struct lr_ops lr_ops;
 
-/* Builds the ops state for cfg (borrowed) and appends its stage to pl. */
-lr_ops *lr_ops_new(const lr_serve_config *cfg, lr_pipeline *pl, lr_buf *err);
+struct lr_decide_ctx;
+
+/* Builds the ops state for cfg and dctx (both borrowed: the engines the
+ * decisions ran against, for GET /policies) and appends its stage to pl. */
+lr_ops *lr_ops_new(const lr_serve_config *cfg, lr_pipeline *pl, struct lr_decide_ctx *dctx,
+                   lr_buf *err);
 /* Opens the decision log (cfg->decision_log) with one ring per worker of s
  * and attaches o to s for /metrics. LR_ERR with a message in err. */
 lr_status lr_ops_start(lr_ops *o, lr_server *s, lr_buf *err);
