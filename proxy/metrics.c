@@ -94,6 +94,10 @@ void lr_server_metrics(const lr_server *s, lr_buf *out) {
                 "# TYPE larch_reloads_total counter\nlarch_reloads_total %llu\n",
                 (unsigned long long)__atomic_load_n(&s->reloads, __ATOMIC_RELAXED));
   lr_buf_printf(out,
+                "# HELP larch_reload_failures_total Reloads refused (the running set stayed).\n"
+                "# TYPE larch_reload_failures_total counter\nlarch_reload_failures_total %llu\n",
+                (unsigned long long)__atomic_load_n(&s->reload_failures, __ATOMIC_RELAXED));
+  lr_buf_printf(out,
                 "# HELP larch_ready 1 when ready to serve.\n# TYPE larch_ready gauge\n"
                 "larch_ready %d\n",
                 lr_server_ready(s) ? 1 : 0);

@@ -300,4 +300,36 @@ void lr_ops_metrics(const lr_ops *o, lr_buf *out) {
                 "larch_decision_log_dropped_total %llu\n",
                 (unsigned long long)(o->log ? lr_declog_written(o->log) : 0),
                 (unsigned long long)(o->log ? lr_declog_dropped(o->log) : 0));
+  lr_jwks_slot *jwks =
+      o->dctx && o->dctx->identity ? lr_identity_set_jwks(o->dctx->identity) : NULL;
+  lr_buf_printf(out,
+                "# HELP larch_jwks_refreshes_total JWK set replacements (reload or --jwks-url "
+                "refresh).\n# TYPE larch_jwks_refreshes_total counter\n"
+                "larch_jwks_refreshes_total %llu\n",
+                (unsigned long long)(jwks ? lr_jwks_slot_generation(jwks) : 0));
+}
+
+void lr_ops_policies(const lr_ops *o, lr_buf *out) {
+  if (!o || !o->dctx || !o->dctx->engines) {
+    lr_buf_puts(out, "[]");
+    return;
+  }
+  static const char *const effects[] = {"permit", "forbid", "mask", "limit"};
+  lr_engine *e = lr_engine_acquire(o->dctx->engines);
+  lr_buf_puts(out, "[");
+  for (size_t i = 0; i < e->set.ninsts; i++) {
+    const lr_policy_meta *m = &e->meta[i];
+    lr_buf_puts(out, i ? ",{\"policy\":" : "{\"policy\":");
+    lr_buf_json_str(out, m->id, strlen(m->id));
+    lr_buf_puts(out, ",\"id\":");
+    if (m->label)
+      lr_buf_json_str(out, m->label, strlen(m->label));
+    else
+      lr_buf_puts(out, "null");
+    unsigned eff = (unsigned)e->set.insts[i].ast->effect;
+    lr_buf_printf(out, ",\"effect\":\"%s\",\"shadow\":%s}", eff < 4 ? effects[eff] : "?",
+                  m->shadow ? "true" : "false");
+  }
+  lr_buf_puts(out, "]");
+  lr_engine_release(e);
 }

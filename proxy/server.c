@@ -64,6 +64,8 @@ void lr_server_free(lr_server *s) {
   SSL_CTX_free(s->tls_server);
   SSL_CTX_free(s->tls_upstream);
   free(s->workers);
+  free(s->last_reload_error);
+  lr_buf_free(&s->loaded_files);
   free(s);
 }
 
@@ -72,7 +74,8 @@ void lr_server_on_reload(lr_server *s, lr_status (*fn)(void *ctx, lr_buf *msg), 
   s->reload_ctx = ctx;
 }
 
-lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
+/* Reloads what can change at run time (the hook, else a directory check). */
+static lr_status reload_now(lr_server *s, lr_buf *msg) {
   if (s->reload_fn) {
     if (s->reload_fn(s->reload_ctx, msg) != LR_OK) return LR_ERR;
     __atomic_store_n(&s->policies_ok, 1, __ATOMIC_RELEASE);
@@ -110,6 +113,28 @@ lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
 }
 
 int lr_server_workers(const lr_server *s) { return s->nworkers; }
+
+/* ops: every reload (SIGHUP, POST /reload, the file watch, the first load)
+ * goes through here, on the main thread, so the bookkeeping below needs no
+ * lock (GET /policies reads it on the main thread too). On success the
+ * loaded files are hashed right away: /policies then shows what is in
+ * force, even after a broken file was refused. */
+lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
+  size_t before = msg->len;
+  lr_status st = reload_now(s, msg);
+  s->last_reload_ms = lr_clock_wall_ms(s->clock);
+  free(s->last_reload_error);
+  s->last_reload_error = NULL;
+  if (st == LR_OK) {
+    s->loaded_ms = s->last_reload_ms;
+    lr_buf_clear(&s->loaded_files);
+    lr_admin_snapshot_files(s->cfg, &s->loaded_files);
+  } else {
+    __atomic_add_fetch(&s->reload_failures, 1, __ATOMIC_RELAXED);
+    s->last_reload_error = lr_xstrdup(msg->len > before ? msg->p + before : "reload failed");
+  }
+  return st;
+}
 
 bool lr_server_ready(const lr_server *s) {
   return __atomic_load_n(&s->ready, __ATOMIC_ACQUIRE) &&
@@ -270,7 +295,8 @@ static void raise_fd_limit(void) {
 /* Reload on file changes (ops, watch.c): every file the reload hook reads. */
 static void start_file_watch(lr_server *s) {
   if (!s->cfg->watch) return;
-  const char *paths[] = {s->cfg->policies};
+  const lr_serve_config *c = s->cfg;
+  const char *paths[] = {c->policies, c->entities, c->schema, c->api_keys, c->jwks, c->openapi};
   lr_buf err = {0};
   s->watcher = lr_watch_start(s, s->base, paths, sizeof paths / sizeof paths[0], &err);
   if (!s->watcher) fprintf(stderr, "larch: %s (reload with SIGHUP or POST /reload)\n", err.p);

@@ -142,12 +142,18 @@ struct lr_server {
   int ready;           /* atomic: listeners up and policies loaded */
   int listening;       /* atomic: workers whose listener is up */
   int policies_ok;
-  uint64_t reloads; /* atomic */
+  uint64_t reloads;                               /* atomic */
   lr_status (*reload_fn)(void *ctx, lr_buf *msg); /* lr_server_on_reload */
   void *reload_ctx;
   uint64_t id_seed;
   struct lr_ops *ops;       /* decision log + decision metrics (ops.c), NULL if none */
   struct lr_watch *watcher; /* file watch (watch.c), NULL if off */
+  /* reload bookkeeping (main thread only; lr_server_reload) */
+  uint64_t reload_failures; /* atomic */
+  int64_t last_reload_ms;   /* wall ms of the last attempt */
+  int64_t loaded_ms;        /* wall ms of the last success */
+  char *last_reload_error;  /* NULL after a success */
+  lr_buf loaded_files;      /* JSON array: files in force with sha256 */
 };
 
 struct lr_worker {
