@@ -324,6 +324,7 @@ static void on_mcp(struct evhttp_request *r) {
 
 static void on_orders(struct evhttp_request *r, const char *path) {
   enum evhttp_cmd_type cmd = evhttp_request_get_command(r);
+  if (cmd == EVHTTP_REQ_HEAD) cmd = EVHTTP_REQ_GET; /* evhttp leaves the body out */
   const char *rest = path + strlen("/v1/orders");
   if (cmd == EVHTTP_REQ_GET && (*rest == 0 || strcmp(rest, "/") == 0)) {
     send_text(r, 200, "application/json",

@@ -3,59 +3,30 @@
 HTTP, JSON and SSE answers) and its REST endpoint, spoken to directly."""
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness as H
-
-
-def req(port, path, headers=None, method="GET", body=b""):
-    status, headers, body = H.http_get(port, path, headers, method, body)
-    return {"status": status, "headers": headers, "body": body}
-
-
-class Demo:
-    def __init__(self):
-        self.port = H.free_port()
-        self.proc = subprocess.Popen([H.LARCH, "demo-upstream", "--listen", "127.0.0.1:%d" % self.port],
-                                     stderr=subprocess.PIPE)
-        H._procs.append(self.proc)
-        H.wait_port(self.port, proc=self.proc)
-
-    def rpc(self, method, params=None, id=1, accept=None):
-        msg = {"jsonrpc": "2.0", "method": method}
-        if id is not None:
-            msg["id"] = id
-        if params is not None:
-            msg["params"] = params
-        h = {"Content-Type": "application/json"}
-        if accept:
-            h["Accept"] = accept
-        return req(self.port, "/mcp", h, "POST", json.dumps(msg).encode())
-
-
-def body_json(r):
-    return json.loads(r["body"])
+from demo import Demo, body_json, req, rpc
 
 
 def test_initialize_session():
     d = Demo()
-    r = d.rpc("initialize", {"protocolVersion": "2025-06-18", "capabilities": {}})
+    r = rpc(d.port, "initialize", {"protocolVersion": "2025-06-18", "capabilities": {}})
     H.check(r["status"] == 200, r)
     sid = r["headers"].get("mcp-session-id", "")
     H.check(len(sid) == 32 and all(c in "0123456789abcdef" for c in sid), r["headers"])
     j = body_json(r)
     H.check(j["id"] == 1 and j["result"]["serverInfo"]["name"] == "larch-demo-upstream", j)
-    r2 = d.rpc("initialize", {})
+    r2 = rpc(d.port, "initialize", {})
     H.check(r2["headers"]["mcp-session-id"] != sid, "session ids must differ")
-    n = d.rpc("notifications/initialized", id=None)
+    n = rpc(d.port, "notifications/initialized", id=None)
     H.check(n["status"] == 202 and n["body"] == b"", n)
 
 
 def test_tools_list_covers_rules():
     d = Demo()
-    j = body_json(d.rpc("tools/list", id="a"))
+    j = body_json(rpc(d.port, "tools/list", id="a"))
     names = {t["name"] for t in j["result"]["tools"]}
     # Every tool entity of rules/entities.json that an MCP server offers is here.
     ents = json.load(open(os.path.join(H.HERE, "..", "..", "rules", "entities.json")))
@@ -67,10 +38,10 @@ def test_tools_list_covers_rules():
 
 def test_tools_call_json_and_sse():
     d = Demo()
-    j = body_json(d.rpc("tools/call", {"name": "payments.refund", "arguments": {"amount": 123456}}, id=7))
+    j = body_json(rpc(d.port, "tools/call", {"name": "payments.refund", "arguments": {"amount": 123456}}, id=7))
     H.check(j["id"] == 7 and j["result"]["isError"] is False, j)
     H.check(j["result"]["content"][0]["text"] == "refunded $1234.56 on order A-1001", j)
-    r = d.rpc("tools/call", {"name": "git.push", "arguments": {"branch": "feature"}}, id=8,
+    r = rpc(d.port, "tools/call", {"name": "git.push", "arguments": {"branch": "feature"}}, id=8,
               accept="text/event-stream, application/json")
     H.check(r["headers"]["content-type"].startswith("text/event-stream"), r["headers"])
     text = r["body"].decode()
@@ -78,17 +49,17 @@ def test_tools_call_json_and_sse():
     j = json.loads(text.split("data: ", 1)[1])
     H.check(j["result"]["content"][0]["text"] == "pushed to feature", j)
     # A client preferring JSON gets JSON.
-    r = d.rpc("tools/list", accept="application/json, text/event-stream")
+    r = rpc(d.port, "tools/list", accept="application/json, text/event-stream")
     H.check(r["headers"]["content-type"] == "application/json", r["headers"])
 
 
 def test_errors():
     d = Demo()
-    j = body_json(d.rpc("tools/call", {"name": "nope"}))
+    j = body_json(rpc(d.port, "tools/call", {"name": "nope"}))
     H.check(j["error"]["code"] == -32602, j)
-    j = body_json(d.rpc("resources/list"))
+    j = body_json(rpc(d.port, "resources/list"))
     H.check(j["error"]["code"] == -32601, j)
-    j = body_json(d.rpc("tools/call", {"name": "payments.refund", "arguments": {"amount": "12"}}))
+    j = body_json(rpc(d.port, "tools/call", {"name": "payments.refund", "arguments": {"amount": "12"}}))
     H.check(j["result"]["isError"] is True, j)
     r = req(d.port, "/mcp", {}, "POST", b"{not json")
     H.check(r["status"] == 400 and body_json(r)["error"]["code"] == -32700, r)
