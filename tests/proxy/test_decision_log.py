@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""test_decision_log.py — decision-log lines of a real `larch serve` on the
+bundled rules: every line has exactly the shape documented in
+proxy/README.md ("Decision log" table: field names, types, nested fields),
+one line per request, and no secret or argument value ever appears (API
+keys, an AWS key, e-mail addresses, argument values, header values, the
+query string)."""
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness as H
+from demo import Demo, req, rpc
+
+ROOT = os.path.normpath(os.path.join(H.HERE, "..", ".."))
+TYPES = {"string": str, "integer": int, "number": (int, float), "boolean": bool,
+         "array": list, "object": dict, "null": type(None)}
+
+
+def documented_shape():
+    """{"field" or "a[].b" or "a.b": [python types]} from the README table."""
+    text = open(os.path.join(ROOT, "proxy", "README.md")).read()
+    sec = text.split("## Decision log", 1)[1].split("\n## ", 1)[0]
+    shape = {}
+    for name, types in re.findall(r"^\| `([a-z_.\[\]]+)` \| ([a-z|\\]+) \|", sec, re.M):
+        shape[name] = tuple(TYPES[t] for t in types.replace("\\", "").split("|"))
+    H.check(len(shape) > 20 and "policies[].id" in shape, shape)
+    return shape
+
+
+def check_value(shape, path, v):
+    want = shape.get(path)
+    H.check(want is not None, "undocumented field %s" % path)
+    H.check(isinstance(v, want) and not (isinstance(v, bool) and bool not in want),
+            "%s: %r is not %s" % (path, v, want))
+    if isinstance(v, list):
+        for item in v:
+            if isinstance(item, dict):
+                check_object(shape, path + "[]", item)
+            else:
+                H.check(isinstance(item, str), "%s[]: %r" % (path, item))
+    elif isinstance(v, dict) and path not in ("masked", "args"):
+        check_object(shape, path, v)
+
+
+def check_object(shape, prefix, obj):
+    names = {k[len(prefix) + 1:] for k in shape if k.startswith(prefix + ".") and
+             "." not in k[len(prefix) + 1:] and "[" not in k[len(prefix) + 1:]}
+    if prefix.endswith("[]"):
+        names = {k[len(prefix) + 1:] for k in shape if k.startswith(prefix + ".")}
+    H.check(set(obj) == names, "%s: fields %s, documented %s" % (prefix, sorted(obj), sorted(names)))
+    for k, v in obj.items():
+        check_value(shape, prefix + "." + k, v)
+
+
+def check_line(shape, line):
+    j = json.loads(line)
+    top = [k for k in shape if "." not in k and "[" not in k]
+    optional = {"args"}
+    H.check(list(j) == [k for k in top if k in j], "key order: %s" % list(j))
+    H.check(set(top) - optional <= set(j) <= set(top), "fields %s vs %s" % (sorted(j), sorted(top)))
+    for k, v in j.items():
+        check_value(shape, k, v)
+    H.check(re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$", j["ts"]), j["ts"])
+    H.check(j["decision"] in ("allow", "deny", "none"), j)
+    return j
+
+
+SECRETS = ["demo-sam-key", "demo-alice-key", "AKIAJ7Q2XK4Z5W3N6P8R", "ada.lovelace@example.com",
+           "987654321", "SELECT secret_column", "s3cr3t-query-token", "x-private-header-value",
+           "4111 1111 1111 1111"]
+
+
+def test_lines_shape_and_no_secrets():
+    shape = documented_shape()
+    demo = Demo()
+    log = os.path.join(H.TMP, "decisions.log")
+    cfg = os.path.join(H.TMP, "routes.json")
+    with open(cfg, "w") as f:
+        json.dump({"routes": [{"name": "demo", "prefix": "/mcp", "upstream": demo.url, "protocol": "mcp"},
+                              {"name": "api", "prefix": "/v1", "upstream": demo.url, "protocol": "rest"}]}, f)
+    lx = H.Larch(None, "--config", cfg, "--policies", os.path.join(ROOT, "rules"),
+                 "--entities", os.path.join(ROOT, "rules", "entities.json"),
+                 "--api-keys", os.path.join(ROOT, "rules", "demo-api-keys.json"),
+                 "--decision-log", log, workers=2)
+    sam = {"Authorization": "Bearer demo-sam-key", "X-Private": "x-private-header-value"}
+    alice = {"Authorization": "Bearer demo-alice-key"}
+    sent = [
+        rpc(lx.port, "tools/call", {"name": "payments.refund", "arguments": {"amount": 987654321}}, headers=sam),
+        rpc(lx.port, "tools/call", {"name": "payments.refund", "arguments": {"amount": 5000}}, headers=sam),
+        rpc(lx.port, "tools/call", {"name": "search", "arguments": {"query": "AKIAJ7Q2XK4Z5W3N6P8R"}}, headers=alice),
+        rpc(lx.port, "tools/call", {"name": "slack.post", "arguments": {"text": "mail ada.lovelace@example.com card 4111 1111 1111 1111"}}, headers=sam),
+        rpc(lx.port, "tools/call", {"name": "db.query", "arguments": {"sql": "SELECT secret_column FROM t"}}, headers=alice),
+        rpc(lx.port, "tools/list", headers={"Authorization": "Bearer wrong-key"}),
+        rpc(lx.port, "tools/list"),
+        req(lx.port, "/v1/orders?token=s3cr3t-query-token", alice),
+        req(lx.port, "/v1/orders", {"Authorization": "Bearer demo-rita-key"}),
+        req(lx.port, "/mcp", {"Content-Type": "application/json"}, "POST", b"{broken"),
+    ]
+    statuses = [r["status"] for r in sent]
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        text = open(log).read() if os.path.exists(log) else ""
+        if text.count("\n") >= len(sent):
+            break
+        time.sleep(0.05)
+    lines = text.splitlines()
+    H.check(len(lines) == len(sent), "%d lines for %d requests:\n%s" % (len(lines), len(sent), text))
+    entries = [check_line(shape, l) for l in lines]
+    for s in SECRETS:
+        H.check(s not in text, "%r leaked into the decision log" % s)
+    by_status = sorted(e["status"] for e in entries)
+    H.check(by_status == sorted(statuses), (by_status, statuses))
+    refund = [e for e in entries if e["policies"] and e["policies"][0]["id"] == "refunds-over-1000-need-manager"]
+    H.check(len(refund) == 1 and refund[0]["decision"] == "deny" and refund[0]["principal"] == 'User::"sam"', entries)
+    secret = [e for e in entries if "AWS_ACCESS_KEY" in e["pii"]]
+    H.check(len(secret) == 1 and secret[0]["decision"] == "deny", entries)
+    H.check(any(e["cause"] == "identity" for e in entries) or any(
+        e["principal"] is None for e in entries), entries)
+    m = lx.metrics()
+    H.check('larch_decision_policy_total{policy="refunds-over-1000-need-manager"} 1' in m, m)
+    H.check('larch_denied_tool_total{tool="payments.refund"} 1' in m, m)
+    H.check("larch_decision_log_dropped_total 0" in m and "larch_decision_log_lines_total %d" % len(sent) in m, m)
+
+
+if __name__ == "__main__":
+    H.run([test_lines_shape_and_no_secrets], budget=60)
