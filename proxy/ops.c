@@ -148,6 +148,86 @@ static const char *cause_of(const lr_call_outcome *oc, const lr_call *c) {
   }
 }
 
+/* Appends v as JSON (sets as arrays, entities as "Type::\"id\"" strings,
+ * extension values as their Cedar text). */
+static void put_value(lr_buf *out, lr_value v, int depth) {
+  if (depth > 16) {
+    lr_buf_puts(out, "null");
+    return;
+  }
+  switch ((lr_vkind)v.kind) {
+  case LR_V_BOOL: lr_buf_puts(out, v.u.b ? "true" : "false"); return;
+  case LR_V_LONG: lr_buf_printf(out, "%lld", (long long)v.u.i); return;
+  case LR_V_STRING: lr_buf_json_str(out, v.u.s, v.n); return;
+  case LR_V_SET:
+    lr_buf_puts(out, "[");
+    for (uint32_t i = 0; i < v.n; i++) {
+      if (i) lr_buf_puts(out, ",");
+      put_value(out, v.u.items[i], depth + 1);
+    }
+    lr_buf_puts(out, "]");
+    return;
+  case LR_V_RECORD:
+    lr_buf_puts(out, "{");
+    for (uint32_t i = 0; i < v.n; i++) {
+      if (i) lr_buf_puts(out, ",");
+      lr_buf_json_str(out, v.u.fields[i].key.p, v.u.fields[i].key.n);
+      lr_buf_puts(out, ":");
+      put_value(out, v.u.fields[i].value, depth + 1);
+    }
+    lr_buf_puts(out, "}");
+    return;
+  default: {
+    lr_buf text = {0};
+    lr_value_print(v, &text);
+    lr_buf_json_str(out, text.p ? text.p : "", text.len);
+    lr_buf_free(&text);
+  }
+  }
+}
+
+/* Argument logging, only when a determining policy asks with @log_args
+ * (all of context.args) or @log_args("a,b") (those names): the values as
+ * Cedar saw them. Withheld whole when a detector found anything in the
+ * request, so a secret or PII never reaches the log this way either. */
+static lr_str args_json(lr_arena *a, const lr_call_outcome *oc, const lr_call *c) {
+  const lr_annotation *ask = NULL;
+  for (size_t i = 0; i < c->npolicies && !ask; i++) {
+    const lr_policy_meta *m = oc->engine ? lr_engine_meta(oc->engine, c->policies[i].id) : NULL;
+    if (m) ask = lr_policy_annotation(oc->engine->set.insts[m - oc->engine->meta].ast, "log_args");
+  }
+  if (!ask || c->req.context.kind != LR_V_RECORD) return (lr_str){0};
+  if (oc->pii_found) return LR_STR("{\"withheld\":\"a detector matched this request\"}");
+  const lr_value *args = lr_value_record_get(c->req.context, LR_STR("args"));
+  if (!args || args->kind != LR_V_RECORD) return LR_STR("{}");
+  lr_buf out = {0};
+  lr_buf_puts(&out, "{");
+  size_t n = 0;
+  for (uint32_t i = 0; i < args->n; i++) {
+    lr_str key = args->u.fields[i].key;
+    if (ask->value.n) { /* a comma-separated list of names */
+      bool listed = false;
+      for (size_t k = 0, start = 0; k <= ask->value.n && !listed; k++)
+        if (k == ask->value.n || ask->value.p[k] == ',') {
+          lr_str name = lr_str_make(ask->value.p + start, k - start);
+          while (name.n && name.p[0] == ' ') name.p++, name.n--;
+          while (name.n && name.p[name.n - 1] == ' ') name.n--;
+          listed = lr_str_eq(name, key);
+          start = k + 1;
+        }
+      if (!listed) continue;
+    }
+    if (n++) lr_buf_puts(&out, ",");
+    lr_buf_json_str(&out, key.p, key.n);
+    lr_buf_puts(&out, ":");
+    put_value(&out, args->u.fields[i].value, 0);
+  }
+  lr_buf_puts(&out, "}");
+  lr_str r = lr_str_dup(a, lr_buf_str(&out));
+  lr_buf_free(&out);
+  return r;
+}
+
 /* What the exchange decided, from the outcome the decide stages left on
  * req (decide.h); without one (no policies configured) it is "none". */
 static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_declog_entry *e) {
@@ -192,6 +272,7 @@ static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_d
                                  str_or_empty(er->message)};
   }
   e->errors = errs, e->nerrors = c->decision.nerrors;
+  e->args_json = args_json(a, oc, c);
 }
 
 static void count_entry(lr_ops *o, worker_ops *w, const lr_declog_entry *e) {

@@ -126,5 +126,41 @@ def test_lines_shape_and_no_secrets():
     H.check("larch_decision_log_dropped_total 0" in m and "larch_decision_log_lines_total %d" % len(sent) in m, m)
 
 
+def read_lines(log, n):
+    deadline = time.time() + 5
+    while time.time() < deadline:
+        text = open(log).read() if os.path.exists(log) else ""
+        if text.count("\n") >= n:
+            break
+        time.sleep(0.05)
+    return [json.loads(l) for l in text.splitlines()]
+
+
+def test_log_args_only_when_a_rule_asks():
+    shape = documented_shape()
+    demo = Demo()
+    pdir = os.path.join(H.TMP, "pol")
+    os.mkdir(pdir)
+    with open(os.path.join(pdir, "p.cedar"), "w") as f:
+        f.write('@id("refund-audit")\n@log_args("amount, currency")\n'
+                'permit (principal, action == Action::"tools/call", resource == Tool::"payments.refund");\n'
+                '@id("search")\npermit (principal, action == Action::"tools/call", resource == Tool::"search");\n')
+    log = os.path.join(H.TMP, "decisions-args.log")
+    lx = H.Larch(demo.url, "--policies", pdir, "--decision-log", log)
+    rpc(lx.port, "tools/call", {"name": "payments.refund", "arguments": {"amount": 4242, "order": "A-77"}})
+    rpc(lx.port, "tools/call", {"name": "search", "arguments": {"query": "visible-nowhere"}})
+    rpc(lx.port, "tools/call", {"name": "payments.refund",
+                                "arguments": {"amount": 1, "order": "ada.lovelace@example.com"}})
+    lines = read_lines(log, 3)
+    H.check(len(lines) == 3, lines)
+    for l in lines:
+        check_line(shape, json.dumps(l))
+    H.check(lines[0]["args"] == {"amount": 4242}, lines[0])
+    H.check("args" not in lines[1], lines[1])
+    H.check(lines[2]["args"] == {"withheld": "a detector matched this request"}, lines[2])
+    text = open(log).read()
+    H.check("A-77" not in text and "visible-nowhere" not in text and "ada.lovelace" not in text, text)
+
+
 if __name__ == "__main__":
-    H.run([test_lines_shape_and_no_secrets], budget=60)
+    H.run([test_lines_shape_and_no_secrets, test_log_args_only_when_a_rule_asks], budget=60)
