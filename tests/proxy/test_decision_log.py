@@ -162,5 +162,57 @@ def test_log_args_only_when_a_rule_asks():
     H.check("A-77" not in text and "visible-nowhere" not in text and "ada.lovelace" not in text, text)
 
 
+def test_shadow_outcome():
+    shape = documented_shape()
+    demo = Demo()
+    log = os.path.join(H.TMP, "decisions-shadow.log")
+    lx = H.Larch(demo.url, "--policies", os.path.join(ROOT, "rules"), "--shadow", "on",
+                 "--entities", os.path.join(ROOT, "rules", "entities.json"),
+                 "--api-keys", os.path.join(ROOT, "rules", "demo-api-keys.json"), "--decision-log", log)
+    r = rpc(lx.port, "tools/call", {"name": "payments.refund", "arguments": {"amount": 250000}},
+            headers={"Authorization": "Bearer demo-sam-key"})
+    H.check(b"refunded $2500.00" in r["body"], r)
+    (line,) = read_lines(log, 1)
+    check_line(shape, json.dumps(line))
+    H.check(line["decision"] == "allow" and line["cause"] == "shadow", line)
+    H.check(line["shadow"]["decision"] == "deny", line)
+    H.check([p["id"] for p in line["shadow"]["policies"]] == ["refunds-over-1000-need-manager"], line)
+
+
+def test_stuck_stdout_never_stalls_requests():
+    """--decision-log - with a stdout pipe nobody reads: requests keep being
+    answered at full speed; lines are dropped and counted."""
+    import shutil
+    import subprocess
+    demo = Demo()
+    port, admin = H.free_port(), H.free_port()
+    cmd = [H.LARCH, "serve", "--listen", "127.0.0.1:%d" % port, "--admin", "127.0.0.1:%d" % admin,
+           "--upstream", demo.url, "--protocol", "rest", "--workers", "1", "--decision-log", "-",
+           "--policies", os.path.join(H.TMP, "allow-all")]
+    os.makedirs(cmd[-1], exist_ok=True)
+    with open(os.path.join(cmd[-1], "a.cedar"), "w") as f:
+        f.write("permit (principal, action, resource);\n")
+    errlog = open(os.path.join(H.TMP, "stuck.log"), "w")
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errlog)  # never read
+    H._procs.append(p)
+    H.wait_port(port, proc=p)
+    H.check(shutil.which("wrk"), "wrk missing")
+    w = subprocess.run(["wrk", "-t1", "-c4", "-d2s", "--timeout", "2s",
+                        "http://127.0.0.1:%d/v1/orders" % port], capture_output=True, text=True, timeout=30)
+    print(w.stdout.strip())
+    n = int(re.search(r"(\d+) requests in", w.stdout).group(1))
+    m = H.http_get(admin, "/metrics")[2].decode()
+    dropped = int(re.search(r"^larch_decision_log_dropped_total (\d+)", m, re.M).group(1))
+    written = int(re.search(r"^larch_decision_log_lines_total (\d+)", m, re.M).group(1))
+    print("requests %d, log lines written %d, dropped %d" % (n, written, dropped))
+    H.check("Non-2xx" not in w.stdout and "Socket errors" not in w.stdout, w.stdout)
+    H.check(n > 2000, "requests stalled: %d in 2 s" % n)
+    # What is neither written nor dropped waits in the 1 MiB ring (~300 B a line).
+    H.check(dropped > 0 and 0 <= n - written - dropped < 1024 * 1024 // 200, (n, written, dropped))
+    p.terminate()  # the writer gives up on the stuck pipe after its deadline
+    H.check(p.wait(10) == 0, open(errlog.name).read())
+
+
 if __name__ == "__main__":
-    H.run([test_lines_shape_and_no_secrets, test_log_args_only_when_a_rule_asks], budget=60)
+    H.run([test_lines_shape_and_no_secrets, test_log_args_only_when_a_rule_asks, test_shadow_outcome,
+           test_stuck_stdout_never_stalls_requests], budget=90)
