@@ -24,7 +24,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "jwks_fetch.h"
 #include "mcp.h"
+#include "openapi.h"
 #include "serve.h"
 
 /* ---- context ------------------------------------------------------------------- */
@@ -63,14 +65,36 @@ lr_status lr_decide_ctx_init(lr_decide_ctx *ctx, const lr_serve_config *cfg, con
     }
     lr_diags_free(&d);
   }
+  if (cfg->jwks_url) {
+    ctx->jwks_fetcher = lr_jwks_fetcher_start(cfg->jwks_url, lr_identity_set_jwks(ctx->identity),
+                                              cfg->upstream_ca, cfg->jwks_refresh_ms, err);
+    if (!ctx->jwks_fetcher) {
+      lr_decide_ctx_free(ctx);
+      return LR_ERR;
+    }
+  }
+  if (cfg->openapi) {
+    lr_diags d = {0};
+    ctx->openapi = lr_openapi_load(cfg->openapi, &d);
+    if (!ctx->openapi) {
+      lr_diags_render(&d, err);
+      if (!err->len) lr_buf_printf(err, "%s: cannot load the OpenAPI document\n", cfg->openapi);
+      lr_diags_free(&d);
+      lr_decide_ctx_free(ctx);
+      return LR_ERR;
+    }
+    lr_diags_free(&d);
+  }
   ctx->sessions = lr_mcp_sessions_new(cfg->sessions_max, cfg->session_ttl_ms);
   return LR_OK;
 }
 
 void lr_decide_ctx_free(lr_decide_ctx *ctx) {
+  lr_jwks_fetcher_stop(ctx->jwks_fetcher); /* before the slot it fills goes */
   lr_engine_holder_free(ctx->engines);
   lr_identity_set_free(ctx->identity);
   lr_mcp_sessions_free(ctx->sessions);
+  lr_openapi_free(ctx->openapi);
   memset(ctx, 0, sizeof *ctx);
 }
 
@@ -111,7 +135,8 @@ static void add_policy(const lr_engine *e, lr_call *c, const char *id) {
 
 void lr_decide_call(const lr_decide_ctx *ctx, lr_call_outcome *o, lr_call *c, lr_arena *a) {
   const lr_engine *e = o->engine;
-  lr_engine_authorize(e, LR_ENGINE_ALL, a, o->entities, &c->req, &c->decision);
+  const lr_entities *es = c->entities ? c->entities : o->entities;
+  lr_engine_authorize(e, LR_ENGINE_ALL, a, es, &c->req, &c->decision);
   c->decided = true;
   c->forbid_errored = forbid_errored(e, &c->decision);
   bool would_allow = c->decision.allow && (ctx->on_error_cedar || !c->forbid_errored);
@@ -119,7 +144,7 @@ void lr_decide_call(const lr_decide_ctx *ctx, lr_call_outcome *o, lr_call *c, lr
   lr_decision enf_storage, *enf = &c->decision;
   bool enforced_allow = would_allow;
   if (e->any_shadow) {
-    lr_engine_authorize(e, LR_ENGINE_ENFORCED, a, o->entities, &c->req, &enf_storage);
+    lr_engine_authorize(e, LR_ENGINE_ENFORCED, a, es, &c->req, &enf_storage);
     enf = &enf_storage;
     enforced_allow = enf->allow && (ctx->on_error_cedar || !forbid_errored(e, enf));
   }

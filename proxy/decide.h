@@ -69,6 +69,7 @@ typedef struct lr_call {
   lr_call_policy *policies; /* determining policies */
   size_t npolicies;
   const char *map_error; /* the message could not be mapped (arena text) */
+  lr_entities *entities; /* its own store (agentcore profile), else NULL: the outcome's overlay */
 } lr_call;
 
 /* The per-request outcome. req->outcome points at it once identity ran. */
@@ -104,6 +105,8 @@ typedef struct lr_decide_ctx {
   lr_engine_holder *engines;
   lr_identity_set *identity; /* NULL: everyone is Anonymous::"anonymous" */
   struct lr_mcp_sessions *sessions;
+  struct lr_openapi *openapi;           /* --openapi, or NULL */
+  struct lr_jwks_fetcher *jwks_fetcher; /* --jwks-url, or NULL */
   const lr_clock *clock;
   bool on_error_cedar; /* --on-error cedar */
   bool shadow;         /* --shadow */

@@ -10,6 +10,8 @@
 #include <time.h>
 
 #include "guard.h"
+#include "openapi.h"
+#include "rest.h"
 
 const char *lr_mapping_uid_text(lr_arena *a, const lr_uid *u) {
   lr_buf b = {0};
@@ -109,7 +111,7 @@ void lr_mapping_common_init(const lr_mapping_env *env, lr_mapping_common *out) {
   const lr_http_head *h = env->head;
   lr_field http[4] = {
       {LR_STR("method"), lr_value_string(a, h->method_name)},
-      {LR_STR("path"), lr_value_string(a, h->path)},
+      {LR_STR("path"), lr_value_string(a, env->path.p ? env->path : h->path)},
       {LR_STR("host"), lr_value_string(a, h->host)},
       {LR_STR("headers"), headers_record(a, h)},
   };
@@ -212,20 +214,60 @@ lr_status lr_mapping_mcp(const lr_mapping_env *env, const lr_mapping_common *com
   return finish(env, common, args, &mcp, out);
 }
 
-const lr_uid *lr_mapping_rest_resource(lr_arena *a, lr_str path) {
-  return lr_uid_new(a, LR_STR("Route"), path);
+/* The body's members, then query parameters whose names the body does not
+ * use (a body that is not an object is args.body). */
+static lr_status merge_args(lr_arena *a, const lr_jfast_doc *d, lr_value query, lr_value *out,
+                            const char **why) {
+  lr_value body = lr_value_empty_record();
+  if (d && value_at(a, d, 0, "", &body, why) != LR_OK) return LR_ERR;
+  if (body.kind != LR_V_RECORD) {
+    lr_field f = {LR_STR("body"), body};
+    lr_value_record(a, &f, 1, &body, NULL);
+  }
+  lr_field *f = LR_NEW_N(a, lr_field, body.n + query.n + 1);
+  size_t n = 0;
+  for (uint32_t i = 0; i < body.n; i++) f[n++] = body.u.fields[i];
+  for (uint32_t i = 0; i < query.n; i++)
+    if (!lr_value_record_get(body, query.u.fields[i].key)) f[n++] = query.u.fields[i];
+  return lr_value_record(a, f, n, out, NULL);
+}
+
+lr_status lr_mapping_rest_target(lr_arena *a, const struct lr_openapi *api, lr_str method,
+                                 lr_str target, const lr_jfast_doc *d, lr_rest_target *out,
+                                 const char **why) {
+  lr_rest_path rp;
+  if (lr_rest_normalize(a, target, 0, &rp, why) != LR_OK) return LR_ERR;
+  out->path = rp.path;
+  out->forward = rp.forward;
+  if (api) {
+    lr_openapi_call call;
+    bool matched = false;
+    if (lr_openapi_match(a, api, method, &rp, d, 0, &call, &matched, why) != LR_OK) return LR_ERR;
+    if (matched) {
+      out->resource = lr_uid_new(a, LR_STR("Tool"), call.tool);
+      out->args = call.args;
+      return LR_OK;
+    }
+  }
+  out->resource = lr_uid_new(a, LR_STR("Route"), rp.path);
+  lr_value query = lr_value_empty_record();
+  if (rp.has_query) {
+    lr_rest_param *ps;
+    size_t n;
+    if (lr_rest_query_parse(a, rp.query, &ps, &n, why) != LR_OK ||
+        lr_rest_query_record(a, ps, n, &query) != LR_OK)
+      return LR_ERR;
+  }
+  return merge_args(a, d, query, &out->args, why);
 }
 
 lr_status lr_mapping_rest(const lr_mapping_env *env, const lr_mapping_common *common,
-                          const lr_jfast_doc *d, const lr_uid *resource, lr_mapped *out,
-                          const char **why) {
+                          const lr_rest_target *t, lr_mapped *out) {
   lr_arena *a = env->a;
   out->server = lr_uid_new(a, LR_STR("Server"), env->server);
   out->req.action = lr_uid_new(a, LR_STR("Action"), env->head->method_name);
-  out->req.resource = resource;
-  lr_value args = lr_value_empty_record();
-  if (d && value_at(a, d, 0, "", &args, why) != LR_OK) return LR_ERR;
-  return finish(env, common, args, NULL, out);
+  out->req.resource = t->resource;
+  return finish(env, common, t->args, NULL, out);
 }
 
 /* ---- entities ---------------------------------------------------------------------- */

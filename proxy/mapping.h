@@ -36,6 +36,8 @@ typedef struct lr_mapping_env {
   lr_arena *a;              /* the request arena: everything built lives here */
   lr_str server;            /* route (upstream) name: Server::"<server>" */
   const lr_http_head *head; /* method, path, host, headers */
+  lr_str path;              /* context.http.path: the normalised REST path ({NULL, 0}:
+                               head->path as sent) */
   lr_str client_ip;
   uint16_t client_port;
   int64_t wall_ms; /* request time */
@@ -68,14 +70,27 @@ lr_status lr_mapping_mcp(const lr_mapping_env *env, const lr_mapping_common *com
                          const lr_jfast_doc *d, const lr_jfast_rpc *m, lr_mapped *out,
                          const char **why);
 
-/* Maps a REST call. d is the parsed JSON body or NULL (no / non-JSON
- * body). resource is the Cedar resource (lr_mapping_rest_resource). */
+/* What a REST request target resolves to. */
+typedef struct lr_rest_target {
+  const lr_uid *resource; /* Tool::"<operationId>" or Route::"<normalised path>" */
+  lr_value args;          /* RECORD: OpenAPI-typed parameters and body, or the body's
+                             members plus the query parameters (strings) */
+  lr_str path;            /* the normalised path */
+  lr_str forward;         /* the canonical target to send upstream (path + query) */
+} lr_rest_target;
+
+/* Resolves a REST request: the target is normalised (lr_rest_normalize:
+ * `%2e`, `//`, `..`, `;` tricks cannot change the Route), then matched
+ * against api (may be NULL) with the JSON body d (may be NULL). LR_ERR
+ * with *why (for a 400) for a refused target, query or argument. */
+struct lr_openapi;
+lr_status lr_mapping_rest_target(lr_arena *a, const struct lr_openapi *api, lr_str method,
+                                 lr_str target, const lr_jfast_doc *d, lr_rest_target *out,
+                                 const char **why);
+
+/* Maps a REST call resolved by lr_mapping_rest_target. */
 lr_status lr_mapping_rest(const lr_mapping_env *env, const lr_mapping_common *common,
-                          const lr_jfast_doc *d, const lr_uid *resource, lr_mapped *out,
-                          const char **why);
-/* Route::"<path>" for a REST request path (the hook where path
- * normalisation and OpenAPI operation matching plug in). */
-const lr_uid *lr_mapping_rest_resource(lr_arena *a, lr_str path);
+                          const lr_rest_target *t, lr_mapped *out);
 
 /* Adds the principal p to the overlay (attributes, tags from claims,
  * parents) and returns its uid (copied into a). */

@@ -68,6 +68,7 @@ typedef struct lr_serve_config {
   char *entities, *schema;         /* --entities, --schema */
   char *protocol;                  /* --protocol mcp|rest: default for routes */
   char *mapping;                   /* --mapping default|agentcore */
+  char *agentcore_gateway;         /* --agentcore-gateway ARN (resource of the profile) */
   char *openapi;                   /* --openapi F */
   char *on_error;                  /* --on-error deny|cedar */
   char *timezone;                  /* --timezone (IANA name or UTC) */
@@ -79,6 +80,7 @@ typedef struct lr_serve_config {
   char *api_keys;          /* --api-keys F */
   char *resource_metadata; /* RFC 9728 document URL for 401s on MCP routes */
   int64_t session_ttl_ms;  /* idle lifetime of an MCP session binding */
+  int64_t jwks_refresh_ms; /* --jwks-refresh: --jwks-url re-fetch interval */
   size_t sessions_max;     /* bound of the session table */
 } lr_serve_config;
 

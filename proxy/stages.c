@@ -7,6 +7,7 @@
  */
 #include <string.h>
 
+#include "agentcore.h"
 #include "decide.h"
 #include "guard.h"
 #include "mapping.h"
@@ -194,9 +195,41 @@ static lr_str routed_name(lr_arena *a, const lr_jfast_doc *d, const lr_jfast_rpc
   return m->name_str;
 }
 
+/* tools/call under --mapping agentcore (agentcore.h): the call gets its own
+ * entity store holding the AgentCore principal, action group and gateway. */
+static void map_agentcore(lr_decide_ctx *ctx, lr_proxy_request *req, lr_call_outcome *o, lr_call *c,
+                          const lr_jfast_doc *doc, const lr_jfast_rpc *m) {
+  const lr_principal *p = o->who;
+  lr_agentcore_caller who = {.auth = LR_AGENTCORE_OAUTH, .id = p->uid.id, .claims = p->claims};
+  lr_agentcore_call call = {.doc = doc, .args = m->arguments};
+  call.gateway = ctx->cfg->agentcore_gateway
+                     ? lr_str_c(ctx->cfg->agentcore_gateway)
+                     : lr_str_c(lr_arena_sprintf(
+                           req->arena, "arn:aws:bedrock-agentcore:local:000000000000:gateway/%.*s",
+                           (int)req->route_name.n, req->route_name.p));
+  if (!m->name_str.n) {
+    c->map_error = "params.name: tools/call needs the tool name as a string";
+    return;
+  }
+  if (!lr_agentcore_split_tool(m->name_str, &call.target, &call.tool))
+    call.target = req->route_name, call.tool = m->name_str;
+  lr_entities *es = NULL;
+  lr_jfast_err err = {0};
+  if (lr_agentcore_map(req->arena, o->engine->entities, &who, &call, &c->req, &es, &err) != LR_OK) {
+    c->map_error = lr_arena_sprintf(req->arena, "%s: %s",
+                                    err.path && *err.path ? err.path : "params.arguments",
+                                    err.msg ? err.msg : "cannot be mapped");
+    return;
+  }
+  c->entities = es;
+  lr_arena_on_free(req->arena, release_entities, es);
+  c->principal = lr_mapping_uid_text(req->arena, c->req.principal);
+  c->action = lr_mapping_uid_text(req->arena, c->req.action);
+  c->resource = lr_mapping_uid_text(req->arena, c->req.resource);
+}
+
 static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_proxy_answer *ans,
                                 lr_call_outcome *o, const lr_mapping_env *env) {
-  (void)ctx;
   lr_str none = {NULL, 0};
   lr_jfast_doc doc;
   lr_jfast_err jerr = {0};
@@ -231,6 +264,10 @@ static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_pr
     c->rpc_id = m->id_raw;
     c->notification = m->id < 0;
     c->principal = o->principal;
+    if (ctx->agentcore && lr_str_eq_c(m->method_str, "tools/call")) {
+      map_agentcore(ctx, req, o, c, &doc, m);
+      continue;
+    }
     lr_mapped mp;
     const char *why = NULL;
     if (lr_mapping_mcp(env, &common, &doc, m, &mp, &why) != LR_OK) {
@@ -242,8 +279,22 @@ static lr_stage_verdict map_mcp(lr_decide_ctx *ctx, lr_proxy_request *req, lr_pr
   return LR_STAGE_CONTINUE;
 }
 
-static lr_stage_verdict map_rest(lr_proxy_request *req, lr_proxy_answer *ans, lr_call_outcome *o,
-                                 const lr_mapping_env *env) {
+static lr_stage_verdict bad_rest(lr_proxy_request *req, lr_proxy_answer *ans, lr_call_outcome *o,
+                                 const char *error, const char *why) {
+  lr_buf b = {0};
+  lr_buf_puts(&b, "{\"error\":");
+  lr_buf_json_str(&b, error, strlen(error));
+  lr_buf_puts(&b, ",\"reason\":");
+  lr_buf_json_str(&b, why, strlen(why));
+  lr_buf_puts(&b, ",\"decision_id\":");
+  lr_buf_json_str(&b, o->decision_id, strlen(o->decision_id));
+  lr_buf_putc(&b, '}');
+  o->error = error;
+  return answer(req, ans, o, LR_ANSWER_BAD_REQUEST, 400, &b);
+}
+
+static lr_stage_verdict map_rest(lr_decide_ctx *ctx, lr_proxy_request *req, lr_proxy_answer *ans,
+                                 lr_call_outcome *o, lr_mapping_env *env) {
   lr_jfast_doc doc, *d = NULL;
   lr_jfast_err jerr = {0};
   o->calls = LR_NEW(req->arena, lr_call);
@@ -251,27 +302,24 @@ static lr_stage_verdict map_rest(lr_proxy_request *req, lr_proxy_answer *ans, lr
   lr_call *c = &o->calls[0];
   c->principal = o->principal;
   if (req->body_buffered && lr_pipeline_is_json(req->head->content_type)) {
-    if (lr_jfast_parse(req->arena, req->body.p, req->body.n, &doc, &jerr) != LR_OK) {
-      lr_buf b = {0};
-      const char *why =
-          lr_arena_sprintf(req->arena, "invalid JSON at offset %zu: %s", jerr.off, jerr.msg);
-      lr_buf_puts(&b, "{\"error\":\"bad request\",\"reason\":");
-      lr_buf_json_str(&b, why, strlen(why));
-      lr_buf_putc(&b, '}');
-      o->error = "invalid JSON body";
-      return answer(req, ans, o, LR_ANSWER_BAD_REQUEST, 400, &b);
-    }
+    if (lr_jfast_parse(req->arena, req->body.p, req->body.n, &doc, &jerr) != LR_OK)
+      return bad_rest(req, ans, o, "invalid JSON body",
+                      lr_arena_sprintf(req->arena, "offset %zu: %s", jerr.off, jerr.msg));
     d = &doc;
   }
+  lr_rest_target t;
+  const char *why = NULL;
+  if (lr_mapping_rest_target(req->arena, ctx->openapi, req->head->method_name, req->head->url, d,
+                             &t, &why) != LR_OK)
+    return bad_rest(req, ans, o, "bad request", why ? why : "refused request target");
+  /* The upstream gets the canonical target, so it resolves exactly the
+   * path that was authorised. The head lives in the request arena. */
+  if (!lr_str_eq(t.forward, req->head->url)) ((lr_http_head *)req->head)->url = t.forward;
+  env->path = t.path;
   lr_mapping_common common;
   lr_mapping_common_init(env, &common);
   lr_mapped mp;
-  const char *why = NULL;
-  if (lr_mapping_rest(env, &common, d, lr_mapping_rest_resource(req->arena, req->head->path), &mp,
-                      &why) != LR_OK) {
-    c->map_error = why;
-    return LR_STAGE_CONTINUE;
-  }
+  lr_mapping_rest(env, &common, &t, &mp);
   fill_call(req, o, c, &mp);
   return LR_STAGE_CONTINUE;
 }
@@ -301,7 +349,7 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
                         .session = o->session.p ? o->session : LR_STR(""),
                         .protocol = o->protocol.p ? o->protocol : LR_STR(""),
                         .pii = o->pii_found};
-  lr_stage_verdict v = o->mcp ? map_mcp(ctx, req, ans, o, &env) : map_rest(req, ans, o, &env);
+  lr_stage_verdict v = o->mcp ? map_mcp(ctx, req, ans, o, &env) : map_rest(ctx, req, ans, o, &env);
   if (v == LR_STAGE_ANSWER) return v;
   const lr_uid *cycle = NULL;
   if (lr_entities_finish(o->entities, &cycle) != LR_OK)

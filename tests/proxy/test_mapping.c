@@ -4,6 +4,8 @@
  * holder) and the decisions of proxy/decide.c on mapped requests.
  */
 #include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,17 +163,37 @@ Test(mapping, errors) {
 Test(mapping, rest) {
   fixture f;
   setup_body(&f, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"x\"}");
-  const char *body = "{\"amount\": 12, \"note\": null}";
+  const char *body = "{\"amount\": 12, \"note\": null, \"to\": \"b\"}";
   lr_jfast_doc d;
   cr_assert_eq(lr_jfast_parse(f.a, body, strlen(body), &d, NULL), LR_OK);
+  lr_rest_target t;
+  const char *why = NULL;
+  cr_assert_eq(lr_mapping_rest_target(f.a, NULL, LR_STR("POST"), LR_STR("/v1//pay/./x/..?to=a&x=1"),
+                                      &d, &t, &why),
+               LR_OK, "%s", why);
   lr_mapped m;
-  cr_assert_eq(lr_mapping_rest(&f.env, &f.common, &d, lr_mapping_rest_resource(f.a, LR_STR("/pay")),
-                               &m, NULL),
-               LR_OK);
+  cr_assert_eq(lr_mapping_rest(&f.env, &f.common, &t, &m), LR_OK);
   cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.action), "Action::\"POST\"");
-  cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.resource), "Route::\"/pay\"");
-  cr_assert_str_eq(text(f.a, ctx_get(m.req.context, "args")), "{\"amount\": 12}");
+  cr_assert_str_eq(lr_mapping_uid_text(f.a, m.req.resource), "Route::\"/v1/pay\"");
+  /* body members first; query parameters the body does not name */
+  cr_assert_str_eq(text(f.a, ctx_get(m.req.context, "args")),
+                   "{\"amount\": 12, \"to\": \"b\", \"x\": \"1\"}");
   cr_assert_null(lr_value_record_get(m.req.context, LR_STR("mcp")));
+  cr_assert_str_eq(t.forward.p, "/v1/pay?to=a&x=1");
+  /* Tricks land on the same Route or are refused. */
+  const char *same[] = {"/admin",   "/%61dmin",   "/x/../admin",
+                        "//admin/", "/admin;j=1", "/a/%2e%2e/admin"};
+  for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
+    cr_assert_eq(
+        lr_mapping_rest_target(f.a, NULL, LR_STR("GET"), lr_str_c(same[i]), NULL, &t, &why), LR_OK,
+        "%s", same[i]);
+    cr_assert_str_eq(t.resource->id.p, "/admin", "%s", same[i]);
+  }
+  const char *refused[] = {"/adm%2Fin", "/..", "/%252e%252e/admin", "/a\\b"};
+  for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
+    cr_assert_eq(
+        lr_mapping_rest_target(f.a, NULL, LR_STR("GET"), lr_str_c(refused[i]), NULL, &t, &why),
+        LR_ERR, "%s", refused[i]);
   lr_arena_free(f.a);
 }
 
@@ -237,6 +259,45 @@ Test(engine, holder_swaps) {
   lr_engine_release(held);
   lr_engine_release(now);
   lr_engine_holder_free(h);
+  free(p);
+}
+
+typedef struct racer {
+  lr_engine_holder *h;
+  atomic_bool *stop;
+  size_t acquires;
+} racer;
+
+static void *race_acquire(void *arg) {
+  racer *r = arg;
+  while (!atomic_load(r->stop)) {
+    lr_engine *e = lr_engine_acquire(r->h);
+    cr_assert(e->set.ninsts <= 1); /* read through it: freed memory would show under ASan */
+    lr_engine_release(e);
+    r->acquires++;
+  }
+  return NULL;
+}
+
+Test(engine, swaps_while_requests_acquire) {
+  char *p = write_tmp("r.cedar", "permit (principal, action, resource);\n");
+  lr_engine_config cfg = {.policies = p};
+  lr_buf err = {0};
+  lr_engine_holder *h = lr_engine_holder_new(lr_engine_load(&cfg, &err));
+  atomic_bool stop = false;
+  racer rs[3];
+  pthread_t th[3];
+  for (int i = 0; i < 3; i++) {
+    rs[i] = (racer){h, &stop, 0};
+    pthread_create(&th[i], NULL, race_acquire, &rs[i]);
+  }
+  for (int i = 0; i < 200; i++)
+    lr_engine_swap(h, i % 2 ? lr_engine_load(&cfg, &err) : lr_engine_empty());
+  atomic_store(&stop, true);
+  for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+  cr_assert_eq(lr_engine_generation(h), 200);
+  lr_engine_holder_free(h);
+  lr_buf_free(&err);
   free(p);
 }
 

@@ -16,6 +16,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 import harness as H
 from harness import check
@@ -272,6 +273,32 @@ def test_jwt_attacks():
     check(other["email"]["result"]["isError"] is True, other["email"])
 
 
+def test_jwks_url():
+    port, log = start_server("json")
+    keydir = os.path.join(H.TMP, "keys")
+    os.makedirs(keydir, exist_ok=True)
+    r = node(os.path.join(MCP_DIR, "jwt.mjs"), keydir)
+    check(r.returncode == 0, r.stderr)
+    tok = json.loads(r.stdout)
+    kp = H.free_port()
+    web = subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(kp),
+                            "--directory", keydir], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    H._procs.append(web)
+    H.wait_port(kp)
+    lx = larch_for(port, "--jwks-url", "http://127.0.0.1:%d/jwks.json" % kp, "--auth-required")
+    deadline = time.time() + 10
+    st = 0
+    while time.time() < deadline:  # the keys arrive in the background
+        st, hd, b = post(lx.port, INIT, [("Authorization", "Bearer " + tok["valid"])])
+        if st == 200:
+            break
+        time.sleep(0.2)
+    check(st == 200, (st, b))
+    st, hd, b = post(lx.port, INIT, [("Authorization", "Bearer " + tok["hs256_confusion"])])
+    check(st == 401, (st, b))
+
+
 def test_protocol_headers():
     port, log = start_server("json")
     lx = larch_for(port)
@@ -315,9 +342,83 @@ def test_shadow_and_broken_policy():
     check(r.returncode == 2 and "bad.cedar:2:" in r.stderr, (r.returncode, r.stderr))
 
 
+AGENTCORE_POLICIES = r'''
+permit (principal, action in [Action::"initialize", Action::"notifications/initialized"], resource);
+@id("ac-echo")
+permit (principal is AgentCore::OAuthUser, action in AgentCore::Action::"default",
+        resource == AgentCore::Gateway::"arn:aws:bedrock-agentcore:us-east-1:1:gateway/g1")
+when { context.input.text like "ok*" };
+'''
+
+
+def test_agentcore_profile():
+    port, log = start_server("json")
+    d = os.path.join(H.TMP, "ac")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "ac.cedar"), "w") as f:
+        f.write(AGENTCORE_POLICIES)
+    lx = H.Larch("http://127.0.0.1:%d" % port, "--policies", d, "--mapping", "agentcore",
+                 "--agentcore-gateway", "arn:aws:bedrock-agentcore:us-east-1:1:gateway/g1")
+    sid, h = session(lx.port)
+    st, _, b = post(lx.port, call("echo", {"text": "ok go"}), h)
+    check(rpc_body(b)["result"]["content"][0]["text"] == "echo: ok go", b)
+    st, _, b = post(lx.port, call("echo", {"text": "no"}), h)
+    check(rpc_body(b)["error"]["code"] == -31403, b)
+    st, _, b = post(lx.port, call("add", {"a": 1, "b": 2}), h)
+    check(rpc_body(b)["error"]["code"] == -31403, b)
+
+
+REST_POLICIES = r'''
+@id("rest-reads") permit (principal, action == Action::"GET", resource);
+@id("rest-posts") permit (principal, action == Action::"POST", resource == Route::"/orders")
+when { context.args.amount <= 100 };
+@id("no-admin") forbid (principal, action, resource == Route::"/admin");
+'''
+
+
+def test_rest_routes():
+    up = H.start_upstream()
+    d = os.path.join(H.TMP, "rest")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "rest.cedar"), "w") as f:
+        f.write(REST_POLICIES)
+    cfg = os.path.join(H.TMP, "rest.json")
+    with open(cfg, "w") as f:
+        json.dump({"routes": [{"name": "api", "prefix": "/", "protocol": "rest",
+                               "upstream": "http://127.0.0.1:%d" % up},
+                              {"name": "private", "prefix": "/private", "protocol": "rest",
+                               "auth": True, "upstream": "http://127.0.0.1:%d" % up}]}, f)
+    lx = H.Larch(None, "--config", cfg, "--policies", d)
+    st, _, b = H.http_get(lx.port, "/echo")
+    check(st == 200 and json.loads(b)["path"] == "/echo", (st, b))
+    # A route with "auth": true answers 401 to anonymous callers (REST: no resource_metadata).
+    st, hd, b = H.http_get(lx.port, "/private/x")
+    check(st == 401 and hd["www-authenticate"].startswith("Bearer") and
+          "resource_metadata" not in hd["www-authenticate"], (st, hd))
+    # Path tricks land on Route::"/admin" (403) or are refused (400).
+    for path in ("/admin", "/%61dmin", "//admin/", "/x/../admin", "/admin;x=1",
+                 "/./admin", "/x/%2e%2e/admin"):
+        st, _, b = H.http_get(lx.port, path)
+        j = json.loads(b)
+        check(st == 403 and j["policies"] == ["no-admin"], (path, st, b))
+    for path in ("/adm%2Fin", "/%252e%252e/admin", "/../../admin"):
+        st, _, b = H.http_get(lx.port, path)
+        check(st == 400, (path, st, b))
+    # What the upstream sees is the canonical form of what was authorised.
+    st, _, b = H.http_get(lx.port, "/x/../echo;p=1?q=1")
+    check(st == 200 and json.loads(b)["path"] == "/echo?q=1", (st, b))
+    # JSON body → context.args.
+    hdr = {"Content-Type": "application/json"}
+    st, _, b = H.http_get(lx.port, "/orders", method="POST", headers=hdr, body=b'{"amount": 5}')
+    check(st == 404 and b == b"no such path", (st, b))  # allowed: the upstream answered
+    st, _, b = H.http_get(lx.port, "/orders", method="POST", headers=hdr, body=b'{"amount": 500}')
+    check(st == 403 and json.loads(b)["reason"] == "no policy permits this request", (st, b))
+
+
 if __name__ == "__main__":
     if not NODE or not os.path.isdir(os.path.join(MCP_DIR, "node_modules", "@modelcontextprotocol")):
         print("skipped: run scripts/npm-deps.sh (npm install in tests/proxy/mcp)")
         sys.exit(77)
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
-           test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy], budget=110)
+           test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
+           test_agentcore_profile, test_jwks_url], budget=110)
