@@ -27,8 +27,7 @@
 #define LABEL_PROBES 32
 
 typedef struct label_slot {
-  char *name; /* set once (CAS), NUL-terminated, length in len */
-  size_t len;
+  char *name; /* set once (CAS), NUL-terminated */
   uint64_t count;
 } label_slot;
 
@@ -71,7 +70,6 @@ static void labels_add(labels *t, lr_str name) {
       char *mine = lr_xmalloc(name.n + 1);
       memcpy(mine, name.p, name.n);
       mine[name.n] = 0;
-      s->len = name.n; /* same value whoever wins: written before the CAS publishes */
       if (__atomic_compare_exchange_n(&s->name, &cur, mine, false, __ATOMIC_ACQ_REL,
                                       __ATOMIC_ACQUIRE))
         cur = mine;
