@@ -63,6 +63,7 @@ Test(explain, scope_parts_in_cedar_order) {
   cr_assert_eq(f.x[3].part, LR_EXPLAIN_ALL);
   cr_assert(f.x[3].determining);
   cr_assert(f.dec.allow);
+  tenv_free(&f.t);
 }
 
 Test(explain, conditions_narrowed_through_and_or_not) {
@@ -89,6 +90,7 @@ Test(explain, conditions_narrowed_through_and_or_not) {
   cr_assert_not_null(f.x[3].message);
   cr_assert_str_eq(span(&f, &f.x[3]), "context.nope");
   cr_assert_not(f.dec.allow, "no permit applies: default deny");
+  tenv_free(&f.t);
 }
 
 Test(explain, determining_forbid_and_narrow_helper) {
@@ -105,6 +107,7 @@ Test(explain, determining_forbid_and_narrow_helper) {
   cr_assert(lr_explain_narrow(&env, f.set.insts[1].ast->conds[0].expr, true, &off, &end));
   cr_assert_eq(end - off, strlen("context.n == 5 && context.s like \"h*\""),
                "a true && is explained by itself");
+  tenv_free(&f.t);
 }
 
 Test(explain, narrowing_through_not_flips_the_value) {
@@ -115,4 +118,5 @@ Test(explain, narrowing_through_not_flips_the_value) {
   cr_assert(lr_explain_narrow(&env, f.set.insts[0].ast->conds[0].expr, false, &off, &end),
             "the unless is false because the like is true");
   cr_assert_eq(end - off, strlen("context.s like \"h*\""));
+  tenv_free(&f.t);
 }
