@@ -40,6 +40,8 @@ typedef struct ring {
 struct lr_declog {
   int fd;
   bool own_fd;
+  char *path;  /* the file opened by lr_declog_open (NULL: stdout or borrowed) */
+  int reopen;  /* atomic: the writer reopens path before its next write */
   bool stream; /* pipe or socket: small writes after poll */
   int evfd;
   pthread_t thread;
@@ -121,6 +123,8 @@ fail_all:
   return next;
 }
 
+static void reopen_now(lr_declog *l);
+
 static bool drain_all(lr_declog *l) {
   bool any = false;
   for (int i = 0; i < l->nrings; i++) {
@@ -128,6 +132,8 @@ static bool drain_all(lr_declog *l) {
     uint64_t t = r->tail, h = __atomic_load_n(&r->head, __ATOMIC_ACQUIRE);
     while (t != h) {
       any = true;
+      /* A line pushed after lr_declog_reopen sees the flag set: rotate first. */
+      if (l->path && __atomic_exchange_n(&l->reopen, 0, __ATOMIC_ACQ_REL)) reopen_now(l);
       t = drain_piece(l, r, t, h);
       __atomic_store_n(&r->tail, t, __ATOMIC_RELEASE);
     }
@@ -141,9 +147,23 @@ static bool rings_empty(lr_declog *l) {
   return true;
 }
 
+/* Writer thread: opens path again (log rotation by rename); on failure
+ * keeps writing to the old descriptor and says so. */
+static void reopen_now(lr_declog *l) {
+  int fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+  if (fd < 0) {
+    fprintf(stderr, "larch: decision log %s: cannot reopen: %s\n", l->path, strerror(errno));
+    return;
+  }
+  close(l->fd);
+  l->fd = fd;
+  l->cut = false;
+}
+
 static void *writer_main(void *arg) {
   lr_declog *l = arg;
   for (;;) {
+    if (l->path && __atomic_exchange_n(&l->reopen, 0, __ATOMIC_ACQ_REL)) reopen_now(l);
     if (drain_all(l)) continue;
     if (__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
       if (rings_empty(l)) break;
@@ -209,7 +229,16 @@ lr_declog *lr_declog_open(const char *path, int nproducers, size_t ring_bytes, l
   }
   lr_declog *l = lr_declog_open_fd(fd, nproducers, ring_bytes);
   l->own_fd = own;
+  if (own) l->path = lr_xstrdup(path);
   return l;
+}
+
+void lr_declog_reopen(lr_declog *l) {
+  if (!l || !l->path) return;
+  __atomic_store_n(&l->reopen, 1, __ATOMIC_RELEASE);
+  uint64_t one = 1;
+  if (write(l->evfd, &one, sizeof one) < 0) { /* the writer's poll timeout wakes it */
+  }
 }
 
 bool lr_declog_push(lr_declog *l, int producer, const char *line, size_t n) {
@@ -254,6 +283,7 @@ void lr_declog_close(lr_declog *l, int64_t timeout_ms) {
   free(l->rings);
   close(l->evfd);
   if (l->own_fd) close(l->fd);
+  free(l->path);
   free(l);
 }
 

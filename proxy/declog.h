@@ -36,6 +36,9 @@ lr_declog *lr_declog_open_fd(int fd, int nproducers, size_t ring_bytes);
  * thread may use a given producer index at a time. Never blocks. Returns
  * false (and counts a drop) when the ring cannot take the whole line. */
 bool lr_declog_push(lr_declog *l, int producer, const char *line, size_t n);
+/* Asks the writer to open the file again (after logrotate renamed it; SIGHUP
+ * does this). No-op for stdout and borrowed descriptors. Thread-safe. */
+void lr_declog_reopen(lr_declog *l);
 /* Lines dropped so far (ring full or write failure) and lines written. */
 uint64_t lr_declog_dropped(const lr_declog *l);
 uint64_t lr_declog_written(const lr_declog *l);

@@ -388,6 +388,10 @@ void lr_ops_metrics(const lr_ops *o, lr_buf *out) {
                 (unsigned long long)(jwks ? lr_jwks_slot_generation(jwks) : 0));
 }
 
+void lr_ops_reopen_log(lr_ops *o) {
+  if (o) lr_declog_reopen(o->log);
+}
+
 void lr_ops_policies(const lr_ops *o, lr_buf *out) {
   if (!o || !o->dctx || !o->dctx->engines) {
     lr_buf_puts(out, "[]");

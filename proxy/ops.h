@@ -27,6 +27,8 @@ lr_ops *lr_ops_new(const lr_serve_config *cfg, lr_pipeline *pl, struct lr_decide
 lr_status lr_ops_start(lr_ops *o, lr_server *s, lr_buf *err);
 /* Flushes the decision log (bounded wait) and frees o. NULL is a no-op. */
 void lr_ops_free(lr_ops *o);
+/* Reopens the decision log file (SIGHUP: log rotation). o may be NULL. */
+void lr_ops_reopen_log(lr_ops *o);
 /* Appends a JSON array of the policies in force (engine now held):
  * {"policy", "id" (@id or null), "effect", "shadow"}. o may be NULL. */
 void lr_ops_policies(const lr_ops *o, lr_buf *out);

@@ -259,6 +259,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
   (void)what;
   lr_server *s = arg;
   if (sig == SIGHUP) {
+    lr_ops_reopen_log(s->ops); /* log rotation */
     lr_buf msg = {0};
     lr_status st = lr_server_reload(s, &msg);
     fprintf(stderr, "larch: reload %s: %s\n", st == LR_OK ? "done" : "refused", msg.p ? msg.p : "");

@@ -195,3 +195,46 @@ Test(declog, full_disk_drops_and_counts) {
   lr_declog_close(l, 100);
   close(fd);
 }
+
+static void wait_written(lr_declog *l, uint64_t n) {
+  int64_t t0 = now_ms();
+  while (lr_declog_written(l) < n && now_ms() - t0 < 5000) {
+    struct timespec ts = {0, 1000000};
+    nanosleep(&ts, NULL);
+  }
+  cr_assert_eq(lr_declog_written(l), n);
+}
+
+static size_t file_size(const char *path) {
+  FILE *f = fopen(path, "r");
+  cr_assert_not_null(f, "%s", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fclose(f);
+  return (size_t)n;
+}
+
+Test(declog, reopen_after_rotation) {
+  char dir[] = "/tmp/larch-declog-rot-XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  char path[128], rotated[128];
+  snprintf(path, sizeof path, "%s/decisions.log", dir);
+  snprintf(rotated, sizeof rotated, "%s/decisions.log.1", dir);
+  lr_buf err = {0};
+  lr_declog *l = lr_declog_open(path, 1, 4096, &err);
+  cr_assert_not_null(l, "%s", err.p);
+  const char line[] = "{\"n\":1}\n";
+  cr_assert(lr_declog_push(l, 0, line, sizeof line - 1));
+  wait_written(l, 1);
+  cr_assert_eq(rename(path, rotated), 0);
+  lr_declog_reopen(l);
+  cr_assert(lr_declog_push(l, 0, line, sizeof line - 1));
+  wait_written(l, 2);
+  lr_declog_close(l, 1000);
+  cr_assert_eq(file_size(rotated), sizeof line - 1, "the first line stayed in the rotated file");
+  cr_assert_eq(file_size(path), sizeof line - 1, "the second went to the new file");
+  unlink(path);
+  unlink(rotated);
+  rmdir(dir);
+  lr_buf_free(&err);
+}
