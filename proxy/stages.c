@@ -338,6 +338,12 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
     lr_pii_spans sp = {0};
     lr_pii_scan_json(req->body.p, req->body.n, LR_PII_DEFAULT, &sp);
     o->pii_found = sp.found;
+    if (sp.n) {
+      lr_pii_span *copy = LR_NEW_N(req->arena, lr_pii_span, sp.n);
+      memcpy(copy, sp.items, sp.n * sizeof *copy);
+      o->pii_spans = copy;
+      o->npii_spans = sp.n;
+    }
     lr_pii_spans_free(&sp);
   }
   lr_mapping_env env = {.a = req->arena,
