@@ -6,9 +6,10 @@
  * tail (bytes ever consumed) only by the writer; both are monotonic 64-bit
  * counters, the position in the buffer is counter & mask. A producer
  * publishes a whole line with a release store of head, so the writer never
- * sees half a line. The writer sleeps on an eventfd when every ring is
- * empty; a producer that sees the writer asleep after publishing wakes it
- * (a missed wake-up costs at most the 50 ms poll timeout).
+ * sees half a line. The writer drains every ring, then sleeps one tick
+ * (LR_DECLOG_TICK_MS; an eventfd wakes it early for close and reopen):
+ * lines gather meanwhile, so one write(2) carries many of them and a
+ * producer never makes a system call or wakes anybody.
  *
  * Writes to pipes and sockets are at most PIPE_BUF bytes after poll() said
  * POLLOUT, so a reader that stopped reading cannot block the writer past
@@ -29,6 +30,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LR_DECLOG_TICK_MS 5
+
 typedef struct ring {
   _Alignas(64) uint64_t head; /* producer */
   uint64_t dropped;           /* producer: lines refused, relaxed */
@@ -47,7 +50,6 @@ struct lr_declog {
   pthread_t thread;
   ring *rings;
   int nrings;
-  int sleeping; /* writer waits on evfd */
   int stop;
   int64_t deadline_ms; /* close: give up writing after this (monotonic ms) */
   uint64_t written, wdropped;
@@ -164,34 +166,21 @@ static void *writer_main(void *arg) {
   lr_declog *l = arg;
   for (;;) {
     if (l->path && __atomic_exchange_n(&l->reopen, 0, __ATOMIC_ACQ_REL)) reopen_now(l);
-    if (drain_all(l)) continue;
+    drain_all(l);
     if (__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
       if (rings_empty(l)) break;
       continue;
     }
-    __atomic_store_n(&l->sleeping, 1, __ATOMIC_SEQ_CST);
-    if (!rings_empty(l) || __atomic_load_n(&l->stop, __ATOMIC_SEQ_CST)) {
-      __atomic_store_n(&l->sleeping, 0, __ATOMIC_SEQ_CST);
-      continue;
-    }
+    /* Sleep a tick (close and reopen wake it early): lines gather, so one
+     * write(2) carries many and producers never make a system call. */
     struct pollfd pfd = {.fd = l->evfd, .events = POLLIN};
-    if (poll(&pfd, 1, 50) > 0) {
+    if (poll(&pfd, 1, LR_DECLOG_TICK_MS) > 0) {
       uint64_t v;
       if (read(l->evfd, &v, sizeof v) < 0) { /* nothing to do: poll again */
       }
     }
-    __atomic_store_n(&l->sleeping, 0, __ATOMIC_SEQ_CST);
   }
   return NULL;
-}
-
-static void wake(lr_declog *l) {
-  if (__atomic_load_n(&l->sleeping, __ATOMIC_SEQ_CST) &&
-      __atomic_exchange_n(&l->sleeping, 0, __ATOMIC_SEQ_CST)) {
-    uint64_t one = 1;
-    if (write(l->evfd, &one, sizeof one) < 0) { /* the 50 ms poll still wakes it */
-    }
-  }
 }
 
 lr_declog *lr_declog_open_fd(int fd, int nproducers, size_t ring_bytes) {
@@ -257,7 +246,6 @@ bool lr_declog_push(lr_declog *l, int producer, const char *line, size_t n) {
     memcpy(r->buf, line + first, n - first);
   }
   __atomic_store_n(&r->head, h + n, __ATOMIC_SEQ_CST);
-  wake(l);
   return true;
 }
 
