@@ -6,10 +6,10 @@
  * tail (bytes ever consumed) only by the writer; both are monotonic 64-bit
  * counters, the position in the buffer is counter & mask. A producer
  * publishes a whole line with a release store of head, so the writer never
- * sees half a line. The writer drains every ring, then sleeps one tick
- * (LR_DECLOG_TICK_MS; an eventfd wakes it early for close and reopen):
- * lines gather meanwhile, so one write(2) carries many of them and a
- * producer never makes a system call or wakes anybody.
+ * sees half a line. The writer drains every ring until all are empty, then
+ * sleeps one tick (LR_DECLOG_TICK_MS; an eventfd wakes it early for close
+ * and reopen): lines gather meanwhile, so one write(2) carries many of them
+ * and a producer never makes a system call or wakes anybody.
  *
  * Writes to pipes and sockets are at most PIPE_BUF bytes after poll() said
  * POLLOUT, so a reader that stopped reading cannot block the writer past
@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,7 +167,7 @@ static void *writer_main(void *arg) {
   lr_declog *l = arg;
   for (;;) {
     if (l->path && __atomic_exchange_n(&l->reopen, 0, __ATOMIC_ACQ_REL)) reopen_now(l);
-    drain_all(l);
+    if (drain_all(l)) continue; /* busy: go on at once; idle: sleep a tick */
     if (__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE)) {
       if (rings_empty(l)) break;
       continue;
@@ -277,99 +278,216 @@ void lr_declog_close(lr_declog *l, int64_t timeout_ms) {
 
 /* ---- formatting ------------------------------------------------------- */
 
-static void put_str(lr_buf *out, lr_str s) {
-  if (s.n == 0)
-    lr_buf_puts(out, "null");
-  else
-    lr_buf_json_str(out, s.p, s.n);
+/* Formatting runs on the worker for every request: no printf, and one
+ * lr_buf_reserve for the whole line (line_bound), after which the put_*
+ * helpers write straight into the buffer. Strings of printable ASCII (the
+ * usual case, Cedar uids included) are escaped inline; anything else goes
+ * through lr_buf_json_str (UTF-8 checks), which reserves for itself. */
+static void put_raw(lr_buf *out, const char *p, size_t n) {
+  memcpy(out->p + out->len, p, n);
+  out->len += n;
+}
+#define PUT_LIT(out, lit) put_raw((out), (lit), sizeof(lit) - 1)
+
+static void put_c(lr_buf *out, char c) { out->p[out->len++] = c; }
+
+static void put_i64(lr_buf *out, int64_t v) {
+  char tmp[24], *p = tmp + sizeof tmp;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    *--p = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) *--p = '-';
+  put_raw(out, p, (size_t)(tmp + sizeof tmp - p));
 }
 
-static void put_key(lr_buf *out, const char *key) { lr_buf_printf(out, ",\"%s\":", key); }
+/* n as exactly width digits (zero-padded). */
+static void put_digits(lr_buf *out, unsigned n, int width) {
+  for (int i = width - 1; i >= 0; i--, n /= 10) out->p[out->len + (size_t)i] = (char)('0' + n % 10);
+  out->len += (size_t)width;
+}
+
+static void put_str(lr_buf *out, lr_str s) {
+  if (s.n == 0) {
+    PUT_LIT(out, "null");
+    return;
+  }
+  for (size_t i = 0; i < s.n; i++)
+    if ((unsigned char)s.p[i] < 0x20 || (unsigned char)s.p[i] >= 0x7f) {
+      lr_buf_json_str(out, s.p, s.n);
+      return;
+    }
+  char *w = out->p + out->len;
+  *w++ = '"';
+  for (size_t i = 0; i < s.n; i++) {
+    if (s.p[i] == '"' || s.p[i] == '\\') *w++ = '\\';
+    *w++ = s.p[i];
+  }
+  *w++ = '"';
+  out->len = (size_t)(w - out->p);
+}
+
+static size_t str_bound(lr_str s) { return 6 * s.n + 8; }
+
+static size_t policies_bound(const lr_declog_policy *p, size_t n) {
+  size_t b = 2;
+  for (size_t i = 0; i < n; i++)
+    b += 48 + str_bound(p[i].policy) + str_bound(p[i].id) + str_bound(p[i].message);
+  return b;
+}
+
+/* Bytes the line of e can take at most. */
+static size_t line_bound(const lr_declog_entry *e) {
+  size_t b = 512 + e->args_json.n;
+  const lr_str *strs[] = {&e->request_id, &e->route,    &e->method, &e->principal, &e->action,
+                          &e->resource,   &e->decision, &e->cause,  &e->shadow};
+  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) b += str_bound(*strs[i]);
+  b += policies_bound(e->reasons, e->nreasons) + policies_bound(e->errors, e->nerrors) +
+       policies_bound(e->shadow_reasons, e->nshadow_reasons);
+  for (size_t i = 0; i < e->npii; i++) b += 1 + str_bound(e->pii[i]);
+  for (size_t i = 0; i < e->nmasked; i++) b += 16 + str_bound(e->masked[i].type);
+  for (size_t i = 0; i < e->nlimits; i++)
+    b += 160 + str_bound(e->limits[i].policy) + str_bound(e->limits[i].id) +
+         str_bound(e->limits[i].note);
+  return b;
+}
 
 static void put_policies(lr_buf *out, const lr_declog_policy *p, size_t n, bool messages) {
-  lr_buf_puts(out, "[");
+  put_c(out, '[');
   for (size_t i = 0; i < n; i++) {
-    lr_buf_puts(out, i ? ",{\"policy\":" : "{\"policy\":");
+    if (i) put_c(out, ',');
+    PUT_LIT(out, "{\"policy\":");
     put_str(out, p[i].policy);
-    lr_buf_puts(out, ",\"id\":");
+    PUT_LIT(out, ",\"id\":");
     put_str(out, p[i].id);
     if (messages) {
-      lr_buf_puts(out, ",\"message\":");
+      PUT_LIT(out, ",\"message\":");
       put_str(out, p[i].message);
     }
-    lr_buf_puts(out, "}");
+    put_c(out, '}');
   }
-  lr_buf_puts(out, "]");
+  put_c(out, ']');
+}
+
+/* Days since 1970-01-01 → proleptic Gregorian y-m-d (the era / day-of-era
+ * arithmetic of the civil calendar; no gmtime_r, which takes glibc's time
+ * zone lock on every call). */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  z += 719468; /* days from 0000-03-01 to 1970-01-01 */
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);                          /* [0, 146096] */
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365] */
+  unsigned mp = (5 * doy + 2) / 153;                                    /* March = 0 */
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+/* "2026-11-23T12:00:00.123Z" (quoted). */
+static void put_ts(lr_buf *out, int64_t wall_ms) {
+  int64_t sec = wall_ms / 1000, days = sec / 86400, rem = sec % 86400;
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  put_c(out, '"');
+  put_digits(out, (unsigned)y, 4);
+  put_c(out, '-');
+  put_digits(out, m, 2);
+  put_c(out, '-');
+  put_digits(out, d, 2);
+  put_c(out, 'T');
+  put_digits(out, (unsigned)(rem / 3600), 2);
+  put_c(out, ':');
+  put_digits(out, (unsigned)(rem / 60 % 60), 2);
+  put_c(out, ':');
+  put_digits(out, (unsigned)(rem % 60), 2);
+  put_c(out, '.');
+  put_digits(out, (unsigned)(wall_ms % 1000), 3);
+  PUT_LIT(out, "Z\"");
 }
 
 void lr_declog_format(lr_buf *out, const lr_declog_entry *e) {
-  time_t sec = (time_t)(e->wall_ms / 1000);
-  struct tm tm;
-  gmtime_r(&sec, &tm);
-  lr_buf_printf(out, "{\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\"", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                (int)(e->wall_ms % 1000));
-  static const char *const keys[] = {"request_id", "route",    "method",   "principal",
-                                     "action",     "resource", "decision", "cause"};
-  const lr_str *vals[] = {&e->request_id, &e->route,    &e->method,   &e->principal,
-                          &e->action,     &e->resource, &e->decision, &e->cause};
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-    put_key(out, keys[i]);
-    put_str(out, *vals[i]);
+  lr_buf_reserve(out, line_bound(e));
+  PUT_LIT(out, "{\"ts\":");
+  put_ts(out, e->wall_ms);
+  static const struct {
+    const char *key; /* ,"key": */
+    size_t n;
+    size_t off;
+  } strs[] = {
+#define K(lit, field) {lit, sizeof(lit) - 1, offsetof(lr_declog_entry, field)}
+      K(",\"request_id\":", request_id), K(",\"route\":", route),   K(",\"method\":", method),
+      K(",\"principal\":", principal),   K(",\"action\":", action), K(",\"resource\":", resource),
+      K(",\"decision\":", decision),     K(",\"cause\":", cause),
+#undef K
+  };
+  for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
+    lr_buf_append(out, strs[i].key, strs[i].n);
+    put_str(out, *(const lr_str *)((const char *)e + strs[i].off));
   }
-  lr_buf_printf(out, ",\"status\":%d", e->status);
-  put_key(out, "policies");
+  PUT_LIT(out, ",\"status\":");
+  put_i64(out, e->status);
+  PUT_LIT(out, ",\"policies\":");
   put_policies(out, e->reasons, e->nreasons, false);
-  put_key(out, "errors");
+  PUT_LIT(out, ",\"errors\":");
   put_policies(out, e->errors, e->nerrors, true);
-  put_key(out, "shadow");
+  PUT_LIT(out, ",\"shadow\":");
   if (e->shadow.n) {
-    lr_buf_puts(out, "{\"decision\":");
+    PUT_LIT(out, "{\"decision\":");
     put_str(out, e->shadow);
-    lr_buf_puts(out, ",\"policies\":");
+    PUT_LIT(out, ",\"policies\":");
     put_policies(out, e->shadow_reasons, e->nshadow_reasons, false);
-    lr_buf_puts(out, "}");
+    put_c(out, '}');
   } else {
-    lr_buf_puts(out, "null");
+    PUT_LIT(out, "null");
   }
-  put_key(out, "pii");
-  lr_buf_puts(out, "[");
+  PUT_LIT(out, ",\"pii\":[");
   for (size_t i = 0; i < e->npii; i++) {
-    if (i) lr_buf_puts(out, ",");
+    if (i) put_c(out, ',');
     put_str(out, e->pii[i]);
   }
-  lr_buf_puts(out, "]");
-  put_key(out, "masked");
-  lr_buf_puts(out, "{");
+  PUT_LIT(out, "],\"masked\":{");
   for (size_t i = 0; i < e->nmasked; i++) {
-    if (i) lr_buf_puts(out, ",");
+    if (i) put_c(out, ',');
     put_str(out, e->masked[i].type);
-    lr_buf_printf(out, ":%u", e->masked[i].n);
+    put_c(out, ':');
+    put_i64(out, e->masked[i].n);
   }
-  lr_buf_puts(out, "}");
-  put_key(out, "limits");
-  lr_buf_puts(out, "[");
+  PUT_LIT(out, "},\"limits\":[");
   for (size_t i = 0; i < e->nlimits; i++) {
     const lr_declog_limit *lim = &e->limits[i];
-    lr_buf_puts(out, i ? ",{\"policy\":" : "{\"policy\":");
+    if (i) put_c(out, ',');
+    PUT_LIT(out, "{\"policy\":");
     put_str(out, lim->policy);
-    lr_buf_puts(out, ",\"id\":");
+    PUT_LIT(out, ",\"id\":");
     put_str(out, lim->id);
-    lr_buf_printf(out, ",\"allowed\":%s,\"remaining\":%lld,\"retry_after_ms\":%lld,\"note\":",
-                  lim->allowed ? "true" : "false", (long long)lim->remaining,
-                  (long long)lim->retry_after_ms);
+    if (lim->allowed)
+      PUT_LIT(out, ",\"allowed\":true,\"remaining\":");
+    else
+      PUT_LIT(out, ",\"allowed\":false,\"remaining\":");
+    put_i64(out, lim->remaining);
+    PUT_LIT(out, ",\"retry_after_ms\":");
+    put_i64(out, lim->retry_after_ms);
+    PUT_LIT(out, ",\"note\":");
     put_str(out, lim->note);
-    lr_buf_puts(out, "}");
+    put_c(out, '}');
   }
-  lr_buf_puts(out, "]");
-  lr_buf_printf(out, ",\"latency_us\":%lld", (long long)e->latency_us);
-  if (e->eval_ns >= 0)
-    lr_buf_printf(out, ",\"eval_us\":%.3f", (double)e->eval_ns / 1000.0);
-  else
-    lr_buf_puts(out, ",\"eval_us\":null");
+  PUT_LIT(out, "],\"latency_us\":");
+  put_i64(out, e->latency_us);
+  PUT_LIT(out, ",\"eval_us\":");
+  if (e->eval_ns >= 0) { /* µs with 3 decimals: ns / 1000 */
+    put_i64(out, e->eval_ns / 1000);
+    put_c(out, '.');
+    put_digits(out, (unsigned)(e->eval_ns % 1000), 3);
+  } else {
+    PUT_LIT(out, "null");
+  }
   if (e->args_json.n) {
-    lr_buf_puts(out, ",\"args\":");
+    PUT_LIT(out, ",\"args\":");
     lr_buf_append(out, e->args_json.p, e->args_json.n);
   }
-  lr_buf_puts(out, "}\n");
+  PUT_LIT(out, "}\n");
+  out->p[out->len] = '\0';
 }

@@ -238,3 +238,23 @@ Test(declog, reopen_after_rotation) {
   rmdir(dir);
   lr_buf_free(&err);
 }
+
+Test(declog, timestamps_match_gmtime) {
+  /* 1970 … 2400 in steps that hit every month, leap days and centuries. */
+  lr_buf b = {0};
+  int n = 0;
+  for (int64_t ms = 0; ms < 13569465600000; ms += 86400000LL * 13 + 3723004, n++) {
+    lr_declog_entry e = {.wall_ms = ms, .eval_ns = -1};
+    lr_buf_clear(&b);
+    lr_declog_format(&b, &e);
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char want[40];
+    strftime(want, sizeof want, "{\"ts\":\"%Y-%m-%dT%H:%M:%S.", &tm);
+    cr_assert(strncmp(b.p, want, strlen(want)) == 0, "%lld: %.40s, want %s", (long long)ms, b.p,
+              want);
+  }
+  cr_assert_gt(n, 12000);
+  lr_buf_free(&b);
+}
