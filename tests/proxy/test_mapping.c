@@ -53,7 +53,8 @@ static void setup_body(fixture *f, const char *body) {
                             .wall_ms = WALL_MS,
                             .session = LR_STR("s-1"),
                             .protocol = LR_STR("2025-06-18"),
-                            .pii = LR_PII_BIT(LR_PII_EMAIL)};
+                            .pii = LR_PII_BIT(LR_PII_EMAIL),
+                            .headers = true};
   lr_mapping_common_init(&f->env, &f->common);
   cr_assert_eq(lr_jfast_parse(f->a, body, strlen(body), &f->doc, NULL), LR_OK);
   cr_assert_eq(lr_jfast_rpc_extract(f->a, &f->doc, &f->rpcs, NULL), LR_OK);
