@@ -30,7 +30,7 @@
 #include "cmd_load.h"
 
 typedef struct options {
-  const char *policies, *entities, *schema;
+  const char *policies, *entities, *schema, *links;
   const char *principal, *action, *resource, *context, *request_json;
 } options;
 
@@ -50,9 +50,10 @@ typedef struct loader {
 
 static void usage(FILE *out) {
   fprintf(out,
-          "usage: larch explain --policies P [--entities E] [--schema S]\n"
+          "usage: larch explain --policies P [--entities E] [--schema S] [--links L]\n"
           "                     --principal U --action U --resource U [--context JSON]\n"
-          "       larch explain --policies P [--entities E] [--schema S] --request-json JSON\n\n"
+          "       larch explain --policies P [--entities E] [--schema S] [--links L]\n"
+          "                     --request-json JSON\n\n"
           "Decides one request like `larch authorize` and explains every policy: whether it\n"
           "applied, and which part decided that — the principal, action or resource scope\n"
           "that did not match, or the condition (narrowed through &&, || and ! to the\n"
@@ -180,6 +181,18 @@ static void explain_policy(lr_buf *out, const loader *ld, const lr_explain *x,
   lr_buf_puts(out, " ");
   put_pos(out, src, p->off);
   lr_buf_puts(out, "\n");
+  if (x->inst->slot_principal || x->inst->slot_resource) {
+    lr_buf_printf(out, "  link of template %s:", p->id);
+    if (x->inst->slot_principal) {
+      lr_buf_puts(out, " ?principal = ");
+      lr_uid_print(x->inst->slot_principal, out);
+    }
+    if (x->inst->slot_resource) {
+      lr_buf_puts(out, x->inst->slot_principal ? ", ?resource = " : " ?resource = ");
+      lr_uid_print(x->inst->slot_resource, out);
+    }
+    lr_buf_puts(out, "\n");
+  }
   static const char *const scope_names[] = {"", "principal", "action", "resource"};
   if (x->result == LR_POLICY_SATISFIED) {
     lr_buf_printf(out, "  APPLIES%s: %s\n", x->determining ? ", determining" : "",
@@ -231,6 +244,8 @@ static int parse_options(int argc, char **argv, options *o) {
   } rows[] = {{"--policies", offsetof(options, policies)},
               {"--entities", offsetof(options, entities)},
               {"--schema", offsetof(options, schema)},
+              {"--links", offsetof(options, links)},
+              {"--templates-links", offsetof(options, links)},
               {"--principal", offsetof(options, principal)},
               {"--action", offsetof(options, action)},
               {"--resource", offsetof(options, resource)},
@@ -285,6 +300,11 @@ int lr_cmd_explain(int argc, char **argv) {
   if (o.schema && lr_cli_load_schema(&L, o.schema, &d) != 0) goto out;
   if (lr_cli_walk(o.policies, ".cedar", on_policy_file, &ld) != 0 || ld.failed) goto out;
   size_t len = 0;
+  if (o.links) { /* template links, as in larch authorize */
+    char *text = lr_cli_read_file(&L, o.links, &len);
+    if (!text || lr_policy_set_link_json(L.arena, &L.set, text, len, o.links, &d) != LR_OK)
+      goto out;
+  }
   char *ents = NULL;
   if (o.entities && !(ents = lr_cli_read_file(&L, o.entities, &len))) goto out;
   if (lr_cli_load_entities(&L, ents, len, o.entities, &d) != 0) goto out;

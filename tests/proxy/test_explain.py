@@ -65,6 +65,17 @@ def main():
     if rc != 1 or "--request-json" not in out:
         failed += 1
         print("FAIL bad json: %d %s" % (rc, out))
+    # Template links (--links, as in larch authorize): the slot values are shown.
+    tpl = os.path.join(HERE, "golden", "explain", "template")
+    p = subprocess.run([larch, "explain", "--policies", os.path.join(tpl, "t.cedar"), "--links",
+                        os.path.join(tpl, "links.json"), "--principal", 'User::"alice"', "--action",
+                        'Action::"view"', "--resource", 'Album::"b"'], capture_output=True, text=True,
+                       timeout=30)
+    want = ('  link of template policy0: ?principal = User::"alice", ?resource = Album::"a"\n'
+            '  does not apply: the resource scope does not match\n')
+    if p.returncode != 2 or want not in p.stdout or "alice-photos permit" not in p.stdout:
+        failed += 1
+        print("FAIL template link: %d\n%s%s" % (p.returncode, p.stdout, p.stderr))
     print("%d failed" % failed if failed else "all passed")
     sys.exit(1 if failed else 0)
 
