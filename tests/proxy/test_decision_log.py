@@ -124,6 +124,13 @@ def test_lines_shape_and_no_secrets():
     H.check('larch_decision_policy_total{policy="refunds-over-1000-need-manager"} 1' in m, m)
     H.check('larch_denied_tool_total{tool="payments.refund"} 1' in m, m)
     H.check("larch_decision_log_dropped_total 0" in m and "larch_decision_log_lines_total %d" % len(sent) in m, m)
+    allow = sum(e["decision"] == "allow" for e in entries)
+    deny = sum(e["decision"] == "deny" for e in entries)
+    H.check('larch_decisions_total{decision="allow"} %d' % allow in m, m)
+    H.check('larch_decisions_total{decision="deny"} %d' % deny in m, m)
+    evals = sum(e["eval_us"] is not None for e in entries)
+    H.check("larch_eval_duration_seconds_count %d" % evals in m, m)
+    H.check("# TYPE larch_eval_duration_seconds histogram" in m and "larch_jwks_refreshes_total 0" in m, m)
 
 
 def read_lines(log, n):
