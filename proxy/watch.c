@@ -8,7 +8,8 @@
  * (the old inode never changes): a file path reacts to events naming its
  * base name (or ConfigMap's "..data" swap); a policy directory (and the
  * subdirectories present at start) reacts to any entry but editor
- * droppings (hidden files other than "..data", "~" and ".swp" names).
+ * droppings (hidden files other than "..data", "~" and ".swp" names);
+ * folders created in it later are watched from then on.
  * Events are debounced: the reload runs 150 ms after the last one, so a
  * `git checkout` touching ten files reloads once.
  */
@@ -32,6 +33,8 @@
 typedef struct watch_entry {
   int wd;
   char *name; /* base name to react to; NULL: any entry (a policy directory) */
+  char *dir;  /* the directory watched */
+  int depth;  /* below the policy directory (trees only) */
 } watch_entry;
 
 struct lr_watch {
@@ -46,7 +49,7 @@ struct lr_watch {
 static const uint32_t MASK = IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE |
                              IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB;
 
-static lr_status add(lr_watch *wt, const char *dir, const char *name, lr_buf *err) {
+static lr_status add(lr_watch *wt, const char *dir, const char *name, int depth, lr_buf *err) {
   if (wt->n >= WATCH_MAX) {
     lr_buf_printf(err, "file watch: more than %d directories", WATCH_MAX);
     return LR_ERR;
@@ -56,12 +59,16 @@ static lr_status add(lr_watch *wt, const char *dir, const char *name, lr_buf *er
     lr_buf_printf(err, "file watch: %s: %s", dir, strerror(errno));
     return LR_ERR;
   }
-  wt->w[wt->n++] = (watch_entry){wd, name ? lr_xstrdup(name) : NULL};
+  for (size_t i = 0; i < wt->n; i++)
+    if (wt->w[i].wd == wd &&
+        (name ? wt->w[i].name && strcmp(wt->w[i].name, name) == 0 : !wt->w[i].name))
+      return LR_OK; /* already watched */
+  wt->w[wt->n++] = (watch_entry){wd, name ? lr_xstrdup(name) : NULL, lr_xstrdup(dir), depth};
   return LR_OK;
 }
 
 static lr_status add_tree(lr_watch *wt, const char *dir, int depth, lr_buf *err) {
-  if (add(wt, dir, NULL, err) != LR_OK) return LR_ERR;
+  if (add(wt, dir, NULL, depth, err) != LR_OK) return LR_ERR;
   if (depth >= WATCH_DEPTH) return LR_OK;
   DIR *d = opendir(dir);
   if (!d) return LR_OK;
@@ -96,9 +103,21 @@ static void on_inotify(evutil_socket_t fd, short what, void *arg) {
     for (char *p = buf; p < buf + r;) {
       const struct inotify_event *ev = (const struct inotify_event *)p;
       p += sizeof *ev + ev->len;
-      for (size_t i = 0; i < wt->n; i++)
-        if (wt->w[i].wd == ev->wd && relevant(&wt->w[i], ev->name, ev->len ? strlen(ev->name) : 0))
-          hit = true;
+      for (size_t i = 0; i < wt->n; i++) {
+        const watch_entry *we = &wt->w[i];
+        if (we->wd != ev->wd || !relevant(we, ev->name, ev->len ? strlen(ev->name) : 0)) continue;
+        hit = true;
+        /* A folder that appears inside a policy directory is watched too. */
+        if (!we->name && (ev->mask & IN_ISDIR) && (ev->mask & (IN_CREATE | IN_MOVED_TO))) {
+          char sub[PATH_MAX];
+          lr_buf err = {0};
+          if (snprintf(sub, sizeof sub, "%s/%s", we->dir, ev->name) < (int)sizeof sub &&
+              add_tree(wt, sub, we->depth + 1, &err) != LR_OK)
+            fprintf(stderr, "larch: %s\n", err.p);
+          lr_buf_free(&err);
+          break;
+        }
+      }
       if (ev->mask & IN_Q_OVERFLOW) hit = true;
     }
   }
@@ -139,7 +158,7 @@ lr_watch *lr_watch_start(lr_server *s, struct event_base *base, const char *cons
       char *slash = strrchr(dup, '/');
       const char *dir = slash ? (slash == dup ? "/" : dup) : ".";
       if (slash) *slash = 0;
-      st = add(wt, dir, slash ? slash + 1 : paths[i], err);
+      st = add(wt, dir, slash ? slash + 1 : paths[i], 0, err);
       free(dup);
     }
     if (st != LR_OK) {
@@ -157,7 +176,7 @@ void lr_watch_stop(lr_watch *wt) {
   if (!wt) return;
   if (wt->ev) event_free(wt->ev);
   if (wt->timer) event_free(wt->timer);
-  for (size_t i = 0; i < wt->n; i++) free(wt->w[i].name);
+  for (size_t i = 0; i < wt->n; i++) free(wt->w[i].name), free(wt->w[i].dir);
   close(wt->fd);
   free(wt);
 }

@@ -110,6 +110,17 @@ def test_file_watch_reloads():
         time.sleep(0.05)
     H.check(req(lx.port, "/v1/orders", method="HEAD")["status"] == 200, lx.logtext())
     H.check("files changed: reload done" in lx.logtext(), lx.logtext())
+    # A folder created later is watched too: a policy file written in it counts.
+    sub = os.path.join(pdir, "team")
+    os.mkdir(sub)
+    time.sleep(0.4)  # the folder's own event settles (a reload of the same set)
+    write_atomic(os.path.join(sub, "deny-head.cedar"),
+                 '@id("no-head")\nforbid (principal, action == Action::"HEAD", resource);\n')
+    deadline = time.time() + 5
+    while req(lx.port, "/v1/orders", method="HEAD")["status"] != 403 and time.time() < deadline:
+        time.sleep(0.05)
+    H.check(req(lx.port, "/v1/orders", method="HEAD")["status"] == 403, lx.logtext())
+    H.check("no-head" in [p["id"] for p in policies(lx)["policies"]], policies(lx))
 
 
 def wrk(port, seconds, out):
