@@ -99,6 +99,27 @@ def test_broken_file_keeps_old_set():
     H.check(now["files"][0]["sha256"] != before["files"][0]["sha256"], now)
 
 
+def test_broken_key_file_keeps_new_policies_out():
+    """Policies and API keys reload together: a broken key file refuses the
+    whole reload, even when the policy change beside it is fine."""
+    demo = Demo()
+    pdir = policy_dir(SET_A)
+    keys = os.path.join(H.TMP, "keys.json")
+    good = '[{"key_sha256": "%s", "principal": "User::\\"rita\\""}]' % ("ab" * 32)
+    with open(keys, "w") as f:
+        f.write(good)
+    lx = start(demo, pdir, "--watch", "off", "--api-keys", keys)
+    write_atomic(os.path.join(pdir, "main.cedar"), SET_B)
+    write_atomic(keys, '[{"key_sha256": "nope"}]')
+    r = req(lx.admin, "/reload", method="POST")
+    H.check(r["status"] == 422 and "keys.json" in body_json(r)["error"], r)
+    H.check([p["id"] for p in policies(lx)["policies"]] == ["readers-get"], "set A still in force")
+    H.check(req(lx.port, "/v1/orders", method="HEAD")["status"] == 403, "B's HEAD permit not in force")
+    write_atomic(keys, good)
+    H.check(req(lx.admin, "/reload", method="POST")["status"] == 200)
+    H.check([p["id"] for p in policies(lx)["policies"]] == ["readers-get-b", "no-post"], policies(lx))
+
+
 def test_file_watch_reloads():
     demo = Demo()
     pdir = policy_dir(SET_A)
@@ -186,5 +207,6 @@ if __name__ == "__main__":
     if not shutil.which("wrk"):
         print("wrk not installed (Debian package wrk)")
         sys.exit(1)
-    H.run([test_broken_file_keeps_old_set, test_file_watch_reloads, test_reload_under_load],
+    H.run([test_broken_file_keeps_old_set, test_broken_key_file_keeps_new_policies_out,
+           test_file_watch_reloads, test_reload_under_load],
           budget=100)
