@@ -31,6 +31,8 @@ lr_engine *lr_engine_retain(lr_engine *e) {
 
 void lr_engine_release(lr_engine *e) {
   if (!e || atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1) return;
+  lr_cset_unref(e->compiled);
+  lr_cset_unref(e->compiled_enforced);
   lr_entities_release(e->entities);
   lr_schema_free(e->schema);
   lr_map_free(&e->meta_by_id);
@@ -137,6 +139,11 @@ lr_engine *lr_engine_load(const lr_engine_config *cfg, lr_buf *err) {
   }
   lr_diags_free(&d);
   build_meta(e);
+  /* Compiled once per load; the instances stay in e->arena, which outlives
+   * both sets (released together in lr_engine_release). */
+  e->compiled = lr_cset_compile_insts(e->set.insts, e->set.ninsts, NULL);
+  e->compiled_enforced = e->any_shadow ? lr_cset_compile_insts(e->enforced, e->nenforced, NULL)
+                                       : lr_cset_ref(e->compiled);
   return e;
 }
 
@@ -154,10 +161,8 @@ const lr_policy_meta *lr_engine_meta(const lr_engine *e, const char *id) {
 
 void lr_engine_authorize(const lr_engine *e, lr_engine_which which, lr_arena *a,
                          const lr_entities *es, const lr_request *req, lr_decision *out) {
-  if (which == LR_ENGINE_ENFORCED)
-    lr_authorize(a, e->enforced, e->nenforced, es, req, out);
-  else
-    lr_authorize(a, e->set.insts, e->set.ninsts, es, req, out);
+  lr_cset_authorize(which == LR_ENGINE_ENFORCED ? e->compiled_enforced : e->compiled, a, es, req,
+                    out);
 }
 
 /* ---- holder ---------------------------------------------------------------- */

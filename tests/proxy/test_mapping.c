@@ -140,6 +140,21 @@ Test(mapping, other_methods) {
   lr_arena_free(f.a);
 }
 
+Test(mapping, uid_text) {
+  lr_arena *a = lr_arena_new(0);
+  const char *ids[][2] = {
+      {"plain id", "T::\"plain id\""}, {"q\"b\\s", "T::\"q\\\"b\\\\s\""}, {"caf\xc3\xa9\n", NULL}};
+  for (size_t i = 0; i < 3; i++) {
+    const lr_uid *u = lr_uid_new(a, LR_STR("T"), lr_str_c(ids[i][0]));
+    lr_buf b = {0};
+    lr_uid_print(u, &b);
+    cr_assert_str_eq(lr_mapping_uid_text(a, u), b.p, "the same text as lr_uid_print");
+    if (ids[i][1]) cr_assert_str_eq(b.p, ids[i][1]);
+    lr_buf_free(&b);
+  }
+  lr_arena_free(a);
+}
+
 Test(mapping, errors) {
   const char *bodies[] = {
       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"t\","
