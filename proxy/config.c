@@ -36,6 +36,8 @@ static const opt options[] = {
      "address to serve on, host:port (default 127.0.0.1:8080)"},
     {"--upstream", "LARCH_UPSTREAM", "upstream", OPT_UPSTREAM, 0, "URL",
      "origin for the default route \"/\": http://host:port or https://host:port"},
+    {"--upstream-name", "LARCH_UPSTREAM_NAME", "upstream_name", OPT_STR, F(upstream_name), "NAME",
+     "name of the --upstream route, its Server::\"NAME\" in policies (default \"default\")"},
     {"--config", "LARCH_CONFIG", NULL, OPT_STR, F(config), "FILE",
      "JSON file with any option below and \"routes\": [{name, prefix, upstream, inspect,\n"
      "                             protocol: mcp|rest, auth: bool}]"},
@@ -197,7 +199,11 @@ static lr_status apply(lr_serve_config *cfg, const opt *o, const char *v, const 
   char *base = (char *)cfg;
   switch (o->kind) {
   case OPT_STR: set_str((char **)(base + o->off), v); return LR_OK;
-  case OPT_UPSTREAM: return set_route(cfg, "default", "/", v, -1, err);
+  case OPT_UPSTREAM:
+    if (set_route(cfg, "default", "/", v, -1, err) != LR_OK) return LR_ERR;
+    for (size_t i = 0; i < cfg->nroutes; i++)
+      if (strcmp(cfg->routes[i].prefix, "/") == 0) cfg->routes[i].is_default = true;
+    return LR_OK;
   case OPT_INT: {
     char *end;
     long n = strtol(v, &end, 10);
@@ -517,6 +523,10 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
   }
   for (size_t i = 0; i < cfg->nroutes; i++) {
     lr_route *r = &cfg->routes[i];
+    if (cfg->upstream_name && r->is_default) {
+      free(r->name);
+      r->name = lr_xstrdup(cfg->upstream_name);
+    }
     if (r->inspect_default) r->inspect = cfg->inspect;
     if (r->protocol == LR_ROUTE_DEFAULT) r->protocol = protocol;
     if (r->auth < 0) r->auth = cfg->auth;
@@ -531,7 +541,8 @@ void lr_serve_config_free(lr_serve_config *cfg) {
       &cfg->entities,     &cfg->schema,     &cfg->protocol,          &cfg->mapping,
       &cfg->openapi,      &cfg->on_error,   &cfg->timezone,          &cfg->jwks,
       &cfg->jwks_url,     &cfg->jwt_issuer, &cfg->jwt_audience,      &cfg->roles_claim,
-      &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata, &cfg->agentcore_gateway};
+      &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata, &cfg->agentcore_gateway,
+      &cfg->upstream_name};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
   set_str(&cfg->decision_log, NULL); /* ops */
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);

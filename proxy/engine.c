@@ -56,6 +56,7 @@ static void build_meta(lr_engine *e) {
     a = lr_policy_annotation(in->ast, "shadow");
     m->shadow = a && !lr_str_eq_c(a->value, "false");
     e->any_shadow |= m->shadow;
+    e->uses_pii |= in->ast->effect == LR_EFFECT_MASK; /* masking needs the scan */
     if (!m->shadow) e->enforced[e->nenforced++] = *in;
     lr_map_put(&e->meta_by_id, lr_str_c(m->id), m);
   }
@@ -67,21 +68,21 @@ typedef struct walk_ctx {
   lr_status st;
 } walk_ctx;
 
-/* Whether a policy file could read context.http.headers: every access
- * names it in the text (as an attribute or a string), unless written with
- * \u escapes, which count as "maybe". */
-static bool mentions_headers(const char *file) {
+/* Whether a policy file could read context.http.headers or context.pii:
+ * every access names the attribute in the text (as an identifier or a
+ * string), unless written with \u escapes, which count as "maybe". */
+static void scan_mentions(lr_engine *e, const char *file) {
   lr_buf b = {0};
-  bool yes = lr_buf_read_file(&b, file) != LR_OK ||
-             (b.p && (strstr(b.p, "headers") || strstr(b.p, "\\u")));
+  bool maybe = lr_buf_read_file(&b, file) != LR_OK || !b.p || strstr(b.p, "\\u");
+  e->uses_headers |= maybe || strstr(b.p, "headers");
+  e->uses_pii |= maybe || strstr(b.p, "pii");
   lr_buf_free(&b);
-  return yes;
 }
 
 static void on_policy_file(const char *file, void *arg) {
   walk_ctx *w = arg;
   w->e->nfiles++;
-  if (!w->e->uses_headers) w->e->uses_headers = mentions_headers(file);
+  scan_mentions(w->e, file);
   if (lr_policy_set_add_file(w->e->arena, &w->e->set, file, 0, w->d) != LR_OK) w->st = LR_ERR;
 }
 

@@ -56,6 +56,8 @@ typedef struct lr_engine {
   bool any_shadow;   /* some policy carries @shadow */
   bool uses_headers; /* some policy text mentions "headers" (or has a \\u escape): only then
                        is context.http.headers filled */
+  bool uses_pii;     /* some policy mentions "pii" (or has a \\u escape) or masks: only
+                        then is the body scanned for context.pii */
 } lr_engine;
 
 /* Loads everything cfg names. Returns an engine with one reference, or NULL

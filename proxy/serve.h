@@ -44,6 +44,7 @@ typedef struct lr_route {
   bool inspect_default; /* inspect follows the configuration-wide default */
   int protocol;         /* lr_route_protocol */
   int auth;             /* 1: authentication required, 0: not, -1: the default */
+  bool is_default;      /* made by --upstream (named by --upstream-name) */
   size_t index;         /* position in the config (metrics label slot) */
 } lr_route;
 
@@ -68,6 +69,7 @@ typedef struct lr_serve_config {
   char *entities, *schema;         /* --entities, --schema */
   char *protocol;                  /* --protocol mcp|rest: default for routes */
   char *mapping;                   /* --mapping default|agentcore */
+  char *upstream_name;             /* --upstream-name: the default route's name */
   char *agentcore_gateway;         /* --agentcore-gateway ARN (resource of the profile) */
   char *openapi;                   /* --openapi F */
   char *on_error;                  /* --on-error deny|cedar */

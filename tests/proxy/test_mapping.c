@@ -257,6 +257,31 @@ Test(engine, broken_policy_reports_position) {
   free(p);
 }
 
+Test(engine, what_policies_read) {
+  const char *cases[][3] = {
+      {"permit (principal, action, resource);\n", "0", "0"},
+      {"forbid (principal, action, resource) when { context.pii.contains(\"EMAIL\") };\n", "0",
+       "1"},
+      {"forbid (principal, action, resource) when { context.http[\"headers\"] == {} };\n", "1",
+       "0"},
+      {"forbid (principal, action, resource) when { context.http has \"h\\u{65}aders\" };\n", "1",
+       "1"},
+      {"mask (principal, action, resource) with { types: [\"EMAIL\"] };\n", "0", "1"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *p = write_tmp("m.cedar", cases[i][0]);
+    lr_engine_config cfg = {.policies = p};
+    lr_buf err = {0};
+    lr_engine *e = lr_engine_load(&cfg, &err);
+    cr_assert(e, "%s", err.p);
+    cr_assert_eq(e->uses_headers, cases[i][1][0] == '1', "%zu headers", i);
+    cr_assert_eq(e->uses_pii, cases[i][2][0] == '1', "%zu pii", i);
+    lr_engine_release(e);
+    lr_buf_free(&err);
+    free(p);
+  }
+}
+
 Test(engine, holder_swaps) {
   char *p = write_tmp("a.cedar", "@id(\"all\") permit (principal, action, resource);\n");
   lr_engine_config cfg = {.policies = p};

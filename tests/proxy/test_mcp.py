@@ -383,6 +383,68 @@ def test_agentcore_profile():
     check(rpc_body(b)["error"]["code"] == -31403, b)
 
 
+def test_upstream_name():
+    port, log = start_server("json")
+    d = os.path.join(H.TMP, "named")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "n.cedar"), "w") as f:
+        f.write('permit (principal, action, resource in Server::"files");\n'
+                'permit (principal, action, resource == Server::"files");\n')
+    lx = H.Larch("http://127.0.0.1:%d" % port, "--policies", d, "--upstream-name", "files")
+    sid, h = session(lx.port)
+    st, _, b = post(lx.port, call("echo", {"text": "named"}), h)
+    check(rpc_body(b)["result"]["content"][0]["text"] == "echo: named", b)
+
+
+OPENAPI = {
+    "openapi": "3.1.0", "info": {"title": "pets", "version": "1"},
+    "paths": {
+        "/pets/{petId}": {
+            "get": {"operationId": "getPet",
+                    "parameters": [{"name": "petId", "in": "path", "required": True,
+                                    "schema": {"type": "integer"}}]},
+            "delete": {"operationId": "deletePet",
+                       "parameters": [{"name": "petId", "in": "path", "required": True,
+                                       "schema": {"type": "integer"}}]}},
+        "/pets": {"post": {"operationId": "createPet", "requestBody": {"content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "name": {"type": "string"}, "price": {"type": "number"}}}}}}}},
+    },
+}
+
+
+def test_openapi_tools():
+    up = H.start_upstream()
+    d = os.path.join(H.TMP, "oa")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "oa.cedar"), "w") as f:
+        f.write('permit (principal, action == Action::"GET", resource == Tool::"getPet") '
+                'when { context.args.petId < 100 };\n'
+                'permit (principal, action == Action::"POST", resource == Tool::"createPet") '
+                'when { context.args.price.lessThan(decimal("10.0")) };\n')
+    spec = os.path.join(H.TMP, "openapi.json")
+    with open(spec, "w") as f:
+        json.dump(OPENAPI, f)
+    lx = H.Larch("http://127.0.0.1:%d" % up, "--policies", d, "--protocol", "rest",
+                 "--openapi", spec)
+    st, _, b = H.http_get(lx.port, "/pets/7")
+    check(st == 404 and b == b"no such path", (st, b))  # allowed: the upstream answered
+    for path in ("/pets/700", "/pets//%37%30%30/"):
+        st, _, b = H.http_get(lx.port, path)
+        check(st == 403, (path, st, b))
+    st, _, b = H.http_get(lx.port, "/pets/abc")
+    check(st == 400, (st, b))  # not an integer
+    st, _, b = H.http_get(lx.port, "/pets/7", method="DELETE")
+    check(st == 403, (st, b))
+    hdr = {"Content-Type": "application/json"}
+    st, _, b = H.http_get(lx.port, "/pets", method="POST", headers=hdr,
+                          body=b'{"name": "rex", "price": 3}')
+    check(st == 404, (st, b))  # price is a number: decimal("3.0") < 10
+    st, _, b = H.http_get(lx.port, "/pets", method="POST", headers=hdr,
+                          body=b'{"name": "rex", "price": 30.5}')
+    check(st == 403, (st, b))
+
+
 def test_mtls_workload():
     import test_tls
     ca, server, client, rogue = test_tls.pki()
@@ -456,4 +518,4 @@ if __name__ == "__main__":
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
            test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
            test_agentcore_profile, test_jwks_url,
-           test_mtls_workload], budget=170)
+           test_mtls_workload, test_openapi_tools, test_upstream_name], budget=170)
