@@ -188,14 +188,24 @@ static void put_value(lr_buf *out, lr_value v, int depth) {
  * (all of context.args) or @log_args("a,b") (those names): the values as
  * Cedar saw them. Withheld whole when a detector found anything in the
  * request, so a secret or PII never reaches the log this way either. */
-static lr_str args_json(lr_arena *a, const lr_call_outcome *oc, const lr_call *c) {
+static lr_str args_json(lr_arena *a, const lr_proxy_request *req, const lr_call_outcome *oc,
+                        const lr_call *c) {
   const lr_annotation *ask = NULL;
   for (size_t i = 0; i < c->npolicies && !ask; i++) {
     const lr_policy_meta *m = oc->engine ? lr_engine_meta(oc->engine, c->policies[i].id) : NULL;
     if (m) ask = lr_policy_annotation(oc->engine->set.insts[m - oc->engine->meta].ast, "log_args");
   }
   if (!ask || c->req.context.kind != LR_V_RECORD) return (lr_str){0};
-  if (oc->pii_found) return LR_STR("{\"withheld\":\"a detector matched this request\"}");
+  /* The stages scan the body only when a policy reads context.pii: scan it
+   * here when they did not, before any value is logged. */
+  lr_pii_set found = oc->pii_found;
+  if (!found && req->body_buffered && !(oc->engine && oc->engine->uses_pii)) {
+    lr_pii_spans sp = {0};
+    lr_pii_scan_json(req->body.p, req->body.n, LR_PII_DEFAULT, &sp);
+    found = sp.found;
+    lr_pii_spans_free(&sp);
+  }
+  if (found) return LR_STR("{\"withheld\":\"a detector matched this request\"}");
   const lr_value *args = lr_value_record_get(c->req.context, LR_STR("args"));
   if (!args || args->kind != LR_V_RECORD) return LR_STR("{}");
   lr_buf out = {0};
@@ -270,7 +280,7 @@ static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_d
                                  str_or_empty(er->message)};
   }
   e->errors = errs, e->nerrors = c->decision.nerrors;
-  e->args_json = args_json(a, oc, c);
+  e->args_json = args_json(a, req, oc, c);
 }
 
 static void count_entry(lr_ops *o, worker_ops *w, const lr_declog_entry *e) {
