@@ -1,5 +1,6 @@
 # larch — convenience entry points. The real build is CMake (CMakeLists.txt).
-#   make run    install missing packages, build, run larch on the bundled rules
+#   make run    install missing packages, build, run larch on the bundled rules in front of
+#               the demo MCP upstream (scripts/run-demo.sh; Ctrl-C stops both)
 #   make test   install missing packages, build, run every test through ctest
 #   make bench  run the benchmarks and print their figures
 #   make asan   build and test under AddressSanitizer + UndefinedBehaviorSanitizer
@@ -24,6 +25,7 @@ build: deps $(BUILD)/CMakeCache.txt
 run: build
 	$(BUILD)/proxy/larch check rules/
 	$(BUILD)/proxy/larch test rules/
+	LARCH=$(BUILD)/proxy/larch scripts/run-demo.sh
 
 test: build
 	@scripts/npm-deps.sh

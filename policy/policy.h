@@ -540,6 +540,45 @@ typedef bool (*lr_jfast_string_fn)(void *ctx, const lr_jfast_doc *d, uint32_t t)
 void lr_jfast_each_string(const lr_jfast_doc *d, uint32_t root, bool keys, lr_jfast_string_fn fn,
                           void *ctx);
 
+/* ---- explain (owned by ops) ---- */
+
+/* Which part of a policy decided whether it applied. */
+typedef enum lr_explain_part {
+  LR_EXPLAIN_ALL,       /* applied: every part held */
+  LR_EXPLAIN_PRINCIPAL, /* the principal scope did not match */
+  LR_EXPLAIN_ACTION,    /* the action scope did not match */
+  LR_EXPLAIN_RESOURCE,  /* the resource scope did not match */
+  LR_EXPLAIN_CONDITION, /* a when/unless condition failed or errored */
+  LR_EXPLAIN_SLOT,      /* an unlinked template slot (error) */
+} lr_explain_part;
+
+/* Why one policy applied (SATISFIED), did not (NOT_SATISFIED) or errored. */
+typedef struct lr_explain {
+  const lr_policy_inst *inst;
+  lr_policy_result result; /* exactly lr_eval_policy's answer */
+  bool determining;        /* among the decision's reasons */
+  lr_explain_part part;
+  size_t cond;      /* CONDITION: index in inst->ast->conds */
+  size_t off, end;  /* source span that decided: the scope element; for a
+                       condition the smallest sub-expression that forced its
+                       value (through &&, || and !); for an error the
+                       expression that failed; ALL: the whole policy */
+  bool value;       /* CONDITION (not an error): what that sub-expression gave */
+  const char *message; /* errors: the evaluation error (arena) */
+} lr_explain;
+
+/* For a condition expression e that evaluated to value under env: the
+ * span of the smallest sub-expression that forced it (see explain.c), and
+ * the value that sub-expression has (it differs under a `!`). */
+bool lr_explain_narrow(const lr_eval_env *env, const lr_expr *e, bool value, size_t *off,
+                       size_t *end);
+/* Authorizes req exactly like lr_authorize (*dec filled the same way) and
+ * explains every policy: out[i] for pols[i] (caller's array of npols).
+ * Messages live in a. */
+void lr_explain_policies(lr_arena *a, const lr_policy_inst *pols, size_t npols,
+                         const lr_entities *es, const lr_request *req, lr_decision *dec,
+                         lr_explain *out);
+
 /* ---- compiled policy sets (owned by compile) ---- */
 
 /* A policy set compiled once per load (DESIGN §2 "Compilation"): policies

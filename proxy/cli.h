@@ -29,5 +29,9 @@ int lr_cmd_serve(int argc, char **argv);
 int lr_cmd_hash_key(int argc, char **argv);
 /* larch scan: PII and secret detection / masking on stdin (cmd_scan.c). */
 int lr_cmd_scan(int argc, char **argv);
+/* larch demo-upstream: the demo MCP + REST server (cmd_demo_upstream.c). */
+int lr_cmd_demo_upstream(int argc, char **argv);
+/* larch explain: why each policy applied or not (cmd_explain.c). */
+int lr_cmd_explain(int argc, char **argv);
 
 #endif /* LARCH_CLI_H */

@@ -183,39 +183,16 @@ static void join_messages(const lr_diags *d, lr_buf *out) {
 static int authorize_one(const options *o, lr_cli_loaded *L, const lr_cset *cs, lr_diags *d) {
   lr_arena *a = L->arena;
   lr_request req = {0};
-  const char *names[3] = {"--principal", "--action", "--resource"};
-  const char *texts[3] = {o->principal, o->action, o->resource};
-  const lr_uid **slots[3] = {&req.principal, &req.action, &req.resource};
-  for (int i = 0; i < 3; i++) {
-    const char *err = NULL;
-    if (lr_cedar_uid_parse(a, lr_str_c(texts[i]), slots[i], &err) != LR_OK) {
-      fprintf(stderr, "larch authorize: %s: %s\n", names[i], err);
-      return 1;
-    }
-  }
-  json_t *ctx = NULL;
-  const char *ctx_name = o->context_file ? o->context_file : "--context";
-  if (o->context || o->context_file) {
-    size_t len = 0;
-    const char *text = o->context;
-    if (o->context_file)
-      text = lr_cli_read_file(L, o->context_file, &len);
-    else
-      len = strlen(text);
-    if (!text) return 1;
-    ctx = lr_json_parse(text, len, ctx_name, d);
-    if (!ctx) {
-      lr_cli_print_diags(d);
-      return 1;
-    }
-  }
-  lr_status st = lr_context_from_json(a, ctx, L->schema, req.action, ctx_name, d, &req.context);
-  json_decref(ctx);
-  if (st == LR_OK && L->schema) st = lr_request_validate(L->schema, &req, "request", d);
-  if (st != LR_OK) {
-    lr_cli_print_diags(d);
+  size_t len = 0;
+  const char *text = o->context;
+  if (o->context_file)
+    text = lr_cli_read_file(L, o->context_file, &len);
+  else if (text)
+    len = strlen(text);
+  if (o->context_file && !text) return 1;
+  if (lr_cli_request(L, o->principal, o->action, o->resource, text, len,
+                     o->context_file ? o->context_file : "--context", d, &req) != 0)
     return 1;
-  }
   lr_decision dec;
   lr_cset_authorize(cs, a, L->entities, &req, &dec);
   printf("%s\n", dec.allow ? "ALLOW" : "DENY");

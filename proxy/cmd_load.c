@@ -4,6 +4,8 @@
  */
 #include "cmd_load.h"
 
+#include <jansson.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +71,32 @@ int lr_cli_load_entities(lr_cli_loaded *L, const char *text, size_t len, const c
   }
   L->entities = lr_entities_from_json(text, len, file, L->schema, d);
   return L->entities ? 0 : 1;
+}
+
+int lr_cli_request(lr_cli_loaded *L, const char *principal, const char *action,
+                   const char *resource, const char *ctx_text, size_t ctx_len, const char *ctx_name,
+                   lr_diags *d, lr_request *req) {
+  const char *names[3] = {"--principal", "--action", "--resource"};
+  const char *texts[3] = {principal, action, resource};
+  const lr_uid **slots[3] = {&req->principal, &req->action, &req->resource};
+  for (int i = 0; i < 3; i++) {
+    const char *err = NULL;
+    if (lr_cedar_uid_parse(L->arena, lr_str_c(texts[i]), slots[i], &err) != LR_OK) {
+      fprintf(stderr, "%s: %s: %s\n", L->cmd, names[i], err);
+      return 1;
+    }
+  }
+  json_t *ctx = NULL;
+  if (ctx_text && !(ctx = lr_json_parse(ctx_text, ctx_len, ctx_name, d))) {
+    lr_cli_print_diags(d);
+    return 1;
+  }
+  lr_status st =
+      lr_context_from_json(L->arena, ctx, L->schema, req->action, ctx_name, d, &req->context);
+  json_decref(ctx);
+  if (st == LR_OK && L->schema) st = lr_request_validate(L->schema, req, "request", d);
+  if (st != LR_OK) lr_cli_print_diags(d);
+  return st == LR_OK ? 0 : 1;
 }
 
 void lr_cli_unload(lr_cli_loaded *L) {

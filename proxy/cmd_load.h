@@ -44,6 +44,14 @@ int lr_cli_load_policies(lr_cli_loaded *L, const char *path, lr_diags *d);
 int lr_cli_load_entities(lr_cli_loaded *L, const char *text, size_t len, const char *file,
                          lr_diags *d);
 
+/* Builds a request from uid texts (Cedar syntax, e.g. User::"alice") and
+ * optional context JSON text (ctx_name names it in messages), parsed with
+ * L's schema and validated against it. 0, or 1 after printing why (cmd
+ * prefixes messages). Values live in L's arena. */
+int lr_cli_request(lr_cli_loaded *L, const char *principal, const char *action,
+                   const char *resource, const char *ctx, size_t ctx_len, const char *ctx_name,
+                   lr_diags *d, lr_request *req);
+
 /* Releases everything L holds. */
 void lr_cli_unload(lr_cli_loaded *L);
 

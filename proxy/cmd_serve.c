@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "decide.h"
 #include "list_stage.h"
+#include "ops.h"
 #include "serve.h"
 
 static lr_status reload(void *ctx, lr_buf *msg) { return lr_decide_ctx_reload(ctx, msg); }
@@ -67,7 +68,12 @@ int lr_cmd_serve(int argc, char **argv) {
   } else {
     fprintf(stderr, "larch serve: no --policies given: forwarding without policy decisions\n");
   }
-  lr_server *srv = lr_server_new(&cfg, &pipeline, clock, &err);
+  lr_ops *ops = lr_ops_new(&cfg, &pipeline, &dctx, &err); /* decision log + metrics: last */
+  lr_server *srv = ops ? lr_server_new(&cfg, &pipeline, clock, &err) : NULL;
+  if (srv && lr_ops_start(ops, srv, &err) != LR_OK) {
+    lr_server_free(srv);
+    srv = NULL;
+  }
   int status = 1;
   if (!srv) {
     fprintf(stderr, "larch serve: %s\n", err.p ? err.p : "cannot start");
@@ -76,6 +82,7 @@ int lr_cmd_serve(int argc, char **argv) {
     status = lr_server_run(srv);
     lr_server_free(srv);
   }
+  lr_ops_free(ops);
   lr_decide_ctx_free(&dctx);
   lr_buf_free(&err);
   lr_serve_config_free(&cfg);

@@ -74,6 +74,10 @@ static const opt options[] = {
      "largest request head, 431 beyond (default 32KiB)"},
     {"--pool-size", "LARCH_POOL_SIZE", "pool_size", OPT_INT, F(pool_idle_max), "N",
      "idle keep-alive upstream connections kept per route and worker (default 64)"},
+    {"--decision-log", "LARCH_DECISION_LOG", "decision_log", OPT_STR, F(decision_log), "PATH",
+     "one JSON line per request to PATH (appended) or - for stdout (default: none)"},
+    {"--watch", "LARCH_WATCH", "watch", OPT_BOOL, F(watch), "on|off",
+     "reload when a loaded file (policies, entities, keys) changes (default on)"},
     {"--inspect", "LARCH_INSPECT", "inspect", OPT_BOOL, F(inspect), "on|off",
      "buffer JSON POST bodies for the policy pipeline on routes that do not say (default on)"},
     {"--entities", "LARCH_ENTITIES", "entities", OPT_STR, F(entities), "FILE",
@@ -458,6 +462,7 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
   cfg->max_head = 32 * 1024;
   cfg->pool_idle_max = 64;
   cfg->inspect = true;
+  cfg->watch = true; /* ops */
   cfg->session_ttl_ms = 3600 * 1000;
   cfg->jwks_refresh_ms = 300 * 1000;
   cfg->sessions_max = 65536;
@@ -541,6 +546,7 @@ void lr_serve_config_free(lr_serve_config *cfg) {
       &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata, &cfg->agentcore_gateway,
       &cfg->upstream_name, &cfg->agentcore_tools};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
+  set_str(&cfg->decision_log, NULL); /* ops */
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);
   cfg->nroutes = 0;
 }

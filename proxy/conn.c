@@ -87,9 +87,19 @@ void lr_conn_accept(lr_worker *w, evutil_socket_t fd, struct sockaddr *sa, int s
   lr_io_reading(&c->io, true);
 }
 
+/* Tells the pipeline's on_done hooks that ex is over (once, and only for
+ * requests the stages saw). */
+static void exchange_done(lr_exchange *ex, int status) {
+  if (ex->done_told || !ex->req.arena) return;
+  ex->done_told = true;
+  lr_server *srv = ex->c->w->srv;
+  lr_pipeline_done(srv->pipeline, &ex->req, status, lr_clock_mono_ns(srv->clock) - ex->start_ns);
+}
+
 /* Frees the connection now (callers make sure no callback is running). */
 static void conn_destroy(lr_conn *c) {
   lr_worker *w = c->w;
+  if (c->ex) exchange_done(c->ex, c->ex->resp_complete ? c->ex->status : 499);
   if (c->ex && c->ex->up) lr_upstream_release(c->ex, false);
   c->ex = NULL;
   if (c->prev)
@@ -188,6 +198,7 @@ static void finish_exchange(lr_exchange *ex) {
   lr_worker *w = c->w;
   int64_t ns = ex->start_ns ? lr_clock_mono_ns(w->srv->clock) - ex->start_ns : 0;
   lr_metrics_request(&w->m, ex->route, ex->status, ns);
+  exchange_done(ex, ex->status);
   if (ex->up) lr_upstream_release(ex, false);
   evtimer_del(c->timer);
   bool close = ex->close_after || !ex->head || !ex->head->keep_alive || w->draining;
@@ -238,6 +249,7 @@ static void send_error(lr_conn *c, int status, const char *text, bool close) {
     if (ex->up) lr_upstream_release(ex, false);
     if (close) {
       lr_metrics_request(&c->w->m, ex->route, status, 0);
+      exchange_done(ex, status);
       c->ex = NULL;
       conn_close_after_flush(c);
     }
@@ -281,6 +293,7 @@ static int answer_early(lr_exchange *ex, const lr_proxy_answer *ans, bool body) 
   if (!body) return LR_HTTP_CONTINUE;
   int64_t ns = lr_clock_mono_ns(c->w->srv->clock) - ex->start_ns;
   lr_metrics_request(&c->w->m, ex->route, ex->status, ns);
+  exchange_done(ex, ex->status);
   c->ex = NULL;
   conn_close_after_flush(c);
   return LR_HTTP_ABORT;
@@ -357,6 +370,7 @@ static int on_req_head(void *ud, lr_http_head *head) {
   req->tls = c->tls;
   req->peer_identity = c->peer_identity;
   req->wall_ms = lr_clock_wall_ms(srv->clock);
+  req->worker = c->w->index;
   req->body_expected = body;
   lr_proxy_answer ans = {0};
   lr_stage_verdict v = lr_pipeline_head(srv->pipeline, req, &ans);

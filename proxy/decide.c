@@ -113,17 +113,23 @@ void lr_decide_ctx_free(lr_decide_ctx *ctx) {
 
 lr_status lr_decide_ctx_reload(lr_decide_ctx *ctx, lr_buf *msg) {
   lr_engine_config ec = engine_config(ctx->cfg);
-  if (lr_engine_reload(ctx->engines, &ec, msg) != LR_OK) return LR_ERR;
+  /* All or nothing (ops): the new engine is loaded aside, the identity files
+   * are reloaded (their own atomic swap), and only then is the engine
+   * swapped in; a broken file of either kind leaves both in force. */
+  lr_engine *next = lr_engine_load(&ec, msg);
+  if (!next) return LR_ERR;
   if (ctx->identity) {
     lr_diags d = {0};
     lr_status st = lr_identity_set_reload(ctx->identity, &d);
     lr_diags_render(&d, msg);
     lr_diags_free(&d);
-    if (st != LR_OK) return LR_ERR;
+    if (st != LR_OK) {
+      lr_engine_release(next);
+      return LR_ERR;
+    }
   }
-  lr_engine *e = lr_engine_acquire(ctx->engines);
-  lr_buf_printf(msg, "%zu policies from %zu policy file(s)", e->set.ninsts, e->nfiles);
-  lr_engine_release(e);
+  lr_buf_printf(msg, "%zu policies from %zu policy file(s)", next->set.ninsts, next->nfiles);
+  lr_engine_swap(ctx->engines, next);
   return LR_OK;
 }
 

@@ -23,10 +23,13 @@ static const lr_command commands[] = {
     {"serve", "run the policy-enforcement reverse proxy", lr_cmd_serve},
     {"authorize", "decide Cedar requests (one, or a JSONL batch) against policies and entities",
      lr_cmd_authorize},
+    {"explain", "decide one request and say why each policy applied or not", lr_cmd_explain},
     {"test", "run policy tests (*.test.json: requests and expected decisions)", lr_cmd_test},
     {"version", "print the version", cmd_version},
     {"hash-key", "print the SHA-256 of an API key for --api-keys (or make one)", lr_cmd_hash_key},
     {"scan", "find (or mask) PII and secrets in text or JSONL on stdin", lr_cmd_scan},
+    {"demo-upstream", "run the demo MCP server (tools for the bundled rules) and REST API",
+     lr_cmd_demo_upstream},
 };
 
 int lr_cli_wants_help(int argc, char **argv) {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "ops.h"
 #include "worker.h"
 
 const char *const lr_uperr_names[LR_UPERR_KINDS] = {
@@ -24,6 +25,19 @@ void lr_metrics_request(lr_metrics *m, const lr_route *route, int status, int64_
   LR_METRIC_ADD(m->lat_buckets[b], 1);
   LR_METRIC_ADD(m->lat_sum_us, (uint64_t)(ns / 1000));
   LR_METRIC_ADD(m->lat_count, 1);
+}
+
+void lr_metrics_histogram(lr_buf *out, const char *name, const double *bounds, size_t nbounds,
+                          const uint64_t *counts, double sum) {
+  uint64_t cum = 0;
+  for (size_t b = 0; b <= nbounds; b++) {
+    cum += counts[b];
+    if (b < nbounds)
+      lr_buf_printf(out, "%s_bucket{le=\"%g\"} %llu\n", name, bounds[b], (unsigned long long)cum);
+    else
+      lr_buf_printf(out, "%s_bucket{le=\"+Inf\"} %llu\n", name, (unsigned long long)cum);
+  }
+  lr_buf_printf(out, "%s_sum %.9g\n%s_count %llu\n", name, sum, name, (unsigned long long)cum);
 }
 
 /* Sums over every worker the counter at byte offset off of lr_metrics. */
@@ -58,19 +72,10 @@ void lr_server_metrics(const lr_server *s, lr_buf *out) {
                   (unsigned long long)SUM(s, upstream_errors[k]));
   lr_buf_puts(out, "# HELP larch_request_duration_seconds Time from request head to answer.\n"
                    "# TYPE larch_request_duration_seconds histogram\n");
-  uint64_t cum = 0;
-  for (int b = 0; b <= LR_LAT_BUCKETS; b++) {
-    cum += SUM(s, lat_buckets[b]);
-    if (b < LR_LAT_BUCKETS)
-      lr_buf_printf(out, "larch_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                    lr_lat_bounds[b], (unsigned long long)cum);
-    else
-      lr_buf_printf(out, "larch_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                    (unsigned long long)cum);
-  }
-  lr_buf_printf(out, "larch_request_duration_seconds_sum %.6f\n", (double)SUM(s, lat_sum_us) / 1e6);
-  lr_buf_printf(out, "larch_request_duration_seconds_count %llu\n",
-                (unsigned long long)SUM(s, lat_count));
+  uint64_t counts[LR_LAT_BUCKETS + 1];
+  for (int b = 0; b <= LR_LAT_BUCKETS; b++) counts[b] = SUM(s, lat_buckets[b]);
+  lr_metrics_histogram(out, "larch_request_duration_seconds", lr_lat_bounds, LR_LAT_BUCKETS, counts,
+                       (double)SUM(s, lat_sum_us) / 1e6);
   lr_buf_printf(out,
                 "# HELP larch_open_connections Client connections open now.\n"
                 "# TYPE larch_open_connections gauge\nlarch_open_connections %lld\n",
@@ -89,7 +94,12 @@ void lr_server_metrics(const lr_server *s, lr_buf *out) {
                 "# TYPE larch_reloads_total counter\nlarch_reloads_total %llu\n",
                 (unsigned long long)__atomic_load_n(&s->reloads, __ATOMIC_RELAXED));
   lr_buf_printf(out,
+                "# HELP larch_reload_failures_total Reloads refused (the running set stayed).\n"
+                "# TYPE larch_reload_failures_total counter\nlarch_reload_failures_total %llu\n",
+                (unsigned long long)__atomic_load_n(&s->reload_failures, __ATOMIC_RELAXED));
+  lr_buf_printf(out,
                 "# HELP larch_ready 1 when ready to serve.\n# TYPE larch_ready gauge\n"
                 "larch_ready %d\n",
                 lr_server_ready(s) ? 1 : 0);
+  lr_ops_metrics(s->ops, out);
 }

@@ -57,6 +57,12 @@ lr_stage_verdict lr_pipeline_response(const lr_pipeline *pl, lr_proxy_request *r
   return LR_STAGE_CONTINUE;
 }
 
+void lr_pipeline_done(const lr_pipeline *pl, lr_proxy_request *req, int status,
+                      int64_t latency_ns) {
+  for (size_t i = 0; i < pl->n; i++)
+    if (pl->stages[i].on_done) pl->stages[i].on_done(pl->stages[i].ctx, req, status, latency_ns);
+}
+
 bool lr_pipeline_is_json(lr_str ct) {
   if (ct.n == 0) return false;
   const char *semi = memchr(ct.p, ';', ct.n);

@@ -47,6 +47,7 @@ typedef struct lr_proxy_request {
   bool tls;
   const char *peer_identity; /* verified client certificate: SAN URI, else CN; NULL if none */
   int64_t wall_ms;           /* wall-clock time the head arrived (epoch ms) */
+  int worker;                /* index of the worker thread running it (per-worker state) */
   /* Set by the identity stage (decide.h): principal, mapped Cedar requests,
    * decisions and answer, for the decision log, guards and filtering. */
   struct lr_call_outcome *outcome;
@@ -90,6 +91,12 @@ typedef struct lr_stage {
   lr_stage_verdict (*on_response_head)(void *ctx, lr_proxy_request *req, const lr_http_head *resp);
   lr_stage_verdict (*on_response)(void *ctx, lr_proxy_request *req, lr_proxy_response *resp,
                                   lr_proxy_answer *ans);
+  /* The exchange is over, exactly once per request the stages saw: the
+   * answer was queued whole (status: what was answered) or the client left
+   * or the connection failed first (status 499, or the error sent). req and
+   * its arena are still valid. latency_ns: head arrival to now. Decision
+   * log, metrics. Must not block. */
+  void (*on_done)(void *ctx, lr_proxy_request *req, int status, int64_t latency_ns);
   void *ctx;
 } lr_stage;
 
@@ -116,6 +123,8 @@ lr_stage_verdict lr_pipeline_response_head(const lr_pipeline *pl, lr_proxy_reque
 /* Runs every on_response in order; ANSWER as soon as a stage answers. */
 lr_stage_verdict lr_pipeline_response(const lr_pipeline *pl, lr_proxy_request *req,
                                       lr_proxy_response *resp, lr_proxy_answer *ans);
+/* Runs every on_done in order. */
+void lr_pipeline_done(const lr_pipeline *pl, lr_proxy_request *req, int status, int64_t latency_ns);
 /* The built-in stage that asks for the body of POST requests with a JSON
  * content type on routes marked "inspect". */
 lr_stage lr_stage_inspect(void);

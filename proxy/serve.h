@@ -63,6 +63,8 @@ typedef struct lr_serve_config {
   size_t max_head;      /* request head bytes (431 beyond) */
   size_t pool_idle_max; /* idle upstream connections kept per route and worker */
   bool inspect;         /* default for routes that do not say */
+  char *decision_log;   /* ops: decision log path or "-" (stdout); NULL for none */
+  bool watch;           /* ops: reload when a loaded file changes */
   /* policy and identity (issue 6) */
   char *entities, *schema;         /* --entities, --schema */
   char *protocol;                  /* --protocol mcp|rest: default for routes */
@@ -120,6 +122,8 @@ lr_status lr_server_reload(lr_server *s, lr_buf *msg);
 void lr_server_on_reload(lr_server *s, lr_status (*fn)(void *ctx, lr_buf *msg), void *ctx);
 /* True once every listener is up and policies are loaded. */
 bool lr_server_ready(const lr_server *s);
+/* Number of worker threads (known once lr_server_new returned). */
+int lr_server_workers(const lr_server *s);
 /* Appends the Prometheus text exposition of all workers' metrics. */
 void lr_server_metrics(const lr_server *s, lr_buf *out);
 

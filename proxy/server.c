@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "admin.h"
+#include "ops.h"
 #include "tls.h"
 #include "worker.h"
 
@@ -63,6 +64,8 @@ void lr_server_free(lr_server *s) {
   SSL_CTX_free(s->tls_server);
   SSL_CTX_free(s->tls_upstream);
   free(s->workers);
+  free(s->last_reload_error);
+  lr_buf_free(&s->loaded_files);
   free(s);
 }
 
@@ -71,7 +74,8 @@ void lr_server_on_reload(lr_server *s, lr_status (*fn)(void *ctx, lr_buf *msg), 
   s->reload_ctx = ctx;
 }
 
-lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
+/* Reloads what can change at run time (the hook, else a directory check). */
+static lr_status reload_now(lr_server *s, lr_buf *msg) {
   if (s->reload_fn) {
     if (s->reload_fn(s->reload_ctx, msg) != LR_OK) return LR_ERR;
     __atomic_store_n(&s->policies_ok, 1, __ATOMIC_RELEASE);
@@ -108,6 +112,30 @@ lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
   __atomic_add_fetch(&s->reloads, 1, __ATOMIC_RELAXED);
   lr_buf_printf(msg, "%s: %zu policy file(s) found", dir, files);
   return LR_OK;
+}
+
+int lr_server_workers(const lr_server *s) { return s->nworkers; }
+
+/* ops: every reload (SIGHUP, POST /reload, the file watch, the first load)
+ * goes through here, on the main thread, so the bookkeeping below needs no
+ * lock (GET /policies reads it on the main thread too). On success the
+ * loaded files are hashed right away: /policies then shows what is in
+ * force, even after a broken file was refused. */
+lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
+  size_t before = msg->len;
+  lr_status st = reload_now(s, msg);
+  s->last_reload_ms = lr_clock_wall_ms(s->clock);
+  free(s->last_reload_error);
+  s->last_reload_error = NULL;
+  if (st == LR_OK) {
+    s->loaded_ms = s->last_reload_ms;
+    lr_buf_clear(&s->loaded_files);
+    lr_admin_snapshot_files(s->cfg, &s->loaded_files);
+  } else {
+    __atomic_add_fetch(&s->reload_failures, 1, __ATOMIC_RELAXED);
+    s->last_reload_error = lr_xstrdup(msg->len > before ? msg->p + before : "reload failed");
+  }
+  return st;
 }
 
 bool lr_server_ready(const lr_server *s) {
@@ -233,6 +261,7 @@ static void on_signal(evutil_socket_t sig, short what, void *arg) {
   (void)what;
   lr_server *s = arg;
   if (sig == SIGHUP) {
+    lr_ops_reopen_log(s->ops); /* log rotation */
     lr_buf msg = {0};
     lr_status st = lr_server_reload(s, &msg);
     fprintf(stderr, "larch: reload %s: %s\n", st == LR_OK ? "done" : "refused", msg.p ? msg.p : "");
@@ -266,6 +295,17 @@ static void raise_fd_limit(void) {
   }
 }
 
+/* Reload on file changes (ops, watch.c): every file the reload hook reads. */
+static void start_file_watch(lr_server *s) {
+  if (!s->cfg->watch) return;
+  const lr_serve_config *c = s->cfg;
+  const char *paths[] = {c->policies, c->entities, c->schema, c->api_keys, c->jwks, c->openapi};
+  lr_buf err = {0};
+  s->watcher = lr_watch_start(s, s->base, paths, sizeof paths / sizeof paths[0], &err);
+  if (!s->watcher) fprintf(stderr, "larch: %s (reload with SIGHUP or POST /reload)\n", err.p);
+  lr_buf_free(&err);
+}
+
 int lr_server_run(lr_server *s) {
   lr_buf err = {0};
   int status = 1;
@@ -278,6 +318,7 @@ int lr_server_run(lr_server *s) {
     if (worker_setup(s, &s->workers[i], i, (struct sockaddr *)&sa, salen, &err) != LR_OK) goto out;
   s->base = event_base_new();
   if (s->cfg->admin && lr_admin_start(s, &err) != LR_OK) goto out;
+  start_file_watch(s);
   s->sig_term = evsignal_new(s->base, SIGTERM, on_signal, s);
   s->sig_int = evsignal_new(s->base, SIGINT, on_signal, s);
   s->sig_hup = evsignal_new(s->base, SIGHUP, on_signal, s);
@@ -305,6 +346,8 @@ out:
   if (status != 0) __atomic_store_n(&s->ready, 0, __ATOMIC_RELEASE);
   for (int i = 0; i < s->nworkers; i++) worker_teardown(&s->workers[i]);
   lr_admin_stop(s);
+  lr_watch_stop(s->watcher);
+  s->watcher = NULL;
   if (s->sig_term) event_free(s->sig_term);
   if (s->sig_int) event_free(s->sig_int);
   if (s->sig_hup) event_free(s->sig_hup);

@@ -62,6 +62,10 @@ typedef struct lr_metrics {
   __atomic_store_n(&(x), __atomic_load_n(&(x), __ATOMIC_RELAXED) + (d), __ATOMIC_RELAXED)
 #define LR_METRIC_GET(x) __atomic_load_n(&(x), __ATOMIC_RELAXED)
 
+/* Appends a Prometheus histogram: counts[0..nbounds] per bucket (not
+ * cumulative; the last one is +Inf), sum in seconds. */
+void lr_metrics_histogram(lr_buf *out, const char *name, const double *bounds, size_t nbounds,
+                          const uint64_t *counts, double sum);
 /* Records one finished request. */
 void lr_metrics_request(lr_metrics *m, const lr_route *route, int status, int64_t ns);
 
@@ -138,10 +142,18 @@ struct lr_server {
   int ready;           /* atomic: listeners up and policies loaded */
   int listening;       /* atomic: workers whose listener is up */
   int policies_ok;
-  uint64_t reloads; /* atomic */
+  uint64_t reloads;                               /* atomic */
   lr_status (*reload_fn)(void *ctx, lr_buf *msg); /* lr_server_on_reload */
   void *reload_ctx;
   uint64_t id_seed;
+  struct lr_ops *ops;       /* decision log + decision metrics (ops.c), NULL if none */
+  struct lr_watch *watcher; /* file watch (watch.c), NULL if off */
+  /* reload bookkeeping (main thread only; lr_server_reload) */
+  uint64_t reload_failures; /* atomic */
+  int64_t last_reload_ms;   /* wall ms of the last attempt */
+  int64_t loaded_ms;        /* wall ms of the last success */
+  char *last_reload_error;  /* NULL after a success */
+  lr_buf loaded_files;      /* JSON array: files in force with sha256 */
 };
 
 struct lr_worker {
@@ -187,6 +199,7 @@ struct lr_exchange {
   lr_http_head *resp_head; /* kept while a buffered answer is collected */
   int status;
   bool close_after; /* the client connection closes after this answer */
+  bool done_told;   /* the pipeline's on_done ran */
 };
 
 struct lr_conn {

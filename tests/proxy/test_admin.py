@@ -48,7 +48,7 @@ def test_admin_endpoints():
     # A broken policy directory is refused and the running state stays.
     os.rename(pol, pol + ".gone")
     st, hd, body = H.http_get(lx.admin, "/reload", method="POST")
-    check(st == 500 and b"error" in body, body)
+    check(st == 422 and b"error" in body, body)
     check(H.http_get(lx.admin, "/readyz")[0] == 200, "still ready on the previous set")
     check(lx.stop() == 0)
     check("reload done" in lx.logtext(), lx.logtext())

@@ -86,3 +86,21 @@ Test(config, routes_longest_prefix_on_segment_boundaries) {
   lr_serve_config_free(&cfg);
   lr_buf_free(&err);
 }
+
+static void count_done(void *ctx, lr_proxy_request *req, int status, int64_t ns) {
+  (void)req, (void)ns;
+  int *seen = ctx;
+  seen[0]++;
+  seen[1] = status;
+}
+
+Test(pipeline, on_done_runs_every_stage) {
+  int a[2] = {0}, b[2] = {0};
+  lr_pipeline pl = {0};
+  lr_pipeline_add(&pl, (lr_stage){.name = "a", .on_done = count_done, .ctx = a});
+  lr_pipeline_add(&pl, (lr_stage){.name = "none"});
+  lr_pipeline_add(&pl, (lr_stage){.name = "b", .on_done = count_done, .ctx = b});
+  lr_proxy_request req = {0};
+  lr_pipeline_done(&pl, &req, 499, 1000);
+  cr_assert(a[0] == 1 && b[0] == 1 && a[1] == 499 && b[1] == 499);
+}
