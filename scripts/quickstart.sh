@@ -10,6 +10,15 @@ URL=${LARCH_URL:-http://127.0.0.1:8080}
 ADMIN=${LARCH_ADMIN_URL:-http://127.0.0.1:9901}
 failed=0
 
+expect_not() { # expect_not NAME UNWANTED: checks $got does not contain UNWANTED
+  if printf '%s' "$got" | grep -qF -- "$2"; then
+    printf 'FAIL  %s\n      unwanted: %s\n      got:  %s\n' "$1" "$2" "$got"
+    failed=$((failed + 1))
+  else
+    printf 'ok    %s\n' "$1"
+  fi
+}
+
 expect() { # expect NAME WANT: checks $got (set just before) contains WANT
   if printf '%s' "$got" | grep -qF -- "$2"; then
     printf 'ok    %s\n' "$1"
@@ -19,9 +28,11 @@ expect() { # expect NAME WANT: checks $got (set just before) contains WANT
   fi
 }
 
-# 1. Discovery: alice (analyst) lists the tools.
+# 1. Discovery: alice (analyst) lists the tools; she sees only those some
+#    call of hers could be permitted (payments.refund is for support staff).
 got=$(curl -s $URL/mcp -H 'Authorization: Bearer demo-alice-key' -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}')
-expect "tools/list as alice" '"name":"payments.refund"'
+expect "tools/list as alice" '"name":"db.query"'
+expect_not "tools/list hides payments.refund from alice" '"name":"payments.refund"'
 
 # 2. Allowed: sam (support) refunds $50.00 (amounts are in cents).
 got=$(curl -s $URL/mcp -H 'Authorization: Bearer demo-sam-key' -H 'Content-Type: application/json' -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"payments.refund","arguments":{"amount":5000}}}')
