@@ -306,7 +306,8 @@ static void start_forward(lr_exchange *ex) {
   lr_http_forward fw = {.client_ip = lr_str_c(c->ip),
                         .tls = c->tls,
                         .request_id = ex->req.request_id,
-                        .default_host = lr_str_c(ex->route->origin.hostport)};
+                        .default_host = lr_str_c(ex->route->origin.hostport),
+                        .identity_encoding = ex->route->inspect};
   if (ex->buffering)
     fw.framing = LR_HTTP_FRAME_LENGTH, fw.length = ex->req.body.n;
   else if (h->chunked)

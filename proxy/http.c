@@ -396,7 +396,8 @@ void lr_http_write_request_head(lr_buf *out, const lr_http_head *req, const lr_h
     const lr_http_header *x = &req->headers[i];
     if (lr_http_ieq(x->name, "content-length") || lr_http_ieq(x->name, "expect") ||
         lr_http_ieq(x->name, "x-request-id") || lr_http_ieq(x->name, "x-forwarded-proto") ||
-        lr_http_is_hop_by_hop(req, x->name))
+        lr_http_is_hop_by_hop(req, x->name) ||
+        (fw->identity_encoding && lr_http_ieq(x->name, "accept-encoding")))
       continue;
     if (lr_http_ieq(x->name, "x-forwarded-for")) {
       if (xff_seen) lr_buf_puts(&xff, ", ");
@@ -408,6 +409,7 @@ void lr_http_write_request_head(lr_buf *out, const lr_http_head *req, const lr_h
   }
   if (req->host.n == 0 && fw->default_host.n) put_header(out, LR_STR("Host"), fw->default_host);
   put_framing(out, fw->framing, fw->length);
+  if (fw->identity_encoding) lr_buf_puts(out, "Accept-Encoding: identity\r\n");
   if (xff_seen) lr_buf_puts(&xff, ", ");
   lr_buf_append(&xff, fw->client_ip.p, fw->client_ip.n);
   put_header(out, LR_STR("X-Forwarded-For"), lr_buf_str(&xff));

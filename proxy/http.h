@@ -149,6 +149,10 @@ typedef struct lr_http_forward {
   lr_str default_host; /* sent as Host when the request has none (HTTP/1.0) */
   lr_http_framing framing;
   uint64_t length; /* for LR_HTTP_FRAME_LENGTH */
+  /* Ask for an uncompressed answer (the client's Accept-Encoding replaced
+   * by "identity"): set where larch may have to read the answer (list
+   * filtering, masking), which it never does on compressed bytes. */
+  bool identity_encoding;
 } lr_http_forward;
 
 /* Appends the request head to send upstream: the request line (HTTP/1.1),

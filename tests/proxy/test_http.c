@@ -133,6 +133,35 @@ Test(http, pause_after_each_message) {
   lr_arena_free(a);
 }
 
+/* Where larch may read the answer, the client's Accept-Encoding is replaced
+ * by identity: compressed list answers would otherwise be refused. */
+Test(http, identity_encoding_asked_for_inspected_answers) {
+  lr_arena *a = lr_arena_new(0);
+  rec r = {0};
+  lr_http_parser p;
+  lr_http_parser_init(&p, true, &ev, &r, 0);
+  lr_http_parser_set_arena(&p, a);
+  const char *req = "POST /mcp HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip, br\r\n"
+                    "Content-Length: 2\r\n\r\n{}";
+  cr_assert_eq(feed(&p, req, 4096), LR_HTTP_OK);
+  lr_buf out = {0};
+  lr_http_forward fw = {.client_ip = LR_STR("127.0.0.9"),
+                        .request_id = LR_STR("rid"),
+                        .framing = LR_HTTP_FRAME_LENGTH,
+                        .length = 2};
+  lr_http_write_request_head(&out, r.head, &fw);
+  cr_assert(strstr(out.p, "Accept-Encoding: gzip, br\r\n"), "%s", out.p);
+  lr_buf_clear(&out);
+  fw.identity_encoding = true;
+  lr_http_write_request_head(&out, r.head, &fw);
+  cr_assert(!strstr(out.p, "gzip"), "%s", out.p);
+  cr_assert(strstr(out.p, "Accept-Encoding: identity\r\n"), "%s", out.p);
+  lr_buf_free(&out);
+  lr_buf_free(&r.body);
+  lr_http_parser_free(&p);
+  lr_arena_free(a);
+}
+
 Test(http, request_head_rewritten) {
   lr_arena *a = lr_arena_new(0);
   rec r = {0};
