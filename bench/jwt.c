@@ -156,7 +156,7 @@ static double verify_ns(lr_jwt_verifier *v, char **toks, int ntoks, int first, i
         fprintf(stderr, "bench_jwt: verification failed\n");
         exit(1);
       }
-      h = fold(h, p->uid.id);
+      h = fold(h, p->uid.id.p);
       lr_principal_unref(p);
     }
     runs[r] = (double)(now_ns() - t0) / iters;

@@ -37,7 +37,8 @@ static const opt options[] = {
     {"--upstream", "LARCH_UPSTREAM", "upstream", OPT_UPSTREAM, 0, "URL",
      "origin for the default route \"/\": http://host:port or https://host:port"},
     {"--config", "LARCH_CONFIG", NULL, OPT_STR, F(config), "FILE",
-     "JSON file with any option below and \"routes\": [{name, prefix, upstream, inspect}]"},
+     "JSON file with any option below and \"routes\": [{name, prefix, upstream, inspect,\n"
+     "                             protocol: mcp|rest, auth: bool}]"},
     {"--policies", "LARCH_POLICIES", "policies", OPT_STR, F(policies), "DIR",
      "policy directory (loaded at start, on SIGHUP and on POST /reload)"},
     {"--workers", "LARCH_WORKERS", "workers", OPT_INT, F(workers), "N",
@@ -71,6 +72,45 @@ static const opt options[] = {
      "idle keep-alive upstream connections kept per route and worker (default 64)"},
     {"--inspect", "LARCH_INSPECT", "inspect", OPT_BOOL, F(inspect), "on|off",
      "buffer JSON POST bodies for the policy pipeline on routes that do not say (default on)"},
+    {"--entities", "LARCH_ENTITIES", "entities", OPT_STR, F(entities), "FILE",
+     "Cedar JSON entities merged with each request's principal and resource"},
+    {"--schema", "LARCH_SCHEMA", "schema", OPT_STR, F(schema), "FILE",
+     "Cedar schema (.cedarschema or .json) the entities are parsed with"},
+    {"--protocol", "LARCH_PROTOCOL", "protocol", OPT_STR, F(protocol), "mcp|rest",
+     "how routes that do not say are mapped to Cedar requests (default mcp)"},
+    {"--mapping", "LARCH_MAPPING", "mapping", OPT_STR, F(mapping), "NAME",
+     "mapping profile: default or agentcore (Amazon Bedrock AgentCore Policy)"},
+    {"--openapi", "LARCH_OPENAPI", "openapi", OPT_STR, F(openapi), "FILE",
+     "OpenAPI document: REST operations become Tool::\"<operationId>\""},
+    {"--on-error", "LARCH_ON_ERROR", "on_error", OPT_STR, F(on_error), "deny|cedar",
+     "a request on which a forbid errored: deny (default, fail closed) or Cedar's decision"},
+    {"--shadow", "LARCH_SHADOW", "shadow", OPT_BOOL, F(shadow), "on|off",
+     "decide and log every request but forward it anyway (default off)"},
+    {"--timezone", "LARCH_TIMEZONE", "timezone", OPT_STR, F(timezone), "TZ",
+     "time zone of context.time.hour/weekday, e.g. Europe/Berlin (default UTC)"},
+    {"--auth-required", "LARCH_AUTH_REQUIRED", "auth_required", OPT_BOOL, F(auth), "on|off",
+     "routes that do not say answer 401 without a valid credential (default off)"},
+    {"--jwks", "LARCH_JWKS", "jwks", OPT_STR, F(jwks), "FILE",
+     "JWK set verifying Bearer JWTs (principal User::\"<sub>\")"},
+    {"--jwks-url", "LARCH_JWKS_URL", "jwks_url", OPT_STR, F(jwks_url), "URL",
+     "JWK set fetched and refreshed in the background (http:// or https://)"},
+    {"--jwt-issuer", "LARCH_JWT_ISSUER", "jwt_issuer", OPT_STR, F(jwt_issuer), "ISS",
+     "required iss claim"},
+    {"--jwt-audience", "LARCH_JWT_AUDIENCE", "jwt_audience", OPT_STR, F(jwt_audience), "AUD",
+     "required aud claim (one of)"},
+    {"--roles-claim", "LARCH_ROLES_CLAIM", "roles_claim", OPT_STR, F(roles_claim), "NAME",
+     "claim whose values become parents Role::\"<r>\" (default roles)"},
+    {"--groups-claim", "LARCH_GROUPS_CLAIM", "groups_claim", OPT_STR, F(groups_claim), "NAME",
+     "second such claim (default groups)"},
+    {"--api-keys", "LARCH_API_KEYS", "api_keys", OPT_STR, F(api_keys), "FILE",
+     "API keys: JSON array of {key_sha256, principal, attrs, parents}"},
+    {"--resource-metadata", "LARCH_RESOURCE_METADATA", "resource_metadata", OPT_STR,
+     F(resource_metadata), "URL",
+     "RFC 9728 protected resource metadata URL named in 401 answers on MCP routes"},
+    {"--session-ttl", "LARCH_SESSION_TTL", "session_ttl", OPT_MS, F(session_ttl_ms), "DUR",
+     "idle lifetime of an MCP session bound to its principal (default 1h)"},
+    {"--max-sessions", "LARCH_MAX_SESSIONS", "max_sessions", OPT_INT, F(sessions_max), "N",
+     "MCP sessions remembered (least recently used dropped beyond; default 65536)"},
 };
 #undef F
 
@@ -138,6 +178,7 @@ static void set_str(char **slot, const char *v) {
 
 static lr_status set_route(lr_serve_config *cfg, const char *name, const char *prefix,
                            const char *url, int inspect, lr_buf *err);
+static lr_status parse_protocol(const char *v, int *out);
 
 /* Applies one option value given as text. */
 static lr_status apply(lr_serve_config *cfg, const opt *o, const char *v, const char *from,
@@ -258,6 +299,8 @@ static lr_status set_route(lr_serve_config *cfg, const char *name, const char *p
   r->prefix_len = strlen(prefix);
   r->inspect = inspect != 0;
   r->inspect_default = inspect < 0; /* settled once every source is read */
+  r->protocol = LR_ROUTE_DEFAULT;
+  r->auth = -1;
   return parse_url(&r->origin, url, err);
 }
 
@@ -315,6 +358,19 @@ static lr_status load_json(lr_serve_config *cfg, const char *path, lr_buf *err) 
     if (set_route(cfg, json_string_value(json_object_get(val, "name")), prefix, url,
                   inspect ? json_is_true(inspect) : -1, err) != LR_OK)
       goto out;
+    lr_route *r = &cfg->routes[cfg->nroutes - 1];
+    for (size_t k = 0; k < cfg->nroutes; k++)
+      if (strcmp(cfg->routes[k].prefix, prefix) == 0) r = &cfg->routes[k];
+    json_t *proto = json_object_get(val, "protocol"), *auth = json_object_get(val, "auth");
+    if (proto && parse_protocol(json_string_value(proto), &r->protocol) != LR_OK) {
+      lr_buf_printf(err, "%s: routes[%zu].protocol: want \"mcp\" or \"rest\"", path, i);
+      goto out;
+    }
+    if (auth && !json_is_boolean(auth)) {
+      lr_buf_printf(err, "%s: routes[%zu].auth: want true or false", path, i);
+      goto out;
+    }
+    if (auth) r->auth = json_is_true(auth);
   }
   st = LR_OK;
 out:
@@ -387,6 +443,8 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
   cfg->max_head = 32 * 1024;
   cfg->pool_idle_max = 64;
   cfg->inspect = true;
+  cfg->session_ttl_ms = 3600 * 1000;
+  cfg->sessions_max = 65536;
   /* The config file comes first so the environment and flags override it. */
   const char *file = getenv("LARCH_CONFIG");
   for (int i = 1; i < argc; i++) {
@@ -431,17 +489,45 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
     lr_buf_puts(err, "--tls-client-ca needs --tls-cert and --tls-key");
     return LR_ERR;
   }
-  for (size_t i = 0; i < cfg->nroutes; i++)
-    if (cfg->routes[i].inspect_default) cfg->routes[i].inspect = cfg->inspect;
+  int protocol = LR_ROUTE_MCP;
+  if (cfg->protocol && parse_protocol(cfg->protocol, &protocol) != LR_OK) {
+    lr_buf_printf(err, "--protocol: want mcp or rest, not '%s'", cfg->protocol);
+    return LR_ERR;
+  }
+  if (cfg->on_error && strcmp(cfg->on_error, "deny") && strcmp(cfg->on_error, "cedar")) {
+    lr_buf_printf(err, "--on-error: want deny or cedar, not '%s'", cfg->on_error);
+    return LR_ERR;
+  }
+  if (cfg->mapping && strcmp(cfg->mapping, "default") && strcmp(cfg->mapping, "agentcore")) {
+    lr_buf_printf(err, "--mapping: want default or agentcore, not '%s'", cfg->mapping);
+    return LR_ERR;
+  }
+  for (size_t i = 0; i < cfg->nroutes; i++) {
+    lr_route *r = &cfg->routes[i];
+    if (r->inspect_default) r->inspect = cfg->inspect;
+    if (r->protocol == LR_ROUTE_DEFAULT) r->protocol = protocol;
+    if (r->auth < 0) r->auth = cfg->auth;
+  }
   return resolve(cfg, err);
 }
 
 void lr_serve_config_free(lr_serve_config *cfg) {
-  char **strs[] = {&cfg->listen,   &cfg->admin,   &cfg->policies,      &cfg->config,
-                   &cfg->tls_cert, &cfg->tls_key, &cfg->tls_client_ca, &cfg->upstream_ca};
+  char **strs[] = {&cfg->listen,      &cfg->admin,        &cfg->policies,     &cfg->config,
+                   &cfg->tls_cert,    &cfg->tls_key,      &cfg->tls_client_ca, &cfg->upstream_ca,
+                   &cfg->entities,    &cfg->schema,       &cfg->protocol,     &cfg->mapping,
+                   &cfg->openapi,     &cfg->on_error,     &cfg->timezone,     &cfg->jwks,
+                   &cfg->jwks_url,    &cfg->jwt_issuer,   &cfg->jwt_audience, &cfg->roles_claim,
+                   &cfg->groups_claim, &cfg->api_keys,    &cfg->resource_metadata};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);
   cfg->nroutes = 0;
+}
+
+static lr_status parse_protocol(const char *v, int *out) {
+  if (v && strcmp(v, "mcp") == 0) *out = LR_ROUTE_MCP;
+  else if (v && strcmp(v, "rest") == 0) *out = LR_ROUTE_REST;
+  else return LR_ERR;
+  return LR_OK;
 }
 
 const lr_route *lr_serve_route(const lr_serve_config *cfg, lr_str path) {

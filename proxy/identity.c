@@ -82,8 +82,7 @@ lr_principal *lr_principal_workload(const char *name) {
   lr_principal *p = lr_xcalloc(1, sizeof *p);
   atomic_init(&p->refs, 1);
   p->source = LR_PRINCIPAL_MTLS;
-  p->uid.type = lr_xstrdup("Workload");
-  p->uid.id = lr_xstrdup(name);
+  lr_uid_set_heap(&p->uid, "Workload", name, strlen(name));
   return p;
 }
 

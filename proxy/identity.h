@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "base.h"
+#include "policy.h"
 
 /* ---- error kinds --------------------------------------------------------- */
 
@@ -58,12 +59,9 @@ typedef enum {
   LR_PRINCIPAL_MTLS,      /* Workload::"<SAN URI or CN>" */
 } lr_principal_source;
 
-/* An entity uid: type (may be namespaced, "A::B") and id, both
- * NUL-terminated UTF-8 (the id may contain anything but NUL). */
-typedef struct lr_uid {
-  char *type;
-  char *id;
-} lr_uid;
+/* Entity uids are policy.h's lr_uid (type and id slices). The uids held by
+ * principals are heap copies, NUL-terminated, made by lr_uid_set_heap and
+ * freed by lr_uid_clear; their ids never contain NUL. */
 
 /* What identity knows about the caller. Read-only for users; created by
  * the functions below; lr_principal_unref releases. */
@@ -94,6 +92,8 @@ lr_principal *lr_principal_anonymous(void);
 lr_status lr_uid_parse(const char *s, size_t n, lr_uid *out);
 lr_status lr_uid_from_json(const json_t *v, lr_uid *out);
 void lr_uid_clear(lr_uid *u);
+/* Sets u to heap copies of type and id[0..n) (NUL-terminated). */
+void lr_uid_set_heap(lr_uid *u, const char *type, const char *id, size_t n);
 /* Appends the Cedar literal of u (`Type::"id"`, the id escaped so that
  * lr_uid_parse reads it back: \" \\ \n \r \t and \u{..} for other control
  * characters). For decision logs and messages. */

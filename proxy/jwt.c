@@ -238,14 +238,11 @@ static bool is_cstring(const json_t *v) {
 static void add_parent(lr_principal *p, const char *type, const char *s, size_t n) {
   if (n == 0 || memchr(s, 0, n) || p->nparents >= MAX_PARENTS) return;
   for (size_t i = 0; i < p->nparents; i++)
-    if (strlen(p->parents[i].id) == n && memcmp(p->parents[i].id, s, n) == 0) return;
+    if (p->parents[i].id.n == n && memcmp(p->parents[i].id.p, s, n) == 0) return;
   if ((p->nparents & (p->nparents - 1)) == 0) /* grow at powers of two */
     p->parents = lr_xrealloc(p->parents, (p->nparents ? p->nparents * 2 : 1) * sizeof *p->parents);
   lr_uid *u = &p->parents[p->nparents++];
-  u->type = lr_xstrdup(type);
-  u->id = lr_xmalloc(n + 1);
-  memcpy(u->id, s, n);
-  u->id[n] = 0;
+  lr_uid_set_heap(u, type, s, n);
 }
 
 /* Role values from a claim: an array of strings or one space-separated
@@ -328,8 +325,7 @@ static lr_id_error principal_from_claims(const lr_jwt_verifier *v, json_t *claim
   lr_principal *p = lr_xcalloc(1, sizeof *p);
   atomic_init(&p->refs, 1);
   p->source = LR_PRINCIPAL_JWT;
-  p->uid.type = lr_xstrdup(v->user_type);
-  p->uid.id = lr_xstrdup(json_string_value(sub));
+  lr_uid_set_heap(&p->uid, v->user_type, json_string_value(sub), strlen(json_string_value(sub)));
   p->claims = claims;
   p->exp = exp ? exp_ms / 1000 : 0;
   if (*v->roles_claim) add_roles(p, v->role_type, claim_at(claims, v->roles_claim));

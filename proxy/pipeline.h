@@ -30,6 +30,7 @@
 #include "http.h"
 
 struct lr_route;
+struct lr_call_outcome;
 
 /* What the pipeline sees of one request. Valid until the request ends. */
 typedef struct lr_proxy_request {
@@ -46,6 +47,9 @@ typedef struct lr_proxy_request {
   bool tls;
   const char *peer_identity; /* verified client certificate: SAN URI, else CN; NULL if none */
   int64_t wall_ms;           /* wall-clock time the head arrived (epoch ms) */
+  /* Set by the identity stage (decide.h): principal, mapped Cedar requests,
+   * decisions and answer, for the decision log, guards and filtering. */
+  struct lr_call_outcome *outcome;
 } lr_proxy_request;
 
 /* A direct answer composed by a stage (status, optional headers, body). */

@@ -29,15 +29,27 @@ lr_principal *lr_principal_anonymous(void) {
   /* Immutable after compile time: refs == 0 makes ref/unref no-ops. */
   static lr_principal anon = {
       .source = LR_PRINCIPAL_ANONYMOUS,
-      .uid = {(char *)"Anonymous", (char *)"anonymous"},
+      .uid = {{"Anonymous", 9}, {"anonymous", 9}},
   };
   return &anon;
 }
 
 void lr_uid_clear(lr_uid *u) {
-  free(u->type);
-  free(u->id);
-  u->type = u->id = NULL;
+  free((char *)u->type.p);
+  free((char *)u->id.p);
+  u->type = u->id = (lr_str){NULL, 0};
+}
+
+static lr_str heap_str(const char *s, size_t n) {
+  char *p = lr_xmalloc(n + 1);
+  memcpy(p, s, n);
+  p[n] = 0;
+  return (lr_str){p, n};
+}
+
+void lr_uid_set_heap(lr_uid *u, const char *type, const char *id, size_t n) {
+  u->type = heap_str(type, strlen(type));
+  u->id = heap_str(id, n);
 }
 
 static bool ident_start(char c) {
@@ -130,10 +142,8 @@ lr_status lr_uid_parse(const char *s, size_t n, lr_uid *out) {
     lr_buf_free(&id);
     return LR_ERR;
   }
-  out->type = lr_xmalloc(type_end + 1);
-  memcpy(out->type, s, type_end);
-  out->type[type_end] = 0;
-  out->id = id.p ? id.p : lr_xstrdup("");
+  out->type = heap_str(s, type_end);
+  out->id = id.p ? (lr_str){id.p, id.len} : heap_str("", 0);
   return LR_OK;
 }
 
@@ -156,15 +166,14 @@ lr_status lr_uid_from_json(const json_t *v, lr_uid *out) {
   if (!json_is_string(t) || !json_is_string(id)) return LR_ERR;
   if (!valid_type(json_string_value(t))) return LR_ERR;
   if (strlen(json_string_value(id)) != json_string_length(id)) return LR_ERR; /* NUL inside */
-  out->type = lr_xstrdup(json_string_value(t));
-  out->id = lr_xstrdup(json_string_value(id));
+  lr_uid_set_heap(out, json_string_value(t), json_string_value(id), json_string_length(id));
   return LR_OK;
 }
 
 void lr_uid_format(const lr_uid *u, lr_buf *out) {
-  lr_buf_puts(out, u->type);
+  lr_buf_append(out, u->type.p, u->type.n);
   lr_buf_puts(out, "::\"");
-  for (const unsigned char *c = (const unsigned char *)u->id; *c; c++) {
+  for (const unsigned char *c = (const unsigned char *)u->id.p; c && *c; c++) {
     switch (*c) {
     case '"': lr_buf_puts(out, "\\\""); break;
     case '\\': lr_buf_puts(out, "\\\\"); break;

@@ -31,6 +31,9 @@ typedef struct lr_origin {
   socklen_t addrlen;
 } lr_origin;
 
+/* How a route's requests become Cedar requests (DESIGN §3). */
+typedef enum { LR_ROUTE_DEFAULT = 0, LR_ROUTE_MCP, LR_ROUTE_REST } lr_route_protocol;
+
 /* A route: requests whose path starts with prefix go to origin. */
 typedef struct lr_route {
   char *name;
@@ -39,6 +42,8 @@ typedef struct lr_route {
   lr_origin origin;
   bool inspect;         /* JSON POST bodies are buffered for the pipeline */
   bool inspect_default; /* inspect follows the configuration-wide default */
+  int protocol;         /* lr_route_protocol */
+  int auth;             /* 1: authentication required, 0: not, -1: the default */
   size_t index;         /* position in the config (metrics label slot) */
 } lr_route;
 
@@ -57,6 +62,22 @@ typedef struct lr_serve_config {
   size_t max_head;      /* request head bytes (431 beyond) */
   size_t pool_idle_max; /* idle upstream connections kept per route and worker */
   bool inspect;         /* default for routes that do not say */
+  /* policy and identity (issue 6) */
+  char *entities, *schema;         /* --entities, --schema */
+  char *protocol;                  /* --protocol mcp|rest: default for routes */
+  char *mapping;                   /* --mapping default|agentcore */
+  char *openapi;                   /* --openapi F */
+  char *on_error;                  /* --on-error deny|cedar */
+  char *timezone;                  /* --timezone (IANA name or UTC) */
+  bool shadow;                     /* --shadow: decide and log, forward anyway */
+  bool auth;                       /* --auth-required: default for routes */
+  char *jwks, *jwks_url;           /* --jwks F, --jwks-url URL */
+  char *jwt_issuer, *jwt_audience; /* --jwt-issuer, --jwt-audience */
+  char *roles_claim, *groups_claim;
+  char *api_keys;                  /* --api-keys F */
+  char *resource_metadata;         /* RFC 9728 document URL for 401s on MCP routes */
+  int64_t session_ttl_ms;          /* idle lifetime of an MCP session binding */
+  size_t sessions_max;             /* bound of the session table */
 } lr_serve_config;
 
 /* Fills cfg with defaults, then LARCH_* environment variables, then the JSON

@@ -53,30 +53,30 @@ Test(apikeys, lookup) {
   const char *why;
   cr_assert_eq(lr_apikeys_lookup(k, "sk-bot-123", 10, &p, &why), LR_ID_OK);
   cr_assert_eq(p->source, LR_PRINCIPAL_APIKEY);
-  cr_assert_str_eq(p->uid.type, "User");
-  cr_assert_str_eq(p->uid.id, "bot");
+  cr_assert_str_eq(p->uid.type.p, "User");
+  cr_assert_str_eq(p->uid.id.p, "bot");
   cr_assert_str_eq(json_string_value(json_object_get(p->attrs, "team")), "infra");
   cr_assert_eq(json_integer_value(json_object_get(p->attrs, "level")), 3);
   cr_assert_eq(p->nparents, 2);
-  cr_assert_str_eq(p->parents[0].type, "Role");
-  cr_assert_str_eq(p->parents[0].id, "ci");
-  cr_assert_str_eq(p->parents[1].type, "Team");
-  cr_assert_str_eq(p->parents[1].id, "infra");
+  cr_assert_str_eq(p->parents[0].type.p, "Role");
+  cr_assert_str_eq(p->parents[0].id.p, "ci");
+  cr_assert_str_eq(p->parents[1].type.p, "Team");
+  cr_assert_str_eq(p->parents[1].id.p, "infra");
   cr_assert_null(p->claims);
   lr_principal_unref(p);
 
   cr_assert_eq(lr_apikeys_lookup(k, "sk-ci-456", 9, &p, NULL), LR_ID_OK);
-  cr_assert_str_eq(p->uid.type, "Service");
+  cr_assert_str_eq(p->uid.type.p, "Service");
   cr_assert_null(p->attrs);
   cr_assert_eq(p->nparents, 0);
   lr_principal_unref(p);
 
   cr_assert_eq(lr_apikeys_lookup(k, "sk-ns-789", 9, &p, NULL), LR_ID_OK);
-  cr_assert_str_eq(p->uid.type, "Acme::Svc");
-  cr_assert_str_eq(p->uid.id, "a\"b\xc3\xa9");
+  cr_assert_str_eq(p->uid.type.p, "Acme::Svc");
+  cr_assert_str_eq(p->uid.id.p, "a\"b\xc3\xa9");
   /* the principal outlives the key set */
   lr_apikeys_unref(k);
-  cr_assert_str_eq(p->uid.type, "Acme::Svc");
+  cr_assert_str_eq(p->uid.type.p, "Acme::Svc");
   lr_principal_unref(p);
 
   k = lr_apikeys_parse(doc, strlen(doc), "keys.json", &d);
@@ -115,7 +115,7 @@ Test(apikeys, many_keys) {
     snprintf(id, sizeof id, "u%d", i);
     lr_principal *p;
     cr_assert_eq(lr_apikeys_lookup(k, key, (size_t)n, &p, NULL), LR_ID_OK);
-    cr_assert_str_eq(p->uid.id, id);
+    cr_assert_str_eq(p->uid.id.p, id);
     lr_principal_unref(p);
     n = snprintf(key, sizeof key, "key-%d", i + 300);
     cr_assert_eq(lr_apikeys_lookup(k, key, (size_t)n, &p, NULL), LR_ID_UNKNOWN_KEY);
@@ -182,8 +182,8 @@ Test(apikeys, uid_literals) {
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
     lr_uid u;
     cr_assert_eq(lr_uid_parse(ok[i].in, strlen(ok[i].in), &u), LR_OK, "%s", ok[i].in);
-    cr_assert_str_eq(u.type, ok[i].type);
-    cr_assert_str_eq(u.id, ok[i].id);
+    cr_assert_str_eq(u.type.p, ok[i].type);
+    cr_assert_str_eq(u.id.p, ok[i].id);
     lr_uid_clear(&u);
   }
   const char *bad[] = {"bot",
@@ -208,16 +208,16 @@ Test(apikeys, uid_literals) {
   const char *ids[] = {"plain",        "q\"uo\\te",         "nl\n\r\ttab",
                        "bell\x07\x7f", "\xc3\xa9t\xc3\xa9", ""};
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
-    lr_uid u = {"Ns::T", (char *)ids[i]}, back;
+    lr_uid u = {LR_STR("Ns::T"), lr_str_c(ids[i])}, back;
     lr_buf b = {0};
     lr_uid_format(&u, &b);
     cr_assert_eq(lr_uid_parse(b.p, b.len, &back), LR_OK, "%s", b.p);
-    cr_assert_str_eq(back.type, "Ns::T");
-    cr_assert_str_eq(back.id, ids[i]);
+    cr_assert_str_eq(back.type.p, "Ns::T");
+    cr_assert_str_eq(back.id.p, ids[i]);
     lr_uid_clear(&back);
     lr_buf_free(&b);
   }
-  lr_uid q = {"User", "a\"b"};
+  lr_uid q = {LR_STR("User"), LR_STR("a\"b")};
   lr_buf b = {0};
   lr_uid_format(&q, &b);
   cr_assert_str_eq(b.p, "User::\"a\\\"b\"");
@@ -226,7 +226,7 @@ Test(apikeys, uid_literals) {
   json_t *o = json_pack("{s:s, s:s}", "type", "Ns::T", "id", "i");
   lr_uid u;
   cr_assert_eq(lr_uid_from_json(o, &u), LR_OK);
-  cr_assert_str_eq(u.type, "Ns::T");
+  cr_assert_str_eq(u.type.p, "Ns::T");
   lr_uid_clear(&u);
   json_decref(o);
   o = json_pack("{s:s, s:s, s:i}", "type", "T", "id", "i", "x", 1);

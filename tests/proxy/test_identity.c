@@ -47,8 +47,8 @@ static void expect_workload(EVP_PKEY *key, const char *cn, const char *san, cons
   } else {
     cr_assert_eq(lr_identity_from_cert(x, &p), LR_OK);
     cr_assert_eq(p->source, LR_PRINCIPAL_MTLS);
-    cr_assert_str_eq(p->uid.type, "Workload");
-    cr_assert_str_eq(p->uid.id, want);
+    cr_assert_str_eq(p->uid.type.p, "Workload");
+    cr_assert_str_eq(p->uid.id.p, want);
     lr_principal_unref(p);
   }
   X509_free(x);
@@ -114,13 +114,13 @@ Test(identity, resolve_precedence) {
   lr_identity both = {v, ak}, jwt_only = {v, NULL}, keys_only = {NULL, ak}, none = {NULL, NULL};
   lr_principal *p;
   cr_assert_eq(resolve(&both, authz, NULL, &p), LR_ID_OK);
-  cr_assert_str_eq(p->uid.type, "User");
+  cr_assert_str_eq(p->uid.type.p, "User");
   lr_principal_unref(p);
   cr_assert_eq(resolve(&both, "Bearer plain-key", NULL, &p), LR_ID_OK);
-  cr_assert_str_eq(p->uid.type, "Bot");
+  cr_assert_str_eq(p->uid.type.p, "Bot");
   lr_principal_unref(p);
   cr_assert_eq(resolve(&both, authz, " plain-key ", &p), LR_ID_OK); /* X-API-Key first */
-  cr_assert_str_eq(p->uid.type, "Bot");
+  cr_assert_str_eq(p->uid.type.p, "Bot");
   lr_principal_unref(p);
   cr_assert_eq(resolve(&both, NULL, "wrong", &p), LR_ID_UNKNOWN_KEY);
   cr_assert_eq(resolve(&jwt_only, "Bearer plain-key", NULL, &p), LR_ID_MALFORMED);
@@ -129,22 +129,22 @@ Test(identity, resolve_precedence) {
   /* nothing presented, or nothing configured: anonymous */
   cr_assert_eq(resolve(&both, NULL, NULL, &p), LR_ID_OK);
   cr_assert_eq(p, lr_principal_anonymous());
-  cr_assert_str_eq(p->uid.type, "Anonymous");
-  cr_assert_str_eq(p->uid.id, "anonymous");
+  cr_assert_str_eq(p->uid.type.p, "Anonymous");
+  cr_assert_str_eq(p->uid.id.p, "anonymous");
   lr_principal_unref(p); /* no-op on the immortal principal */
   lr_principal_unref(lr_principal_ref(p));
-  cr_assert_str_eq(lr_principal_anonymous()->uid.id, "anonymous");
+  cr_assert_str_eq(lr_principal_anonymous()->uid.id.p, "anonymous");
   cr_assert_eq(resolve(&none, authz, "x", &p), LR_ID_OK);
   cr_assert_eq(p, lr_principal_anonymous());
   /* a peer named by the TLS layer; credentials in headers come first */
   lr_identity_input in = {{NULL, 0}, {NULL, 0}, NULL, "spiffe://a/b"};
   cr_assert_eq(lr_identity_resolve(&both, &in, &p, NULL), LR_ID_OK);
-  cr_assert_str_eq(p->uid.type, "Workload");
-  cr_assert_str_eq(p->uid.id, "spiffe://a/b");
+  cr_assert_str_eq(p->uid.type.p, "Workload");
+  cr_assert_str_eq(p->uid.id.p, "spiffe://a/b");
   lr_principal_unref(p);
   in.authorization = (lr_str){authz, strlen(authz)};
   cr_assert_eq(lr_identity_resolve(&both, &in, &p, NULL), LR_ID_OK);
-  cr_assert_str_eq(p->uid.type, "User");
+  cr_assert_str_eq(p->uid.type.p, "User");
   lr_principal_unref(p);
   in = (lr_identity_input){{NULL, 0}, {NULL, 0}, NULL, ""};
   cr_assert_eq(lr_identity_resolve(&both, &in, &p, NULL), LR_ID_MALFORMED);

@@ -36,7 +36,7 @@ static const char *who(lr_identity_set *s, const char *authz, const char *xkey) 
       {authz, authz ? strlen(authz) : 0}, {xkey, xkey ? strlen(xkey) : 0}, NULL, NULL};
   lr_principal *p;
   lr_id_error e = lr_identity_set_resolve(s, &in, &p, NULL);
-  snprintf(out, sizeof out, "%s", e == LR_ID_OK ? p->uid.id : lr_id_error_name(e));
+  snprintf(out, sizeof out, "%s", e == LR_ID_OK ? p->uid.id.p : lr_id_error_name(e));
   lr_principal_unref(p);
   return out;
 }

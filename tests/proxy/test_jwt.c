@@ -140,8 +140,8 @@ Test(jwt, accepts_every_algorithm) {
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char *t = sign(cases[i].k, cases[i].alg, cases[i].kid, payload_std());
     lr_principal *p = expect(t, strlen(t), LR_ID_OK);
-    cr_assert_str_eq(p->uid.type, "User");
-    cr_assert_str_eq(p->uid.id, "alice");
+    cr_assert_str_eq(p->uid.type.p, "User");
+    cr_assert_str_eq(p->uid.id.p, "alice");
     cr_assert_eq(p->source, LR_PRINCIPAL_JWT);
     cr_assert_eq(p->exp, NOW_S + 600);
     cr_assert_str_eq(json_string_value(json_object_get(p->claims, "email")), "a@example.com");
@@ -165,8 +165,8 @@ Test(jwt, roles_and_groups_become_parents) {
   const char *want[] = {"admin", "dev", "ops", "sre"};
   cr_assert_eq(p->nparents, 4);
   for (size_t i = 0; i < 4; i++) {
-    cr_assert_str_eq(p->parents[i].type, "Role");
-    cr_assert_str_eq(p->parents[i].id, want[i]);
+    cr_assert_str_eq(p->parents[i].type.p, "Role");
+    cr_assert_str_eq(p->parents[i].id.p, want[i]);
   }
   lr_principal_unref(p);
   /* configured claim names and types */
@@ -175,10 +175,10 @@ Test(jwt, roles_and_groups_become_parents) {
                                  .user_type = "Acme::User",
                                  .role_type = "Acme::Role"});
   p = expect(t, strlen(t), LR_ID_OK);
-  cr_assert_str_eq(p->uid.type, "Acme::User");
+  cr_assert_str_eq(p->uid.type.p, "Acme::User");
   cr_assert_eq(p->nparents, 1);
-  cr_assert_str_eq(p->parents[0].type, "Acme::Role");
-  cr_assert_str_eq(p->parents[0].id, "x");
+  cr_assert_str_eq(p->parents[0].type.p, "Acme::Role");
+  cr_assert_str_eq(p->parents[0].id.p, "x");
   lr_principal_unref(p);
   free(t);
   /* nested claim paths (Keycloak realm_access.roles); an exact claim name
@@ -192,8 +192,8 @@ Test(jwt, roles_and_groups_become_parents) {
       &(lr_jwt_config){.roles_claim = "realm_access.roles", .groups_claim = "https://x.io/groups"});
   p = expect(t, strlen(t), LR_ID_OK);
   cr_assert_eq(p->nparents, 3);
-  cr_assert_str_eq(p->parents[1].id, "r2");
-  cr_assert_str_eq(p->parents[2].id, "g");
+  cr_assert_str_eq(p->parents[1].id.p, "r2");
+  cr_assert_str_eq(p->parents[2].id.p, "g");
   lr_principal_unref(p);
   make_verifier(&(lr_jwt_config){.roles_claim = "a.b.c", .groups_claim = "realm_access.x"});
   p = expect(t, strlen(t), LR_ID_OK);
@@ -516,7 +516,7 @@ Test(jwt, cache_hit_and_expiry) {
   cr_assert_eq(st.expired, 1);
   cr_assert_eq(st.entries, 0);
   /* the principals handed out outlive their cache entry */
-  cr_assert_str_eq(p1->uid.id, "c");
+  cr_assert_str_eq(p1->uid.id.p, "c");
   lr_principal_unref(p1);
   lr_principal_unref(p2);
   free(t);
@@ -606,7 +606,7 @@ static void *verify_many(void *arg) {
       char want[16];
       snprintf(want, sizeof want, "t%d", k);
       if (lr_jwt_verify(F.v, r->toks[k], strlen(r->toks[k]), &p, NULL) != LR_ID_OK ||
-          strcmp(p->uid.id, want) != 0)
+          strcmp(p->uid.id.p, want) != 0)
         r->wrong++;
       lr_principal_unref(p);
     }
@@ -657,7 +657,7 @@ Test(jwt, limits_and_names) {
   t = sign(&F.ed, "EdDSA", "ed", pl.p);
   lr_principal *p = expect(t, strlen(t), LR_ID_OK);
   cr_assert_eq(p->nparents, 256);
-  cr_assert_str_eq(p->parents[255].id, "r255");
+  cr_assert_str_eq(p->parents[255].id.p, "r255");
   lr_principal_unref(p);
   free(t);
   lr_buf_free(&pl);
