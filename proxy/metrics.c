@@ -92,4 +92,5 @@ void lr_server_metrics(const lr_server *s, lr_buf *out) {
                 "# HELP larch_ready 1 when ready to serve.\n# TYPE larch_ready gauge\n"
                 "larch_ready %d\n",
                 lr_server_ready(s) ? 1 : 0);
+  lr_pipeline_metrics(s->pipeline, out); /* stages' own families (limits, masking) */
 }
