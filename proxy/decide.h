@@ -42,6 +42,7 @@ typedef enum lr_answer_kind {
   LR_ANSWER_BAD_REQUEST,      /* 400 (malformed JSON / JSON-RPC / MCP headers) */
   LR_ANSWER_SESSION_REFUSED,  /* 404: session of another principal / unknown */
   LR_ANSWER_INTERNAL,         /* failed closed: 500-class refusal */
+  LR_ANSWER_LIMITED,          /* a limit refused it: 429 / JSON-RPC error (guard_stage.h) */
 } lr_answer_kind;
 
 /* A determining policy as reported. */
@@ -92,6 +93,7 @@ typedef struct lr_call_outcome {
   lr_str session;             /* Mcp-Session-Id presented */
   int64_t t_start_ns, t_identity_ns, t_map_ns, t_decide_ns; /* mono times, 0 if not run */
   uint32_t pii_found;         /* lr_pii_set of the request body */
+  struct lr_guard_outcome *guard; /* limits, masking (guard_stage.h); NULL if none ran */
 } lr_call_outcome;
 
 /* ---- the stages ------------------------------------------------------------ */
