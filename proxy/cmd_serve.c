@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cli.h"
+#include "guard_stage.h"
 #include "serve.h"
 
 int lr_cmd_serve(int argc, char **argv) {
@@ -23,7 +24,10 @@ int lr_cmd_serve(int argc, char **argv) {
   /* The pipeline: issue 6 adds identity, mapping, guard and decide here. */
   lr_pipeline pipeline = {0};
   lr_pipeline_add(&pipeline, lr_stage_inspect());
-  lr_server *srv = lr_server_new(&cfg, &pipeline, lr_clock_system(), &err);
+  lr_guard_ctx *guard = lr_guard_from_config(&cfg, lr_clock_system(), &err); /* after decide: */
+  if (guard) lr_pipeline_add(&pipeline, lr_stage_limit(guard));
+  if (guard) lr_pipeline_add(&pipeline, lr_stage_mask(guard));
+  lr_server *srv = guard ? lr_server_new(&cfg, &pipeline, lr_clock_system(), &err) : NULL;
   int status = 1;
   if (!srv) {
     fprintf(stderr, "larch serve: %s\n", err.p ? err.p : "cannot start");
@@ -31,6 +35,7 @@ int lr_cmd_serve(int argc, char **argv) {
     status = lr_server_run(srv);
     lr_server_free(srv);
   }
+  lr_guard_ctx_free(guard);
   lr_buf_free(&err);
   lr_serve_config_free(&cfg);
   return status;

@@ -7,9 +7,11 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "decide.h"
 #include "guard_stage_int.h"
+#include "serve.h"
 
 /* ---- context ----------------------------------------------------------- */
 
@@ -35,6 +37,40 @@ lr_guard_ctx *lr_guard_ctx_new(const lr_guard_options *opt, lr_buf *err) {
   }
   pthread_rwlock_init(&g->lock, NULL);
   for (int i = 0; i < LR_GUARD_WORKERS_MAX; i++) pthread_mutex_init(&g->rl[i].mu, NULL);
+  return g;
+}
+
+lr_guard_ctx *lr_guard_from_config(const lr_serve_config *cfg, const lr_clock *clock, lr_buf *err) {
+  lr_guard_options o = {.redis_url = cfg->redis,
+                        .redis_fail = LR_RLIMIT_FAIL_CLOSED,
+                        .redis_deadline_ns = cfg->redis_timeout_ms * 1000000,
+                        .clock = clock,
+                        .workers = cfg->workers};
+  const char *mode = cfg->redis_fail;
+  if (mode && strcmp(mode, "open") == 0)
+    o.redis_fail = LR_RLIMIT_FAIL_OPEN;
+  else if (mode && strcmp(mode, "local") == 0)
+    o.redis_fail = LR_RLIMIT_FAIL_LOCAL;
+  else if (mode && strcmp(mode, "closed") != 0) {
+    lr_buf_printf(err, "--redis-fail: expected closed, open or local, got '%s'", mode);
+    return NULL;
+  }
+  uint8_t rnd[40];
+  if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) memset(rnd, 0x5a, sizeof rnd);
+  memcpy(&o.seed, rnd, sizeof o.seed);
+  lr_buf key = {0};
+  if (cfg->mask_key) {
+    if (lr_buf_read_file(&key, cfg->mask_key) != LR_OK || key.len == 0) {
+      lr_buf_printf(err, "--mask-key: cannot read a key from %s", cfg->mask_key);
+      lr_buf_free(&key);
+      return NULL;
+    }
+    o.mask_key = key.p, o.mask_keylen = key.len;
+  } else {
+    o.mask_key = rnd + 8, o.mask_keylen = 32;
+  }
+  lr_guard_ctx *g = lr_guard_ctx_new(&o, err);
+  lr_buf_free(&key);
   return g;
 }
 

@@ -88,6 +88,13 @@ typedef struct lr_guard_ctx lr_guard_ctx;
 /* Builds the shared state (rule tables; Redis clients are per worker and
  * made on first use). NULL with a message in err on a bad option (URL). */
 lr_guard_ctx *lr_guard_ctx_new(const lr_guard_options *opt, lr_buf *err);
+struct lr_serve_config;
+/* The same from `larch serve`'s configuration: --redis, --redis-fail
+ * closed|open|local, --redis-timeout, --mask-key FILE (without it the hash
+ * style uses a random key per process: pseudonyms are stable within one
+ * process only). NULL with a message in err. */
+lr_guard_ctx *lr_guard_from_config(const struct lr_serve_config *cfg, const lr_clock *clock,
+                                   lr_buf *err);
 /* After the server stopped (worker exits already released their clients). */
 void lr_guard_ctx_free(lr_guard_ctx *g);
 
