@@ -20,19 +20,19 @@ typedef struct acc {
   lr_value keyv;
 } acc;
 
-static const char *policy_name(lr_arena *a, const lr_policy *p) {
-  const lr_annotation *id = lr_policy_annotation(p, "id");
-  if (!id || !id->has_value) return p->id;
-  return lr_arena_strndup(a, id->value.p, id->value.n);
+/* The @id value (the parser's strings are NUL-terminated), else the id. */
+static const char *policy_name(const lr_policy *p, const char *id) {
+  const lr_annotation *an = lr_policy_annotation(p, "id");
+  return an && an->has_value ? an->value.p : id;
 }
 
-static void acc_init(acc *c, lr_arena *a, const lr_policy_inst *inst) {
+static void acc_init(acc *c, const lr_policy_inst *inst) {
   memset(c, 0, sizeof *c);
   const lr_policy *p = inst->ast;
   c->effect = p->effect;
   const char *id = inst->id ? inst->id : p->id;
   c->m.policy = c->l.policy = id;
-  c->m.name = c->l.name = lr_policy_annotation(p, "id") ? policy_name(a, p) : id;
+  c->m.name = c->l.name = policy_name(p, id);
   c->m.on = LR_MASK_ON_BOTH;
   c->m.style = LR_PII_STYLE_LABEL;
   c->l.shadow = lr_policy_annotation(p, "shadow") != NULL;
@@ -206,7 +206,7 @@ static const char *fail(lr_arena *a, const acc *c, const char *field, const char
 static const char *eval_one(const lr_eval_env *env, const lr_policy_inst *inst, lr_str lineage,
                             acc *c) {
   lr_arena *a = env->arena;
-  acc_init(c, a, inst);
+  acc_init(c, inst);
   const lr_expr *w = inst->ast->with;
   if (!w || w->kind != LR_EXPR_RECORD) return fail(a, c, NULL, "expected a record");
   lr_eval_env e = *env;
@@ -343,7 +343,7 @@ static void check_policy(lr_arena *a, const lr_policy_list *list, const lr_polic
   if (!w || w->kind != LR_EXPR_RECORD) return;
   lr_policy_inst inst = {p->id, p, NULL, NULL};
   acc c;
-  acc_init(&c, a, &inst);
+  acc_init(&c, &inst);
   const lr_uid *u = lr_uid_new(a, LR_STR("Check"), LR_STR("check"));
   lr_request req = {u, u, u, lr_value_empty_record()};
   lr_eval_env env = {NULL, &req, &inst, a};
