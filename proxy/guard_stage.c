@@ -95,7 +95,8 @@ void lr_guard_ctx_free(lr_guard_ctx *g) {
 
 /* The limiter of (name, max, per, burst): one per distinct rate of a policy
  * (a `max` computed from the request may give several), made on first use
- * and kept across reloads, so a reload never resets a limit. */
+ * and kept across reloads, so a reload never resets a limit; a new rate of
+ * a known policy starts from the keys of its latest limiter. */
 guard_rule *guard_rule_get(lr_guard_ctx *g, const lr_limit_obligation *l) {
   char key[600];
   int n = snprintf(key, sizeof key, "%.480s\x1f%u\x1f%lld\x1f%u", l->name, l->max,
@@ -117,6 +118,13 @@ guard_rule *guard_rule_get(lr_guard_ctx *g, const lr_limit_obligation *l) {
     const char *why = NULL;
     lr_limit *lim = lr_limit_new(&cfg, g->opt.clock, &why);
     if (lim) {
+      /* A policy whose rate changed (a reload): carry the keys' debts over
+       * from its latest limiter, so a reload never resets a limit. */
+      for (size_t i = g->nrules; i-- > 0;)
+        if (strcmp(lr_limit_config_of(g->rules[i]->lim)->name, l->name) == 0) {
+          lr_limit_transfer(lim, g->rules[i]->lim, lr_clock_mono_ns(g->opt.clock));
+          break;
+        }
       r = lr_xcalloc(1, sizeof *r);
       r->key = lr_xstrdup(key);
       r->lim = lim;

@@ -447,3 +447,34 @@ Test(guard_stage, client_gone_while_pending, .timeout = 30) {
   lr_arena_free(pa);
   redis_proc_cleanup(&rp);
 }
+
+Test(guard_stage, changed_rate_keeps_the_debts) {
+  /* A reload that changes a policy's rate must not hand out a fresh burst. */
+  lr_clock_manual clk;
+  lr_clock_manual_init(&clk, 1000000000, 0);
+  lr_guard_ctx *g = ctx_new(NULL, LR_RLIMIT_FAIL_CLOSED, &clk.clock);
+  lr_stage st = lr_stage_limit(g);
+  load("permit (principal, action, resource);\n@id(\"r\") limit (principal, action, resource) "
+       "with { max: 2, per: duration(\"1h\") };");
+  lr_proxy_answer ans = {0};
+  fake f;
+  for (int i = 0; i < 2; i++) {
+    fake_init(&f, "ivy", "t", NULL, false, NULL);
+    cr_assert_eq(st.on_request(st.ctx, &f.req, &ans), LR_STAGE_CONTINUE);
+    fake_free(&f);
+  }
+  lr_arena_free(pa);
+  load("permit (principal, action, resource);\n@id(\"r\") limit (principal, action, resource) "
+       "with { max: 3, per: duration(\"1h\") };");
+  /* The debt is kept as time: a full hour's worth, which 3/h also counts
+   * as a spent bucket (without the transfer, 3 more would pass). */
+  fake_init(&f, "ivy", "t", NULL, false, NULL);
+  cr_expect_eq(st.on_request(st.ctx, &f.req, &ans), LR_STAGE_ANSWER, "not a fresh burst");
+  fake_free(&f);
+  lr_clock_manual_advance(&clk, 20LL * 60 * 1000000000); /* one 3/h interval */
+  fake_init(&f, "ivy", "t", NULL, false, NULL);
+  cr_expect_eq(st.on_request(st.ctx, &f.req, &ans), LR_STAGE_CONTINUE, "refills at the new rate");
+  fake_free(&f);
+  lr_guard_ctx_free(g);
+  lr_arena_free(pa);
+}
