@@ -47,7 +47,16 @@ lr_value lr_value_set(lr_arena *a, const lr_value *items, size_t n) {
   bool sorted = true;
   for (size_t i = 1; i < n && sorted; i++) sorted = lr_value_cmp(c[i - 1], c[i]) < 0;
   if (!sorted) {
-    qsort(c, n, sizeof *c, cmp_values_qsort);
+    if (n <= 16) { /* small sets (JSON arrays, literals): no qsort, no malloc */
+      for (size_t i = 1; i < n; i++) {
+        lr_value v = c[i];
+        size_t j = i;
+        for (; j > 0 && lr_value_cmp(c[j - 1], v) > 0; j--) c[j] = c[j - 1];
+        c[j] = v;
+      }
+    } else {
+      qsort(c, n, sizeof *c, cmp_values_qsort);
+    }
     m = 1;
     for (size_t i = 1; i < n; i++)
       if (lr_value_cmp(c[m - 1], c[i]) != 0) c[m++] = c[i];

@@ -80,6 +80,9 @@ static const opt options[] = {
      "how routes that do not say are mapped to Cedar requests (default mcp)"},
     {"--mapping", "LARCH_MAPPING", "mapping", OPT_STR, F(mapping), "NAME",
      "mapping profile: default or agentcore (Amazon Bedrock AgentCore Policy)"},
+    {"--agentcore-gateway", "LARCH_AGENTCORE_GATEWAY", "agentcore_gateway", OPT_STR,
+     F(agentcore_gateway), "ARN",
+     "agentcore profile: the gateway ARN, resource AgentCore::Gateway::\"<ARN>\""},
     {"--openapi", "LARCH_OPENAPI", "openapi", OPT_STR, F(openapi), "FILE",
      "OpenAPI document: REST operations become Tool::\"<operationId>\""},
     {"--on-error", "LARCH_ON_ERROR", "on_error", OPT_STR, F(on_error), "deny|cedar",
@@ -94,6 +97,8 @@ static const opt options[] = {
      "JWK set verifying Bearer JWTs (principal User::\"<sub>\")"},
     {"--jwks-url", "LARCH_JWKS_URL", "jwks_url", OPT_STR, F(jwks_url), "URL",
      "JWK set fetched and refreshed in the background (http:// or https://)"},
+    {"--jwks-refresh", "LARCH_JWKS_REFRESH", "jwks_refresh", OPT_MS, F(jwks_refresh_ms), "DUR",
+     "how often --jwks-url is fetched again (default 5m; a failed fetch keeps the keys)"},
     {"--jwt-issuer", "LARCH_JWT_ISSUER", "jwt_issuer", OPT_STR, F(jwt_issuer), "ISS",
      "required iss claim"},
     {"--jwt-audience", "LARCH_JWT_AUDIENCE", "jwt_audience", OPT_STR, F(jwt_audience), "AUD",
@@ -453,6 +458,7 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
   cfg->pool_idle_max = 64;
   cfg->inspect = true;
   cfg->session_ttl_ms = 3600 * 1000;
+  cfg->jwks_refresh_ms = 300 * 1000;
   cfg->sessions_max = 65536;
   /* The config file comes first so the environment and flags override it. */
   const char *file = getenv("LARCH_CONFIG");
@@ -521,22 +527,26 @@ lr_status lr_serve_config_load(lr_serve_config *cfg, int argc, char **argv, lr_b
 }
 
 void lr_serve_config_free(lr_serve_config *cfg) {
-  char **strs[] = {&cfg->listen,      &cfg->admin,        &cfg->policies,     &cfg->config,
-                   &cfg->tls_cert,    &cfg->tls_key,      &cfg->tls_client_ca, &cfg->upstream_ca,
-                   &cfg->entities,    &cfg->schema,       &cfg->protocol,     &cfg->mapping,
-                   &cfg->openapi,     &cfg->on_error,     &cfg->timezone,     &cfg->jwks,
-                   &cfg->jwks_url,    &cfg->jwt_issuer,   &cfg->jwt_audience, &cfg->roles_claim,
-                   &cfg->groups_claim, &cfg->api_keys,    &cfg->resource_metadata,
-                   &cfg->redis,       &cfg->redis_fail,   &cfg->mask_key};
+  char **strs[] = {
+      &cfg->listen,       &cfg->admin,      &cfg->policies,          &cfg->config,
+      &cfg->tls_cert,     &cfg->tls_key,    &cfg->tls_client_ca,     &cfg->upstream_ca,
+      &cfg->entities,     &cfg->schema,     &cfg->protocol,          &cfg->mapping,
+      &cfg->openapi,      &cfg->on_error,   &cfg->timezone,          &cfg->jwks,
+      &cfg->jwks_url,     &cfg->jwt_issuer, &cfg->jwt_audience,      &cfg->roles_claim,
+      &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata, &cfg->agentcore_gateway,
+      &cfg->redis,        &cfg->redis_fail, &cfg->mask_key};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);
   cfg->nroutes = 0;
 }
 
 static lr_status parse_protocol(const char *v, int *out) {
-  if (v && strcmp(v, "mcp") == 0) *out = LR_ROUTE_MCP;
-  else if (v && strcmp(v, "rest") == 0) *out = LR_ROUTE_REST;
-  else return LR_ERR;
+  if (v && strcmp(v, "mcp") == 0)
+    *out = LR_ROUTE_MCP;
+  else if (v && strcmp(v, "rest") == 0)
+    *out = LR_ROUTE_REST;
+  else
+    return LR_ERR;
   return LR_OK;
 }
 

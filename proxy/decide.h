@@ -31,18 +31,18 @@ struct lr_mcp_sessions;
 
 /* How the request was answered. */
 typedef enum lr_answer_kind {
-  LR_ANSWER_NONE = 0,         /* not decided (e.g. a route without mapping yet) */
-  LR_ANSWER_FORWARD,          /* allowed (or shadow): sent upstream */
-  LR_ANSWER_DENY_RPC,         /* JSON-RPC error, HTTP 200 */
-  LR_ANSWER_DENY_TOOL_ERROR,  /* tool result with isError: true, HTTP 200 */
-  LR_ANSWER_DENY_BATCH,       /* a batch refused whole (-32600) */
-  LR_ANSWER_DENY_REST,        /* 403 */
-  LR_ANSWER_DENY_NOTIFY,      /* a denied notification: 202, not forwarded */
-  LR_ANSWER_UNAUTHENTICATED,  /* 401 */
-  LR_ANSWER_BAD_REQUEST,      /* 400 (malformed JSON / JSON-RPC / MCP headers) */
-  LR_ANSWER_SESSION_REFUSED,  /* 404: session of another principal / unknown */
-  LR_ANSWER_INTERNAL,         /* failed closed: 500-class refusal */
-  LR_ANSWER_LIMITED,          /* a limit refused it: 429 / JSON-RPC error (guard_stage.h) */
+  LR_ANSWER_NONE = 0,        /* not decided (e.g. a route without mapping yet) */
+  LR_ANSWER_FORWARD,         /* allowed (or shadow): sent upstream */
+  LR_ANSWER_DENY_RPC,        /* JSON-RPC error, HTTP 200 */
+  LR_ANSWER_DENY_TOOL_ERROR, /* tool result with isError: true, HTTP 200 */
+  LR_ANSWER_DENY_BATCH,      /* a batch refused whole (-32600) */
+  LR_ANSWER_DENY_REST,       /* 403 */
+  LR_ANSWER_DENY_NOTIFY,     /* a denied notification: 202, not forwarded */
+  LR_ANSWER_UNAUTHENTICATED, /* 401 */
+  LR_ANSWER_BAD_REQUEST,     /* 400 (malformed JSON / JSON-RPC / MCP headers) */
+  LR_ANSWER_SESSION_REFUSED, /* 404: session of another principal / unknown */
+  LR_ANSWER_INTERNAL,        /* failed closed: 500-class refusal */
+  LR_ANSWER_LIMITED,         /* a limit refused it: 429 / JSON-RPC error (guard_stage.h) */
 } lr_answer_kind;
 
 /* A determining policy as reported. */
@@ -55,30 +55,32 @@ typedef struct lr_call_policy {
 /* One decided message: the whole request for REST, each JSON-RPC request or
  * notification for MCP (JSON-RPC responses from the client are not decided). */
 typedef struct lr_call {
-  lr_request req;                      /* what Cedar saw */
+  lr_request req;                            /* what Cedar saw */
   const char *principal, *action, *resource; /* the same as Cedar text */
-  lr_str rpc_id;                       /* raw JSON id ("" for notifications / REST) */
-  lr_str method;                       /* MCP method ("" for REST) */
+  lr_str rpc_id;                             /* raw JSON id ("" for notifications / REST) */
+  lr_str method;                             /* MCP method ("" for REST) */
   bool notification;
-  lr_decision decision;                /* Cedar's answer, guards included */
+  lr_decision decision; /* Cedar's answer, guards included */
   bool decided;
-  bool allow;                          /* what is enforced (shadow: true) */
-  bool shadowed;                       /* denied, but forwarded because of shadow */
-  bool forbid_errored;                 /* a forbid errored (fail closed unless cedar) */
-  bool tool_error;                     /* deny as a tool result (@deny_as) */
-  const char *reason;                  /* why denied (static text) */
-  lr_call_policy *policies;            /* determining policies */
+  bool allow;               /* what is enforced (shadow: true) */
+  bool shadowed;            /* denied, but forwarded because of shadow */
+  bool forbid_errored;      /* a forbid errored (fail closed unless cedar) */
+  bool tool_error;          /* deny as a tool result (@deny_as) */
+  const char *reason;       /* why denied (static text) */
+  lr_call_policy *policies; /* determining policies */
   size_t npolicies;
-  const char *map_error;               /* the message could not be mapped (arena text) */
+  const char *map_error; /* the message could not be mapped (arena text) */
+  lr_entities *entities; /* its own store (agentcore profile), else NULL: the outcome's overlay */
 } lr_call;
 
 /* The per-request outcome. req->outcome points at it once identity ran. */
 typedef struct lr_call_outcome {
   lr_str request_id;
-  const char *decision_id;    /* = request id */
-  lr_engine *engine;          /* the engine decided against (referenced) */
-  lr_principal *who;          /* the caller (referenced) */
-  const char *principal;      /* Cedar text of the principal */
+  const char *decision_id; /* = request id */
+  lr_engine *engine;       /* the engine decided against (referenced) */
+  lr_principal *who;       /* the caller (referenced) */
+  const char *principal;   /* Cedar text of the principal */
+  const lr_uid *principal_uid;
   lr_entities *entities;      /* per-request overlay over engine->entities */
   const char *identity_error; /* lr_id_error_name when the credential was refused */
   bool mcp;                   /* mapped as MCP */
@@ -86,13 +88,13 @@ typedef struct lr_call_outcome {
   lr_call *calls;
   size_t ncalls;
   lr_answer_kind answer;
-  bool allow;                 /* forwarded */
-  bool shadow;                /* something was denied but forwarded (shadow) */
-  const char *error;          /* why refused before policy (static text), or NULL */
-  lr_str protocol;            /* MCP-Protocol-Version */
-  lr_str session;             /* Mcp-Session-Id presented */
+  bool allow;        /* forwarded */
+  bool shadow;       /* something was denied but forwarded (shadow) */
+  const char *error; /* why refused before policy (static text), or NULL */
+  lr_str protocol;   /* MCP-Protocol-Version */
+  lr_str session;    /* Mcp-Session-Id presented */
   int64_t t_start_ns, t_identity_ns, t_map_ns, t_decide_ns; /* mono times, 0 if not run */
-  uint32_t pii_found;         /* lr_pii_set of the request body */
+  uint32_t pii_found;                                       /* lr_pii_set of the request body */
   struct lr_guard_outcome *guard; /* limits, masking (guard_stage.h); NULL if none ran */
 } lr_call_outcome;
 
@@ -105,6 +107,8 @@ typedef struct lr_decide_ctx {
   lr_engine_holder *engines;
   lr_identity_set *identity; /* NULL: everyone is Anonymous::"anonymous" */
   struct lr_mcp_sessions *sessions;
+  struct lr_openapi *openapi;           /* --openapi, or NULL */
+  struct lr_jwks_fetcher *jwks_fetcher; /* --jwks-url, or NULL */
   const lr_clock *clock;
   bool on_error_cedar; /* --on-error cedar */
   bool shadow;         /* --shadow */

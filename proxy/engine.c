@@ -41,6 +41,7 @@ void lr_engine_release(lr_engine *e) {
 /* Reads annotations of every instance into e->meta. */
 static void build_meta(lr_engine *e) {
   e->meta = LR_NEW_N(e->arena, lr_policy_meta, e->set.ninsts ? e->set.ninsts : 1);
+  e->enforced = LR_NEW_N(e->arena, lr_policy_inst, e->set.ninsts ? e->set.ninsts : 1);
   for (size_t i = 0; i < e->set.ninsts; i++) {
     const lr_policy_inst *in = &e->set.insts[i];
     lr_policy_meta *m = &e->meta[i];
@@ -53,6 +54,7 @@ static void build_meta(lr_engine *e) {
     a = lr_policy_annotation(in->ast, "shadow");
     m->shadow = a && !lr_str_eq_c(a->value, "false");
     e->any_shadow |= m->shadow;
+    if (!m->shadow) e->enforced[e->nenforced++] = *in;
     lr_map_put(&e->meta_by_id, lr_str_c(m->id), m);
   }
 }
@@ -138,9 +140,12 @@ const lr_policy_meta *lr_engine_meta(const lr_engine *e, const char *id) {
   return id ? lr_map_get(&e->meta_by_id, lr_str_c(id)) : NULL;
 }
 
-void lr_engine_authorize(const lr_engine *e, lr_arena *a, const lr_entities *es,
-                         const lr_request *req, lr_decision *out) {
-  lr_authorize(a, e->set.insts, e->set.ninsts, es, req, out);
+void lr_engine_authorize(const lr_engine *e, lr_engine_which which, lr_arena *a,
+                         const lr_entities *es, const lr_request *req, lr_decision *out) {
+  if (which == LR_ENGINE_ENFORCED)
+    lr_authorize(a, e->enforced, e->nenforced, es, req, out);
+  else
+    lr_authorize(a, e->set.insts, e->set.ninsts, es, req, out);
 }
 
 /* ---- holder ---------------------------------------------------------------- */

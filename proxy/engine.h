@@ -31,11 +31,11 @@ typedef struct lr_engine_config {
 
 /* Per-policy facts read from annotations once per load. */
 typedef struct lr_policy_meta {
-  const char *id;        /* "policy3" (as reported in decisions) */
-  const char *label;     /* @id("...") value, or NULL */
-  bool deny_tool_error;  /* @deny_as("tool_error") */
-  bool shadow;           /* @shadow: decided and logged, never enforced */
-  bool forbid;           /* effect forbid */
+  const char *id;       /* "policy3" (as reported in decisions) */
+  const char *label;    /* @id("...") value, or NULL */
+  bool deny_tool_error; /* @deny_as("tool_error") */
+  bool shadow;          /* @shadow: decided and logged, never enforced */
+  bool forbid;          /* effect forbid */
 } lr_policy_meta;
 
 /* One loaded configuration. Read-only for users. */
@@ -45,11 +45,13 @@ typedef struct lr_engine {
   lr_schema *schema;
   lr_source schema_src;
   lr_policy_set set;
-  lr_entities *entities; /* finished; empty when none were given */
-  lr_policy_meta *meta;  /* one per set.insts[i] */
-  lr_map meta_by_id;     /* policy id → lr_policy_meta * */
-  size_t nfiles;         /* policy files read */
-  bool any_shadow;       /* some policy carries @shadow */
+  lr_entities *entities;    /* finished; empty when none were given */
+  lr_policy_meta *meta;     /* one per set.insts[i] */
+  lr_policy_inst *enforced; /* set.insts without the @shadow ones */
+  size_t nenforced;
+  lr_map meta_by_id; /* policy id → lr_policy_meta * */
+  size_t nfiles;     /* policy files read */
+  bool any_shadow;   /* some policy carries @shadow */
 } lr_engine;
 
 /* Loads everything cfg names. Returns an engine with one reference, or NULL
@@ -65,11 +67,17 @@ void lr_engine_release(lr_engine *e);
 /* The metadata of the policy reported as id (NULL if unknown). */
 const lr_policy_meta *lr_engine_meta(const lr_engine *e, const char *id);
 
+/* Which policies a decision considers. */
+typedef enum {
+  LR_ENGINE_ALL,      /* every policy: Cedar's decision, logged */
+  LR_ENGINE_ENFORCED, /* every policy but those marked @shadow */
+} lr_engine_which;
+
 /* The one place requests are authorized: Cedar's decision for req against
- * e's policies, es the entities (e->entities or an overlay of it). Arrays
- * in *out live in a. (Switch to the compiled set here.) */
-void lr_engine_authorize(const lr_engine *e, lr_arena *a, const lr_entities *es,
-                         const lr_request *req, lr_decision *out);
+ * e's policies (which), es the entities (e->entities or an overlay of it).
+ * Arrays in *out live in a. (Switch to the compiled set here.) */
+void lr_engine_authorize(const lr_engine *e, lr_engine_which which, lr_arena *a,
+                         const lr_entities *es, const lr_request *req, lr_decision *out);
 
 /* ---- the holder ------------------------------------------------------------ */
 

@@ -66,6 +66,7 @@ typedef struct lr_serve_config {
   char *entities, *schema;         /* --entities, --schema */
   char *protocol;                  /* --protocol mcp|rest: default for routes */
   char *mapping;                   /* --mapping default|agentcore */
+  char *agentcore_gateway;         /* --agentcore-gateway ARN (resource of the profile) */
   char *openapi;                   /* --openapi F */
   char *on_error;                  /* --on-error deny|cedar */
   char *timezone;                  /* --timezone (IANA name or UTC) */
@@ -74,10 +75,11 @@ typedef struct lr_serve_config {
   char *jwks, *jwks_url;           /* --jwks F, --jwks-url URL */
   char *jwt_issuer, *jwt_audience; /* --jwt-issuer, --jwt-audience */
   char *roles_claim, *groups_claim;
-  char *api_keys;                  /* --api-keys F */
-  char *resource_metadata;         /* RFC 9728 document URL for 401s on MCP routes */
-  int64_t session_ttl_ms;          /* idle lifetime of an MCP session binding */
-  size_t sessions_max;             /* bound of the session table */
+  char *api_keys;          /* --api-keys F */
+  char *resource_metadata; /* RFC 9728 document URL for 401s on MCP routes */
+  int64_t session_ttl_ms;  /* idle lifetime of an MCP session binding */
+  int64_t jwks_refresh_ms; /* --jwks-refresh: --jwks-url re-fetch interval */
+  size_t sessions_max;     /* bound of the session table */
   char *redis, *redis_fail, *mask_key; /* guardwire: --redis, --redis-fail, --mask-key */
   int64_t redis_timeout_ms;            /* --redis-timeout */
 } lr_serve_config;
@@ -112,6 +114,9 @@ void lr_server_free(lr_server *s);
  * and swaps the policy set here. Returns LR_ERR with a message in msg when
  * the new configuration is refused (the running one stays in force). */
 lr_status lr_server_reload(lr_server *s, lr_buf *msg);
+/* Installs the reload hook lr_server_reload calls (decide.h's
+ * lr_decide_ctx_reload: policies, entities, identity files). */
+void lr_server_on_reload(lr_server *s, lr_status (*fn)(void *ctx, lr_buf *msg), void *ctx);
 /* True once every listener is up and policies are loaded. */
 bool lr_server_ready(const lr_server *s);
 /* Appends the Prometheus text exposition of all workers' metrics. */

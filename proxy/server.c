@@ -66,7 +66,18 @@ void lr_server_free(lr_server *s) {
   free(s);
 }
 
+void lr_server_on_reload(lr_server *s, lr_status (*fn)(void *ctx, lr_buf *msg), void *ctx) {
+  s->reload_fn = fn;
+  s->reload_ctx = ctx;
+}
+
 lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
+  if (s->reload_fn) {
+    if (s->reload_fn(s->reload_ctx, msg) != LR_OK) return LR_ERR;
+    __atomic_store_n(&s->policies_ok, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&s->reloads, 1, __ATOMIC_RELAXED);
+    return LR_OK;
+  }
   const char *dir = s->cfg->policies;
   if (!dir) {
     __atomic_store_n(&s->policies_ok, 1, __ATOMIC_RELEASE);
@@ -77,6 +88,10 @@ lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
   /* Policy loading arrives with issue 6: parse, validate and compile aside,
    * then swap. Until then the directory must exist and be readable. */
   DIR *d = opendir(dir);
+  if (!d && errno == ENOTDIR) { /* a single policy file */
+    __atomic_store_n(&s->policies_ok, 1, __ATOMIC_RELEASE);
+    return LR_OK;
+  }
   if (!d) {
     lr_buf_printf(msg, "%s: %s", dir, strerror(errno));
     return LR_ERR;

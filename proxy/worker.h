@@ -139,6 +139,8 @@ struct lr_server {
   int listening;       /* atomic: workers whose listener is up */
   int policies_ok;
   uint64_t reloads; /* atomic */
+  lr_status (*reload_fn)(void *ctx, lr_buf *msg); /* lr_server_on_reload */
+  void *reload_ctx;
   uint64_t id_seed;
 };
 

@@ -7,7 +7,8 @@ with each fail mode when Redis stops and recovery when it returns.
 
 Runs against GUARD_SERVER (tests/proxy/guard_server.c: the real limit and
 mask stages behind a stand-in decide stage) when set, else against
-`larch serve`. An upstream of our own (a thread here) records what reached
+`larch serve` itself (API-key principals, real MCP sessions; ctest runs
+both: proxy_guard, proxy_guard_larch). An upstream of our own (a thread here) records what reached
 it. Usage: test_guard.py /path/to/larch"""
 import http.server
 import json
@@ -29,6 +30,14 @@ CARD = "4111 1111 1111 1111"
 AWS = "AKIAQ3EGUTRZ4XNB2K7M"
 
 
+_servers = []
+
+
+def calls(up):
+    """The tools/call bodies that reached the upstream."""
+    return [b for p, b in up.log if b"tools/call" in b]
+
+
 class Upstream:
     """MCP-ish and REST origin: /mcp answers JSON-RPC with PII in tool
     results (JSON, or SSE when the tool is "ext-sse"); anything else 200
@@ -36,6 +45,7 @@ class Upstream:
 
     def __init__(self):
         self.log = []
+        self.sessions = 0
         up = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -55,6 +65,19 @@ class Upstream:
                         req = {}
                     if isinstance(req, list):
                         req = req[0] if req else {}
+                    if "id" not in req:  # a notification
+                        self.send_response(202)
+                        self.send_header("Content-Length", "0")
+                        self.end_headers()
+                        return
+                    if req.get("method") == "initialize":
+                        up.sessions += 1
+                        res = {"jsonrpc": "2.0", "id": req["id"], "result": {
+                            "protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
+                            "serverInfo": {"name": "guard-upstream", "version": "1"}}}
+                        self.reply(json.dumps(res).encode(),
+                                   [("Mcp-Session-Id", "sess-%d" % up.sessions)])
+                        return
                     text = "contact %s, card %s, key %s" % (EMAIL, CARD, AWS)
                     res = {"jsonrpc": "2.0", "id": req.get("id"),
                            "result": {"content": [{"type": "text", "text": text}]}}
@@ -76,14 +99,17 @@ class Upstream:
                 up.log.append((self.path, b""))
                 self.reply(b'{"ok": true}')
 
-            def reply(self, data):
+            def reply(self, data, extra=()):
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
+                for k, v in extra:
+                    self.send_header(k, v)
                 self.end_headers()
                 self.wfile.write(data)
 
         self.srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        _servers.append(self.srv)
         self.srv.daemon_threads = True
         self.port = self.srv.server_address[1]
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
@@ -127,23 +153,67 @@ def policies_dir():
     return d
 
 
+USERS = ["alice", "bob", "carol", "dana", "eve", "zed"] + ["u%d" % i for i in range(1, 7)]
+
+
 def start(up, *args):
-    binary = GUARD_SERVER if GUARD_SERVER else None
-    extra = [] if GUARD_SERVER else ["--protocol", "rest"]
-    return H.Larch("http://127.0.0.1:%d" % up.port, "--policies", policies_dir(), *extra, *args,
-                   binary=binary)
+    """guard_server (principal from X-User), or larch serve itself (principal
+    from an API key; /mcp an MCP route, /api a REST one)."""
+    if GUARD_SERVER:
+        return H.Larch("http://127.0.0.1:%d" % up.port, "--policies", policies_dir(), *args,
+                       binary=GUARD_SERVER)
+    import hashlib
+    keys = [{"key_sha256": hashlib.sha256(("key-" + u).encode()).hexdigest(),
+             "principal": 'User::"%s"' % u} for u in USERS]
+    kp = os.path.join(H.TMP, "keys.json")
+    with open(kp, "w") as f:
+        json.dump(keys, f)
+    cp = os.path.join(H.TMP, "routes.json")
+    o = "http://127.0.0.1:%d" % up.port
+    with open(cp, "w") as f:
+        json.dump({"routes": [{"name": "mcp", "prefix": "/mcp", "upstream": o, "protocol": "mcp"},
+                              {"name": "api", "prefix": "/api", "upstream": o,
+                               "protocol": "rest"}]}, f)
+    return H.Larch(None, "--config", cp, "--api-keys", kp, "--policies", policies_dir(), *args)
+
+
+def who(user):
+    return [("X-User", user), ("X-API-Key", "key-" + user)]
+
+
+def get(port, path, user):
+    return H.http_get(port, path, headers=who(user))
 
 
 def post(port, path, obj, headers=()):
     body = json.dumps(obj).encode()
-    hs = [("Content-Type", "application/json")] + list(headers)
+    hs = [("Content-Type", "application/json"),
+          ("Accept", "application/json, text/event-stream")] + list(headers)
     return H.http_get(port, path, headers=hs, method="POST", body=body)
 
 
+_sessions = {}
+
+
+def initialize(port, user):
+    """A fresh MCP session for user (initialize + initialized); its id."""
+    st, hd, b = post(port, "/mcp", {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": {"name": "t", "version": "1"}}}, who(user))
+    check(st == 200, (st, b))
+    sid = hd.get("mcp-session-id")
+    check(sid, hd)
+    h = who(user) + [("Mcp-Session-Id", sid), ("MCP-Protocol-Version", "2025-06-18")]
+    st, _, b = post(port, "/mcp", {"jsonrpc": "2.0", "method": "notifications/initialized"}, h)
+    check(st == 202, (st, b))
+    _sessions[(port, user)] = sid
+    return sid
+
+
 def rpc(port, tool, args=None, rid=1, session=None, user="alice"):
-    hs = [("X-User", user)]
-    if session:
-        hs.append(("Mcp-Session-Id", session))
+    if session is None:
+        session = _sessions.get((port, user)) or initialize(port, user)
+    hs = who(user) + [("Mcp-Session-Id", session), ("MCP-Protocol-Version", "2025-06-18")]
     return post(port, "/mcp", {"jsonrpc": "2.0", "id": rid, "method": "tools/call",
                                "params": {"name": tool, "arguments": args or {}}}, hs)
 
@@ -154,7 +224,7 @@ def test_masking_json_and_sse():
     st, hd, body = rpc(lx.port, "ext", {"to": EMAIL, "card": CARD})
     check(st == 200, (st, body))
     # The request reached the upstream masked ...
-    path, sent = up.log[-1]
+    sent = calls(up)[-1]
     check(EMAIL.encode() not in sent and CARD.encode() not in sent and b"[EMAIL]" in sent, sent)
     json.loads(sent)
     # ... and the answer came back masked, still JSON.
@@ -187,19 +257,21 @@ def test_secret_blocked_before_upstream():
     st, hd, body = rpc(lx.port, "internal", {"code": "aws_access_key_id = " + AWS})
     check(st == 200 and "error" in json.loads(body), (st, body))
     check(AWS.encode() not in body)
-    check(up.log == [], up.log)
-    st, _, body = post(lx.port, "/api/upload", {"k": AWS})
-    check(st == 403 and up.log == [], (st, body, up.log))
+    check(calls(up) == [], up.log)
+    n = len(up.log)
+    st, _, body = post(lx.port, "/api/upload", {"k": AWS}, who("alice"))
+    check(st == 403 and len(up.log) == n, (st, body, up.log))
+    check(not any(AWS.encode() in b for _, b in up.log), "the key never reached the upstream")
 
 
 def test_rest_429_headers():
     up = Upstream()
     lx = start(up)
     for i in range(3):
-        st, hd, body = H.http_get(lx.port, "/api/limited", headers=[("X-User", "bob")])
+        st, hd, body = get(lx.port, "/api/limited", "bob")
         check(st == 200, (i, st, body))
     n = len(up.log)
-    st, hd, body = H.http_get(lx.port, "/api/limited", headers=[("X-User", "bob")])
+    st, hd, body = get(lx.port, "/api/limited", "bob")
     check(st == 429, (st, body))
     check(len(up.log) == n, "a refused request never reaches the upstream")
     check(hd.get("retry-after") == "20", hd)
@@ -208,7 +280,7 @@ def test_rest_429_headers():
     j = json.loads(body)
     check(j["data"]["policy"] == "rest-3-per-minute" and j["data"]["retry_after_ms"] > 0, j)
     # Another principal is not affected.
-    st, _, _ = H.http_get(lx.port, "/api/limited", headers=[("X-User", "carol")])
+    st, _, _ = get(lx.port, "/api/limited", "carol")
     check(st == 200)
     m = lx.metrics()
     check('larch_guard_limit_total{policy="rest-3-per-minute",rate="3/60s",result="limited"} 1'
@@ -232,17 +304,20 @@ def test_mcp_limit_error():
 def test_session_quota_survives_reinitialize():
     up = Upstream()
     lx = start(up)
+    s1 = initialize(lx.port, "dana")
     for i in range(2):
-        st, _, body = rpc(lx.port, "quota", session="s-1", user="dana")
+        st, _, body = rpc(lx.port, "quota", session=s1, user="dana")
         check("result" in json.loads(body), body)
-    st, _, body = rpc(lx.port, "quota", session="s-1", user="dana")
+    st, _, body = rpc(lx.port, "quota", session=s1, user="dana")
     check("error" in json.loads(body), body)
-    # A fresh session id (the client re-initialized): still refused.
-    st, _, body = rpc(lx.port, "quota", session="s-2", user="dana")
+    # The client re-initializes: a fresh session id, still refused.
+    s2 = initialize(lx.port, "dana")
+    check(s2 != s1)
+    st, _, body = rpc(lx.port, "quota", session=s2, user="dana")
     j = json.loads(body)
     check("error" in j and j["error"]["data"]["policy"] == "llm-calls-per-session", body)
     # Another principal has its own quota.
-    st, _, body = rpc(lx.port, "quota", session="s-1", user="eve")
+    st, _, body = rpc(lx.port, "quota", user="eve")
     check("result" in json.loads(body), body)
 
 
@@ -283,7 +358,7 @@ def hammer(ports, path, total, threads=8, user="zed"):
         s = None
         for i in range(per):
             port = ports[(k + i) % len(ports)]
-            st, _, _ = H.http_get(port, path, headers=[("X-User", user)])
+            st, _, _ = get(port, path, user)
             with lock:
                 out.append(st)
 
@@ -301,8 +376,10 @@ def test_redis_two_instances_share_exactly():
         return
     rd = Redis()
     up = Upstream()
-    a = start(up, "--redis", rd.url(), "--workers", "2")
-    b = start(up, "--redis", rd.url(), "--workers", "2")
+    # A generous deadline: exactness is about Redis deciding, not about a
+    # loaded test machine answering within 10 ms (timeouts are the fail mode).
+    a = start(up, "--redis", rd.url(), "--workers", "2", "--redis-timeout", "2s")
+    b = start(up, "--redis", rd.url(), "--workers", "2", "--redis-timeout", "2s")
     codes = hammer([a.port, b.port], "/api/shared", 64)
     check(len(codes) == 64, len(codes))
     check(codes.count(200) == 20 and codes.count(429) == 44, (codes.count(200), codes.count(429)))
@@ -316,19 +393,20 @@ def test_redis_fail_modes_and_recovery():
         return
     rd = Redis()
     up = Upstream()
-    closed = start(up, "--redis", rd.url(), "--redis-fail", "closed")
-    opened = start(up, "--redis", rd.url(), "--redis-fail", "open")
-    local = start(up, "--redis", rd.url(), "--redis-fail", "local")
-    st, _, _ = H.http_get(closed.port, "/api/limited", headers=[("X-User", "u1")])
+    t = ("--redis-timeout", "2s")
+    closed = start(up, "--redis", rd.url(), "--redis-fail", "closed", *t)
+    opened = start(up, "--redis", rd.url(), "--redis-fail", "open", *t)
+    local = start(up, "--redis", rd.url(), "--redis-fail", "local", *t)
+    st, _, _ = get(closed.port, "/api/limited", "u1")
     check(st == 200, st)
     rd.stop()
     time.sleep(0.2)
-    st, _, body = H.http_get(closed.port, "/api/limited", headers=[("X-User", "u2")])
+    st, _, body = get(closed.port, "/api/limited", "u2")
     check(st == 429, (st, body))  # closed: refuse
-    codes = [H.http_get(opened.port, "/api/limited", headers=[("X-User", "u3")])[0]
+    codes = [get(opened.port, "/api/limited", "u3")[0]
              for _ in range(5)]
     check(codes == [200] * 5, codes)  # open: allow, even past the limit
-    codes = [H.http_get(local.port, "/api/limited", headers=[("X-User", "u4")])[0]
+    codes = [get(local.port, "/api/limited", "u4")[0]
              for _ in range(5)]
     check(codes == [200, 200, 200, 429, 429], codes)  # local: the in-process limiter
     m = closed.metrics()
@@ -338,12 +416,12 @@ def test_redis_fail_modes_and_recovery():
     end = time.time() + 10
     ok = False
     while time.time() < end and not ok:
-        st, _, _ = H.http_get(closed.port, "/api/limited", headers=[("X-User", "u5")])
+        st, _, _ = get(closed.port, "/api/limited", "u5")
         ok = st == 200
         time.sleep(0.1)
     check(ok, "closed instance recovered")
     # Shared again: u6 gets exactly 3 across two instances.
-    codes = [H.http_get(p, "/api/limited", headers=[("X-User", "u6")])[0]
+    codes = [get(p, "/api/limited", "u6")[0]
              for p in (closed.port, opened.port, local.port, closed.port, opened.port)]
     check(codes.count(200) == 3, codes)
 
