@@ -203,7 +203,7 @@ static const char *fail(lr_arena *a, const acc *c, const char *field, const char
 }
 
 /* Evaluates one guard's record into c. Returns NULL or an error message. */
-static const char *eval_one(const lr_eval_env *env, const lr_policy_inst *inst, lr_str lineage,
+static const char *eval_one(const lr_eval_env *env, const lr_policy_inst *inst, lr_str client_ip,
                             acc *c) {
   lr_arena *a = env->arena;
   acc_init(c, inst);
@@ -228,10 +228,8 @@ static const char *eval_one(const lr_eval_env *env, const lr_policy_inst *inst, 
   const char *msg = finish(c, false);
   if (msg) return fail(a, c, NULL, msg);
   if (c->effect == LR_EFFECT_MASK) return NULL;
-  if (c->l.per_session) {
-    if (!lineage.n) lineage = lr_obligation_lineage(a, env->req->principal, (lr_str){"", 0});
-    e.req = session_request(a, env->req, lineage);
-  }
+  if (c->l.per_session)
+    e.req = session_request(a, env->req, lr_obligation_lineage(a, env->req->principal, client_ip));
   lr_value kv;
   if (key_expr) {
     lr_eval_error er;
@@ -244,7 +242,7 @@ static const char *eval_one(const lr_eval_env *env, const lr_policy_inst *inst, 
   return NULL;
 }
 
-lr_status lr_obligations_eval(const lr_eval_env *env, const lr_decision *d, lr_str lineage,
+lr_status lr_obligations_eval(const lr_eval_env *env, const lr_decision *d, lr_str client_ip,
                               lr_obligations *out, const char **err) {
   memset(out, 0, sizeof *out);
   lr_arena *a = env->arena;
@@ -266,7 +264,7 @@ lr_status lr_obligations_eval(const lr_eval_env *env, const lr_decision *d, lr_s
     const lr_policy_inst *inst = d->guards[i];
     if (inst->ast->effect != LR_EFFECT_MASK && inst->ast->effect != LR_EFFECT_LIMIT) continue;
     acc c;
-    const char *msg = eval_one(env, inst, lineage, &c);
+    const char *msg = eval_one(env, inst, client_ip, &c);
     if (msg) {
       *err = msg;
       return LR_ERR;

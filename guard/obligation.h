@@ -77,12 +77,12 @@ typedef struct lr_obligations {
 
 /* Evaluates and validates the `with` record of every guard of d. env is the
  * environment the decision was made in (entities, request, arena); env->inst
- * is ignored. lineage is the caller's session lineage (used for per
- * "session" limits; may be empty when there is none, then the principal is
- * used). Everything is allocated in env->arena. Returns LR_OK with *out
+ * is ignored. client_ip completes the session lineage of anonymous callers
+ * (lr_obligation_lineage, computed only for per "session" limits).
+ * Everything is allocated in env->arena. Returns LR_OK with *out
  * filled, or LR_ERR with *err an arena message "policy3 (@id \"x\"):
  * with.max: ..." and *out emptied. Messages never contain request values. */
-lr_status lr_obligations_eval(const lr_eval_env *env, const lr_decision *d, lr_str lineage,
+lr_status lr_obligations_eval(const lr_eval_env *env, const lr_decision *d, lr_str client_ip,
                               lr_obligations *out, const char **err);
 
 /* The session lineage of a caller, in arena a: the principal in Cedar

@@ -98,10 +98,17 @@ void lr_guard_ctx_free(lr_guard_ctx *g) {
  * and kept across reloads, so a reload never resets a limit; a new rate of
  * a known policy starts from the keys of its latest limiter. */
 guard_rule *guard_rule_get(lr_guard_ctx *g, const lr_limit_obligation *l) {
-  char key[600];
-  int n = snprintf(key, sizeof key, "%.480s\x1f%u\x1f%lld\x1f%u", l->name, l->max,
-                   (long long)l->per_ns, l->burst);
-  lr_str k = {key, (size_t)n};
+  /* Key: the name, a separator, then max, per and burst as raw bytes. */
+  char key[512 + 1 + sizeof l->max + sizeof l->per_ns + sizeof l->burst];
+  size_t nl = strlen(l->name), n;
+  if (nl > 512) nl = 512;
+  memcpy(key, l->name, nl);
+  n = nl;
+  key[n++] = 0x1f;
+  memcpy(key + n, &l->max, sizeof l->max), n += sizeof l->max;
+  memcpy(key + n, &l->per_ns, sizeof l->per_ns), n += sizeof l->per_ns;
+  memcpy(key + n, &l->burst, sizeof l->burst), n += sizeof l->burst;
+  lr_str k = {key, n};
   pthread_rwlock_rdlock(&g->lock);
   guard_rule *r = lr_map_get(&g->by_key, k);
   pthread_rwlock_unlock(&g->lock);
@@ -126,14 +133,15 @@ guard_rule *guard_rule_get(lr_guard_ctx *g, const lr_limit_obligation *l) {
           break;
         }
       r = lr_xcalloc(1, sizeof *r);
-      r->key = lr_xstrdup(key);
+      r->key = lr_xmalloc(n);
+      memcpy(r->key, key, n);
       r->lim = lim;
       if (g->nrules == g->caprules) {
         g->caprules = g->caprules ? 2 * g->caprules : 16;
         g->rules = lr_xrealloc(g->rules, g->caprules * sizeof *g->rules);
       }
       g->rules[g->nrules++] = r;
-      lr_map_put(&g->by_key, (lr_str){r->key, (size_t)n}, r);
+      lr_map_put(&g->by_key, (lr_str){r->key, n}, r);
     }
   }
   pthread_rwlock_unlock(&g->lock);
@@ -187,9 +195,8 @@ lr_guard_outcome *lr_guard_outcome_of(lr_guard_ctx *g, lr_proxy_request *req) {
     if (!c->decided || !c->allow || c->shadowed) continue;
     if (!c->decision.nguards && !c->decision.nguard_errors) continue;
     lr_eval_env env = {o->entities, &c->req, NULL, req->arena};
-    lr_str lineage = lr_obligation_lineage(req->arena, c->req.principal, req->client_ip);
     const char *err = NULL;
-    if (lr_obligations_eval(&env, &c->decision, lineage, &go->obl[i], &err) != LR_OK) {
+    if (lr_obligations_eval(&env, &c->decision, req->client_ip, &go->obl[i], &err) != LR_OK) {
       go->error = err;
       go->error_call = i;
       __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);
