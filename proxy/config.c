@@ -118,7 +118,8 @@ static const opt options[] = {
      "MCP sessions remembered (least recently used dropped beyond; default 65536)"},
     /* guardwire: limits and masking (guard_stage.h) */
     {"--redis", "LARCH_REDIS", "redis", OPT_STR, F(redis), "URL",
-     "shared limits in Redis: redis://[:PASSWORD@]HOST[:PORT][/DB] or unix:/PATH[?db=N&password=P]"},
+     "shared limits in Redis: redis://[:PASSWORD@]HOST[:PORT][/DB] or "
+     "unix:/PATH[?db=N&password=P]"},
     {"--redis-fail", "LARCH_REDIS_FAIL", "redis_fail", OPT_STR, F(redis_fail), "MODE",
      "when Redis cannot answer in time: closed (refuse, default), open (allow), local"},
     {"--redis-timeout", "LARCH_REDIS_TIMEOUT", "redis_timeout", OPT_MS, F(redis_timeout_ms), "DUR",

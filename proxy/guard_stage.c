@@ -206,6 +206,18 @@ lr_guard_outcome *lr_guard_outcome_of(lr_guard_ctx *g, lr_proxy_request *req) {
   return go;
 }
 
+lr_guard_outcome *guard_begin(lr_guard_ctx *g, lr_proxy_request *req, lr_proxy_answer *ans,
+                              lr_stage_verdict *v) {
+  lr_guard_outcome *go = lr_guard_outcome_of(g, req);
+  *v = LR_STAGE_CONTINUE;
+  if (go && go->error) {
+    lr_guard_refuse(req, go, ans);
+    *v = LR_STAGE_ANSWER;
+    return NULL;
+  }
+  return go;
+}
+
 /* ---- refusals ---------------------------------------------------------- */
 
 #define LR_RPC_RATE_LIMITED (-31429) /* application codes: outside -32768..-32000 */

@@ -43,5 +43,10 @@ lr_rlimit *guard_redis_client(lr_guard_ctx *g, const lr_proxy_request *req);
 void guard_redis_snapshot(lr_guard_ctx *g, unsigned worker);
 void guard_worker_exit(void *ctx, unsigned worker);
 void guard_count_masked(lr_guard_ctx *g, int dir, const lr_pii_counts *c);
+/* The start of both stages' on_request: the guard outcome of req, or NULL
+ * with *v = CONTINUE (nothing to do) or ANSWER (a bad `with` record: *ans
+ * is the refusal). */
+lr_guard_outcome *guard_begin(lr_guard_ctx *g, lr_proxy_request *req, lr_proxy_answer *ans,
+                              lr_stage_verdict *v);
 
 #endif /* LARCH_PROXY_GUARD_STAGE_INT_H */

@@ -166,12 +166,9 @@ static lr_stage_verdict limit_on_head(void *ctx, lr_proxy_request *req, lr_proxy
 
 static lr_stage_verdict limit_on_request(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans) {
   lr_guard_ctx *g = ctx;
-  lr_guard_outcome *go = lr_guard_outcome_of(g, req);
-  if (!go) return LR_STAGE_CONTINUE;
-  if (go->error) {
-    lr_guard_refuse(req, go, ans);
-    return LR_STAGE_ANSWER;
-  }
+  lr_stage_verdict v;
+  lr_guard_outcome *go = guard_begin(g, req, ans, &v);
+  if (!go) return v;
   lr_str *keys = NULL;
   if (!collect(g, req, go, &keys)) return LR_STAGE_CONTINUE;
   lr_rlimit *rl = guard_redis_client(g, req);

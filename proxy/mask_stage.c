@@ -70,12 +70,9 @@ static lr_str mask_body(const lr_pii_masker *m, lr_arena *a, lr_str body, bool j
 
 static lr_stage_verdict mask_on_request(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans) {
   lr_guard_ctx *g = ctx;
-  lr_guard_outcome *go = lr_guard_outcome_of(g, req);
-  if (!go) return LR_STAGE_CONTINUE;
-  if (go->error) {
-    lr_guard_refuse(req, go, ans);
-    return LR_STAGE_ANSWER;
-  }
+  lr_stage_verdict v;
+  lr_guard_outcome *go = guard_begin(g, req, ans, &v);
+  if (!go) return v;
   int styles[LR_PII__COUNT];
   if (!styles_for(req->arena, go, LR_MASK_ON_REQUEST, styles)) return LR_STAGE_CONTINUE;
   if (!req->body_buffered) {

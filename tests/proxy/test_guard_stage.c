@@ -337,6 +337,15 @@ static void on_resume(void *arg, int verdict, const lr_proxy_answer *ans) {
   r->status = ans ? ans->status : 0;
 }
 
+/* Releases what a Redis test made. */
+static void redis_done(lr_stage *st, lr_guard_ctx *g, struct event_base *base, redis_proc *rp) {
+  st->on_worker_exit(st->ctx, 0);
+  lr_guard_ctx_free(g);
+  event_base_free(base);
+  lr_arena_free(pa);
+  redis_proc_cleanup(rp);
+}
+
 /* Runs one request through the stage on base; returns the final verdict
  * (and status through *status). */
 static int run_one(lr_stage *st, struct event_base *base, const char *who, int *status,
@@ -402,11 +411,7 @@ Test(guard_stage, redis_pending_then_refused, .timeout = 30) {
   lr_guard_metrics(g, &m);
   cr_expect(strstr(m.p, "larch_redis_limit_calls_total"), "%s", m.p);
   lr_buf_free(&m);
-  st.on_worker_exit(st.ctx, 0);
-  lr_guard_ctx_free(g);
-  event_base_free(base);
-  lr_arena_free(pa);
-  redis_proc_cleanup(&rp);
+  redis_done(&st, g, base, &rp);
 }
 
 Test(guard_stage, redis_down_fail_open_and_local, .timeout = 30) {
@@ -431,11 +436,7 @@ Test(guard_stage, redis_down_fail_open_and_local, .timeout = 30) {
   int ok = 0;
   for (int i = 0; i < 5; i++) ok += run_one(&st, base, "gus", &status, &waited) == 0;
   cr_expect_eq(ok, 3);
-  st.on_worker_exit(st.ctx, 0);
-  lr_guard_ctx_free(g);
-  event_base_free(base);
-  lr_arena_free(pa);
-  redis_proc_cleanup(&rp);
+  redis_done(&st, g, base, &rp);
 }
 
 Test(guard_stage, client_gone_while_pending, .timeout = 30) {
@@ -465,11 +466,7 @@ Test(guard_stage, client_gone_while_pending, .timeout = 30) {
     event_base_dispatch(base);
   }
   cr_expect_eq(r.calls, 0, "never resumed after the request ended");
-  st.on_worker_exit(st.ctx, 0);
-  lr_guard_ctx_free(g);
-  event_base_free(base);
-  lr_arena_free(pa);
-  redis_proc_cleanup(&rp);
+  redis_done(&st, g, base, &rp);
 }
 
 Test(guard_stage, changed_rate_keeps_the_debts) {
