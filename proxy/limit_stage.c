@@ -109,7 +109,11 @@ static void on_request_end(void *arg) {
 static void on_reply(void *arg, const lr_rlimit_result *res) {
   slot *s = arg;
   ticket *t = s->t;
-  if (t->req) fill(&t->go->limits[s->idx], &res->r, lr_rlimit_source_name(res->source));
+  if (!t->req) { /* the request ended (or the client is being freed): nothing to do */
+    ticket_unref(t);
+    return;
+  }
+  fill(&t->go->limits[s->idx], &res->r, lr_rlimit_source_name(res->source));
   guard_redis_snapshot(t->g, t->worker);
   if (--t->waiting == 0 && t->req && !t->sending) {
     lr_proxy_answer ans = {0};
