@@ -68,7 +68,15 @@ static lr_stage_verdict conclude(lr_proxy_request *req, lr_guard_outcome *go,
                          : ev->shadow ? &r->shadow_limited
                                       : &r->limited,
                          1, __ATOMIC_RELAXED);
+    if (!ev->rule && !ev->shadow && !go->error) { /* no limiter: fail closed */
+      go->error = lr_arena_sprintf(req->arena, "%s: the limiter could not be created", ev->policy);
+      go->error_call = ev->call;
+    }
     if (!ev->allowed && !ev->shadow && !go->refused_by && ev->rule) go->refused_by = ev;
+  }
+  if (go->error && !go->refused_by) {
+    lr_guard_refuse(req, go, ans);
+    return LR_STAGE_ANSWER;
   }
   if (!go->refused_by) return LR_STAGE_CONTINUE;
   lr_guard_refuse(req, go, ans);
