@@ -76,7 +76,16 @@ lr_status lr_value_record(lr_arena *a, const lr_field *fields, size_t n, lr_valu
   }
   lr_field *c = LR_NEW_N(a, lr_field, n);
   memcpy(c, fields, n * sizeof *c);
-  qsort(c, n, sizeof *c, cmp_fields_qsort);
+  if (n <= 16) { /* small records (contexts, JSON objects): no qsort, no malloc */
+    for (size_t i = 1; i < n; i++) {
+      lr_field f = c[i];
+      size_t j = i;
+      while (j > 0 && lr_str_cmp(c[j - 1].key, f.key) > 0) c[j] = c[j - 1], j--;
+      c[j] = f;
+    }
+  } else {
+    qsort(c, n, sizeof *c, cmp_fields_qsort);
+  }
   for (size_t i = 1; i < n; i++) {
     if (lr_str_eq(c[i - 1].key, c[i].key)) {
       if (dup) *dup = c[i].key;

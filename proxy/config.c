@@ -39,8 +39,10 @@ static const opt options[] = {
     {"--config", "LARCH_CONFIG", NULL, OPT_STR, F(config), "FILE",
      "JSON file with any option below and \"routes\": [{name, prefix, upstream, inspect,\n"
      "                             protocol: mcp|rest, auth: bool}]"},
-    {"--policies", "LARCH_POLICIES", "policies", OPT_STR, F(policies), "DIR",
-     "policy directory (loaded at start, on SIGHUP and on POST /reload)"},
+    {"--policies", "LARCH_POLICIES", "policies", OPT_STR, F(policies), "DIR|FILE",
+     "Cedar policies (every *.cedar below DIR), loaded at start, on SIGHUP and POST /reload;\n"
+     "                             every request is decided before the upstream (default deny).\n"
+     "                             Without it (and without identity flags): a plain proxy"},
     {"--workers", "LARCH_WORKERS", "workers", OPT_INT, F(workers), "N",
      "worker threads, each with its own SO_REUSEPORT listener (default: cores)"},
     {"--admin", "LARCH_ADMIN", "admin", OPT_STR, F(admin), "ADDR",

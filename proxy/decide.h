@@ -95,6 +95,11 @@ typedef struct lr_call_outcome {
   lr_str session;    /* Mcp-Session-Id presented */
   int64_t t_start_ns, t_identity_ns, t_map_ns, t_decide_ns; /* mono times, 0 if not run */
   uint32_t pii_found;                                       /* lr_pii_set of the request body */
+  /* The detector matches in the request body (raw offsets into req->body,
+   * LR_PII_DEFAULT types), copied into the arena: masking may reuse them
+   * instead of scanning again (valid while req->body is unchanged). */
+  const struct lr_pii_span *pii_spans;
+  size_t npii_spans;
   struct lr_guard_outcome *guard; /* limits, masking (guard_stage.h); NULL if none ran */
 } lr_call_outcome;
 

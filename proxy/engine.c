@@ -65,9 +65,21 @@ typedef struct walk_ctx {
   lr_status st;
 } walk_ctx;
 
+/* Whether a policy file could read context.http.headers: every access
+ * names it in the text (as an attribute or a string), unless written with
+ * \u escapes, which count as "maybe". */
+static bool mentions_headers(const char *file) {
+  lr_buf b = {0};
+  bool yes = lr_buf_read_file(&b, file) != LR_OK ||
+             (b.p && (strstr(b.p, "headers") || strstr(b.p, "\\u")));
+  lr_buf_free(&b);
+  return yes;
+}
+
 static void on_policy_file(const char *file, void *arg) {
   walk_ctx *w = arg;
   w->e->nfiles++;
+  if (!w->e->uses_headers) w->e->uses_headers = mentions_headers(file);
   if (lr_policy_set_add_file(w->e->arena, &w->e->set, file, 0, w->d) != LR_OK) w->st = LR_ERR;
 }
 

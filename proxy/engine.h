@@ -52,6 +52,8 @@ typedef struct lr_engine {
   lr_map meta_by_id; /* policy id → lr_policy_meta * */
   size_t nfiles;     /* policy files read */
   bool any_shadow;   /* some policy carries @shadow */
+  bool uses_headers; /* some policy text mentions "headers" (or has a \\u escape): only then
+                       is context.http.headers filled */
 } lr_engine;
 
 /* Loads everything cfg names. Returns an engine with one reference, or NULL

@@ -113,7 +113,7 @@ void lr_mapping_common_init(const lr_mapping_env *env, lr_mapping_common *out) {
       {LR_STR("method"), lr_value_string(a, h->method_name)},
       {LR_STR("path"), lr_value_string(a, env->path.p ? env->path : h->path)},
       {LR_STR("host"), lr_value_string(a, h->host)},
-      {LR_STR("headers"), headers_record(a, h)},
+      {LR_STR("headers"), env->headers ? headers_record(a, h) : lr_value_empty_record()},
   };
   lr_value cv, hv;
   lr_value_record(a, client, 2, &cv, NULL);

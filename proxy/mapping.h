@@ -44,6 +44,7 @@ typedef struct lr_mapping_env {
   lr_str session;  /* Mcp-Session-Id, "" when none */
   lr_str protocol; /* MCP-Protocol-Version, "" when none */
   uint32_t pii;    /* lr_pii_set found in the body */
+  bool headers;    /* fill context.http.headers (else {}: no policy reads it) */
 } lr_mapping_env;
 
 /* The context fields shared by every message of the request (client,

@@ -146,7 +146,20 @@ static lr_stage_verdict mapping_on_head(void *vctx, lr_proxy_request *req, lr_pr
       return rpc_error(req, ans, o, LR_ANSWER_SESSION_REFUSED, 404, none, -32001,
                        "Session not found", NULL);
   }
-  if (h->method != HTTP_POST) return LR_STAGE_CONTINUE; /* GET stream, DELETE: no message */
+  if (h->method != HTTP_POST) {
+    /* GET (server stream), DELETE (end of session), OPTIONS/HEAD carry no
+     * message; anything else, or a body on them, would reach the server
+     * undecided. */
+    bool known = h->method == HTTP_GET || h->method == HTTP_DELETE || h->method == HTTP_OPTIONS ||
+                 h->method == HTTP_HEAD;
+    if (!known)
+      return rpc_error(req, ans, o, LR_ANSWER_BAD_REQUEST, 405, none, LR_MCP_INVALID_REQUEST,
+                       "Method Not Allowed", "MCP routes take POST, GET and DELETE");
+    if (req->body_expected)
+      return rpc_error(req, ans, o, LR_ANSWER_BAD_REQUEST, 400, none, LR_MCP_INVALID_REQUEST,
+                       "Invalid Request", "only POST carries a message");
+    return LR_STAGE_CONTINUE;
+  }
   if (!req->body_expected)
     return rpc_error(req, ans, o, LR_ANSWER_BAD_REQUEST, 400, none, LR_MCP_INVALID_REQUEST,
                      "Invalid Request", "a POST must carry a JSON-RPC message");
@@ -338,6 +351,12 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
     lr_pii_spans sp = {0};
     lr_pii_scan_json(req->body.p, req->body.n, LR_PII_DEFAULT, &sp);
     o->pii_found = sp.found;
+    if (sp.n) {
+      lr_pii_span *copy = LR_NEW_N(req->arena, lr_pii_span, sp.n);
+      memcpy(copy, sp.items, sp.n * sizeof *copy);
+      o->pii_spans = copy;
+      o->npii_spans = sp.n;
+    }
     lr_pii_spans_free(&sp);
   }
   lr_mapping_env env = {.a = req->arena,
@@ -348,7 +367,8 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
                         .wall_ms = req->wall_ms,
                         .session = o->session.p ? o->session : LR_STR(""),
                         .protocol = o->protocol.p ? o->protocol : LR_STR(""),
-                        .pii = o->pii_found};
+                        .pii = o->pii_found,
+                        .headers = o->engine->uses_headers};
   lr_stage_verdict v = o->mcp ? map_mcp(ctx, req, ans, o, &env) : map_rest(ctx, req, ans, o, &env);
   if (v == LR_STAGE_ANSWER) return v;
   const lr_uid *cycle = NULL;

@@ -53,7 +53,8 @@ static void setup_body(fixture *f, const char *body) {
                             .wall_ms = WALL_MS,
                             .session = LR_STR("s-1"),
                             .protocol = LR_STR("2025-06-18"),
-                            .pii = LR_PII_BIT(LR_PII_EMAIL)};
+                            .pii = LR_PII_BIT(LR_PII_EMAIL),
+                            .headers = true};
   lr_mapping_common_init(&f->env, &f->common);
   cr_assert_eq(lr_jfast_parse(f->a, body, strlen(body), &f->doc, NULL), LR_OK);
   cr_assert_eq(lr_jfast_rpc_extract(f->a, &f->doc, &f->rpcs, NULL), LR_OK);
@@ -363,4 +364,58 @@ Test(decide, fail_closed_and_shadow) {
   c = decide(tool_err, "ls", false, false, a);
   cr_assert(c.allow && !c.tool_error);
   lr_arena_free(a);
+}
+
+/* ---- mcp.c ------------------------------------------------------------------------ */
+
+#include "mcp.h"
+
+Test(mcp, sessions_bind_expire_evict) {
+  lr_mcp_sessions *s = lr_mcp_sessions_new(2, 1000);
+  cr_assert(lr_mcp_sessions_bind(s, LR_STR("a"), "User::\"alice\"", 0));
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("a"), "User::\"alice\"", 500), LR_MCP_SESSION_OK);
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("a"), "User::\"mallory\"", 600),
+               LR_MCP_SESSION_OTHER);
+  cr_assert(!lr_mcp_sessions_bind(s, LR_STR("a"), "User::\"mallory\"", 700),
+            "a live binding is not taken over");
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("zz"), "User::\"alice\"", 700),
+               LR_MCP_SESSION_UNKNOWN);
+  /* idle beyond the ttl (last use 500): forgotten */
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("a"), "User::\"alice\"", 1600),
+               LR_MCP_SESSION_UNKNOWN);
+  cr_assert_eq(lr_mcp_sessions_count(s), 0);
+  /* full table: the least recently used goes */
+  lr_mcp_sessions_bind(s, LR_STR("b"), "U::\"1\"", 2000);
+  lr_mcp_sessions_bind(s, LR_STR("c"), "U::\"2\"", 2100);
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("b"), "U::\"1\"", 2200), LR_MCP_SESSION_OK);
+  lr_mcp_sessions_bind(s, LR_STR("d"), "U::\"3\"", 2300);
+  cr_assert_eq(lr_mcp_sessions_count(s), 2);
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("c"), "U::\"2\"", 2300), LR_MCP_SESSION_UNKNOWN);
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("b"), "U::\"1\"", 2300), LR_MCP_SESSION_OK);
+  lr_mcp_sessions_drop(s, LR_STR("b"));
+  cr_assert_eq(lr_mcp_sessions_check(s, LR_STR("b"), "U::\"1\"", 2300), LR_MCP_SESSION_UNKNOWN);
+  lr_mcp_sessions_free(s);
+}
+
+Test(mcp, versions_and_routing_headers) {
+  cr_assert(lr_mcp_version_known(LR_STR("2025-03-26")));
+  cr_assert(lr_mcp_version_known(LR_STR("2026-07-28")));
+  cr_assert(!lr_mcp_version_known(LR_STR("2024-11-05")));
+  lr_http_header hs[] = {{LR_STR("Mcp-Method"), LR_STR("tools/call")},
+                         {LR_STR("Mcp-Name"), LR_STR("echo")}};
+  lr_http_head h = {.headers = hs, .nheaders = 2};
+  lr_str v26 = LR_STR("2026-07-28");
+  cr_assert_null(lr_mcp_check_headers(&h, v26, LR_STR("tools/call"), LR_STR("echo")));
+  cr_assert_not_null(lr_mcp_check_headers(&h, v26, LR_STR("tools/call"), LR_STR("rm")));
+  cr_assert_not_null(lr_mcp_check_headers(&h, v26, LR_STR("tools/list"), LR_STR("")));
+  h.nheaders = 0;
+  cr_assert_not_null(lr_mcp_check_headers(&h, v26, LR_STR("tools/list"), LR_STR("")),
+                     "2026-07-28 requires Mcp-Method");
+  cr_assert_null(lr_mcp_check_headers(&h, LR_STR("2025-06-18"), LR_STR("tools/call"), LR_STR("rm")),
+                 "older versions: headers optional");
+  lr_buf b = {0};
+  lr_mcp_error(&b, LR_STR("\"x\""), LR_MCP_DENIED, "no \"way\"", "{\"k\":1}");
+  cr_assert_str_eq(b.p, "{\"jsonrpc\":\"2.0\",\"id\":\"x\",\"error\":{\"code\":-31403,\"message\":"
+                        "\"no \\\"way\\\"\",\"data\":{\"k\":1}}}");
+  lr_buf_free(&b);
 }

@@ -43,6 +43,10 @@ unless { principal in Role::"dev" };
 @id("no-aws-keys")
 forbid (principal, action, resource) when { context.pii.contains("AWS_ACCESS_KEY") };
 
+@id("no-evil-agent")
+forbid (principal, action, resource)
+when { context.http.headers has "user-agent" && context.http.headers["user-agent"] == "evil" };
+
 @id("small-sums")
 forbid (principal, action == Action::"tools/call", resource == Tool::"add")
 when { context.args.a > 1000 };
@@ -194,6 +198,14 @@ def test_batch_cannot_smuggle():
         check(st == 200 and isinstance(j, dict) and j["error"]["code"] == -32600, (st, b))
         check(j["id"] is None and "no-file-deletion" in j["error"]["data"]["policies"], j)
     check(not any(m.get("name") == "delete_file" for m in server_log(log)), server_log(log))
+    # Only POST carries messages: a PUT or a GET with a body never reaches the server.
+    for method in ("PUT", "PATCH", "GET"):
+        s = H.connect(lx.port)
+        s.sendall(H.request(method, "/mcp", headers=[("Content-Type", "application/json"), ACCEPT] + h,
+                            body=json.dumps(call("delete_file", {"path": "/p"})).encode()))
+        st, _, b = H.Reader(s).response()
+        s.close()
+        check(st in (400, 405), (method, st, b))
     # An empty batch and garbage are refused before any policy.
     st, _, b = post(lx.port, b"[]", h)
     check(st == 400 and rpc_body(b)["error"]["code"] == -32600, (st, b))
@@ -315,6 +327,9 @@ def test_protocol_headers():
         st, _, b = post(lx.port, call("delete_file", {"path": "/z"}), base + v + extra)
         check(st == 400 and rpc_body(b)["error"]["code"] == -32020, (extra, st, b))
     check(not any(m.get("name") == "delete_file" for m in server_log(log)), server_log(log))
+    # A policy reading context.http.headers.
+    st, _, b = post(lx.port, call("echo", {"text": "a"}), h + [("User-Agent", "evil")])
+    check(rpc_body(b)["error"]["data"]["policies"] == ["no-evil-agent"], b)
     # Arguments a policy reads: context.args.a.
     st, _, b = post(lx.port, call("add", {"a": 5000, "b": 1}), h)
     check(rpc_body(b)["error"]["data"]["policies"] == ["small-sums"], b)
@@ -366,6 +381,25 @@ def test_agentcore_profile():
     check(rpc_body(b)["error"]["code"] == -31403, b)
     st, _, b = post(lx.port, call("add", {"a": 1, "b": 2}), h)
     check(rpc_body(b)["error"]["code"] == -31403, b)
+
+
+def test_mtls_workload():
+    import test_tls
+    ca, server, client, rogue = test_tls.pki()
+    up = H.start_upstream()
+    d = os.path.join(H.TMP, "mtls")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "w.cedar"), "w") as f:
+        f.write('permit (principal == Workload::"spiffe://larch.test/agent-7", '
+                'action == Action::"GET", resource == Route::"/echo");\n')
+    lx = H.Larch("http://127.0.0.1:%d" % up, "--tls-cert", server[1], "--tls-key", server[0],
+                 "--tls-client-ca", ca[1], "--policies", d, "--protocol", "rest")
+    def curl(path):
+        return test_tls.sh("curl", "-sS", "--max-time", "5", "--cacert", ca[1], "--cert", client[1],
+                           "--key", client[0], "-o", "/dev/null", "-w", "%{http_code}",
+                           "https://127.0.0.1:%d%s" % (lx.port, path))
+    check(curl("/echo").stdout == b"200", curl("/echo"))
+    check(curl("/other").stdout == b"403", curl("/other"))
 
 
 REST_POLICIES = r'''
@@ -421,4 +455,5 @@ if __name__ == "__main__":
         sys.exit(77)
     H.run([test_sdk_sse, test_sdk_json, test_batch_cannot_smuggle, test_session_bound_to_principal,
            test_jwt_attacks, test_protocol_headers, test_shadow_and_broken_policy, test_rest_routes,
-           test_agentcore_profile, test_jwks_url], budget=110)
+           test_agentcore_profile, test_jwks_url,
+           test_mtls_workload], budget=170)
