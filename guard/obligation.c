@@ -48,6 +48,7 @@ static const char *positive_u31(lr_value v, uint32_t *out) {
 
 static const char *mask_field(acc *c, lr_str key, lr_value v) {
   if (lr_str_eq_c(key, "types")) {
+    c->have_types = true; /* present, even when wrong: one error, not two */
     if (v.kind != LR_V_SET) return "expected a set of PII type names, e.g. [\"EMAIL\"]";
     if (v.n == 0) return "empty set: name at least one PII type";
     c->m.types = 0;
@@ -59,7 +60,6 @@ static const char *mask_field(acc *c, lr_str key, lr_value v) {
         return "unknown PII type (see PII.md: EMAIL, CREDIT_CARD, AWS_ACCESS_KEY, ...)";
       c->m.types |= LR_PII_BIT(ty);
     }
-    c->have_types = true;
     return NULL;
   }
   if (lr_str_eq_c(key, "on")) {
