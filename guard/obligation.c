@@ -335,8 +335,7 @@ static bool is_const(const lr_expr *e) {
   }
 }
 
-static void check_policy(lr_arena *a, const lr_policy_list *list, const lr_policy *p,
-                         lr_diags *diags) {
+static void check_policy(lr_arena *a, const lr_source *src, const lr_policy *p, lr_diags *diags) {
   const lr_expr *w = p->with;
   if (!w || w->kind != LR_EXPR_RECORD) return;
   lr_policy_inst inst = {p->id, p, NULL, NULL};
@@ -365,21 +364,25 @@ static void check_policy(lr_arena *a, const lr_policy_list *list, const lr_polic
       msg = apply_field(&c, key, v);
     }
     if (msg)
-      lr_diag_error(diags, "G0001", list->src, ve->off, ve->end, "%s: with.%.*s: %s", p->id,
-                    (int)key.n, key.p, msg);
+      lr_diag_error(diags, "G0001", src, ve->off, ve->end, "%s: with.%.*s: %s", p->id, (int)key.n,
+                    key.p, msg);
   }
   const char *msg = finish(&c, partial);
-  if (msg) lr_diag_error(diags, "G0001", list->src, w->off, w->end, "%s: with: %s", p->id, msg);
+  if (msg) lr_diag_error(diags, "G0001", src, w->off, w->end, "%s: with: %s", p->id, msg);
+}
+
+lr_status lr_obligation_check_policies(const lr_policy *const *ps, size_t n, const lr_source *src,
+                                       lr_diags *diags) {
+  size_t before = diags->errors;
+  lr_arena *a = lr_arena_new(0);
+  for (size_t i = 0; i < n; i++)
+    if (ps[i]->effect == LR_EFFECT_MASK || ps[i]->effect == LR_EFFECT_LIMIT)
+      check_policy(a, src, ps[i], diags);
+  lr_arena_free(a);
+  return diags->errors > before ? LR_ERR : LR_OK;
 }
 
 lr_status lr_obligation_check(const lr_policy_list *list, lr_diags *diags) {
-  size_t before = diags->errors;
-  lr_arena *a = lr_arena_new(0);
-  for (size_t i = 0; i < list->n; i++) {
-    const lr_policy *p = list->items[i];
-    if (p->effect == LR_EFFECT_MASK || p->effect == LR_EFFECT_LIMIT)
-      check_policy(a, list, p, diags);
-  }
-  lr_arena_free(a);
-  return diags->errors > before ? LR_ERR : LR_OK;
+  return lr_obligation_check_policies((const lr_policy *const *)list->items, list->n, list->src,
+                                      diags);
 }

@@ -107,5 +107,9 @@ uint32_t lr_obligations_mask_styles(const lr_obligations *o, unsigned on, int *s
  * request). Adds one error (code G0001) per bad field to diags, spanning
  * the value in list->src. Returns LR_ERR when any was added. */
 lr_status lr_obligation_check(const lr_policy_list *list, lr_diags *diags);
+/* The same for n policies of one source src (NULL: no position; the
+ * message still names the policy and field), e.g. a loaded policy set. */
+lr_status lr_obligation_check_policies(const lr_policy *const *ps, size_t n, const lr_source *src,
+                                       lr_diags *diags);
 
 #endif /* LARCH_GUARD_OBLIGATION_H */
