@@ -321,6 +321,21 @@ def test_session_quota_survives_reinitialize():
     check("result" in json.loads(body), body)
 
 
+def test_bad_with_refuses_to_start():
+    """A constant mistake in a `with` record stops larch serve at start."""
+    if GUARD_SERVER:
+        return  # the stand-in loads policies itself
+    d = os.path.join(H.TMP, "bad-policies")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "p.cedar"), "w") as f:
+        f.write('permit (principal, action, resource);\n'
+                '@id("neg") limit (principal, action, resource) with { max: -3, per: duration("1m") };\n')
+    r = subprocess.run([H.LARCH, "serve", "--listen", "127.0.0.1:%d" % H.free_port(),
+                        "--upstream", "http://127.0.0.1:9", "--policies", d],
+                       capture_output=True, text=True, timeout=20)
+    check(r.returncode == 2 and "G0001" in r.stderr and "with.max" in r.stderr, r.stderr)
+
+
 # ---- Redis ----------------------------------------------------------------
 
 class Redis:
@@ -430,5 +445,6 @@ if __name__ == "__main__":
     H.LARCH = sys.argv[1] if len(sys.argv) > 1 else None
     H.run([test_masking_json_and_sse, test_secret_blocked_before_upstream, test_rest_429_headers,
            test_mcp_limit_error, test_session_quota_survives_reinitialize,
+           test_bad_with_refuses_to_start,
            test_redis_two_instances_share_exactly, test_redis_fail_modes_and_recovery],
           budget=100)
