@@ -72,8 +72,7 @@ static const lr_uid *slot_uid(const lr_policy_inst *inst, lr_slot s) {
   return s == LR_SLOT_PRINCIPAL ? inst->slot_principal : inst->slot_resource;
 }
 
-/* The store entry of u; the request's own entities are looked up once. */
-static const lr_entity *find_entity(lr_evalctx *x, const lr_uid *u) {
+const lr_entity *lr_eval_entity(lr_evalctx *x, const lr_uid *u) {
   const lr_request *r = x->env->req;
   int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
   if (k < 0) return lr_entities_get(x->env->entities, u);
@@ -93,7 +92,7 @@ static bool uid_in(const lr_uid *u, const lr_entity *ent, const lr_uid *anc) {
 static lr_status eval_in(lr_evalctx *x, const lr_expr *e, lr_value lhs, lr_value rhs,
                          lr_value *out) {
   if (lhs.kind != LR_V_ENTITY) return lr_eval_type_error(x, e, "entity", lhs);
-  const lr_entity *ent = find_entity(x, lhs.u.uid);
+  const lr_entity *ent = lr_eval_entity(x, lhs.u.uid);
   if (rhs.kind == LR_V_ENTITY) {
     *out = lr_value_bool(uid_in(lhs.u.uid, ent, rhs.u.uid));
     return LR_OK;
@@ -207,7 +206,7 @@ static lr_status eval_has(lr_evalctx *x, const lr_expr *e, lr_value *out) {
     if (v.kind == LR_V_RECORD) {
       rec = v;
     } else if (v.kind == LR_V_ENTITY) {
-      const lr_entity *ent = find_entity(x, v.u.uid);
+      const lr_entity *ent = lr_eval_entity(x, v.u.uid);
       if (!ent) {
         *out = lr_value_bool(false);
         return LR_OK;
@@ -233,7 +232,7 @@ static lr_status get_attr(lr_evalctx *x, const lr_expr *e, lr_value v, lr_str na
     f = lr_value_record_get(v, name);
     if (!f) return lr_eval_fail(x, e, "record does not have the attribute `%s`", name.p);
   } else if (v.kind == LR_V_ENTITY) {
-    const lr_entity *ent = find_entity(x, v.u.uid);
+    const lr_entity *ent = lr_eval_entity(x, v.u.uid);
     if (!ent) {
       lr_buf b = {0};
       lr_uid_print(v.u.uid, &b);
@@ -260,7 +259,7 @@ static lr_status get_attr(lr_evalctx *x, const lr_expr *e, lr_value v, lr_str na
 /* Wildcard match of a pre-split pattern (literal runs and `*`), bytewise:
  * literal runs are whole UTF-8 characters, so this equals Cedar's
  * character-wise match. Greedy with backtracking to the last `*`. */
-static bool like_match(lr_str s, const lr_pattern *pat) {
+bool lr_like_match(lr_str s, const lr_pattern *pat) {
   size_t si = 0, pi = 0, star_pi = (size_t)-1, star_si = 0;
   while (si < s.n || pi < pat->n) {
     if (pi < pat->n) {
@@ -331,7 +330,7 @@ static lr_status eval_method(lr_evalctx *x, const lr_expr *e, lr_value *out) {
   }
   if (t.kind != LR_V_ENTITY) return lr_eval_type_error(x, e, "entity", t);
   if (a.kind != LR_V_STRING) return lr_eval_type_error(x, e, "string", a);
-  const lr_entity *ent = find_entity(x, t.u.uid);
+  const lr_entity *ent = lr_eval_entity(x, t.u.uid);
   const lr_value *tag = ent ? lr_value_record_get(lr_entity_tags(ent), vstr(a)) : NULL;
   if (m == LR_METHOD_HAS_TAG) {
     *out = lr_value_bool(tag != NULL);
@@ -439,7 +438,7 @@ static lr_status eval_node(lr_evalctx *x, const lr_expr *e, lr_value *out) {
     lr_value v;
     if (eval(x, e->u.like.target, &v) != LR_OK) return LR_ERR;
     if (v.kind != LR_V_STRING) return lr_eval_type_error(x, e, "string", v);
-    *out = lr_value_bool(like_match(vstr(v), &e->u.like.pattern));
+    *out = lr_value_bool(lr_like_match(vstr(v), &e->u.like.pattern));
     return LR_OK;
   }
   case LR_EXPR_IS: return eval_is(x, e, out);
@@ -470,7 +469,7 @@ static bool uid_eq_euid(const lr_uid *u, const lr_euid *eu) {
 
 static bool in_euid(lr_evalctx *x, const lr_uid *u, const lr_euid *eu) {
   lr_uid target = {eu->type, eu->id};
-  return uid_in(u, find_entity(x, u), &target);
+  return uid_in(u, lr_eval_entity(x, u), &target);
 }
 
 /* Principal or resource scope; the slot value comes from the link. Returns
@@ -488,7 +487,7 @@ static int scope_holds(lr_evalctx *x, const lr_scope *s, const lr_uid *u) {
     target = (lr_uid){s->entity.type, s->entity.id};
   }
   if (s->op == LR_SCOPE_EQ) return lr_uid_eq(u, &target);
-  return uid_in(u, find_entity(x, u), &target);
+  return uid_in(u, lr_eval_entity(x, u), &target);
 }
 
 static bool action_holds(lr_evalctx *x, const lr_action_scope *s, const lr_uid *a) {

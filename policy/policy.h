@@ -540,4 +540,74 @@ typedef bool (*lr_jfast_string_fn)(void *ctx, const lr_jfast_doc *d, uint32_t t)
 void lr_jfast_each_string(const lr_jfast_doc *d, uint32_t root, bool keys, lr_jfast_string_fn fn,
                           void *ctx);
 
+/* ---- compiled policy sets (owned by compile) ---- */
+
+/* A policy set compiled once per load (DESIGN §2 "Compilation"): policies
+ * indexed by their scopes (principal, action, resource: `==` uid, `in`
+ * through the request's ancestor sets, `is` type) so a request touches only
+ * the policies that can apply, and conditions lowered to a tree with
+ * constants folded and fast paths for the common shapes. lr_cset_authorize
+ * gives exactly lr_authorize's answer (decision, reasons and errors in
+ * policy order with the same messages, guards, guard_errors): whenever a
+ * fast path meets anything unusual (an error, a type mismatch, a missing
+ * entity or attribute) the policy is decided by the interpreter instead.
+ *
+ * Immutable after compilation and reference counted, so one set may serve
+ * many threads while a reload swaps in a new one (DESIGN §6): a request
+ * holds a reference for as long as it uses the set. */
+typedef struct lr_cset lr_cset;
+
+/* Compiles the instances of set (static policies and template links, in
+ * set order). The set's instances and ASTs are borrowed: the arena they
+ * live in must outlive the compiled set (or be handed to it with
+ * lr_cset_adopt_arena). Notes about the compilation may be added to d (may
+ * be NULL); it never fails. Returns a new set with one reference. */
+lr_cset *lr_cset_compile(const lr_policy_set *set, lr_diags *d);
+/* The same over a plain array of instances (borrowed likewise). */
+lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *d);
+/* Makes c own arena a: it is freed when the last reference goes (at most
+ * one arena per set; call before sharing c). */
+void lr_cset_adopt_arena(lr_cset *c, lr_arena *a);
+/* Reference counting (atomic); lr_cset_unref frees at zero (NULL is
+ * accepted). */
+lr_cset *lr_cset_ref(lr_cset *c);
+void lr_cset_unref(lr_cset *c);
+/* Decides req against c with entity store es (may be NULL; it may differ
+ * per request) exactly as lr_authorize(a, insts, n, es, req, out) would.
+ * Arrays, messages and values are allocated in a; guards point into the
+ * instances c was compiled from. Thread-safe: c is only read. */
+void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es,
+                       const lr_request *req, lr_decision *out);
+
+/* What the compiler made of a set (for benchmarks and tests). */
+typedef struct lr_cset_stats {
+  size_t policies;       /* instances */
+  size_t shapes;         /* distinct scope shapes probed per request */
+  size_t index_entries;  /* (key, policy) pairs in the scope index */
+  size_t never;          /* policies that can never apply (`action in []`) */
+  size_t conds;          /* conditions */
+  size_t conds_fast;     /* conditions with no interpreter fallback node */
+  size_t folded;         /* constant sub-expressions folded */
+  size_t paths;          /* distinct attribute paths from a variable (one lookup per request) */
+  size_t paths_shared;   /* path uses beyond the first (lookups saved per request) */
+  size_t bytes;          /* memory held by the compiled form */
+} lr_cset_stats;
+void lr_cset_get_stats(const lr_cset *c, lr_cset_stats *out);
+
+/* Compares two decisions field by field (allow, reasons in order, errors
+ * with their messages, guards, guard errors). Returns true when identical;
+ * otherwise appends what differs first to why (may be NULL). For tests that
+ * hold the compiled path to the interpreter's answers. */
+bool lr_decision_same(const lr_decision *x, const lr_decision *y, lr_buf *why);
+
+/* Reads one request object in lr_request_from_json's format (no schema) on
+ * the hot path: the zero-copy JSON reader, no DOM, everything in a. Only
+ * the common shape is read — uids as {"type": T, "id": x}; a context of
+ * strings, integers, booleans, arrays, objects and the escapes
+ * {"__entity": {"type", "id"}} and {"__extn": {"fn": "ip" | "decimal" |
+ * "datetime" | "duration", "arg": "..."}} — giving the request
+ * lr_request_from_json gives. Anything else, and any error, returns
+ * LR_AGAIN: then call lr_request_from_json, which reads it or says why not. */
+lr_status lr_request_from_json_fast(lr_arena *a, const char *text, size_t len, lr_request *out);
+
 #endif /* LARCH_POLICY_H */

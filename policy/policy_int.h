@@ -29,6 +29,10 @@ bool lr_ipaddr_in_range(const lr_ipaddr *child, const lr_ipaddr *range);
 lr_status lr_datetime_to_date(int64_t ms, int64_t *out);
 int64_t lr_datetime_to_time(int64_t ms);
 
+/* Cedar's `like`: s matches the pre-split pattern (bytewise, which equals
+ * Cedar's character-wise match since literal runs are whole characters). */
+bool lr_like_match(lr_str s, const lr_pattern *pat);
+
 /* True when anc is a transitive ancestor of e (not e itself). */
 bool lr_entity_has_ancestor(const lr_entity *e, const lr_uid *anc);
 
@@ -43,6 +47,10 @@ typedef struct lr_evalctx {
   const lr_entity *ent[3];
   bool ent_known[3];
 } lr_evalctx;
+
+/* The store entry of u (or NULL); the request's own principal, resource and
+ * action (compared by pointer) are looked up once per context. */
+const lr_entity *lr_eval_entity(lr_evalctx *x, const lr_uid *u);
 
 /* Evaluates the policy x->env->inst (see lr_eval_policy) with x's entity
  * cache, so lr_authorize looks the request's entities up once. */

@@ -134,10 +134,11 @@ typedef struct outcome {
   lr_buf error_text; /* "label: message; ..." */
 } outcome;
 
-static void decide(lr_cli_loaded *L, bool on_error_deny, const lr_request *req, outcome *o) {
+static void decide(lr_cli_loaded *L, const lr_cset *cs, bool on_error_deny, const lr_request *req,
+                   outcome *o) {
   lr_arena *a = L->arena;
   lr_decision dec;
-  lr_authorize(a, L->set.insts, L->set.ninsts, L->entities, req, &dec);
+  lr_cset_authorize(cs, a, L->entities, req, &dec);
   o->allow = dec.allow;
   o->errors.n = dec.nerrors;
   o->errors.v = lr_arena_alloc(a, (dec.nerrors ? dec.nerrors : 1) * sizeof *o->errors.v);
@@ -185,8 +186,8 @@ static json_t *with_defaults(const json_t *defaults, const json_t *jc) {
 
 /* Runs case i of a loaded test file; returns true when it passed. Problems
  * with the case itself are printed as failures. */
-static bool run_case(run_ctx *c, lr_cli_loaded *L, bool on_error_deny, const char *file,
-                     const json_t *defaults, const json_t *jc, size_t i) {
+static bool run_case(run_ctx *c, lr_cli_loaded *L, const lr_cset *cs, bool on_error_deny,
+                     const char *file, const json_t *defaults, const json_t *jc, size_t i) {
   lr_arena *a = L->arena;
   char where[512], fallback[32];
   snprintf(fallback, sizeof fallback, "cases[%zu]", i);
@@ -223,7 +224,7 @@ static bool run_case(run_ctx *c, lr_cli_loaded *L, bool on_error_deny, const cha
   }
   lr_diags_free(&d);
   outcome got = {0};
-  decide(L, on_error_deny, &req, &got);
+  decide(L, cs, on_error_deny, &req, &got);
   bool want_allow = strcmp(expect, "allow") == 0;
   bool ok = got.allow == want_allow && (!jr || list_equal(&want_reasons, &got.reasons)) &&
             (!je || list_equal(&want_errors, &got.errors));
@@ -327,13 +328,15 @@ static void run_file(const char *file, void *arg) {
     c->broken++;
   } else {
     const json_t *cases = json_object_get(doc, "cases");
+    lr_cset *cs = lr_cset_compile(&L.set, &d); /* decided as larch serve decides */
     for (size_t i = 0; i < json_array_size(cases); i++) {
-      if (run_case(c, &L, on_error_deny, file, json_object_get(doc, "defaults"),
+      if (run_case(c, &L, cs, on_error_deny, file, json_object_get(doc, "defaults"),
                    json_array_get(cases, i), i))
         c->passed++;
       else
         c->failed++;
     }
+    lr_cset_unref(cs);
   }
   json_decref(doc);
   lr_diags_free(&d);

@@ -32,6 +32,8 @@ lr_engine *lr_engine_retain(lr_engine *e) {
 
 void lr_engine_release(lr_engine *e) {
   if (!e || atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1) return;
+  lr_cset_unref(e->compiled);
+  lr_cset_unref(e->compiled_enforced);
   lr_entities_release(e->entities);
   lr_schema_free(e->schema);
   lr_map_free(&e->meta_by_id);
@@ -55,6 +57,7 @@ static void build_meta(lr_engine *e) {
     a = lr_policy_annotation(in->ast, "shadow");
     m->shadow = a && !lr_str_eq_c(a->value, "false");
     e->any_shadow |= m->shadow;
+    e->uses_pii |= in->ast->effect == LR_EFFECT_MASK; /* masking needs the scan */
     if (!m->shadow) e->enforced[e->nenforced++] = *in;
     lr_map_put(&e->meta_by_id, lr_str_c(m->id), m);
   }
@@ -66,21 +69,21 @@ typedef struct walk_ctx {
   lr_status st;
 } walk_ctx;
 
-/* Whether a policy file could read context.http.headers: every access
- * names it in the text (as an attribute or a string), unless written with
- * \u escapes, which count as "maybe". */
-static bool mentions_headers(const char *file) {
+/* Whether a policy file could read context.http.headers or context.pii:
+ * every access names the attribute in the text (as an identifier or a
+ * string), unless written with \u escapes, which count as "maybe". */
+static void scan_mentions(lr_engine *e, const char *file) {
   lr_buf b = {0};
-  bool yes = lr_buf_read_file(&b, file) != LR_OK ||
-             (b.p && (strstr(b.p, "headers") || strstr(b.p, "\\u")));
+  bool maybe = lr_buf_read_file(&b, file) != LR_OK || !b.p || strstr(b.p, "\\u");
+  e->uses_headers |= maybe || strstr(b.p, "headers");
+  e->uses_pii |= maybe || strstr(b.p, "pii");
   lr_buf_free(&b);
-  return yes;
 }
 
 static void on_policy_file(const char *file, void *arg) {
   walk_ctx *w = arg;
   w->e->nfiles++;
-  if (!w->e->uses_headers) w->e->uses_headers = mentions_headers(file);
+  scan_mentions(w->e, file);
   if (lr_policy_set_add_file(w->e->arena, &w->e->set, file, 0, w->d) != LR_OK) w->st = LR_ERR;
 }
 
@@ -142,6 +145,11 @@ lr_engine *lr_engine_load(const lr_engine_config *cfg, lr_buf *err) {
   }
   lr_diags_free(&d);
   build_meta(e);
+  /* Compiled once per load; the instances stay in e->arena, which outlives
+   * both sets (released together in lr_engine_release). */
+  e->compiled = lr_cset_compile_insts(e->set.insts, e->set.ninsts, NULL);
+  e->compiled_enforced = e->any_shadow ? lr_cset_compile_insts(e->enforced, e->nenforced, NULL)
+                                       : lr_cset_ref(e->compiled);
   return e;
 }
 
@@ -159,10 +167,8 @@ const lr_policy_meta *lr_engine_meta(const lr_engine *e, const char *id) {
 
 void lr_engine_authorize(const lr_engine *e, lr_engine_which which, lr_arena *a,
                          const lr_entities *es, const lr_request *req, lr_decision *out) {
-  if (which == LR_ENGINE_ENFORCED)
-    lr_authorize(a, e->enforced, e->nenforced, es, req, out);
-  else
-    lr_authorize(a, e->set.insts, e->set.ninsts, es, req, out);
+  lr_cset_authorize(which == LR_ENGINE_ENFORCED ? e->compiled_enforced : e->compiled, a, es, req,
+                    out);
 }
 
 /* ---- holder ---------------------------------------------------------------- */

@@ -45,15 +45,19 @@ typedef struct lr_engine {
   lr_schema *schema;
   lr_source schema_src;
   lr_policy_set set;
-  lr_entities *entities;    /* finished; empty when none were given */
-  lr_policy_meta *meta;     /* one per set.insts[i] */
-  lr_policy_inst *enforced; /* set.insts without the @shadow ones */
+  lr_entities *entities;      /* finished; empty when none were given */
+  lr_policy_meta *meta;       /* one per set.insts[i] */
+  lr_cset *compiled;          /* set.insts compiled (decision trees) */
+  lr_cset *compiled_enforced; /* the same without the @shadow policies */
+  lr_policy_inst *enforced;   /* set.insts without the @shadow ones */
   size_t nenforced;
   lr_map meta_by_id; /* policy id → lr_policy_meta * */
   size_t nfiles;     /* policy files read */
   bool any_shadow;   /* some policy carries @shadow */
   bool uses_headers; /* some policy text mentions "headers" (or has a \\u escape): only then
                        is context.http.headers filled */
+  bool uses_pii;     /* some policy mentions "pii" (or has a \\u escape) or masks: only
+                        then is the body scanned for context.pii */
 } lr_engine;
 
 /* Loads everything cfg names. Returns an engine with one reference, or NULL
@@ -76,8 +80,9 @@ typedef enum {
 } lr_engine_which;
 
 /* The one place requests are authorized: Cedar's decision for req against
- * e's policies (which), es the entities (e->entities or an overlay of it).
- * Arrays in *out live in a. (Switch to the compiled set here.) */
+ * e's policies (which), es the entities (e->entities or an overlay of it),
+ * decided by the compiled set (lr_cset_authorize: exactly the
+ * interpreter's answer). Arrays in *out live in a. */
 void lr_engine_authorize(const lr_engine *e, lr_engine_which which, lr_arena *a,
                          const lr_entities *es, const lr_request *req, lr_decision *out);
 

@@ -13,7 +13,22 @@
 #include "openapi.h"
 #include "rest.h"
 
+/* Type::"id" straight into the arena when the id needs no escaping
+ * (printable ASCII without " and \\), else through lr_uid_print. */
 const char *lr_mapping_uid_text(lr_arena *a, const lr_uid *u) {
+  bool plain = true;
+  for (size_t i = 0; i < u->id.n && plain; i++) {
+    unsigned char c = (unsigned char)u->id.p[i];
+    plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  }
+  if (plain) {
+    char *s = lr_arena_alloc(a, u->type.n + u->id.n + 6);
+    memcpy(s, u->type.p, u->type.n);
+    memcpy(s + u->type.n, "::\"", 3);
+    memcpy(s + u->type.n + 3, u->id.p, u->id.n);
+    memcpy(s + u->type.n + 3 + u->id.n, "\"", 2);
+    return s;
+  }
   lr_buf b = {0};
   lr_uid_print(u, &b);
   const char *s = lr_arena_strndup(a, b.p ? b.p : "", b.len);

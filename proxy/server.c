@@ -90,6 +90,8 @@ lr_status lr_server_reload(lr_server *s, lr_buf *msg) {
   DIR *d = opendir(dir);
   if (!d && errno == ENOTDIR) { /* a single policy file */
     __atomic_store_n(&s->policies_ok, 1, __ATOMIC_RELEASE);
+    __atomic_add_fetch(&s->reloads, 1, __ATOMIC_RELAXED);
+    lr_buf_printf(msg, "%s: a policy file", dir);
     return LR_OK;
   }
   if (!d) {

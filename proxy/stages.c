@@ -347,7 +347,7 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
   if (req->body_expected && !req->body_buffered && (o->mcp || has_json_body(req)))
     return rpc_error(req, ans, o, LR_ANSWER_INTERNAL, 500, (lr_str){NULL, 0}, -32603,
                      "Internal error", "the body was not read for inspection");
-  if (req->body_buffered) {
+  if (req->body_buffered && o->engine->uses_pii) {
     lr_pii_spans sp = {0};
     lr_pii_scan_json(req->body.p, req->body.n, LR_PII_DEFAULT, &sp);
     o->pii_found = sp.found;

@@ -6,7 +6,9 @@
  * context parsed with the schema for its action, request validation when
  * "validateRequest" (default true), then the authorizer. A request agrees
  * when the decision, the set of determining policies and the set of
- * erroring policies all equal Cedar's.
+ * erroring policies all equal Cedar's, and the compiled policy set
+ * (lr_cset_authorize) gives exactly the interpreter's answer (decision,
+ * reasons and errors in order, messages, guards).
  */
 #include <errno.h>
 #include <jansson.h>
@@ -97,6 +99,7 @@ typedef struct test_env {
   lr_source schema_src;
   lr_policy_set set;
   lr_entities *entities;
+  lr_cset *cset;
 } test_env;
 
 /* Loads policies, schema and entities; on failure fills why. */
@@ -129,6 +132,7 @@ static lr_status load_env(test_env *e, const char *root, const json_t *test, lr_
   }
   e->entities = lr_entities_from_json(text, len, ent, e->schema, &d);
   if (!e->entities) goto diags;
+  e->cset = lr_cset_compile(&e->set, NULL);
   st = LR_OK;
   goto done;
 diags:
@@ -140,8 +144,8 @@ done:
 
 /* Runs one request; returns true when larch agrees with Cedar. got receives
  * larch's answer (or why it could not answer). */
-static bool run_request(test_env *e, lr_arena *ra, const json_t *rq, const char *test_name,
-                        lr_buf *got) {
+static bool run_request(runner *r, tally *t, test_env *e, lr_arena *ra, const json_t *rq,
+                        const char *test_name, lr_buf *got) {
   lr_diags d = {0};
   lr_request req = {0};
   const lr_uid **slots[3] = {&req.principal, &req.action, &req.resource};
@@ -164,6 +168,13 @@ static bool run_request(test_env *e, lr_arena *ra, const json_t *rq, const char 
   }
   lr_decision dec;
   lr_authorize(ra, e->set.insts, e->set.ninsts, e->entities, &req, &dec);
+  lr_decision cdec;
+  lr_cset_authorize(e->cset, ra, e->entities, &req, &cdec);
+  if (r->perturb_compiled) cdec.allow = !cdec.allow;
+  lr_buf why = {0};
+  bool same = lr_decision_same(&dec, &cdec, &why);
+  lr_buf_free(&why);
+  if (same) t->compiled_same++;
   const char **reasons = LR_NEW_N(ra, const char *, dec.nreasons + 1);
   const char **errors = LR_NEW_N(ra, const char *, dec.nerrors + 1);
   for (size_t i = 0; i < dec.nreasons; i++) reasons[i] = dec.reasons[i];
@@ -175,9 +186,13 @@ static bool run_request(test_env *e, lr_arena *ra, const json_t *rq, const char 
   size_t nxe = json_ids(ra, json_object_get(rq, "errors"), &xe);
   const char *xd = json_string_value(json_object_get(rq, "decision"));
   bool xallow = xd && strcmp(xd, "allow") == 0;
-  bool agree = xallow == dec.allow && same_ids(reasons, dec.nreasons, xr, nxr) &&
+  bool agree = same && xallow == dec.allow && same_ids(reasons, dec.nreasons, xr, nxr) &&
                same_ids(errors, dec.nerrors, xe, nxe);
   describe(got, dec.allow, reasons, dec.nreasons, errors, dec.nerrors);
+  if (!same) {
+    lr_buf_puts(got, "\n            compiled path differs from the interpreter: ");
+    lr_decision_same(&dec, &cdec, got);
+  }
   for (size_t i = 0; !agree && i < dec.nerrors; i++)
     lr_buf_printf(got, "\n            %s: %s", dec.errors[i].policy_id, dec.errors[i].message);
   lr_diags_free(&d);
@@ -235,7 +250,7 @@ void run_test_file(runner *r, tally *t, const char *root, const char *path) {
     for (size_t i = 0; i < nreq; i++) {
       const json_t *rq = json_array_get(reqs, i);
       lr_buf got = {0}, want = {0};
-      if (run_request(&e, ra, rq, path, &got)) {
+      if (run_request(r, t, &e, ra, rq, path, &got)) {
         t->agree++;
       } else {
         expected_text(ra, rq, &want);
@@ -250,6 +265,7 @@ void run_test_file(runner *r, tally *t, const char *root, const char *path) {
   }
   lr_buf_free(&why);
   lr_entities_release(e.entities);
+  lr_cset_unref(e.cset);
   lr_schema_free(e.schema);
   lr_arena_free(e.a);
   json_decref(test);

@@ -7,12 +7,15 @@
  *
  * for the hand-written tests, the corpus and in total. Every disagreeing
  * request is listed (test file, request description, expected vs got) up to
- * a cap. Exit status 0 only when every request agrees or is skipped with a
+ * a cap. Every request is decided twice, by the interpreter (lr_authorize)
+ * and by the compiled set (lr_cset_authorize); any difference between the
+ * two answers is a mismatch too. Exit status 0 only when every request agrees or is skipped with a
  * written reason (see harness.c). Validation agreement (shouldValidate) is
  * reported separately and is "not measured" until larch has a strict
  * validator.
  *
- * usage: cedar_conformance CEDAR_DIR WORK_DIR [--cap N] [--only hand|corpus] [FILE.json...]
+ * usage: cedar_conformance CEDAR_DIR WORK_DIR [--cap N] [--only hand|corpus]
+ *        [--perturb-compiled] [--root DIR FILE.json...]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +36,15 @@ void report_mismatch(runner *r, const char *test, const char *request, const cha
 static void print_tally(const char *name, const tally *t) {
   printf("cedar conformance (%s): %zu/%zu requests", name, t->agree, t->requests);
   if (t->skipped) printf(" (%zu skipped with a reason)", t->skipped);
-  printf(", %zu tests\n", t->tests);
+  printf(", %zu tests; compiled path identical to the interpreter on %zu\n", t->tests,
+         t->compiled_same);
 }
 
 static void add(tally *sum, const tally *t) {
   sum->tests += t->tests, sum->requests += t->requests, sum->agree += t->agree;
   sum->skipped += t->skipped, sum->validate_true += t->validate_true;
   sum->validate_false += t->validate_false;
+  sum->compiled_same += t->compiled_same;
 }
 
 static void run_hand_written(runner *r, const char *cedar_dir, tally *t) {
@@ -79,7 +84,7 @@ static void run_corpus(runner *r, const char *cedar_dir, const char *work_dir, t
 int main(int argc, char **argv) {
   if (argc < 3) {
     fprintf(stderr,
-            "usage: %s CEDAR_DIR WORK_DIR [--cap N] [--only hand|corpus] "
+            "usage: %s CEDAR_DIR WORK_DIR [--cap N] [--only hand|corpus] [--perturb-compiled] "
             "[--root DIR FILE.json...]\n",
             argv[0]);
     return 1;
@@ -94,6 +99,8 @@ int main(int argc, char **argv) {
       only = argv[++i];
     else if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
       root = argv[++i];
+    else if (strcmp(argv[i], "--perturb-compiled") == 0)
+      r.perturb_compiled = true;
     else if (strcmp(argv[i], "-v") == 0)
       r.verbose = true;
     else {

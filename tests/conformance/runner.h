@@ -33,6 +33,7 @@ lr_status unpack_corpus(const char *tarball, const char *work_dir, char *root, s
 typedef struct tally {
   size_t tests, requests, agree, skipped;
   size_t validate_true, validate_false; /* shouldValidate, reported only */
+  size_t compiled_same;                 /* requests where lr_cset_authorize == lr_authorize */
 } tally;
 
 typedef struct runner {
@@ -40,6 +41,9 @@ typedef struct runner {
   size_t mismatches_shown; /* printed so far */
   size_t mismatches;       /* total */
   bool verbose;
+  /* Test of the runner itself: alter every compiled answer (flip allow), so
+   * the comparison with the interpreter must report mismatches. */
+  bool perturb_compiled;
 } runner;
 
 /* Runs every request of the test file at path (its data paths are relative

@@ -140,6 +140,21 @@ Test(mapping, other_methods) {
   lr_arena_free(f.a);
 }
 
+Test(mapping, uid_text) {
+  lr_arena *a = lr_arena_new(0);
+  const char *ids[][2] = {
+      {"plain id", "T::\"plain id\""}, {"q\"b\\s", "T::\"q\\\"b\\\\s\""}, {"caf\xc3\xa9\n", NULL}};
+  for (size_t i = 0; i < 3; i++) {
+    const lr_uid *u = lr_uid_new(a, LR_STR("T"), lr_str_c(ids[i][0]));
+    lr_buf b = {0};
+    lr_uid_print(u, &b);
+    cr_assert_str_eq(lr_mapping_uid_text(a, u), b.p, "the same text as lr_uid_print");
+    if (ids[i][1]) cr_assert_str_eq(b.p, ids[i][1]);
+    lr_buf_free(&b);
+  }
+  lr_arena_free(a);
+}
+
 Test(mapping, errors) {
   const char *bodies[] = {
       "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"t\","
@@ -240,6 +255,31 @@ Test(engine, broken_policy_reports_position) {
   cr_assert(strstr(err.p, "bad.cedar:2:"), "%s", err.p);
   lr_buf_free(&err);
   free(p);
+}
+
+Test(engine, what_policies_read) {
+  const char *cases[][3] = {
+      {"permit (principal, action, resource);\n", "0", "0"},
+      {"forbid (principal, action, resource) when { context.pii.contains(\"EMAIL\") };\n", "0",
+       "1"},
+      {"forbid (principal, action, resource) when { context.http[\"headers\"] == {} };\n", "1",
+       "0"},
+      {"forbid (principal, action, resource) when { context.http has \"h\\u{65}aders\" };\n", "1",
+       "1"},
+      {"mask (principal, action, resource) with { types: [\"EMAIL\"] };\n", "0", "1"},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    char *p = write_tmp("m.cedar", cases[i][0]);
+    lr_engine_config cfg = {.policies = p};
+    lr_buf err = {0};
+    lr_engine *e = lr_engine_load(&cfg, &err);
+    cr_assert(e, "%s", err.p);
+    cr_assert_eq(e->uses_headers, cases[i][1][0] == '1', "%zu headers", i);
+    cr_assert_eq(e->uses_pii, cases[i][2][0] == '1', "%zu pii", i);
+    lr_engine_release(e);
+    lr_buf_free(&err);
+    free(p);
+  }
 }
 
 Test(engine, holder_swaps) {

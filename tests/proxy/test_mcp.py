@@ -147,9 +147,9 @@ ACCEPT = ("Accept", "application/json, text/event-stream")
 def post(port, body, headers=(), path="/mcp"):
     hdrs = [("Content-Type", "application/json"), ACCEPT] + list(headers)
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
-    s = H.connect(port)
+    s = H.connect(port, timeout=30)
     s.sendall(H.request("POST", path, headers=hdrs, body=data))
-    st, hd, b = H.Reader(s).response()
+    st, hd, b = H.Reader(s, timeout=30).response()
     s.close()
     return st, hd, b
 
@@ -203,7 +203,7 @@ def test_batch_cannot_smuggle():
         s = H.connect(lx.port)
         s.sendall(H.request(method, "/mcp", headers=[("Content-Type", "application/json"), ACCEPT] + h,
                             body=json.dumps(call("delete_file", {"path": "/p"})).encode()))
-        st, _, b = H.Reader(s).response()
+        st, _, b = H.Reader(s, timeout=30).response()
         s.close()
         check(st in (400, 405), (method, st, b))
     # An empty batch and garbage are refused before any policy.

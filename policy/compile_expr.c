@@ -1,0 +1,572 @@
+/*
+ * compile_expr.c — conditions lowered to a compact node tree and the fast
+ * evaluator over it.
+ *
+ * Lowering folds constants (a sub-expression with no variable and nothing
+ * that reads the entity store is evaluated once by the interpreter, at
+ * compile time; entity literals become preallocated uids), turns attribute
+ * chains from a variable (context.args.path) into one path node, compares
+ * with constants without evaluating them, and classifies `like` patterns
+ * (exact, prefix, suffix, infix) once.
+ *
+ * Evaluation follows eval.c's order and short-circuits, and gives up
+ * (CN_BAIL) on anything that would be an error there — a wrong type, a
+ * missing attribute or entity, an overflow — instead of reproducing the
+ * message: the caller then lets the interpreter decide the policy (see
+ * compile_int.h for why that is exact).
+ */
+#include <string.h>
+
+#include "compile_int.h"
+
+/* ---- lowering ---------------------------------------------------------------- */
+
+static lr_cnode *node(lr_arena *a, cn_kind kind, const lr_expr *src) {
+  lr_cnode *n = LR_NEW(a, lr_cnode);
+  n->kind = (uint8_t)kind;
+  n->src = src;
+  return n;
+}
+
+static lr_cnode *const_node(lr_arena *a, const lr_expr *src, lr_value v) {
+  lr_cnode *n = node(a, CN_CONST, src);
+  n->k = v;
+  return n;
+}
+
+static bool is_const(const lr_cnode *n) { return n && n->kind == CN_CONST; }
+
+/* Evaluates the constant expression e with the interpreter (no request
+ * variable is read: the caller checked). Returns NULL when it errors. */
+static lr_cnode *fold(lr_arena *a, const lr_expr *e, cn_stats *st) {
+  static const lr_uid none = {{"", 0}, {"", 0}};
+  lr_request req = {&none, &none, &none, lr_value_empty_record()};
+  lr_eval_env env = {NULL, &req, NULL, a};
+  lr_eval_error err;
+  lr_value v;
+  if (lr_eval_expr(&env, e, &v, &err) != LR_OK) return NULL;
+  st->folded++;
+  return const_node(a, e, v);
+}
+
+static cn_like classify_like(const lr_pattern *p, lr_str *lit) {
+  /* Collapse runs of wildcards: the classes below see at most one. */
+  bool lead = false, trail = false;
+  size_t nlit = 0, first = 0, last = 0;
+  for (size_t i = 0; i < p->n; i++) {
+    if (p->elems[i].wildcard) continue;
+    if (nlit++ == 0) first = i;
+    last = i;
+  }
+  if (nlit == 0) return p->n ? LIKE_ANYTHING : LIKE_EXACT; /* "" matches only "" */
+  if (nlit > 1) return LIKE_GENERAL;
+  lead = first > 0;
+  trail = last + 1 < p->n;
+  *lit = p->elems[first].lit;
+  return lead && trail ? LIKE_INFIX : lead ? LIKE_SUFFIX : trail ? LIKE_PREFIX : LIKE_EXACT;
+}
+
+static lr_cnode *lower(lr_arena *a, const lr_expr *e, cn_stats *st);
+
+static lr_cnode **lower_list(lr_arena *a, lr_expr *const *items, size_t n, cn_stats *st,
+                             bool *all_const) {
+  lr_cnode **v = LR_NEW_N(a, lr_cnode *, n ? n : 1);
+  *all_const = true;
+  for (size_t i = 0; i < n; i++) {
+    v[i] = lower(a, items[i], st);
+    *all_const = *all_const && is_const(v[i]);
+  }
+  return v;
+}
+
+/* The memo slot (+ 1) of the path var.names[0]...names[n-1], or 0 when the
+ * set has too many distinct paths. Keys: the variable, then each name with
+ * its length. */
+static uint32_t path_slot(lr_arena *a, uint8_t var, const lr_str *names, size_t n, cn_stats *st) {
+  lr_buf k = {0};
+  lr_buf_putc(&k, (char)('0' + var));
+  for (size_t i = 0; i < n; i++) { /* length-prefixed: names may hold any byte */
+    uint32_t len = (uint32_t)names[i].n;
+    lr_buf_append(&k, &len, sizeof len);
+    lr_buf_append(&k, names[i].p, names[i].n);
+  }
+  lr_str key = lr_str_make(k.p, k.len);
+  void *v;
+  uint32_t slot = 0;
+  if (lr_map_find(&st->paths, key, &v)) {
+    slot = (uint32_t)(uintptr_t)v;
+    st->memo_uses++;
+  } else if (st->npaths < CN_MAX_PATHS) {
+    slot = ++st->npaths;
+    lr_map_put(&st->paths, lr_str_dup(a, key), (void *)(uintptr_t)slot);
+  }
+  lr_buf_free(&k);
+  return slot;
+}
+
+/* `t.a.b.c`: merge attribute steps into one path node. */
+static lr_cnode *lower_attr(lr_arena *a, const lr_expr *e, cn_stats *st) {
+  size_t n = 0;
+  const lr_expr *p = e;
+  for (; p->kind == LR_EXPR_ATTR; p = p->u.attr.target) n++;
+  lr_cnode *base = lower(a, p, st);
+  if (is_const(base) && base->k.kind == LR_V_RECORD) {
+    lr_cnode *f = fold(a, e, st); /* attributes of a record literal */
+    if (f) return f;
+  }
+  lr_str *names = LR_NEW_N(a, lr_str, n);
+  size_t k = n;
+  for (p = e; p->kind == LR_EXPR_ATTR; p = p->u.attr.target) names[--k] = p->u.attr.name;
+  lr_cnode *r = node(a, CN_PATH, e);
+  r->a = base;
+  r->names = names;
+  r->nnames = n;
+  if (base->kind == CN_VAR) r->memo = path_slot(a, base->op, names, n, st);
+  return r;
+}
+
+static lr_cnode *lower_binary(lr_arena *a, const lr_expr *e, cn_stats *st) {
+  lr_binop op = e->u.bin.op;
+  lr_cnode *l = lower(a, e->u.bin.lhs, st), *r = lower(a, e->u.bin.rhs, st);
+  if (op != LR_OP_IN && is_const(l) && is_const(r)) {
+    lr_cnode *f = fold(a, e, st);
+    if (f) return f;
+  }
+  cn_kind k;
+  switch (op) {
+  case LR_OP_AND: k = CN_AND; break;
+  case LR_OP_OR: k = CN_OR; break;
+  case LR_OP_EQ: k = CN_EQ; break;
+  case LR_OP_NE: k = CN_NE; break;
+  case LR_OP_IN: k = CN_IN; break;
+  case LR_OP_ADD:
+  case LR_OP_SUB:
+  case LR_OP_MUL: k = CN_ARITH; break;
+  default: k = CN_CMP; break;
+  }
+  lr_cnode *n = node(a, k, e);
+  n->op = (uint8_t)op;
+  n->a = l;
+  n->b = r;
+  if ((k == CN_EQ || k == CN_NE) && is_const(r)) {
+    n->k = r->k; /* compare with the constant directly */
+    n->b = NULL;
+  }
+  return n;
+}
+
+static lr_cnode *lower_method(lr_arena *a, const lr_expr *e, cn_stats *st) {
+  lr_method m = e->u.method.method;
+  lr_cnode *t = lower(a, e->u.method.target, st);
+  bool all_const;
+  lr_cnode **args = lower_list(a, e->u.method.args, e->u.method.nargs, st, &all_const);
+  if (m != LR_METHOD_GET_TAG && m != LR_METHOD_HAS_TAG && is_const(t) && all_const) {
+    lr_cnode *f = fold(a, e, st);
+    if (f) return f;
+  }
+  lr_cnode *n = node(a, CN_METHOD, e);
+  n->op = (uint8_t)m;
+  n->a = t;
+  n->args = args;
+  n->nargs = (uint32_t)e->u.method.nargs;
+  return n;
+}
+
+static lr_cnode *lower(lr_arena *a, const lr_expr *e, cn_stats *st) {
+  lr_cnode *n, *f;
+  bool all_const;
+  switch (e->kind) {
+  case LR_EXPR_BOOL:
+  case LR_EXPR_LONG:
+  case LR_EXPR_STRING:
+  case LR_EXPR_ENTITY:
+    f = fold(a, e, st);
+    if (f) return f;
+    break;
+  case LR_EXPR_VAR:
+    n = node(a, CN_VAR, e);
+    n->op = (uint8_t)e->u.var;
+    return n;
+  case LR_EXPR_NOT:
+  case LR_EXPR_NEG:
+    n = node(a, e->kind == LR_EXPR_NOT ? CN_NOT : CN_NEG, e);
+    n->a = lower(a, e->u.unary.arg, st);
+    if (is_const(n->a) && (f = fold(a, e, st))) return f;
+    return n;
+  case LR_EXPR_BINARY: return lower_binary(a, e, st);
+  case LR_EXPR_IF:
+    n = node(a, CN_IF, e);
+    n->a = lower(a, e->u.ite.cond, st);
+    n->b = lower(a, e->u.ite.then_expr, st);
+    n->c = lower(a, e->u.ite.else_expr, st);
+    if (is_const(n->a) && n->a->k.kind == LR_V_BOOL) return n->a->k.u.b ? n->b : n->c;
+    return n;
+  case LR_EXPR_HAS:
+    n = node(a, CN_HAS, e);
+    n->a = lower(a, e->u.has.target, st);
+    if (is_const(n->a) && n->a->k.kind == LR_V_RECORD && (f = fold(a, e, st))) return f;
+    n->names = e->u.has.attrs;
+    n->nnames = e->u.has.nattrs;
+    return n;
+  case LR_EXPR_LIKE:
+    n = node(a, CN_LIKE, e);
+    n->a = lower(a, e->u.like.target, st);
+    if (is_const(n->a) && (f = fold(a, e, st))) return f;
+    n->like = (uint8_t)classify_like(&e->u.like.pattern, &n->lit);
+    return n;
+  case LR_EXPR_IS:
+    n = node(a, CN_IS, e);
+    n->a = lower(a, e->u.is.target, st);
+    n->b = e->u.is.in ? lower(a, e->u.is.in, st) : NULL;
+    if (!n->b && is_const(n->a) && (f = fold(a, e, st))) return f;
+    n->names = &e->u.is.type;
+    n->nnames = 1;
+    return n;
+  case LR_EXPR_ATTR: return lower_attr(a, e, st);
+  case LR_EXPR_METHOD: return lower_method(a, e, st);
+  case LR_EXPR_CALL:
+    n = node(a, CN_CALL, e);
+    n->op = (uint8_t)e->u.call.func;
+    n->args = lower_list(a, e->u.call.args, e->u.call.nargs, st, &all_const);
+    n->nargs = (uint32_t)e->u.call.nargs;
+    if (all_const && (f = fold(a, e, st))) return f;
+    return n;
+  case LR_EXPR_SET:
+    n = node(a, CN_SET, e);
+    n->args = lower_list(a, e->u.set.items, e->u.set.n, st, &all_const);
+    n->nargs = (uint32_t)e->u.set.n;
+    if (all_const && (f = fold(a, e, st))) return f;
+    return n;
+  case LR_EXPR_RECORD:
+    n = node(a, CN_RECORD, e);
+    n->args = lower_list(a, e->u.record.values, e->u.record.n, st, &all_const);
+    n->nargs = (uint32_t)e->u.record.n;
+    n->names = e->u.record.keys;
+    n->nnames = e->u.record.n;
+    if (all_const && (f = fold(a, e, st))) return f;
+    return n;
+  case LR_EXPR_SLOT: break;
+  }
+  st->interp++;
+  return node(a, CN_INTERP, e);
+}
+
+lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st) { return lower(a, e, st); }
+
+/* ---- evaluation ---------------------------------------------------------------- */
+
+/* A record's field (lr_value_record_get), linear over small records. */
+static inline const lr_value *field(lr_value rec, lr_str name) {
+  if (rec.n > 12) return lr_value_record_get(rec, name);
+  for (uint32_t i = 0; i < rec.n; i++)
+    if (cn_str_eq(rec.u.fields[i].key, name)) return &rec.u.fields[i].value;
+  return NULL;
+}
+
+static int eval_bool(cn_run *r, const lr_cnode *n, bool *b) {
+  lr_value v;
+  if (cn_eval(r, n, &v) != CN_OK || v.kind != LR_V_BOOL) return CN_BAIL;
+  *b = v.u.b;
+  return CN_OK;
+}
+
+/* One attribute step (eval.c get_attr): a record field or an entity
+ * attribute; anything missing bails. */
+static int step(cn_run *r, lr_value *v, lr_str name) {
+  lr_value rec;
+  if (v->kind == LR_V_RECORD) {
+    rec = *v;
+  } else if (v->kind == LR_V_ENTITY) {
+    const lr_entity *ent = lr_eval_entity(r->x, v->u.uid);
+    if (!ent) return CN_BAIL;
+    rec = lr_entity_attrs(ent);
+  } else {
+    return CN_BAIL;
+  }
+  const lr_value *f = field(rec, name);
+  if (!f) return CN_BAIL;
+  *v = *f;
+  return CN_OK;
+}
+
+/* eval.c eval_has: false as soon as an entity or attribute is missing. */
+static int has(cn_run *r, const lr_cnode *n, lr_value *out) {
+  lr_value v;
+  if (cn_eval(r, n->a, &v) != CN_OK) return CN_BAIL;
+  for (size_t i = 0; i < n->nnames; i++) {
+    lr_value rec;
+    if (v.kind == LR_V_RECORD) {
+      rec = v;
+    } else if (v.kind == LR_V_ENTITY) {
+      const lr_entity *ent = lr_eval_entity(r->x, v.u.uid);
+      if (!ent) {
+        *out = lr_value_bool(false);
+        return CN_OK;
+      }
+      rec = lr_entity_attrs(ent);
+    } else {
+      return CN_BAIL;
+    }
+    const lr_value *f = field(rec, n->names[i]);
+    if (!f) {
+      *out = lr_value_bool(false);
+      return CN_OK;
+    }
+    v = *f;
+  }
+  *out = lr_value_bool(true);
+  return CN_OK;
+}
+
+/* `lhs in rhs` (eval.c eval_in). */
+static int in(cn_run *r, lr_value lhs, lr_value rhs, lr_value *out) {
+  if (lhs.kind != LR_V_ENTITY) return CN_BAIL;
+  const lr_uid *u = lhs.u.uid;
+  const lr_entity *ent = NULL;
+  bool looked = false;
+  if (rhs.kind == LR_V_ENTITY) {
+    if (cn_uid_eq(u, rhs.u.uid)) {
+      *out = lr_value_bool(true);
+      return CN_OK;
+    }
+    ent = lr_eval_entity(r->x, u);
+    *out = lr_value_bool(ent && cn_has_ancestor(ent, rhs.u.uid));
+    return CN_OK;
+  }
+  if (rhs.kind != LR_V_SET) return CN_BAIL;
+  for (uint32_t i = 0; i < rhs.n; i++)
+    if (rhs.u.items[i].kind != LR_V_ENTITY) return CN_BAIL;
+  bool found = false;
+  for (uint32_t i = 0; i < rhs.n && !found; i++) {
+    const lr_uid *anc = rhs.u.items[i].u.uid;
+    if (cn_uid_eq(u, anc)) {
+      found = true;
+      break;
+    }
+    if (!looked) ent = lr_eval_entity(r->x, u), looked = true;
+    found = ent && cn_has_ancestor(ent, anc);
+  }
+  *out = lr_value_bool(found);
+  return CN_OK;
+}
+
+static bool like(const lr_cnode *n, lr_str s) {
+  lr_str l = n->lit;
+  switch ((cn_like)n->like) {
+  case LIKE_EXACT: return s.n == l.n && (l.n == 0 || memcmp(s.p, l.p, l.n) == 0);
+  case LIKE_PREFIX: return s.n >= l.n && memcmp(s.p, l.p, l.n) == 0;
+  case LIKE_SUFFIX: return s.n >= l.n && memcmp(s.p + s.n - l.n, l.p, l.n) == 0;
+  case LIKE_INFIX: return memmem(s.p, s.n, l.p, l.n) != NULL;
+  case LIKE_ANYTHING: return true;
+  case LIKE_GENERAL: break;
+  }
+  return lr_like_match(s, &n->src->u.like.pattern);
+}
+
+static bool ordered(lr_value v) {
+  return v.kind == LR_V_LONG || v.kind == LR_V_DATETIME || v.kind == LR_V_DURATION;
+}
+
+static int binary(cn_run *r, const lr_cnode *n, lr_value *out) {
+  lr_value x, y;
+  if (n->kind == CN_AND || n->kind == CN_OR) {
+    bool b;
+    if (eval_bool(r, n->a, &b) != CN_OK) return CN_BAIL;
+    if (b == (n->kind == CN_OR)) {
+      *out = lr_value_bool(b);
+      return CN_OK;
+    }
+    if (eval_bool(r, n->b, &b) != CN_OK) return CN_BAIL;
+    *out = lr_value_bool(b);
+    return CN_OK;
+  }
+  if (cn_eval(r, n->a, &x) != CN_OK) return CN_BAIL;
+  if (!n->b)
+    y = n->k;
+  else if (cn_eval(r, n->b, &y) != CN_OK)
+    return CN_BAIL;
+  int64_t v;
+  switch ((cn_kind)n->kind) {
+  case CN_EQ: *out = lr_value_bool(lr_value_eq(x, y)); return CN_OK;
+  case CN_NE: *out = lr_value_bool(!lr_value_eq(x, y)); return CN_OK;
+  case CN_IN: return in(r, x, y, out);
+  case CN_CMP:
+    if (!ordered(x) || x.kind != y.kind) return CN_BAIL;
+    switch ((lr_binop)n->op) {
+    case LR_OP_LT: *out = lr_value_bool(x.u.i < y.u.i); break;
+    case LR_OP_LE: *out = lr_value_bool(x.u.i <= y.u.i); break;
+    case LR_OP_GT: *out = lr_value_bool(x.u.i > y.u.i); break;
+    default: *out = lr_value_bool(x.u.i >= y.u.i); break;
+    }
+    return CN_OK;
+  case CN_ARITH:
+    if (x.kind != LR_V_LONG || y.kind != LR_V_LONG) return CN_BAIL;
+    if (n->op == LR_OP_ADD   ? __builtin_add_overflow(x.u.i, y.u.i, &v)
+        : n->op == LR_OP_SUB ? __builtin_sub_overflow(x.u.i, y.u.i, &v)
+                             : __builtin_mul_overflow(x.u.i, y.u.i, &v))
+      return CN_BAIL;
+    *out = lr_value_long(v);
+    return CN_OK;
+  default: return CN_BAIL;
+  }
+}
+
+/* Built-in set and tag methods; extension methods through eval_ext.c. */
+static int method(cn_run *r, const lr_cnode *n, lr_value *out) {
+  size_t na = n->nargs + 1;
+  lr_value small[4];
+  lr_value *v = na <= 4 ? small : LR_NEW_N(r->x->env->arena, lr_value, na);
+  if (cn_eval(r, n->a, &v[0]) != CN_OK) return CN_BAIL;
+  for (size_t i = 1; i < na; i++)
+    if (cn_eval(r, n->args[i - 1], &v[i]) != CN_OK) return CN_BAIL;
+  lr_method m = (lr_method)n->op;
+  if (m > LR_METHOD_HAS_TAG) {
+    lr_eval_error err;
+    lr_eval_error *saved = r->x->err;
+    r->x->err = &err;
+    lr_status st = lr_eval_ext_method(r->x, n->src, m, v, na, out);
+    r->x->err = saved;
+    return st == LR_OK ? CN_OK : CN_BAIL;
+  }
+  if (na != (m == LR_METHOD_IS_EMPTY ? 1u : 2u)) return CN_BAIL;
+  lr_value t = v[0], arg = v[na - 1];
+  switch (m) {
+  case LR_METHOD_CONTAINS:
+    if (t.kind != LR_V_SET) return CN_BAIL;
+    *out = lr_value_bool(lr_value_set_contains(t, arg));
+    return CN_OK;
+  case LR_METHOD_CONTAINS_ALL:
+  case LR_METHOD_CONTAINS_ANY: {
+    if (t.kind != LR_V_SET || arg.kind != LR_V_SET) return CN_BAIL;
+    bool all = m == LR_METHOD_CONTAINS_ALL, res = all;
+    /* Probe the smaller set in the larger one when both are sets. */
+    lr_value big = t, few = arg;
+    if (!all && arg.n > t.n) big = arg, few = t;
+    for (uint32_t i = 0; i < few.n && res == all; i++)
+      res = lr_value_set_contains(big, few.u.items[i]);
+    *out = lr_value_bool(res);
+    return CN_OK;
+  }
+  case LR_METHOD_IS_EMPTY:
+    if (t.kind != LR_V_SET) return CN_BAIL;
+    *out = lr_value_bool(t.n == 0);
+    return CN_OK;
+  default: break;
+  }
+  if (t.kind != LR_V_ENTITY || arg.kind != LR_V_STRING) return CN_BAIL;
+  const lr_entity *ent = lr_eval_entity(r->x, t.u.uid);
+  const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(arg.u.s, arg.n)) : NULL;
+  if (m == LR_METHOD_HAS_TAG) {
+    *out = lr_value_bool(tag != NULL);
+    return CN_OK;
+  }
+  if (!tag) return CN_BAIL;
+  *out = *tag;
+  return CN_OK;
+}
+
+/* Sets, records and extension constructors built per request. */
+static int build(cn_run *r, const lr_cnode *n, lr_value *out) {
+  lr_arena *a = r->x->env->arena;
+  lr_value *v = LR_NEW_N(a, lr_value, n->nargs ? n->nargs : 1);
+  for (uint32_t i = 0; i < n->nargs; i++)
+    if (cn_eval(r, n->args[i], &v[i]) != CN_OK) return CN_BAIL;
+  if (n->kind == CN_SET) {
+    *out = lr_value_set(a, v, n->nargs);
+    return CN_OK;
+  }
+  if (n->kind == CN_CALL) {
+    lr_eval_error err;
+    lr_eval_error *saved = r->x->err;
+    r->x->err = &err;
+    lr_status st = lr_eval_ext_call(r->x, n->src, (lr_func)n->op, v, n->nargs, out);
+    r->x->err = saved;
+    return st == LR_OK ? CN_OK : CN_BAIL;
+  }
+  lr_field *f = LR_NEW_N(a, lr_field, n->nargs ? n->nargs : 1);
+  for (uint32_t i = 0; i < n->nargs; i++) f[i] = (lr_field){n->names[i], v[i]};
+  return lr_value_record(a, f, n->nargs, out, NULL) == LR_OK ? CN_OK : CN_BAIL;
+}
+
+int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out) {
+  const lr_request *req = r->x->env->req;
+  lr_value v;
+  bool b;
+  switch ((cn_kind)n->kind) {
+  case CN_CONST: *out = n->k; return CN_OK;
+  case CN_VAR: {
+    const lr_uid *u;
+    switch ((lr_var)n->op) {
+    case LR_VAR_PRINCIPAL: u = req->principal; break;
+    case LR_VAR_ACTION: u = req->action; break;
+    case LR_VAR_RESOURCE: u = req->resource; break;
+    default: *out = req->context; return CN_OK;
+    }
+    if (!u) return CN_BAIL;
+    *out = lr_value_entity(u);
+    return CN_OK;
+  }
+  case CN_PATH: {
+    uint32_t m = n->memo;
+    if (m && r->state && r->state[m - 1]) {
+      *out = r->memo[m - 1];
+      return r->state[m - 1] == 1 ? CN_OK : CN_BAIL;
+    }
+    int st = cn_eval(r, n->a, &v);
+    for (size_t i = 0; st == CN_OK && i < n->nnames; i++) st = step(r, &v, n->names[i]);
+    if (m) {
+      if (!r->state) {
+        r->memo = LR_NEW_N(r->x->env->arena, lr_value, r->npaths);
+        r->state = LR_NEW_N(r->x->env->arena, uint8_t, r->npaths);
+      }
+      r->memo[m - 1] = v;
+      r->state[m - 1] = st == CN_OK ? 1 : 2;
+    }
+    *out = v;
+    return st;
+  }
+  case CN_HAS: return has(r, n, out);
+  case CN_NOT:
+    if (eval_bool(r, n->a, &b) != CN_OK) return CN_BAIL;
+    *out = lr_value_bool(!b);
+    return CN_OK;
+  case CN_NEG:
+    if (cn_eval(r, n->a, &v) != CN_OK || v.kind != LR_V_LONG || v.u.i == INT64_MIN) return CN_BAIL;
+    *out = lr_value_long(-v.u.i);
+    return CN_OK;
+  case CN_IF:
+    if (eval_bool(r, n->a, &b) != CN_OK) return CN_BAIL;
+    return cn_eval(r, b ? n->b : n->c, out);
+  case CN_AND:
+  case CN_OR:
+  case CN_EQ:
+  case CN_NE:
+  case CN_CMP:
+  case CN_ARITH:
+  case CN_IN: return binary(r, n, out);
+  case CN_IS: {
+    if (cn_eval(r, n->a, &v) != CN_OK || v.kind != LR_V_ENTITY) return CN_BAIL;
+    bool same = lr_str_eq(v.u.uid->type, n->names[0]);
+    if (!same || !n->b) {
+      *out = lr_value_bool(same);
+      return CN_OK;
+    }
+    lr_value rhs;
+    if (cn_eval(r, n->b, &rhs) != CN_OK) return CN_BAIL;
+    return in(r, v, rhs, out);
+  }
+  case CN_LIKE:
+    if (cn_eval(r, n->a, &v) != CN_OK || v.kind != LR_V_STRING) return CN_BAIL;
+    *out = lr_value_bool(like(n, lr_str_make(v.u.s, v.n)));
+    return CN_OK;
+  case CN_METHOD: return method(r, n, out);
+  case CN_CALL:
+  case CN_SET:
+  case CN_RECORD: return build(r, n, out);
+  case CN_INTERP: {
+    lr_eval_error err;
+    return lr_eval_expr(r->x->env, n->src, out, &err) == LR_OK ? CN_OK : CN_BAIL;
+  }
+  }
+  return CN_BAIL;
+}

@@ -1,0 +1,128 @@
+/*
+ * compile_int.h — internals of the policy compiler shared by compile.c (the
+ * compiled set: scope index, request-time probing, the authorizer loop) and
+ * compile_expr.c (conditions lowered to a node tree with folded constants,
+ * evaluated by a fast path that never reports errors itself).
+ *
+ * The contract that makes the compiled path exact: cn_eval either returns
+ * the value the interpreter (eval.c) would return for the same expression,
+ * request and store — or CN_BAIL, never anything else. On CN_BAIL the whole
+ * policy is decided again by the interpreter (lr_eval_policy_ctx), which is
+ * pure, so errors, messages and spans are the interpreter's own.
+ */
+#ifndef LARCH_POLICY_COMPILE_INT_H
+#define LARCH_POLICY_COMPILE_INT_H
+
+#include <string.h>
+
+#include "policy.h"
+#include "policy_int.h"
+
+typedef enum cn_kind {
+  CN_CONST,  /* k */
+  CN_VAR,    /* op: lr_var */
+  CN_PATH,   /* a.names[0].names[1]...: attribute steps from a */
+  CN_HAS,    /* a has names[0].names[1]... */
+  CN_AND,    /* a && b */
+  CN_OR,     /* a || b */
+  CN_NOT,    /* !a */
+  CN_IF,     /* if a then b else c */
+  CN_EQ,     /* a == b (k when b is NULL: a constant) */
+  CN_NE,     /* a != b */
+  CN_CMP,    /* op: LR_OP_LT/LE/GT/GE */
+  CN_ARITH,  /* op: LR_OP_ADD/SUB/MUL */
+  CN_NEG,    /* -a */
+  CN_IN,     /* a in b */
+  CN_IS,     /* a is type [in b] */
+  CN_LIKE,   /* a like pattern (like: the pattern's class) */
+  CN_METHOD, /* op: lr_method; a target, args */
+  CN_CALL,   /* op: lr_func; args */
+  CN_SET,    /* args: elements */
+  CN_RECORD, /* args: values, names: keys */
+  CN_INTERP, /* src evaluated by the interpreter (lr_eval_expr) */
+} cn_kind;
+
+/* `like` patterns classified once at compile time. */
+typedef enum cn_like {
+  LIKE_GENERAL,  /* lr_like_match */
+  LIKE_EXACT,    /* "lit" */
+  LIKE_PREFIX,   /* "lit*" */
+  LIKE_SUFFIX,   /* "*lit" */
+  LIKE_INFIX,    /* "*lit*" */
+  LIKE_ANYTHING, /* "*" */
+} cn_like;
+
+typedef struct lr_cnode lr_cnode;
+struct lr_cnode {
+  uint8_t kind;  /* cn_kind */
+  uint8_t op;    /* see cn_kind */
+  uint8_t like;  /* cn_like */
+  uint32_t memo; /* CN_PATH from a variable: 1 + its slot in the per-request memo, or 0 */
+  uint32_t nargs;
+  const lr_expr *src; /* the AST node this came from */
+  lr_value k;         /* CN_CONST; CN_EQ/NE with a constant right side */
+  lr_cnode *a, *b, *c;
+  lr_cnode **args;
+  const lr_str *names; /* CN_PATH, CN_HAS, CN_RECORD keys; CN_IS: names[0] type */
+  size_t nnames;
+  lr_str lit; /* CN_LIKE: the literal of EXACT/PREFIX/SUFFIX/INFIX */
+};
+
+/* Cedar equality of uids and `in` through a store entry's ancestors, for
+ * the hot path: lengths first, linear over short lists (same answers as
+ * lr_uid_eq and lr_entity_has_ancestor). */
+static inline bool cn_str_eq(lr_str a, lr_str b) {
+  return a.n == b.n && (a.n == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.n) == 0));
+}
+static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) {
+  return a == b || (cn_str_eq(a->id, b->id) && cn_str_eq(a->type, b->type));
+}
+static inline bool cn_has_ancestor(const lr_entity *e, const lr_uid *anc) {
+  const lr_uid *const *v;
+  size_t n = lr_entity_ancestors(e, &v);
+  if (n > 8) return lr_entity_has_ancestor(e, anc);
+  for (size_t i = 0; i < n; i++)
+    if (cn_uid_eq(v[i], anc)) return true;
+  return false;
+}
+/* `u in anc` for u with store entry ent (or NULL). */
+static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *anc) {
+  return cn_uid_eq(u, anc) || (ent && cn_has_ancestor(ent, anc));
+}
+
+#define CN_OK 0
+#define CN_BAIL (-1)
+
+/* Request-time state of the fast path. */
+typedef struct cn_run {
+  lr_evalctx *x; /* the interpreter context: env (store, request, arena) and entity cache */
+  /* Attribute paths from a variable (context.args.amount) are shared by
+   * every policy of the set and evaluated once per request: npaths slots,
+   * allocated in the request arena on first use. state: 0 not yet, 1 value
+   * in memo, 2 bailed. */
+  uint32_t npaths;
+  lr_value *memo;
+  uint8_t *state;
+} cn_run;
+
+/* Compile-time state and counters. */
+typedef struct cn_stats {
+  size_t folded;
+  size_t interp; /* CN_INTERP nodes made */
+  lr_map paths;  /* path key (variable, then length-prefixed names) -> slot + 1 */
+  uint32_t npaths;
+  size_t memo_uses; /* path nodes that share a slot */
+} cn_stats;
+
+/* Most distinct variable paths memoised per set (beyond: evaluated each time). */
+#define CN_MAX_PATHS 1024
+
+/* Lowers expression e (allocating in a). Constant sub-expressions (no
+ * variable and nothing that reads the entity store) are evaluated once
+ * here; those that error stay unfolded so the error happens per request. */
+lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st);
+
+/* Evaluates n: CN_OK with *out, or CN_BAIL (see the file comment). */
+int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out);
+
+#endif /* LARCH_POLICY_COMPILE_INT_H */
