@@ -160,5 +160,7 @@ void lr_pii_stream_free(lr_pii_stream *s);
 
 /* The folder's other public part: rate limiter (lr_limit_*). */
 #include "limit.h"
+/* ... and guard obligations from mask/limit policies (lr_obligation*). */
+#include "obligation.h"
 
 #endif /* LARCH_GUARD_H */

@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "cmd_files.h"
 #include "grammar.h"
+#include "guard.h"
 
 static void usage(FILE *out) {
   fprintf(out, "usage: larch check [--strict] [--quiet] [--dump] PATH...\n\n"
@@ -62,6 +63,7 @@ static void check_file(const char *path, void *arg) {
   lr_diags d = {0};
   lr_policy_list list;
   lr_parse_policies_opts(a, &src, c->next_id, c->flags, &d, &list);
+  lr_obligation_check(&list, &d); /* constant `with` fields of mask/limit */
   c->next_id = list.next_id;
   c->files++;
   c->policies += list.n;

@@ -1,7 +1,8 @@
 /*
  * cmd_serve.c — `larch serve`: loads the configuration, the policies and
  * the identity sources, builds the request pipeline (inspect → identity →
- * mapping → decide) and runs the proxy until SIGTERM has drained it.
+ * mapping → decide → list filter → limit → mask → decision log) and runs
+ * the proxy until SIGTERM has drained it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include "cli.h"
 #include "decide.h"
+#include "guard_stage.h"
 #include "list_stage.h"
 #include "ops.h"
 #include "serve.h"
@@ -68,7 +70,10 @@ int lr_cmd_serve(int argc, char **argv) {
   } else {
     fprintf(stderr, "larch serve: no --policies given: forwarding without policy decisions\n");
   }
-  lr_ops *ops = lr_ops_new(&cfg, &pipeline, &dctx, &err); /* decision log + metrics: last */
+  lr_guard_ctx *guard = lr_guard_from_config(&cfg, clock, &err); /* limits, masks after decide */
+  if (guard) lr_pipeline_add(&pipeline, lr_stage_limit(guard));
+  if (guard) lr_pipeline_add(&pipeline, lr_stage_mask(guard));
+  lr_ops *ops = guard ? lr_ops_new(&cfg, &pipeline, &dctx, &err) : NULL; /* log, metrics: last */
   lr_server *srv = ops ? lr_server_new(&cfg, &pipeline, clock, &err) : NULL;
   if (srv && lr_ops_start(ops, srv, &err) != LR_OK) {
     lr_server_free(srv);
@@ -83,6 +88,7 @@ int lr_cmd_serve(int argc, char **argv) {
     lr_server_free(srv);
   }
   lr_ops_free(ops);
+  lr_guard_ctx_free(guard);
   lr_decide_ctx_free(&dctx);
   lr_buf_free(&err);
   lr_serve_config_free(&cfg);

@@ -126,6 +126,16 @@ static const opt options[] = {
      "idle lifetime of an MCP session bound to its principal (default 1h)"},
     {"--max-sessions", "LARCH_MAX_SESSIONS", "max_sessions", OPT_INT, F(sessions_max), "N",
      "MCP sessions remembered (least recently used dropped beyond; default 65536)"},
+    /* guardwire: limits and masking (guard_stage.h) */
+    {"--redis", "LARCH_REDIS", "redis", OPT_STR, F(redis), "URL",
+     "shared limits in Redis: redis://[:PASSWORD@]HOST[:PORT][/DB] or "
+     "unix:/PATH[?db=N&password=P]"},
+    {"--redis-fail", "LARCH_REDIS_FAIL", "redis_fail", OPT_STR, F(redis_fail), "MODE",
+     "when Redis cannot answer in time: closed (refuse, default), open (allow), local"},
+    {"--redis-timeout", "LARCH_REDIS_TIMEOUT", "redis_timeout", OPT_MS, F(redis_timeout_ms), "DUR",
+     "deadline of one Redis limit check (default 10ms)"},
+    {"--mask-key", "LARCH_MASK_KEY", "mask_key", OPT_STR, F(mask_key), "FILE",
+     "HMAC key of the `hash` mask style (default: random per process)"},
 };
 #undef F
 
@@ -544,7 +554,8 @@ void lr_serve_config_free(lr_serve_config *cfg) {
       &cfg->openapi,      &cfg->on_error,   &cfg->timezone,          &cfg->jwks,
       &cfg->jwks_url,     &cfg->jwt_issuer, &cfg->jwt_audience,      &cfg->roles_claim,
       &cfg->groups_claim, &cfg->api_keys,   &cfg->resource_metadata, &cfg->agentcore_gateway,
-      &cfg->upstream_name, &cfg->agentcore_tools};
+      &cfg->upstream_name, &cfg->agentcore_tools,
+      &cfg->redis,        &cfg->redis_fail, &cfg->mask_key};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) set_str(strs[i], NULL);
   set_str(&cfg->decision_log, NULL); /* ops */
   for (size_t i = 0; i < cfg->nroutes; i++) free_route(&cfg->routes[i]);

@@ -31,6 +31,7 @@ static void conn_write_cb(struct bufferevent *bev, void *arg);
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg);
 static void conn_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_process(lr_conn *c);
+static void exchange_resume(void *arg, int verdict, const lr_proxy_answer *ans);
 
 static const lr_serve_config *cfg_of(const lr_conn *c) { return c->w->srv->cfg; }
 
@@ -371,8 +372,11 @@ static int on_req_head(void *ud, lr_http_head *head) {
   req->tls = c->tls;
   req->peer_identity = c->peer_identity;
   req->wall_ms = lr_clock_wall_ms(srv->clock);
-  req->worker = c->w->index;
   req->body_expected = body;
+  req->base = c->w->base;
+  req->worker = (unsigned)c->w->index;
+  req->on_resume = exchange_resume;
+  req->resume_arg = ex;
   lr_proxy_answer ans = {0};
   lr_stage_verdict v = lr_pipeline_head(srv->pipeline, req, &ans);
   if (v == LR_STAGE_ANSWER) return answer_early(ex, &ans, body);
@@ -386,8 +390,17 @@ static int on_req_head(void *ud, lr_http_head *head) {
   if (head->expect_continue && body) lr_io_write(c->w, &c->io, "HTTP/1.1 100 Continue\r\n\r\n", 25);
   if (!ex->buffering) {
     v = lr_pipeline_request(srv->pipeline, req, &ans);
+    if (v == LR_STAGE_PENDING && body) {
+      /* A waiting stage cannot hold a streamed body: fail closed. */
+      req->pending_pl = NULL; /* a late resume finds nothing to do */
+      ans = (lr_proxy_answer){.status = 500, .body = LR_STR("{\"error\": \"internal error\"}")};
+      v = LR_STAGE_ANSWER;
+    }
     if (v == LR_STAGE_ANSWER) return answer_early(ex, &ans, body);
-    start_forward(ex);
+    if (v == LR_STAGE_PENDING)
+      ex->pending = true;
+    else
+      start_forward(ex);
   }
   return LR_HTTP_CONTINUE;
 }
@@ -429,8 +442,11 @@ static int on_req_done(void *ud) {
     ex->req.body = lr_buf_str(&c->body);
     ex->req.body_buffered = true;
     lr_proxy_answer ans = {0};
-    if (lr_pipeline_request(c->w->srv->pipeline, &ex->req, &ans) == LR_STAGE_ANSWER)
+    lr_stage_verdict v = lr_pipeline_request(c->w->srv->pipeline, &ex->req, &ans);
+    if (v == LR_STAGE_ANSWER)
       send_answer(ex, &ans);
+    else if (v == LR_STAGE_PENDING)
+      ex->pending = true; /* exchange_resume goes on */
     else
       start_forward(ex);
   } else if (!ex->resp_complete && ex->up && ex->req_framing == LR_HTTP_FRAME_CHUNKED) {
@@ -441,6 +457,21 @@ static int on_req_done(void *ud) {
   else if (c->ex == ex)
     c->parse_paused = true;
   return LR_HTTP_PAUSE;
+}
+
+/* A stage that returned LR_STAGE_PENDING has its verdict (from the event
+ * loop, never inside the parser): answer or forward the complete request. */
+static void exchange_resume(void *arg, int verdict, const lr_proxy_answer *ans) {
+  lr_exchange *ex = arg;
+  lr_conn *c = ex->c;
+  if (c->ex != ex || !ex->pending || ex->resp_started) return;
+  ex->pending = false;
+  if (verdict == LR_STAGE_ANSWER) {
+    send_answer(ex, ans);
+    finish_exchange(ex); /* may close c: nothing touches it afterwards */
+  } else {
+    start_forward(ex);
+  }
 }
 
 static void conn_process(lr_conn *c) {

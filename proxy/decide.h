@@ -42,6 +42,7 @@ typedef enum lr_answer_kind {
   LR_ANSWER_BAD_REQUEST,     /* 400 (malformed JSON / JSON-RPC / MCP headers) */
   LR_ANSWER_SESSION_REFUSED, /* 404: session of another principal / unknown */
   LR_ANSWER_INTERNAL,        /* failed closed: 500-class refusal */
+  LR_ANSWER_LIMITED,         /* a limit refused it: 429 / JSON-RPC error (guard_stage.h) */
 } lr_answer_kind;
 
 /* A determining policy as reported. */
@@ -99,6 +100,7 @@ typedef struct lr_call_outcome {
    * instead of scanning again (valid while req->body is unchanged). */
   const struct lr_pii_span *pii_spans;
   size_t npii_spans;
+  struct lr_guard_outcome *guard; /* limits, masking (guard_stage.h); NULL if none ran */
 } lr_call_outcome;
 
 /* ---- the stages ------------------------------------------------------------ */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cmd_files.h"
+#include "guard.h"
 
 struct lr_engine_holder {
   _Atomic(lr_engine *) cur;
@@ -129,6 +130,10 @@ lr_engine *lr_engine_load(const lr_engine_config *cfg, lr_buf *err) {
       st = LR_ERR;
     }
     if (w.st != LR_OK) st = LR_ERR;
+    /* guardwire: constant `with` fields of mask/limit policies (G0001) */
+    if (st == LR_OK &&
+        lr_obligation_check_policies(e->set.policies, e->set.npolicies, NULL, &d) != LR_OK)
+      st = LR_ERR;
   }
   if (st == LR_OK && load_entities(e, cfg->entities, &d) != LR_OK) st = LR_ERR;
   if (st != LR_OK || d.errors) {

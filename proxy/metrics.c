@@ -102,4 +102,5 @@ void lr_server_metrics(const lr_server *s, lr_buf *out) {
                 "larch_ready %d\n",
                 lr_server_ready(s) ? 1 : 0);
   lr_ops_metrics(s->ops, out);
+  lr_pipeline_metrics(s->pipeline, out); /* stages' own families (limits, masking) */
 }

@@ -303,7 +303,7 @@ static void count_entry(lr_ops *o, worker_ops *w, const lr_declog_entry *e) {
 
 static void on_done(void *ctx, lr_proxy_request *req, int status, int64_t ns) {
   lr_ops *o = ctx;
-  if (!o->w || req->worker < 0 || req->worker >= o->nw) return; /* not started */
+  if (!o->w || req->worker >= (unsigned)o->nw) return; /* not started */
   worker_ops *w = &o->w[req->worker];
   lr_declog_entry e;
   fill_entry(req, status, ns, &e);

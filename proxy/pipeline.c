@@ -27,14 +27,42 @@ lr_stage_verdict lr_pipeline_head(const lr_pipeline *pl, lr_proxy_request *req,
   return out;
 }
 
-lr_stage_verdict lr_pipeline_request(const lr_pipeline *pl, lr_proxy_request *req,
+static lr_stage_verdict run_requests(const lr_pipeline *pl, size_t from, lr_proxy_request *req,
                                      lr_proxy_answer *ans) {
-  for (size_t i = 0; i < pl->n; i++) {
+  for (size_t i = from; i < pl->n; i++) {
     if (!pl->stages[i].on_request) continue;
-    if (pl->stages[i].on_request(pl->stages[i].ctx, req, ans) == LR_STAGE_ANSWER)
-      return LR_STAGE_ANSWER;
+    lr_stage_verdict v = pl->stages[i].on_request(pl->stages[i].ctx, req, ans);
+    if (v == LR_STAGE_ANSWER) return LR_STAGE_ANSWER;
+    if (v == LR_STAGE_PENDING) {
+      req->pending_pl = pl;
+      req->pending_next = i + 1;
+      return LR_STAGE_PENDING;
+    }
   }
   return LR_STAGE_CONTINUE;
+}
+
+lr_stage_verdict lr_pipeline_request(const lr_pipeline *pl, lr_proxy_request *req,
+                                     lr_proxy_answer *ans) {
+  return run_requests(pl, 0, req, ans);
+}
+
+void lr_pipeline_resume(lr_proxy_request *req, lr_stage_verdict v, lr_proxy_answer *ans) {
+  const lr_pipeline *pl = req->pending_pl;
+  req->pending_pl = NULL;
+  if (v == LR_STAGE_CONTINUE && pl) v = run_requests(pl, req->pending_next, req, ans);
+  if (v == LR_STAGE_PENDING) return; /* a later stage waits in turn */
+  if (req->on_resume) req->on_resume(req->resume_arg, (int)v, ans);
+}
+
+void lr_pipeline_metrics(const lr_pipeline *pl, lr_buf *out) {
+  for (size_t i = 0; i < pl->n; i++)
+    if (pl->stages[i].metrics) pl->stages[i].metrics(pl->stages[i].ctx, out);
+}
+
+void lr_pipeline_worker_exit(const lr_pipeline *pl, unsigned worker) {
+  for (size_t i = 0; i < pl->n; i++)
+    if (pl->stages[i].on_worker_exit) pl->stages[i].on_worker_exit(pl->stages[i].ctx, worker);
 }
 
 lr_stage_verdict lr_pipeline_response_head(const lr_pipeline *pl, lr_proxy_request *req,

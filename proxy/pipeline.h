@@ -31,6 +31,9 @@
 
 struct lr_route;
 struct lr_call_outcome;
+struct event_base;
+struct lr_proxy_answer;
+struct lr_pipeline;
 
 /* What the pipeline sees of one request. Valid until the request ends. */
 typedef struct lr_proxy_request {
@@ -47,10 +50,17 @@ typedef struct lr_proxy_request {
   bool tls;
   const char *peer_identity; /* verified client certificate: SAN URI, else CN; NULL if none */
   int64_t wall_ms;           /* wall-clock time the head arrived (epoch ms) */
-  int worker;                /* index of the worker thread running it (per-worker state) */
   /* Set by the identity stage (decide.h): principal, mapped Cedar requests,
    * decisions and answer, for the decision log, guards and filtering. */
   struct lr_call_outcome *outcome;
+  /* Set by the connection: the worker's event loop and index (a stage that
+   * waits keeps per-worker clients), and how LR_STAGE_PENDING resumes. */
+  struct event_base *base;
+  unsigned worker;
+  void (*on_resume)(void *arg, int verdict, const struct lr_proxy_answer *ans);
+  void *resume_arg;
+  const struct lr_pipeline *pending_pl; /* internal to pipeline.c */
+  size_t pending_next;                  /* internal to pipeline.c */
 } lr_proxy_request;
 
 /* A direct answer composed by a stage (status, optional headers, body). */
@@ -70,9 +80,17 @@ typedef struct lr_proxy_response {
 } lr_proxy_response;
 
 typedef enum {
-  LR_STAGE_CONTINUE, /* go on to the next stage / the upstream */
-  LR_STAGE_ANSWER,   /* answer the client with *ans, never reach the upstream */
-  LR_STAGE_NEED_BODY /* on_head / on_response_head: the body is wanted */
+  LR_STAGE_CONTINUE,  /* go on to the next stage / the upstream */
+  LR_STAGE_ANSWER,    /* answer the client with *ans, never reach the upstream */
+  LR_STAGE_NEED_BODY, /* on_head / on_response_head: the body is wanted */
+  /* on_request only: the verdict comes later (e.g. from Redis); the stage
+   * calls lr_pipeline_resume from the request's event loop (req->base)
+   * exactly once, unless the request ends first (the stage watches for that
+   * with a cleanup hook on req->arena, and must not resume after it ran).
+   * Only for complete requests: a stage returning PENDING for a request
+   * with a streamed (unbuffered) body fails closed with a 500, so a stage
+   * that may wait asks for the body in on_head. */
+  LR_STAGE_PENDING
 } lr_stage_verdict;
 
 typedef struct lr_stage {
@@ -97,6 +115,11 @@ typedef struct lr_stage {
    * its arena are still valid. latency_ns: head arrival to now. Decision
    * log, metrics. Must not block. */
   void (*on_done)(void *ctx, lr_proxy_request *req, int status, int64_t latency_ns);
+  /* Optional: appends Prometheus text for /metrics (admin thread). */
+  void (*metrics)(void *ctx, lr_buf *out);
+  /* Optional: worker `worker` stopped (its thread has ended, its connections
+   * are closed, its event loop is not yet freed): release per-worker state. */
+  void (*on_worker_exit)(void *ctx, unsigned worker);
   void *ctx;
 } lr_stage;
 
@@ -114,9 +137,18 @@ lr_status lr_pipeline_add(lr_pipeline *pl, lr_stage stage);
  * CONTINUE. */
 lr_stage_verdict lr_pipeline_head(const lr_pipeline *pl, lr_proxy_request *req,
                                   lr_proxy_answer *ans);
-/* Runs every on_request in order; ANSWER as soon as a stage answers. */
+/* Runs every on_request in order; ANSWER as soon as a stage answers,
+ * PENDING when a stage will answer later (see LR_STAGE_PENDING). */
 lr_stage_verdict lr_pipeline_request(const lr_pipeline *pl, lr_proxy_request *req,
                                      lr_proxy_answer *ans);
+/* Called by a stage that returned PENDING, with its verdict (CONTINUE or
+ * ANSWER with *ans in req->arena): runs the remaining on_request hooks
+ * (which may pend again) and hands the final verdict to req->on_resume. */
+void lr_pipeline_resume(lr_proxy_request *req, lr_stage_verdict v, lr_proxy_answer *ans);
+/* Appends every stage's metrics. */
+void lr_pipeline_metrics(const lr_pipeline *pl, lr_buf *out);
+/* Tells every stage that worker `worker` stops (see on_worker_exit). */
+void lr_pipeline_worker_exit(const lr_pipeline *pl, unsigned worker);
 /* Runs every on_response_head; NEED_BODY when any stage wants the body. */
 lr_stage_verdict lr_pipeline_response_head(const lr_pipeline *pl, lr_proxy_request *req,
                                            const lr_http_head *resp);

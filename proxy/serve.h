@@ -85,6 +85,8 @@ typedef struct lr_serve_config {
   int64_t session_ttl_ms;  /* idle lifetime of an MCP session binding */
   int64_t jwks_refresh_ms; /* --jwks-refresh: --jwks-url re-fetch interval */
   size_t sessions_max;     /* bound of the session table */
+  char *redis, *redis_fail, *mask_key; /* guardwire: --redis, --redis-fail, --mask-key */
+  int64_t redis_timeout_ms;            /* --redis-timeout */
 } lr_serve_config;
 
 /* Fills cfg with defaults, then LARCH_* environment variables, then the JSON

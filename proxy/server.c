@@ -245,6 +245,7 @@ static void worker_teardown(lr_worker *w) {
     lr_conn_force_close(c);
   }
   for (size_t i = 0; i < w->srv->cfg->nroutes; i++) lr_pool_clear(&w->pools[i]);
+  lr_pipeline_worker_exit(w->srv->pipeline, (unsigned)w->index); /* per-worker stage state */
   if (w->listener) evconnlistener_free(w->listener);
   if (w->ctl_ev) event_free(w->ctl_ev);
   if (w->flush_ev) event_free(w->flush_ev);

@@ -185,6 +185,7 @@ struct lr_exchange {
   char id[40];
   int64_t start_ns;
   bool buffering;    /* body collected for the pipeline */
+  bool pending;      /* a stage's verdict is awaited (LR_STAGE_PENDING) */
   bool req_complete; /* the whole request was read */
   bool forwarding;   /* head sent (or queued) upstream */
   lr_http_framing req_framing;

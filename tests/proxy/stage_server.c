@@ -13,9 +13,14 @@
  *   on_response_head: query containing "filter" → inspect the answer
  *   on_response: "part" → "PART" and "\"i\"" → "\"I\"" (whole JSON answers
  *               and each SSE event)
+ *   wait stage (LR_STAGE_PENDING): query wait=ok → continues 30 ms later,
+ *               wait=deny → 429 30 ms later; wait=stream pends on a
+ *               streamed body (the connection must fail closed: 500)
  * Arguments are those of `larch serve`.
  */
+#include <event2/event.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pipeline.h"
@@ -105,6 +110,62 @@ static lr_stage_verdict test_response(void *ctx, lr_proxy_request *req, lr_proxy
   return LR_STAGE_CONTINUE;
 }
 
+/* A pending verdict: heap ticket shared by the timer and the arena cleanup
+ * (whichever runs second frees it). */
+typedef struct wait_ticket {
+  lr_proxy_request *req; /* NULL once the request ended */
+  bool deny;
+  int refs;
+} wait_ticket;
+
+static void ticket_drop(wait_ticket *t) {
+  if (--t->refs == 0) free(t);
+}
+
+static void on_wait_end(void *arg) {
+  wait_ticket *t = arg;
+  t->req = NULL;
+  ticket_drop(t);
+}
+
+static void on_wait_timer(evutil_socket_t fd, short what, void *arg) {
+  (void)fd, (void)what;
+  wait_ticket *t = arg;
+  if (t->req) {
+    lr_proxy_answer ans = {0};
+    lr_stage_verdict v = LR_STAGE_CONTINUE;
+    if (t->deny) {
+      ans.status = 429;
+      ans.body = LR_STR("{\"error\": \"waited and refused\"}");
+      v = LR_STAGE_ANSWER;
+    }
+    lr_pipeline_resume(t->req, v, &ans);
+  }
+  ticket_drop(t);
+}
+
+static lr_stage_verdict wait_head(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans) {
+  (void)ctx, (void)ans;
+  size_t at;
+  bool wait = contains(req->head->query, "wait=", &at);
+  bool stream = contains(req->head->query, "wait=stream", &at);
+  return wait && !stream && req->body_expected ? LR_STAGE_NEED_BODY : LR_STAGE_CONTINUE;
+}
+
+static lr_stage_verdict wait_request(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans) {
+  (void)ctx, (void)ans;
+  size_t at;
+  if (!contains(req->head->query, "wait=", &at)) return LR_STAGE_CONTINUE;
+  wait_ticket *t = calloc(1, sizeof *t);
+  t->req = req;
+  t->deny = contains(req->head->query, "wait=deny", &at);
+  t->refs = 2;
+  lr_arena_on_free(req->arena, on_wait_end, t);
+  struct timeval tv = {0, 30000};
+  event_base_once(req->base, -1, EV_TIMEOUT, on_wait_timer, t, &tv);
+  return LR_STAGE_PENDING;
+}
+
 int main(int argc, char **argv) {
   lr_serve_config cfg;
   lr_buf err = {0};
@@ -119,6 +180,8 @@ int main(int argc, char **argv) {
                                   .on_request = test_request,
                                   .on_response_head = test_response_head,
                                   .on_response = test_response});
+  lr_pipeline_add(&pl,
+                  (lr_stage){.name = "wait", .on_head = wait_head, .on_request = wait_request});
   lr_server *srv = lr_server_new(&cfg, &pl, lr_clock_system(), &err);
   int status = 1;
   if (srv) {

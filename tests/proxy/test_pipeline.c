@@ -104,3 +104,55 @@ Test(pipeline, on_done_runs_every_stage) {
   lr_pipeline_done(&pl, &req, 499, 1000);
   cr_assert(a[0] == 1 && b[0] == 1 && a[1] == 499 && b[1] == 499);
 }
+
+/* ---- LR_STAGE_PENDING and lr_pipeline_resume ----------------------------- */
+
+static lr_stage_verdict pend(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans) {
+  (void)req, (void)ans;
+  (*(int *)ctx)++;
+  return LR_STAGE_PENDING;
+}
+
+typedef struct resumed {
+  int calls, verdict, status;
+} resumed;
+
+static void on_resume(void *arg, int verdict, const lr_proxy_answer *ans) {
+  resumed *r = arg;
+  r->calls++;
+  r->verdict = verdict;
+  r->status = ans ? ans->status : 0;
+}
+
+Test(pipeline, pending_resumes_after_the_waiting_stage) {
+  int p1 = 0, c = 0, p2 = 0;
+  lr_pipeline pl = {0};
+  lr_pipeline_add(&pl, (lr_stage){.name = "wait1", .on_request = pend, .ctx = &p1});
+  lr_pipeline_add(&pl, (lr_stage){.name = "count", .on_request = count, .ctx = &c});
+  lr_pipeline_add(&pl, (lr_stage){.name = "wait2", .on_request = pend, .ctx = &p2});
+  resumed r = {0};
+  lr_http_head h = {.path = LR_STR("/x")};
+  lr_proxy_request req = {.head = &h, .on_resume = on_resume, .resume_arg = &r};
+  lr_proxy_answer ans = {0};
+  cr_assert_eq(lr_pipeline_request(&pl, &req, &ans), LR_STAGE_PENDING);
+  cr_assert_eq(p1, 1);
+  cr_assert_eq(c, 0, "stages after a pending one wait");
+  lr_pipeline_resume(&req, LR_STAGE_CONTINUE, &ans);
+  cr_assert_eq(c, 1);
+  cr_assert_eq(p2, 1);
+  cr_assert_eq(r.calls, 0, "the second stage pends in turn: nobody resumed yet");
+  lr_pipeline_resume(&req, LR_STAGE_CONTINUE, &ans);
+  cr_assert_eq(r.calls, 1);
+  cr_assert_eq(r.verdict, LR_STAGE_CONTINUE);
+  cr_assert_eq(p1 + p2 + c, 3, "no stage ran twice");
+  /* An answer from the waiting stage skips the rest. */
+  c = 0;
+  memset(&r, 0, sizeof r);
+  cr_assert_eq(lr_pipeline_request(&pl, &req, &ans), LR_STAGE_PENDING);
+  ans.status = 429;
+  lr_pipeline_resume(&req, LR_STAGE_ANSWER, &ans);
+  cr_assert_eq(c, 0);
+  cr_assert_eq(r.calls, 1);
+  cr_assert_eq(r.verdict, LR_STAGE_ANSWER);
+  cr_assert_eq(r.status, 429);
+}

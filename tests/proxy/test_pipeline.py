@@ -53,6 +53,44 @@ def test_answers_and_rewrites():
     check('class="4xx"} 3' in m and 'class="2xx"} 2' in m, m)
 
 
+def test_pending_stage():
+    """A stage answering later (LR_STAGE_PENDING): the request waits, then
+    goes upstream or is answered; keep-alive and pipelining survive; a
+    pending verdict on a streamed body fails closed; a client leaving while
+    a verdict is pending costs nothing."""
+    up = H.start_upstream()
+    lx = server(up)
+    s = H.connect(lx.port)
+    r = H.Reader(s)
+    s.sendall(H.request("GET", "/echo?wait=ok"))
+    st, hd, body = r.response()
+    check(st == 200 and json.loads(body)["path"] == "/echo?wait=ok", (st, body))
+    s.sendall(H.request("GET", "/echo?wait=deny"))
+    st, hd, body = r.response()
+    check(st == 429 and b"waited" in body and "connection" not in hd, (st, hd, body))
+    # Two pipelined requests, the first one waiting: answered in order.
+    s.sendall(H.request("POST", "/echo?wait=ok", headers=[("Content-Type", "application/json")],
+                        body=b'{"n": 1}') + H.request("GET", "/echo?plain"))
+    st1, _, b1 = r.response()
+    st2, _, b2 = r.response()
+    check(st1 == 200 and json.loads(b1)["body"] == '{"n": 1}', b1)
+    check(st2 == 200 and json.loads(b2)["path"] == "/echo?plain", b2)
+    # Pending on a streamed body: 500, the upstream never sees it.
+    s2 = H.connect(lx.port)
+    s2.sendall(H.request("POST", "/echo?wait=stream", headers=[("Content-Type", "text/plain")],
+                         body=b"abc"))
+    data, _ = H.read_all(s2, 3)
+    check(data.startswith(b"HTTP/1.1 500"), data[:100])
+    # Client gone while pending: the server stays healthy.
+    s3 = H.connect(lx.port)
+    s3.sendall(H.request("GET", "/echo?wait=ok"))
+    s3.close()
+    import time
+    time.sleep(0.1)
+    st, _, body = H.http_get(lx.port, "/echo?wait=ok")
+    check(st == 200, (st, body))
+
+
 def test_response_inspection():
     up = H.start_upstream()
     lx = server(up)
@@ -98,4 +136,5 @@ def test_peer_identity():
 
 if __name__ == "__main__":
     check(STAGE_SERVER and os.path.exists(STAGE_SERVER), "STAGE_SERVER not set")
-    H.run([test_answers_and_rewrites, test_response_inspection, test_peer_identity])
+    H.run([test_answers_and_rewrites, test_pending_stage, test_response_inspection,
+           test_peer_identity])
