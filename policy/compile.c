@@ -535,6 +535,12 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   lr_eval_error err = {0};
   lr_evalctx x = {.env = &env, .err = &err};
   cn_run run = {.x = &x, .npaths = c->npaths};
+  lr_value memo[16]; /* path slots of small sets on the stack */
+  uint8_t state[16];
+  if (c->npaths <= 16) {
+    memset(state, 0, sizeof state);
+    run.memo = memo, run.state = state;
+  }
   uint32_t small[64];
   cands cs = {small, 0, 64, a, true};
   if (c->npols <= SCAN_MAX) { /* a small set: every policy, no index */
