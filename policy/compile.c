@@ -107,8 +107,8 @@ static inline uint64_t absorb(uint64_t h, const char *p, size_t n) {
     h = (h ^ w) * 0x9e3779b97f4a7c15ull;
     h = (h << 29) | (h >> 35);
   }
-  uint64_t t = 0;
-  if (n) memcpy(&t, p, n);
+  uint64_t t = 0; /* the tail bytewise: a memcpy of variable length is a call */
+  for (size_t i = 0; i < n; i++) t |= (uint64_t)(unsigned char)p[i] << (8 * i);
   return (h ^ t ^ ((uint64_t)n << 56)) * 0xc2b2ae3d27d4eb4full;
 }
 
@@ -535,6 +535,12 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   lr_eval_error err = {0};
   lr_evalctx x = {.env = &env, .err = &err};
   cn_run run = {.x = &x, .npaths = c->npaths};
+  lr_value memo[16]; /* path slots of small sets on the stack */
+  uint8_t state[16];
+  if (c->npaths <= 16) {
+    memset(state, 0, sizeof state);
+    run.memo = memo, run.state = state;
+  }
   uint32_t small[64];
   cands cs = {small, 0, 64, a, true};
   if (c->npols <= SCAN_MAX) { /* a small set: every policy, no index */

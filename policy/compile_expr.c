@@ -363,6 +363,21 @@ static bool like(const lr_cnode *n, lr_str s) {
   return lr_like_match(s, &n->src->u.like.pattern);
 }
 
+/* lr_value_eq with the scalar kinds inline. */
+static inline bool value_eq(lr_value x, lr_value y) {
+  if (x.kind != y.kind) return false;
+  switch ((lr_vkind)x.kind) {
+  case LR_V_BOOL: return x.u.b == y.u.b;
+  case LR_V_LONG:
+  case LR_V_DECIMAL:
+  case LR_V_DATETIME:
+  case LR_V_DURATION: return x.u.i == y.u.i;
+  case LR_V_STRING: return cn_str_eq(lr_str_make(x.u.s, x.n), lr_str_make(y.u.s, y.n));
+  case LR_V_ENTITY: return cn_uid_eq(x.u.uid, y.u.uid);
+  default: return lr_value_eq(x, y);
+  }
+}
+
 static bool ordered(lr_value v) {
   return v.kind == LR_V_LONG || v.kind == LR_V_DATETIME || v.kind == LR_V_DURATION;
 }
@@ -387,8 +402,8 @@ static int binary(cn_run *r, const lr_cnode *n, lr_value *out) {
     return CN_BAIL;
   int64_t v;
   switch ((cn_kind)n->kind) {
-  case CN_EQ: *out = lr_value_bool(lr_value_eq(x, y)); return CN_OK;
-  case CN_NE: *out = lr_value_bool(!lr_value_eq(x, y)); return CN_OK;
+  case CN_EQ: *out = lr_value_bool(value_eq(x, y)); return CN_OK;
+  case CN_NE: *out = lr_value_bool(!value_eq(x, y)); return CN_OK;
   case CN_IN: return in(r, x, y, out);
   case CN_CMP:
     if (!ordered(x) || x.kind != y.kind) return CN_BAIL;
@@ -515,7 +530,7 @@ int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out) {
     int st = cn_eval(r, n->a, &v);
     for (size_t i = 0; st == CN_OK && i < n->nnames; i++) st = step(r, &v, n->names[i]);
     if (m) {
-      if (!r->state) {
+      if (!r->state) { /* sets with many paths: slots in the request arena */
         r->memo = LR_NEW_N(r->x->env->arena, lr_value, r->npaths);
         r->state = LR_NEW_N(r->x->env->arena, uint8_t, r->npaths);
       }

@@ -72,7 +72,11 @@ struct lr_cnode {
  * the hot path: lengths first, linear over short lists (same answers as
  * lr_uid_eq and lr_entity_has_ancestor). */
 static inline bool cn_str_eq(lr_str a, lr_str b) {
-  return a.n == b.n && (a.n == 0 || (a.p[0] == b.p[0] && memcmp(a.p, b.p, a.n) == 0));
+  if (a.n != b.n) return false;
+  if (a.n > 16) return memcmp(a.p, b.p, a.n) == 0;
+  for (size_t i = 0; i < a.n; i++) /* short names: no call */
+    if (a.p[i] != b.p[i]) return false;
+  return true;
 }
 static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) {
   return a == b || (cn_str_eq(a->id, b->id) && cn_str_eq(a->type, b->type));

@@ -6,7 +6,9 @@
 // arithmetic near overflow, missing attributes and entities), entities with
 // a random DAG hierarchy, attributes and tags, and random requests; decides
 // every request with both and compares the decision, the set of determining
-// policies and the set of erroring policies.
+// policies and the set of erroring policies. `larch authorize` decides on
+// the compiled policy set (policy/compile.c) and reads request lines with
+// the zero-copy reader where it can, so this checks both against Cedar.
 //
 // usage: node cedar_diff.js LARCH_BINARY [--seed N] [--rounds N] [--requests N]
 //                           [--policies N] [--keep DIR] [--schema]
