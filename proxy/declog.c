@@ -287,7 +287,7 @@ static void put_raw(lr_buf *out, const char *p, size_t n) {
   memcpy(out->p + out->len, p, n);
   out->len += n;
 }
-#define PUT_LIT(out, lit) put_raw((out), (lit), sizeof(lit) - 1)
+#define PUT_LIT(out, lit) put_raw((out), "" lit, sizeof(lit) - 1) /* literals only */
 
 static void put_c(lr_buf *out, char c) { out->p[out->len++] = c; }
 
@@ -349,7 +349,8 @@ static size_t line_bound(const lr_declog_entry *e) {
   for (size_t i = 0; i < e->nmasked; i++) b += 16 + str_bound(e->masked[i].type);
   for (size_t i = 0; i < e->nlimits; i++)
     b += 160 + str_bound(e->limits[i].policy) + str_bound(e->limits[i].id) +
-         str_bound(e->limits[i].note);
+         str_bound(e->limits[i].source);
+  b += 64 + str_bound(e->limited_by) + str_bound(e->guard_error);
   return b;
 }
 
@@ -470,11 +471,18 @@ void lr_declog_format(lr_buf *out, const lr_declog_entry *e) {
     put_i64(out, lim->remaining);
     PUT_LIT(out, ",\"retry_after_ms\":");
     put_i64(out, lim->retry_after_ms);
-    PUT_LIT(out, ",\"note\":");
-    put_str(out, lim->note);
+    if (lim->shadow)
+      PUT_LIT(out, ",\"shadow\":true,\"source\":");
+    else
+      PUT_LIT(out, ",\"shadow\":false,\"source\":");
+    put_str(out, lim->source);
     put_c(out, '}');
   }
-  PUT_LIT(out, "],\"latency_us\":");
+  PUT_LIT(out, "],\"limited_by\":");
+  put_str(out, e->limited_by);
+  PUT_LIT(out, ",\"guard_error\":");
+  put_str(out, e->guard_error);
+  PUT_LIT(out, ",\"latency_us\":");
   put_i64(out, e->latency_us);
   PUT_LIT(out, ",\"eval_us\":");
   if (e->eval_ns >= 0) { /* µs with 3 decimals: ns / 1000 */

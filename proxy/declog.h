@@ -64,10 +64,11 @@ typedef struct lr_declog_count {
 /* One rate limit that applied. */
 typedef struct lr_declog_limit {
   lr_str policy, id;
-  bool allowed;
+  bool allowed;           /* what the limiter said (a shadow limit may say no and not refuse) */
+  bool shadow;            /* the rule carries @shadow: logged, never refused */
   int64_t remaining;      /* -1 when unknown */
   int64_t retry_after_ms; /* 0 when allowed */
-  lr_str note;            /* e.g. "redis unreachable: fail open"; empty when none */
+  lr_str source;          /* who decided: "local", "redis", "fail_open", "fail_closed", ... */
 } lr_declog_limit;
 
 /* Everything one line says. Strings are copied and JSON-escaped; empty
@@ -94,6 +95,8 @@ typedef struct lr_declog_entry {
   size_t nmasked;
   const lr_declog_limit *limits;
   size_t nlimits;
+  lr_str limited_by;  /* the limit (@id or policy id) that refused; empty when none */
+  lr_str guard_error; /* a mask/limit `with` record failed (fail closed); empty when none */
   int64_t latency_us; /* head arrival → answer written (or client gone) */
   int64_t eval_ns;    /* policy evaluation alone; -1 when not evaluated */
   lr_str args_json;   /* only when a rule asked for argument logging */

@@ -326,51 +326,6 @@ void lr_guard_refuse(lr_proxy_request *req, const lr_guard_outcome *go, lr_proxy
   }
 }
 
-/* ---- decision log ------------------------------------------------------- */
-
-static void put_counts(lr_buf *b, const lr_pii_counts *c) {
-  lr_buf_puts(b, "{");
-  bool first = true;
-  for (int t = 0; t < LR_PII__COUNT; t++)
-    if (c->n[t]) {
-      lr_buf_printf(b, "%s\"%s\": %u", first ? "" : ", ", lr_pii_type_name((lr_pii_type)t),
-                    c->n[t]);
-      first = false;
-    }
-  lr_buf_puts(b, "}");
-}
-
-void lr_guard_log_json(const lr_guard_outcome *go, lr_buf *out) {
-  if (!go) return;
-  lr_buf_puts(out, ", \"limits\": [");
-  for (size_t i = 0; i < go->nlimits; i++) {
-    const lr_limit_event *ev = &go->limits[i];
-    lr_buf_puts(out, i ? ", {\"policy\": " : "{\"policy\": ");
-    put_str(out, ev->name);
-    lr_buf_puts(out, ", \"id\": ");
-    put_str(out, ev->policy);
-    lr_buf_printf(out,
-                  ", \"allowed\": %s, \"shadow\": %s, \"source\": \"%s\", \"remaining\": %u, "
-                  "\"retry_after_ms\": %lld}",
-                  ev->allowed ? "true" : "false", ev->shadow ? "true" : "false", ev->source,
-                  ev->remaining, (long long)ev->retry_after_ms);
-  }
-  lr_buf_puts(out, "], \"limited_by\": ");
-  if (go->refused_by)
-    put_str(out, go->refused_by->name);
-  else
-    lr_buf_puts(out, "null");
-  lr_buf_puts(out, ", \"masked\": {\"request\": ");
-  put_counts(out, &go->masked_request);
-  lr_buf_puts(out, ", \"response\": ");
-  put_counts(out, &go->masked_response);
-  lr_buf_puts(out, "}, \"guard_error\": ");
-  if (go->error)
-    put_str(out, go->error);
-  else
-    lr_buf_puts(out, "null");
-}
-
 /* ---- metrics ------------------------------------------------------------ */
 
 void lr_guard_metrics(lr_guard_ctx *g, lr_buf *out) {

@@ -110,13 +110,6 @@ lr_guard_outcome *lr_guard_outcome_of(lr_guard_ctx *g, lr_proxy_request *req);
  * arena). Used by both stages. */
 void lr_guard_refuse(lr_proxy_request *req, const lr_guard_outcome *go, lr_proxy_answer *ans);
 
-/* Appends the guard part of a decision-log line as JSON members (no braces,
- * starting with ", "): "limits": [{"policy", "id", "allowed", "shadow",
- * "source", "remaining", "retry_after_ms"}...], "limited_by", "masked":
- * {"request": {"EMAIL": 2}, "response": {...}}, "guard_error". Counts and
- * policy names only, never a value. Nothing for NULL. */
-void lr_guard_log_json(const lr_guard_outcome *go, lr_buf *out);
-
 /* Prometheus text: larch_guard_limit_total{policy,result}, the rule tables'
  * keys, masked items by type and direction, Redis client stats. */
 void lr_guard_metrics(lr_guard_ctx *g, lr_buf *out);

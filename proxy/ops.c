@@ -20,6 +20,7 @@
 
 #include "decide.h"
 #include "declog.h"
+#include "guard_stage.h"
 #include "guard.h"
 #include "worker.h"
 
@@ -141,7 +142,8 @@ static const char *cause_of(const lr_call_outcome *oc, const lr_call *c) {
   case LR_ANSWER_UNAUTHENTICATED: return "identity";
   case LR_ANSWER_BAD_REQUEST: return "bad_request";
   case LR_ANSWER_SESSION_REFUSED: return "session";
-  case LR_ANSWER_INTERNAL: return "internal";
+  case LR_ANSWER_INTERNAL: return oc->guard && oc->guard->error ? "guard_error" : "internal";
+  case LR_ANSWER_LIMITED: return "rate_limit";
   default: return c && c->map_error ? "bad_request" : c && c->forbid_errored ? "error" : "policy";
   }
 }
@@ -236,6 +238,33 @@ static lr_str args_json(lr_arena *a, const lr_proxy_request *req, const lr_call_
   return r;
 }
 
+/* Masked counts (request and response together) and limit checks from the
+ * guard stages' outcome: names and numbers only, never a value. */
+static void fill_guard(lr_arena *a, const lr_guard_outcome *go, lr_declog_entry *e) {
+  lr_declog_count *masked = LR_NEW_N(a, lr_declog_count, LR_PII__COUNT + 1);
+  size_t nm = 0;
+  for (int t = 0; t < LR_PII__COUNT; t++) {
+    uint32_t n = go->masked_request.n[t] + go->masked_response.n[t];
+    if (n) masked[nm++] = (lr_declog_count){lr_str_c(lr_pii_type_name((lr_pii_type)t)), n};
+  }
+  e->masked = masked, e->nmasked = nm;
+  lr_declog_limit *lims = LR_NEW_N(a, lr_declog_limit, go->nlimits + 1);
+  for (size_t i = 0; i < go->nlimits; i++) {
+    const lr_limit_event *ev = &go->limits[i];
+    bool labelled = ev->name && ev->policy && strcmp(ev->name, ev->policy) != 0;
+    lims[i] = (lr_declog_limit){.policy = str_or_empty(ev->policy),
+                                .id = labelled ? lr_str_c(ev->name) : (lr_str){0},
+                                .allowed = ev->allowed,
+                                .shadow = ev->shadow,
+                                .remaining = ev->remaining,
+                                .retry_after_ms = ev->allowed ? 0 : ev->retry_after_ms,
+                                .source = str_or_empty(ev->source)};
+  }
+  e->limits = lims, e->nlimits = go->nlimits;
+  if (go->refused_by) e->limited_by = str_or_empty(go->refused_by->name);
+  e->guard_error = str_or_empty(go->error);
+}
+
 /* What the exchange decided, from the outcome the decide stages left on
  * req (decide.h); without one (no policies configured) it is "none". */
 static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_declog_entry *e) {
@@ -261,6 +290,7 @@ static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_d
   for (int t = 0; t < LR_PII__COUNT; t++)
     if (oc->pii_found & LR_PII_BIT(t)) pii[npii++] = lr_str_c(lr_pii_type_name((lr_pii_type)t));
   e->pii = pii, e->npii = npii;
+  if (oc->guard) fill_guard(a, oc->guard, e);
   if (!c) return;
   e->action = str_or_empty(c->action);
   e->resource = str_or_empty(c->resource);

@@ -29,7 +29,7 @@ static lr_declog_entry sample(void) {
       {LR_STR("policy1"), {0}, LR_STR("record does not have the attribute `amount`")}};
   static const lr_declog_count masked[] = {{LR_STR("EMAIL"), 2}, {LR_STR("CREDIT_CARD"), 1}};
   static const lr_declog_limit limits[] = {
-      {LR_STR("policy9"), LR_STR("ip-flood"), true, 99, 0, {0}}};
+      {LR_STR("policy9"), LR_STR("ip-flood"), true, false, 99, 0, LR_STR("local")}};
   return (lr_declog_entry){.wall_ms = 1795435200123, /* 2026-11-23T12:00:00.123Z */
                            .request_id = LR_STR("req-1"),
                            .route = LR_STR("default"),
@@ -76,6 +76,10 @@ Test(declog, format_is_one_json_line) {
   cr_assert_null(json_object_get(j, "args"), "args only when a rule asks");
   json_t *l0 = json_array_get(json_object_get(j, "limits"), 0);
   cr_assert(json_is_true(json_object_get(l0, "allowed")));
+  cr_assert(json_is_false(json_object_get(l0, "shadow")));
+  cr_assert_str_eq(json_string_value(json_object_get(l0, "source")), "local");
+  cr_assert(json_is_null(json_object_get(j, "limited_by")));
+  cr_assert(json_is_null(json_object_get(j, "guard_error")));
   json_decref(j);
   /* Shadow and args when set; strings escaped. */
   e.shadow = LR_STR("deny");

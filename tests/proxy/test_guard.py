@@ -321,6 +321,47 @@ def test_session_quota_survives_reinitialize():
     check("result" in json.loads(body), body)
 
 
+def test_decision_log_counts_masks_and_limits():
+    """larch serve's decision log: masked counts by type and limit checks,
+    the refusing limit and cause rate_limit; never a value."""
+    if GUARD_SERVER:
+        return
+    up = Upstream()
+    log = os.path.join(H.TMP, "guard-decisions.log")
+    if os.path.exists(log):
+        os.remove(log)
+    lx = start(up, "--decision-log", log)
+    st, _, body = rpc(lx.port, "ext", {"to": EMAIL, "card": CARD}, user="carol")
+    check(st == 200 and "result" in json.loads(body), body)
+    for i in range(3):
+        check(get(lx.port, "/api/limited", "eve")[0] == 200, i)
+    check(get(lx.port, "/api/limited", "eve")[0] == 429)
+    lines = []
+    end = time.time() + 10
+    while time.time() < end and len(lines) < 6:  # initialize, initialized, ext, 4 GETs
+        time.sleep(0.05)
+        lines = [json.loads(x) for x in open(log).read().splitlines()] if os.path.exists(log) else []
+    text = open(log).read()
+    check(EMAIL not in text and CARD not in text and "4242" not in text, "a value in the log")
+    ext = [j for j in lines if j["resource"] == 'Tool::"ext"']
+    check(len(ext) == 1, lines)
+    # request: EMAIL + CREDIT_CARD; response: EMAIL, CREDIT_CARD, AWS_ACCESS_KEY (the upstream's)
+    check(ext[0]["masked"].get("EMAIL", 0) >= 2 and ext[0]["masked"].get("CREDIT_CARD", 0) >= 2,
+          ext[0])
+    check(ext[0]["limits"] == [] and ext[0]["limited_by"] is None, ext[0])
+    lim = [j for j in lines if j["resource"] == 'Route::"/api/limited"']
+    check(len(lim) == 4, lines)
+    check([j["status"] for j in lim] == [200, 200, 200, 429], lim)
+    check([j["limits"][0]["remaining"] for j in lim[:3]] == [2, 1, 0], lim)
+    last = lim[3]
+    check(last["cause"] == "rate_limit" and last["decision"] == "deny", last)
+    check(last["limited_by"] == "rest-3-per-minute", last)
+    l0 = last["limits"][0]
+    check(l0["id"] == "rest-3-per-minute" and l0["policy"].startswith("policy"), l0)
+    check(l0["allowed"] is False and l0["shadow"] is False and l0["source"] == "local", l0)
+    check(l0["retry_after_ms"] > 0, l0)
+
+
 def test_bad_with_refuses_to_start():
     """A constant mistake in a `with` record stops larch serve at start."""
     if GUARD_SERVER:
@@ -445,6 +486,6 @@ if __name__ == "__main__":
     H.LARCH = sys.argv[1] if len(sys.argv) > 1 else None
     H.run([test_masking_json_and_sse, test_secret_blocked_before_upstream, test_rest_429_headers,
            test_mcp_limit_error, test_session_quota_survives_reinitialize,
-           test_bad_with_refuses_to_start,
+           test_decision_log_counts_masks_and_limits, test_bad_with_refuses_to_start,
            test_redis_two_instances_share_exactly, test_redis_fail_modes_and_recovery],
           budget=100)
