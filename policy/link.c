@@ -45,6 +45,7 @@ lr_status lr_policy_set_add_source(lr_arena *a, lr_policy_set *set, const lr_sou
   lr_policy_list list;
   if (lr_parse_policies_opts(a, src, set->next_id, flags, d, &list) != LR_OK) return LR_ERR;
   set->next_id = list.next_id;
+  set->last_src = src;
   const lr_policy **ps = LR_NEW_N(a, const lr_policy *, set->npolicies + list.n + 1);
   if (set->npolicies) memcpy(ps, set->policies, set->npolicies * sizeof *ps);
   for (size_t i = 0; i < list.n; i++) {

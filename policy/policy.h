@@ -398,6 +398,7 @@ typedef struct lr_policy_set {
   lr_policy_inst *insts;
   size_t ninsts;
   unsigned next_id; /* for loading more files into the same numbering */
+  const lr_source *last_src; /* the source most recently added (for positions) */
   /* internal: capacity of insts and the index of every id in use */
   size_t insts_cap;
   lr_map *ids;

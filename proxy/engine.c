@@ -84,7 +84,15 @@ static void on_policy_file(const char *file, void *arg) {
   walk_ctx *w = arg;
   w->e->nfiles++;
   scan_mentions(w->e, file);
-  if (lr_policy_set_add_file(w->e->arena, &w->e->set, file, 0, w->d) != LR_OK) w->st = LR_ERR;
+  size_t before = w->e->set.npolicies;
+  if (lr_policy_set_add_file(w->e->arena, &w->e->set, file, 0, w->d) != LR_OK) {
+    w->st = LR_ERR;
+    return;
+  }
+  /* constant `with` fields of mask/limit policies (G0001), with file:line:col */
+  if (lr_obligation_check_policies(w->e->set.policies + before, w->e->set.npolicies - before,
+                                   w->e->set.last_src, w->d) != LR_OK)
+    w->st = LR_ERR;
 }
 
 static lr_status load_schema(lr_engine *e, const char *path, lr_diags *d) {
@@ -130,10 +138,6 @@ lr_engine *lr_engine_load(const lr_engine_config *cfg, lr_buf *err) {
       st = LR_ERR;
     }
     if (w.st != LR_OK) st = LR_ERR;
-    /* guardwire: constant `with` fields of mask/limit policies (G0001) */
-    if (st == LR_OK &&
-        lr_obligation_check_policies(e->set.policies, e->set.npolicies, NULL, &d) != LR_OK)
-      st = LR_ERR;
   }
   if (st == LR_OK && load_entities(e, cfg->entities, &d) != LR_OK) st = LR_ERR;
   if (st != LR_OK || d.errors) {

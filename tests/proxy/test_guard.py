@@ -375,6 +375,7 @@ def test_bad_with_refuses_to_start():
                         "--upstream", "http://127.0.0.1:9", "--policies", d],
                        capture_output=True, text=True, timeout=20)
     check(r.returncode == 2 and "G0001" in r.stderr and "with.max" in r.stderr, r.stderr)
+    check("p.cedar:2:60: error[G0001]" in r.stderr, "file:line:col of the value: " + r.stderr)
 
 
 # ---- Redis ----------------------------------------------------------------
