@@ -29,8 +29,8 @@ typedef enum cn_kind {
   CN_IF,     /* if a then b else c */
   CN_EQ,     /* a == b (k when b is NULL: a constant) */
   CN_NE,     /* a != b */
-  CN_CMP,    /* op: LR_OP_LT/LE/GT/GE */
-  CN_ARITH,  /* op: LR_OP_ADD/SUB/MUL */
+  CN_CMP,    /* op: LR_OP_LT/LE/GT/GE; b NULL: k */
+  CN_ARITH,  /* op: LR_OP_ADD/SUB/MUL; b NULL: k */
   CN_NEG,    /* -a */
   CN_IN,     /* a in b */
   CN_IS,     /* a is type [in b] */
