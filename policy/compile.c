@@ -5,19 +5,26 @@
  * The index. Each policy's scope has a shape — per variable one of `any`,
  * `== uid`, `in uid` (through ancestors), `is Type` (principal / resource;
  * `is T in E` is indexed by E) and `any`, `== uid`, `in uid` (action; `in
- * [A, B]` gives one key per element) — and keys (the uids or type). The
- * policy is entered in one hash table under hash(shape, keys). A request
- * probes, for each shape present in the set, every combination of its own
- * keys: for `==` its uid, for `in` its uid and each ancestor in the
- * request's entity store, for `is` its type. That touches only the buckets
- * of policies whose scope can hold, whatever the set's size (the cost
- * grows with the number of shapes and ancestors, not of policies).
+ * [A, B]` gives one key per element) — and keys (the uids or type). Every
+ * uid and type a scope names is interned once, at compile time, in a
+ * dictionary of names (exact: a hit compares the strings), with the
+ * (variable, kind) pairs it is used in. A policy is entered in one hash
+ * table under its exact key (shape, principal name, action name, resource
+ * name). A request looks up its own uids — for `==` the variable's uid,
+ * for `in` also each ancestor in the request's entity store, for `is` its
+ * type — in the dictionary, keeps the names used for that variable and
+ * kind, and probes, for each shape present in the set, every combination.
+ * That touches only the buckets of policies whose scope holds, whatever the
+ * set's size (the cost grows with the number of shapes and ancestors, not
+ * of policies).
  *
- * The index is only a filter: a hash collision yields an extra candidate,
- * which the exact scope check then rejects. Candidates are decided in
- * policy order, so reasons and errors come out as lr_authorize gives them.
- * Conditions run on the fast path of compile_expr.c; when it bails, or for
- * an instance with an unlinked slot, the interpreter decides the policy.
+ * The index is exact: a candidate's scope holds (names are compared as
+ * strings, ancestors are the store's), so only the type of `is T in E` is
+ * checked again. Candidates are decided in policy order, so reasons and
+ * errors come out as lr_authorize gives them. Small sets are scanned with
+ * the full scope check instead. Conditions run on the fast path of
+ * compile_expr.c; when it bails, or for an instance with an unlinked slot,
+ * the interpreter decides the policy.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -38,7 +45,9 @@ typedef struct cscope {
 typedef struct cpol {
   const lr_policy_inst *inst;
   uint8_t effect;
-  bool interp; /* decided by the interpreter (an unlinked slot) */
+  bool interp;    /* decided by the interpreter (an unlinked slot) */
+  bool type_in_p; /* `principal is T in E`: the index checked E, not T */
+  bool type_in_r; /* the same for the resource */
   cscope p, r;
   uint8_t aop; /* lr_action_op */
   const lr_uid **auids;
@@ -48,15 +57,29 @@ typedef struct cpol {
   size_t nconds;
 } cpol;
 
-/* A set of key hashes (open addressing; 0 marks an empty cell). */
-typedef struct keyset {
-  uint64_t *v;
+/* Bit of a (variable, kind) use of a name: principal, action, resource. */
+#define USE(var, kind) (1u << ((var)*K__N + (kind)))
+
+/* A name scopes use: a uid, or (is_type) the type of an `is` scope, in
+ * uid.type. Held by value: a lookup reads the strings, not a pointer to
+ * them first. */
+typedef struct name {
+  uint64_t h; /* uid_hash or type_hash; 0 marks an empty cell */
+  lr_uid uid;
+  uint32_t id;   /* 1, 2, ...; 0 stands for `any` in index keys */
+  uint16_t uses; /* USE bits */
+  bool is_type;
+} name;
+
+/* Open addressing over names. */
+typedef struct names {
+  name *v;
   size_t mask, n;
-} keyset;
+} names;
 
 /* A group of policies under one key: entries[start, start + count). */
 typedef struct slot {
-  uint64_t key;
+  uint32_t shape, p, a, r; /* the key: shape id and the name ids (0: any) */
   uint32_t start, count;
 } slot;
 
@@ -69,13 +92,12 @@ struct lr_cset {
   /* shapes present: kind of principal, action, resource */
   uint8_t shapes[K__N * K__N * K__N][3];
   size_t nshapes;
-  /* [var][kind]: the keys policies use, so a request probes only with its
-   * keys that can match something (its uid, ancestors, type) */
-  keyset rel[3][K__N];
+  names names;      /* every uid and type some indexed scope names */
+  uint16_t uses[3]; /* per variable: the USE bits of all its names */
   /* The index: open addressing over 32-bit fingerprints (the top half of
-   * the key; 0 marks an empty cell), so probing — mostly misses — touches
-   * 4 bytes per cell and stays in cache at 10,000 policies; the full key
-   * and the group are read only on a fingerprint match. */
+   * the key's hash; 0 marks an empty cell), so probing — mostly misses —
+   * touches 4 bytes per cell; the exact key and the group are read only on
+   * a fingerprint match. */
   uint32_t *fps;
   slot *table;
   size_t mask;
@@ -87,45 +109,130 @@ struct lr_cset {
 
 /* ---- hashing ----------------------------------------------------------------- */
 
-static inline uint64_t mix64(uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdull;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ull;
-  x ^= x >> 33;
-  return x;
+/* Hashes of scope names, computed per request for the request's entities
+ * and their ancestors: short strings, so a multiply-rotate over at most
+ * two (overlapping) words for names up to 16 bytes, in 8-byte steps before
+ * that for longer ones (the words read cover every byte of the string and
+ * nothing outside it; with the length mixed in, strings of one length give
+ * distinct words). The two words are multiplied independently, and a uid's
+ * type and id are hashed independently, so the multiplications overlap.
+ * Only speed depends on the quality: lookups compare the names. */
+static inline uint64_t absorb(uint64_t h, const char *p, size_t n) {
+  uint64_t x, y, len = (uint64_t)n << 56;
+  if (n >= 8) {
+    for (; n > 16; p += 8, n -= 8) {
+      h = (h ^ cn_rd64(p)) * 0x9e3779b97f4a7c15ull;
+      h = (h << 29) | (h >> 35);
+    }
+    x = cn_rd64(p), y = cn_rd64(p + n - 8);
+  } else if (n >= 4) {
+    x = cn_rd32(p), y = cn_rd32(p + n - 4);
+  } else {
+    x = n ? (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+                (uint64_t)(unsigned char)p[n - 1] << 16
+          : 0;
+    y = 0;
+  }
+  x = (h ^ x) * 0x9e3779b97f4a7c15ull;
+  y = (y ^ len) * 0xc2b2ae3d27d4eb4full;
+  return ((x << 29) | (x >> 35)) ^ y;
 }
 
-/* Hashes of scope keys, computed per request for the request's entities
- * and their ancestors: short strings, so a simple inline multiply-rotate
- * over 8-byte words (the index is only a filter: quality matters for
- * speed, never for answers). */
-static inline uint64_t absorb(uint64_t h, const char *p, size_t n) {
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    memcpy(&w, p, 8);
-    h = (h ^ w) * 0x9e3779b97f4a7c15ull;
-    h = (h << 29) | (h >> 35);
-  }
-  uint64_t t = 0; /* the tail bytewise: a memcpy of variable length is a call */
-  for (size_t i = 0; i < n; i++) t |= (uint64_t)(unsigned char)p[i] << (8 * i);
-  return (h ^ t ^ ((uint64_t)n << 56)) * 0xc2b2ae3d27d4eb4full;
+/* Final step: one multiplication, the high half folded into the low one
+ * (table slots use the low bits). */
+static inline uint64_t finish(uint64_t h) {
+  h *= 0xd6e8feb86659fd93ull;
+  return h ^ (h >> 32);
 }
 
 static inline uint64_t uid_hash(const lr_uid *u) {
-  return mix64(absorb(absorb(0x756964ull, u->type.p, u->type.n), u->id.p, u->id.n));
+  uint64_t t = absorb(0x756964ull, u->type.p, u->type.n), i = absorb(0x6964ull, u->id.p, u->id.n);
+  return finish(t ^ ((i << 32) | (i >> 32)));
 }
 
-static inline uint64_t type_hash(lr_str t) { return mix64(absorb(0x74797065ull, t.p, t.n)); }
+static inline uint64_t type_hash(lr_str t) { return finish(absorb(0x74797065ull, t.p, t.n)); }
 
-static inline uint64_t combine(unsigned shape, uint64_t hp, uint64_t ha, uint64_t hr) {
-  uint64_t h = mix64(hp * 0x9e3779b97f4a7c15ull + ha * 0xc2b2ae3d27d4eb4full +
-                     hr * 0x165667b19e3779f9ull + (uint64_t)(shape + 1) * 0xd6e8feb86659fd93ull);
-  return h ? h : 1;
+/* Hash of an index key (shape and three name ids). */
+static inline uint64_t key_hash(unsigned shape, uint32_t p, uint32_t a, uint32_t r) {
+  uint64_t x = ((uint64_t)p << 32 | r) * 0x9e3779b97f4a7c15ull;
+  uint64_t y = ((uint64_t)a << 8 | shape) * 0xc2b2ae3d27d4eb4full;
+  uint64_t h = x ^ ((y << 31) | (y >> 33));
+  return h ^ (h >> 29);
 }
 
 static inline unsigned shape_id(unsigned kp, unsigned ka, unsigned kr) {
   return (kp * K__N + ka) * K__N + kr;
+}
+
+/* ---- the dictionary of names ------------------------------------------------ */
+
+static inline bool name_is(const name *e, uint64_t h, const lr_uid *uid, const lr_str *type) {
+  if (e->h != h) return false;
+  if (uid) return !e->is_type && cn_uid_eq(&e->uid, uid);
+  return e->is_type && cn_str_eq(e->uid.type, *type);
+}
+
+/* The entry of uid (or, uid NULL, of type) with hash h, or NULL. */
+static inline const name *names_get(const names *ns, uint64_t h, const lr_uid *uid,
+                                    const lr_str *type) {
+  h = h ? h : 1; /* as interned */
+  for (size_t s = h & ns->mask;; s = (s + 1) & ns->mask) {
+    const name *e = &ns->v[s];
+    if (!e->h) return NULL;
+    if (name_is(e, h, uid, type)) return e;
+  }
+}
+
+static void names_put(names *ns, const name *e) {
+  size_t s = e->h & ns->mask;
+  while (ns->v[s].h) s = (s + 1) & ns->mask;
+  ns->v[s] = *e;
+  ns->n++;
+}
+
+/* Interns uid (or type) for one use while compiling (ns grows on the C
+ * heap; load factor <= 1/2); returns its id. */
+static uint32_t names_intern(names *ns, const lr_uid *uid, const lr_str *type, unsigned use) {
+  uint64_t h = uid ? uid_hash(uid) : type_hash(*type);
+  h = h ? h : 1;
+  if (ns->v) {
+    for (size_t s = h & ns->mask; ns->v[s].h; s = (s + 1) & ns->mask)
+      if (name_is(&ns->v[s], h, uid, type)) {
+        ns->v[s].uses |= (uint16_t)use;
+        return ns->v[s].id;
+      }
+  }
+  if (!ns->v || (ns->n + 1) * 2 > ns->mask + 1) {
+    names old = *ns;
+    size_t cap = old.v ? (old.mask + 1) * 2 : 64;
+    ns->v = lr_xmalloc(cap * sizeof *ns->v);
+    memset(ns->v, 0, cap * sizeof *ns->v);
+    ns->mask = cap - 1, ns->n = 0;
+    for (size_t s = 0; old.v && s <= old.mask; s++)
+      if (old.v[s].h) names_put(ns, &old.v[s]);
+    free(old.v);
+  }
+  name e = {.h = h, .id = (uint32_t)ns->n + 1, .uses = (uint16_t)use, .is_type = !uid};
+  if (uid)
+    e.uid = *uid;
+  else
+    e.uid.type = *type;
+  names_put(ns, &e);
+  return e.id;
+}
+
+/* Moves the names into c's arena, in a table sized for them. */
+static void names_finish(lr_cset *c, names *tmp) {
+  size_t cap = 8;
+  while (cap < tmp->n * 2) cap <<= 1;
+  c->names = (names){LR_NEW_N(c->arena, name, cap), cap - 1, 0};
+  for (size_t s = 0; tmp->v && s <= tmp->mask; s++) {
+    const name *e = &tmp->v[s];
+    if (!e->h) continue;
+    names_put(&c->names, e);
+    for (int v = 0; v < 3; v++) c->uses[v] |= (uint16_t)(e->uses & (USE(v, K__N) - USE(v, 0)));
+  }
+  free(tmp->v);
 }
 
 /* ---- compilation ------------------------------------------------------------- */
@@ -146,26 +253,33 @@ static bool resolve_scope(lr_arena *a, const lr_policy_inst *inst, const lr_scop
   return true;
 }
 
-/* Index kind and key of a resolved scope. */
-static unsigned scope_key(const cscope *s, uint64_t *key) {
+/* Index kind and name id of a resolved principal or resource scope. */
+static unsigned scope_key(names *ns, int var, const cscope *s, uint32_t *id) {
   switch ((lr_scope_op)s->op) {
-  case LR_SCOPE_EQ: *key = uid_hash(s->uid); return K_EQ;
+  case LR_SCOPE_EQ: *id = names_intern(ns, s->uid, NULL, USE(var, K_EQ)); return K_EQ;
   case LR_SCOPE_IN:
-  case LR_SCOPE_IS_IN: *key = uid_hash(s->uid); return K_IN;
-  case LR_SCOPE_IS: *key = type_hash(s->type); return K_IS;
-  default: *key = 0; return K_ANY;
+  case LR_SCOPE_IS_IN: *id = names_intern(ns, s->uid, NULL, USE(var, K_IN)); return K_IN;
+  case LR_SCOPE_IS: *id = names_intern(ns, NULL, &s->type, USE(var, K_IS)); return K_IS;
+  default: *id = 0; return K_ANY;
   }
 }
 
+/* An index entry: policy pol under key (shape, p, a, r). */
 typedef struct pair {
-  uint64_t key;
-  uint32_t pol;
+  uint32_t shape, p, a, r, pol;
 } pair;
 
 static int cmp_pair(const void *x, const void *y) {
   const pair *a = x, *b = y;
-  if (a->key != b->key) return a->key < b->key ? -1 : 1;
+  if (a->shape != b->shape) return a->shape < b->shape ? -1 : 1;
+  if (a->p != b->p) return a->p < b->p ? -1 : 1;
+  if (a->a != b->a) return a->a < b->a ? -1 : 1;
+  if (a->r != b->r) return a->r < b->r ? -1 : 1;
   return (a->pol > b->pol) - (a->pol < b->pol);
+}
+
+static bool same_key(const pair *a, const pair *b) {
+  return a->shape == b->shape && a->p == b->p && a->a == b->a && a->r == b->r;
 }
 
 typedef struct pairs {
@@ -173,12 +287,12 @@ typedef struct pairs {
   size_t n, cap;
 } pairs;
 
-static void pairs_add(pairs *ps, uint64_t key, uint32_t pol) {
+static void pairs_add(pairs *ps, unsigned shape, uint32_t p, uint32_t a, uint32_t r, uint32_t pol) {
   if (ps->n == ps->cap) {
     ps->cap = ps->cap ? ps->cap * 2 : 64;
     ps->v = lr_xrealloc(ps->v, ps->cap * sizeof *ps->v);
   }
-  ps->v[ps->n++] = (pair){key, pol};
+  ps->v[ps->n++] = (pair){shape, p, a, r, pol};
 }
 
 static void note_shape(lr_cset *c, unsigned kp, unsigned ka, unsigned kr) {
@@ -191,9 +305,9 @@ static void note_shape(lr_cset *c, unsigned kp, unsigned ka, unsigned kr) {
   c->nshapes++;
 }
 
-/* Lowers policy i and adds its index entries to ps and the keys it uses to
- * rel (pol = var * K__N + kind). */
-static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, pairs *rel, cn_stats *st) {
+/* Lowers policy i and adds its index entries to ps, interning the names
+ * its scope uses in ns. */
+static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stats *st) {
   lr_arena *a = c->arena;
   cpol *p = &c->pols[i];
   const lr_policy *ast = p->inst->ast;
@@ -220,63 +334,32 @@ static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, pairs *rel, cn_sta
   if (!linked) { /* the interpreter reports the error: index it everywhere */
     p->interp = true;
     note_shape(c, K_ANY, K_ANY, K_ANY);
-    pairs_add(ps, combine(shape_id(K_ANY, K_ANY, K_ANY), 0, 0, 0), i);
+    pairs_add(ps, shape_id(K_ANY, K_ANY, K_ANY), 0, 0, 0, i);
     return;
   }
   if (ast->action.op == LR_ACTION_IN_SET && ast->action.n == 0) {
     c->stats.never++; /* `action in []` never holds */
     return;
   }
-  uint64_t hp, hr;
-  unsigned kp = scope_key(&p->p, &hp), kr = scope_key(&p->r, &hr);
+  p->type_in_p = p->p.op == LR_SCOPE_IS_IN;
+  p->type_in_r = p->r.op == LR_SCOPE_IS_IN;
+  uint32_t ip, ir;
+  unsigned kp = scope_key(ns, 0, &p->p, &ip), kr = scope_key(ns, 2, &p->r, &ir);
   unsigned ka = ast->action.op == LR_ACTION_ANY  ? K_ANY
                 : ast->action.op == LR_ACTION_EQ ? K_EQ
                                                  : K_IN;
   note_shape(c, kp, ka, kr);
   unsigned sh = shape_id(kp, ka, kr);
-  if (kp != K_ANY) pairs_add(rel, hp, 0 * K__N + kp);
-  if (kr != K_ANY) pairs_add(rel, hr, 2 * K__N + kr);
   if (ka == K_ANY) {
-    pairs_add(ps, combine(sh, hp, 0, hr), i);
+    pairs_add(ps, sh, ip, 0, ir, i);
     return;
   }
-  for (size_t k = 0; k < p->nauids; k++) {
-    uint64_t ha = uid_hash(p->auids[k]);
-    pairs_add(rel, ha, 1 * K__N + ka);
-    pairs_add(ps, combine(sh, hp, ha, hr), i);
-  }
+  for (size_t k = 0; k < p->nauids; k++)
+    pairs_add(ps, sh, ip, names_intern(ns, p->auids[k], NULL, USE(1, ka)), ir, i);
 }
 
-static void keyset_add(keyset *ks, uint64_t h) {
-  size_t s = h & ks->mask;
-  while (ks->v[s] && ks->v[s] != h) s = (s + 1) & ks->mask;
-  if (!ks->v[s]) ks->v[s] = h, ks->n++;
-}
-
-static inline bool keyset_has(const keyset *ks, uint64_t h) {
-  for (size_t s = h & ks->mask;; s = (s + 1) & ks->mask) {
-    if (ks->v[s] == h) return true;
-    if (!ks->v[s]) return false;
-  }
-}
-
-/* Builds c->rel from the (key, var * K__N + kind) pairs. */
-static void build_rel(lr_cset *c, const pairs *rel) {
-  size_t count[3 * K__N] = {0};
-  for (size_t i = 0; i < rel->n; i++) count[rel->v[i].pol]++;
-  for (size_t k = 0; k < 3 * K__N; k++) {
-    keyset *ks = &c->rel[k / K__N][k % K__N];
-    size_t cap = 4;
-    while (cap < count[k] * 2) cap <<= 1;
-    ks->v = LR_NEW_N(c->arena, uint64_t, cap);
-    ks->mask = cap - 1;
-  }
-  for (size_t i = 0; i < rel->n; i++)
-    keyset_add(&c->rel[rel->v[i].pol / K__N][rel->v[i].pol % K__N], rel->v[i].key);
-}
-
-static inline uint32_t fingerprint(uint64_t key) {
-  uint32_t f = (uint32_t)(key >> 32);
+static inline uint32_t fingerprint(uint64_t h) {
+  uint32_t f = (uint32_t)(h >> 32);
   return f ? f : 1;
 }
 
@@ -286,7 +369,7 @@ static void build_table(lr_cset *c, pairs *ps) {
   c->entries = LR_NEW_N(c->arena, uint32_t, ps->n ? ps->n : 1);
   size_t ngroups = 0;
   for (size_t i = 0; i < ps->n; i++)
-    if (i == 0 || ps->v[i].key != ps->v[i - 1].key) ngroups++;
+    if (i == 0 || !same_key(&ps->v[i], &ps->v[i - 1])) ngroups++;
   size_t cap = 8;
   while (cap < ngroups + ngroups / 2) cap <<= 1; /* load factor <= 2/3 */
   c->table = LR_NEW_N(c->arena, slot, cap);
@@ -294,14 +377,15 @@ static void build_table(lr_cset *c, pairs *ps) {
   c->mask = cap - 1;
   size_t n = 0;
   for (size_t i = 0; i < ps->n;) {
-    uint64_t key = ps->v[i].key;
+    const pair k = ps->v[i];
     uint32_t start = (uint32_t)n;
-    for (; i < ps->n && ps->v[i].key == key; i++)
+    for (; i < ps->n && same_key(&ps->v[i], &k); i++)
       if (n == start || c->entries[n - 1] != ps->v[i].pol) c->entries[n++] = ps->v[i].pol;
-    size_t s = key & c->mask;
+    uint64_t h = key_hash(k.shape, k.p, k.a, k.r);
+    size_t s = h & c->mask;
     while (c->fps[s]) s = (s + 1) & c->mask;
-    c->fps[s] = fingerprint(key);
-    c->table[s] = (slot){key, start, (uint32_t)n - start};
+    c->fps[s] = fingerprint(h);
+    c->table[s] = (slot){k.shape, k.p, k.a, k.r, start, (uint32_t)n - start};
   }
   c->nentries = n;
 }
@@ -314,16 +398,16 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
   c->arena = a;
   c->npols = n;
   c->pols = LR_NEW_N(a, cpol, n ? n : 1);
-  pairs ps = {0}, rel = {0};
+  pairs ps = {0};
+  names ns = {0};
   cn_stats st = {0};
   for (size_t i = 0; i < n; i++) {
     c->pols[i].inst = &insts[i];
-    compile_policy(c, (uint32_t)i, &ps, &rel, &st);
+    compile_policy(c, (uint32_t)i, &ps, &ns, &st);
   }
   build_table(c, &ps);
-  build_rel(c, &rel);
+  names_finish(c, &ns);
   free(ps.v);
-  free(rel.v);
   lr_map_free(&st.paths);
   c->npaths = st.npaths;
   c->stats.paths = st.npaths;
@@ -358,9 +442,9 @@ void lr_cset_get_stats(const lr_cset *c, lr_cset_stats *out) { *out = c->stats; 
 
 /* ---- request time -------------------------------------------------------------- */
 
-/* The index keys of one request variable for one kind. */
+/* The index keys (name ids) of one request variable for one kind. */
 typedef struct keys {
-  uint64_t *v;
+  uint32_t *v;
   size_t n;
 } keys;
 
@@ -381,7 +465,7 @@ static void cands_add(cands *cs, const uint32_t *src, size_t n) {
     cs->cap = cap;
   }
   if (cs->n && n && cs->v[cs->n - 1] >= src[0]) cs->sorted = false;
-  memcpy(cs->v + cs->n, src, n * sizeof *src);
+  for (size_t i = 0; i < n; i++) cs->v[cs->n + i] = src[i]; /* mostly one or two */
   cs->n += n;
 }
 
@@ -408,47 +492,53 @@ static void cands_finish(cands *cs) {
   cs->n = m;
 }
 
-static const slot *lookup(const lr_cset *c, uint64_t key) {
-  uint32_t f = fingerprint(key);
-  for (size_t s = key & c->mask;; s = (s + 1) & c->mask) {
-    if (c->fps[s] == f && c->table[s].key == key) return &c->table[s];
+static inline const slot *lookup(const lr_cset *c, unsigned sh, uint32_t p, uint32_t a,
+                                 uint32_t r) {
+  uint64_t h = key_hash(sh, p, a, r);
+  uint32_t f = fingerprint(h);
+  for (size_t s = h & c->mask;; s = (s + 1) & c->mask) {
+    if (c->fps[s] == f) {
+      const slot *e = &c->table[s];
+      if (e->p == p && e->r == r && e->a == a && e->shape == sh) return e;
+    }
     if (!c->fps[s]) return NULL;
   }
 }
 
-/* Fills ks[kind] with the keys of variable number var (uid u) that some
- * policy uses: buf holds them (cap cells; more go to the arena). The
- * store entry of u is looked up only when ancestors matter. */
-static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, uint64_t *buf,
+/* Fills ks[kind] with the names of variable number var (uid u) that some
+ * policy uses for that kind: buf holds them (cap cells; more go to the
+ * arena). The store entry of u is looked up only when ancestors matter. */
+static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, uint32_t *buf,
                      size_t cap, keys ks[K__N]) {
-  static const uint64_t any = 0;
-  const keyset *rel = c->rel[var];
-  ks[K_ANY] = (keys){(uint64_t *)&any, 1};
+  static const uint32_t any = 0;
+  unsigned uses = c->uses[var];
+  ks[K_ANY] = (keys){(uint32_t *)&any, 1};
   ks[K_EQ] = ks[K_IN] = ks[K_IS] = (keys){buf, 0};
   size_t n = 0;
-  if (rel[K_IS].n) {
-    uint64_t h = type_hash(u->type);
-    if (keyset_has(&rel[K_IS], h)) buf[n] = h, ks[K_IS] = (keys){buf + n++, 1};
+  const name *e;
+  if (uses & USE(var, K_IS)) {
+    e = names_get(&c->names, type_hash(u->type), NULL, &u->type);
+    if (e && (e->uses & USE(var, K_IS))) buf[n] = e->id, ks[K_IS] = (keys){buf + n++, 1};
   }
-  if (!rel[K_EQ].n && !rel[K_IN].n) return;
-  uint64_t h = uid_hash(u);
-  if (keyset_has(&rel[K_EQ], h)) buf[n] = h, ks[K_EQ] = (keys){buf + n++, 1};
-  if (!rel[K_IN].n) return;
-  uint64_t *in = buf + n;
+  if (!(uses & (USE(var, K_EQ) | USE(var, K_IN)))) return;
+  e = names_get(&c->names, uid_hash(u), u, NULL);
+  if (e && (e->uses & USE(var, K_EQ))) buf[n] = e->id, ks[K_EQ] = (keys){buf + n++, 1};
+  if (!(uses & USE(var, K_IN))) return;
+  uint32_t *in = buf + n;
   size_t m = 0, room = cap - n;
-  if (keyset_has(&rel[K_IN], h)) in[m++] = h;
+  if (e && (e->uses & USE(var, K_IN))) in[m++] = e->id;
   const lr_uid *const *anc;
   const lr_entity *ent = lr_eval_entity(x, u);
   size_t nanc = ent ? lr_entity_ancestors(ent, &anc) : 0;
   for (size_t i = 0; i < nanc; i++) {
-    uint64_t ha = uid_hash(anc[i]);
-    if (!keyset_has(&rel[K_IN], ha)) continue;
+    e = names_get(&c->names, uid_hash(anc[i]), anc[i], NULL);
+    if (!e || !(e->uses & USE(var, K_IN))) continue;
     if (m == room) { /* many relevant ancestors: continue in the arena */
-      uint64_t *more = LR_NEW_N(x->env->arena, uint64_t, nanc + 1);
+      uint32_t *more = LR_NEW_N(x->env->arena, uint32_t, nanc + 1);
       memcpy(more, in, m * sizeof *in);
       in = more, room = nanc + 1;
     }
-    in[m++] = ha;
+    in[m++] = e->id;
   }
   ks[K_IN] = (keys){in, m};
 }
@@ -479,13 +569,8 @@ static inline bool action_holds(lr_evalctx *x, const cpol *p, const lr_uid *u) {
   return false;
 }
 
-/* Decides one candidate on the fast path; the interpreter when it bails. */
-static lr_policy_result decide(lr_evalctx *x, cn_run *r, const cpol *p) {
-  const lr_request *req = x->env->req;
-  if (p->interp) return lr_eval_policy_ctx(x);
-  if (!scope_holds(x, &p->p, req->principal) || !action_holds(x, p, req->action) ||
-      !scope_holds(x, &p->r, req->resource))
-    return LR_POLICY_NOT_SATISFIED;
+/* The conditions of p, on the fast path; the interpreter when it bails. */
+static inline lr_policy_result conds_hold(lr_evalctx *x, cn_run *r, const cpol *p) {
   for (size_t i = 0; i < p->nconds; i++) {
     lr_value v;
     if (cn_eval(r, p->conds[i], &v) != CN_OK || v.kind != LR_V_BOOL) return lr_eval_policy_ctx(x);
@@ -494,11 +579,34 @@ static lr_policy_result decide(lr_evalctx *x, cn_run *r, const cpol *p) {
   return LR_POLICY_SATISFIED;
 }
 
+/* Decides one policy of a scanned set. */
+static lr_policy_result decide(lr_evalctx *x, cn_run *r, const cpol *p) {
+  const lr_request *req = x->env->req;
+  if (p->interp) return lr_eval_policy_ctx(x);
+  if (!scope_holds(x, &p->p, req->principal) || !action_holds(x, p, req->action) ||
+      !scope_holds(x, &p->r, req->resource))
+    return LR_POLICY_NOT_SATISFIED;
+  return conds_hold(x, r, p);
+}
+
+/* Decides a candidate from the index: its scope holds but for the type of
+ * `is T in E`. Kept out of line: inlined next to decide, it made the loop
+ * of scanned sets measurably slower. */
+__attribute__((noinline)) static lr_policy_result decide_indexed(lr_evalctx *x, cn_run *r,
+                                                                 const cpol *p) {
+  const lr_request *req = x->env->req;
+  if (p->interp) return lr_eval_policy_ctx(x);
+  if ((p->type_in_p && !cn_str_eq(req->principal->type, p->p.type)) ||
+      (p->type_in_r && !cn_str_eq(req->resource->type, p->r.type)))
+    return LR_POLICY_NOT_SATISFIED;
+  return conds_hold(x, r, p);
+}
+
 /* Collects the candidates of req into cs. */
 static void probe(const lr_cset *c, lr_evalctx *x, cands *cs) {
   const lr_request *req = x->env->req;
   enum { CAP = 16 };
-  uint64_t buf[3][CAP];
+  uint32_t buf[3][CAP];
   keys ks[3][K__N];
   const lr_uid *vars[3] = {req->principal, req->action, req->resource};
   for (int v = 0; v < 3; v++) var_keys(c, v, x, vars[v], buf[v], CAP, ks[v]);
@@ -510,7 +618,7 @@ static void probe(const lr_cset *c, lr_evalctx *x, cands *cs) {
     for (size_t i = 0; i < P->n; i++)
       for (size_t j = 0; j < A->n; j++)
         for (size_t k = 0; k < R->n; k++) {
-          const slot *e = lookup(c, combine(sh, P->v[i], A->v[j], R->v[k]));
+          const slot *e = lookup(c, sh, P->v[i], A->v[j], R->v[k]);
           if (e) cands_add(cs, c->entries + e->start, e->count);
         }
   }
@@ -543,7 +651,8 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   }
   uint32_t small[64];
   cands cs = {small, 0, 64, a, true};
-  if (c->npols <= SCAN_MAX) { /* a small set: every policy, no index */
+  bool indexed = c->npols > SCAN_MAX;
+  if (!indexed) { /* a small set: every policy, no index */
     for (size_t i = 0; i < c->npols; i++) cs.v[i] = (uint32_t)i;
     cs.n = c->npols;
   } else {
@@ -557,7 +666,7 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   for (size_t i = 0; i < cs.n; i++) {
     const cpol *p = &c->pols[cs.v[i]];
     env.inst = p->inst;
-    lr_policy_result r = decide(&x, &run, p);
+    lr_policy_result r = indexed ? decide_indexed(&x, &run, p) : decide(&x, &run, p);
     bool guard = p->effect == LR_EFFECT_MASK || p->effect == LR_EFFECT_LIMIT;
     if (r == LR_POLICY_SATISFIED && guard) {
       if (!out->guards) out->guards = LR_NEW_N(a, const lr_policy_inst *, n);

@@ -148,8 +148,8 @@ static lr_cnode *lower_binary(lr_arena *a, const lr_expr *e, cn_stats *st) {
   n->op = (uint8_t)op;
   n->a = l;
   n->b = r;
-  if ((k == CN_EQ || k == CN_NE) && is_const(r)) {
-    n->k = r->k; /* compare with the constant directly */
+  if ((k == CN_EQ || k == CN_NE || k == CN_CMP || k == CN_ARITH) && is_const(r)) {
+    n->k = r->k; /* a constant right side: used directly */
     n->b = NULL;
   }
   return n;
@@ -263,9 +263,23 @@ static inline const lr_value *field(lr_value rec, lr_str name) {
   return NULL;
 }
 
+/* cn_eval, with constants and paths already memoised answered inline. */
+static inline int eval_fast(cn_run *r, const lr_cnode *n, lr_value *out) {
+  if (n->kind == CN_CONST) {
+    *out = n->k;
+    return CN_OK;
+  }
+  uint32_t m = n->memo; /* 0 but for paths */
+  if (m && r->state && r->state[m - 1]) {
+    *out = r->memo[m - 1];
+    return r->state[m - 1] == 1 ? CN_OK : CN_BAIL;
+  }
+  return cn_eval(r, n, out);
+}
+
 static int eval_bool(cn_run *r, const lr_cnode *n, bool *b) {
   lr_value v;
-  if (cn_eval(r, n, &v) != CN_OK || v.kind != LR_V_BOOL) return CN_BAIL;
+  if (eval_fast(r, n, &v) != CN_OK || v.kind != LR_V_BOOL) return CN_BAIL;
   *b = v.u.b;
   return CN_OK;
 }
@@ -395,10 +409,10 @@ static int binary(cn_run *r, const lr_cnode *n, lr_value *out) {
     *out = lr_value_bool(b);
     return CN_OK;
   }
-  if (cn_eval(r, n->a, &x) != CN_OK) return CN_BAIL;
+  if (eval_fast(r, n->a, &x) != CN_OK) return CN_BAIL;
   if (!n->b)
     y = n->k;
-  else if (cn_eval(r, n->b, &y) != CN_OK)
+  else if (eval_fast(r, n->b, &y) != CN_OK)
     return CN_BAIL;
   int64_t v;
   switch ((cn_kind)n->kind) {
@@ -431,9 +445,9 @@ static int method(cn_run *r, const lr_cnode *n, lr_value *out) {
   size_t na = n->nargs + 1;
   lr_value small[4];
   lr_value *v = na <= 4 ? small : LR_NEW_N(r->x->env->arena, lr_value, na);
-  if (cn_eval(r, n->a, &v[0]) != CN_OK) return CN_BAIL;
+  if (eval_fast(r, n->a, &v[0]) != CN_OK) return CN_BAIL;
   for (size_t i = 1; i < na; i++)
-    if (cn_eval(r, n->args[i - 1], &v[i]) != CN_OK) return CN_BAIL;
+    if (eval_fast(r, n->args[i - 1], &v[i]) != CN_OK) return CN_BAIL;
   lr_method m = (lr_method)n->op;
   if (m > LR_METHOD_HAS_TAG) {
     lr_eval_error err;

@@ -29,8 +29,8 @@ typedef enum cn_kind {
   CN_IF,     /* if a then b else c */
   CN_EQ,     /* a == b (k when b is NULL: a constant) */
   CN_NE,     /* a != b */
-  CN_CMP,    /* op: LR_OP_LT/LE/GT/GE */
-  CN_ARITH,  /* op: LR_OP_ADD/SUB/MUL */
+  CN_CMP,    /* op: LR_OP_LT/LE/GT/GE; b NULL: k */
+  CN_ARITH,  /* op: LR_OP_ADD/SUB/MUL; b NULL: k */
   CN_NEG,    /* -a */
   CN_IN,     /* a in b */
   CN_IS,     /* a is type [in b] */
@@ -68,15 +68,34 @@ struct lr_cnode {
   lr_str lit; /* CN_LIKE: the literal of EXACT/PREFIX/SUFFIX/INFIX */
 };
 
+/* Unaligned little-endian-agnostic loads (memcpy of a constant size
+ * compiles to one move). */
+static inline uint64_t cn_rd64(const char *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return w;
+}
+static inline uint32_t cn_rd32(const char *p) {
+  uint32_t w;
+  memcpy(&w, p, 4);
+  return w;
+}
+
 /* Cedar equality of uids and `in` through a store entry's ancestors, for
  * the hot path: lengths first, linear over short lists (same answers as
  * lr_uid_eq and lr_entity_has_ancestor). */
 static inline bool cn_str_eq(lr_str a, lr_str b) {
-  if (a.n != b.n) return false;
-  if (a.n > 16) return memcmp(a.p, b.p, a.n) == 0;
-  for (size_t i = 0; i < a.n; i++) /* short names: no call */
-    if (a.p[i] != b.p[i]) return false;
-  return true;
+  size_t n = a.n;
+  if (n != b.n) return false;
+  /* Short names without a call or a byte loop: two overlapping words
+   * cover every byte of [p, p + n) and read nothing outside it. */
+  if (n >= 8) {
+    if (n > 16) return memcmp(a.p, b.p, n) == 0;
+    return cn_rd64(a.p) == cn_rd64(b.p) && cn_rd64(a.p + n - 8) == cn_rd64(b.p + n - 8);
+  }
+  if (n >= 4) return cn_rd32(a.p) == cn_rd32(b.p) && cn_rd32(a.p + n - 4) == cn_rd32(b.p + n - 4);
+  /* n <= 3: positions 0, n / 2 and n - 1 are every byte */
+  return n == 0 || (a.p[0] == b.p[0] && a.p[n / 2] == b.p[n / 2] && a.p[n - 1] == b.p[n - 1]);
 }
 static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) {
   return a == b || (cn_str_eq(a->id, b->id) && cn_str_eq(a->type, b->type));

@@ -304,8 +304,10 @@ static void link_templates(rng *r, lr_arena *a, lr_policy_set *set, const int *s
   lr_diags_free(&d);
 }
 
-Test(compile_gen, compiled_equals_interpreter_on_generated_sets) {
-  rng r = {0x6c617263682d3432ull};
+/* Generates sets of minpol to minpol + spread - 1 policies (seed) and holds
+ * the compiled path to the interpreter on 30 requests each. */
+static void check_sets(uint64_t seed, int minpol, int spread) {
+  rng r = {seed};
   size_t requests = 0, sets = 0, allows = 0, errors = 0, guards = 0;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -315,7 +317,7 @@ Test(compile_gen, compiled_equals_interpreter_on_generated_sets) {
     if (t1.tv_sec - t0.tv_sec > 20) break; /* bounded (slow sanitizer builds) */
     lr_arena *a = lr_arena_new(0);
     lr_buf_clear(&pol);
-    int npol = 1 + pick(&r, 12), slots[16] = {0};
+    int npol = minpol + pick(&r, spread), slots[64] = {0};
     for (int i = 0; i < npol; i++) policy(&r, &pol, &slots[i]);
     lr_source *src = LR_NEW(a, lr_source);
     *src = (lr_source){"gen.cedar", lr_arena_strdup(a, pol.p), pol.len};
@@ -370,4 +372,15 @@ Test(compile_gen, compiled_equals_interpreter_on_generated_sets) {
   cr_expect_gt(allows, requests / 20);
   cr_expect_gt(errors, requests / 20);
   cr_expect_gt(guards, requests / 50);
+}
+
+/* Sets of up to 12 policies: scanned in full. */
+Test(compile_gen, compiled_equals_interpreter_on_generated_sets) {
+  check_sets(0x6c617263682d3432ull, 1, 12);
+}
+
+/* Sets of 13 to 60 policies: decided through the scope index (exact, so
+ * scopes are not checked again there). */
+Test(compile_gen, compiled_equals_interpreter_on_indexed_sets) {
+  check_sets(0x696e6465782d3133ull, 13, 48);
 }
