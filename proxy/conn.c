@@ -120,6 +120,7 @@ static void conn_destroy(lr_conn *c) {
   bufferevent_free(c->bev);
   event_free(c->timer);
   lr_http_parser_free(&c->parser);
+  if (c->events) lr_arena_free(c->events);
   lr_arena_free(c->arena);
   lr_buf_free(&c->body);
   lr_buf_free(&c->rbody);
@@ -661,11 +662,13 @@ static void send_body(lr_exchange *ex, const char *p, size_t n) {
 
 /* Passes one SSE event through the response stages, then on to the client. */
 static void filter_event(lr_exchange *ex, lr_str event) {
-  lr_proxy_response resp = {.head = NULL, .body = event, .sse_event = true};
+  lr_conn *c = ex->c;
+  if (!c->events) c->events = lr_arena_new(4096);
+  lr_proxy_response resp = {.head = NULL, .body = event, .sse_event = true, .scratch = c->events};
   lr_proxy_answer ans = {0};
-  if (lr_pipeline_response(ex->c->w->srv->pipeline, &ex->req, &resp, &ans) == LR_STAGE_ANSWER)
-    return; /* dropped */
-  send_body(ex, resp.body.p, resp.body.n);
+  if (lr_pipeline_response(c->w->srv->pipeline, &ex->req, &resp, &ans) != LR_STAGE_ANSWER)
+    send_body(ex, resp.body.p, resp.body.n); /* else dropped */
+  lr_arena_reset(c->events);
 }
 
 /* Length of the first complete SSE event in s (through its blank line), 0

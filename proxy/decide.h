@@ -101,6 +101,16 @@ typedef struct lr_call_outcome {
   const struct lr_pii_span *pii_spans;
   size_t npii_spans;
   struct lr_guard_outcome *guard; /* limits, masking (guard_stage.h); NULL if none ran */
+  /* An MCP GET stream while some policy masks: each message the server
+   * pushes is mapped like a client message of its method (principal: the
+   * stream's owner) and evaluated, so that `mask` rules apply to it. push
+   * holds the messages of the event being passed on (npush; in that
+   * event's scratch arena, valid during its on_response only): decision
+   * with guards, request and store in c->entities; map_error when the
+   * message could not be mapped or the data was not JSON-RPC. */
+  bool push_stream;
+  lr_call *push;
+  size_t npush;
 } lr_call_outcome;
 
 /* ---- the stages ------------------------------------------------------------ */

@@ -58,6 +58,7 @@ static void build_meta(lr_engine *e) {
     m->shadow = a && !lr_str_eq_c(a->value, "false");
     e->any_shadow |= m->shadow;
     e->uses_pii |= in->ast->effect == LR_EFFECT_MASK; /* masking needs the scan */
+    e->any_mask |= in->ast->effect == LR_EFFECT_MASK;
     if (!m->shadow) e->enforced[e->nenforced++] = *in;
     lr_map_put(&e->meta_by_id, lr_str_c(m->id), m);
   }

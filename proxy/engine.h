@@ -58,6 +58,7 @@ typedef struct lr_engine {
                        is context.http.headers filled */
   bool uses_pii;     /* some policy mentions "pii" (or has a \\u escape) or masks: only
                         then is the body scanned for context.pii */
+  bool any_mask;     /* some policy is a `mask`: pushes on MCP GET streams are evaluated */
 } lr_engine;
 
 /* Loads everything cfg names. Returns an engine with one reference, or NULL

@@ -89,11 +89,49 @@ static lr_stage_verdict mask_on_request(void *ctx, lr_proxy_request *req, lr_pro
   return LR_STAGE_CONTINUE;
 }
 
+/* ---- messages pushed on an MCP GET stream (decide.h: push) ---------------- */
+
+/* The styles of the response masks that apply to the messages of one
+ * pushed event. A message that could not be mapped or evaluated, or whose
+ * `with` record failed, is masked for every type (label): fail closed. */
+static uint32_t push_styles(lr_arena *a, const lr_proxy_request *req, const lr_call_outcome *o,
+                            int *styles) {
+  lr_obligations *obl = LR_NEW_N(a, lr_obligations, o->npush);
+  size_t n = 0, k = 0;
+  for (size_t i = 0; i < o->npush; i++) {
+    const lr_call *c = &o->push[i];
+    const char *err = NULL;
+    lr_eval_env env = {c->entities, &c->req, NULL, a};
+    if (c->map_error || !c->decided ||
+        lr_obligations_eval(&env, &c->decision, req->client_ip, &obl[i], &err) != LR_OK) {
+      for (int t = 0; t < LR_PII__COUNT; t++) styles[t] = LR_PII_STYLE_LABEL;
+      return LR_PII_ALL;
+    }
+    n += obl[i].nmasks;
+  }
+  lr_mask_obligation *all = LR_NEW_N(a, lr_mask_obligation, n + 1);
+  for (size_t i = 0; i < o->npush; i++)
+    for (size_t j = 0; j < obl[i].nmasks; j++) all[k++] = obl[i].masks[j];
+  lr_obligations merged = {all, n, NULL, 0}; /* merged like the masks of one call */
+  return lr_obligations_mask_styles(&merged, LR_MASK_ON_RESPONSE, styles);
+}
+
+/* The guard outcome of a GET stream (no call was decided): masked counts
+ * for the decision log. */
+static lr_guard_outcome *stream_outcome(lr_proxy_request *req, lr_call_outcome *o) {
+  if (!o->guard) o->guard = LR_NEW(req->arena, lr_guard_outcome);
+  return o->guard;
+}
+
 static lr_stage_verdict mask_on_response_head(void *ctx, lr_proxy_request *req,
                                               const lr_http_head *resp) {
   (void)resp;
   lr_guard_ctx *g = ctx;
   lr_call_outcome *o = req->outcome;
+  if (o && o->push_stream) {
+    stream_outcome(req, o);
+    return LR_STAGE_NEED_BODY;
+  }
   lr_guard_outcome *go = o ? o->guard : NULL;
   if (!go || go->error) return LR_STAGE_CONTINUE;
   int styles[LR_PII__COUNT];
@@ -108,19 +146,27 @@ static lr_stage_verdict mask_on_response(void *ctx, lr_proxy_request *req, lr_pr
   lr_guard_ctx *g = ctx;
   lr_call_outcome *o = req->outcome;
   lr_guard_outcome *go = o ? o->guard : NULL;
-  if (!go || !go->resp_masker) return LR_STAGE_CONTINUE;
+  lr_arena *a = resp->scratch ? resp->scratch : req->arena;
+  const lr_pii_masker *m = go ? go->resp_masker : NULL;
+  if (o && o->push_stream && resp->sse_event) {
+    int styles[LR_PII__COUNT];
+    if (!o->npush || !push_styles(a, req, o, styles)) return LR_STAGE_CONTINUE;
+    m = masker_for(g, a, styles);
+    go = stream_outcome(req, o);
+  }
+  if (!go || !m) return LR_STAGE_CONTINUE;
   lr_pii_counts c = {0};
   if (resp->sse_event) {
-    lr_pii_stream *s = lr_pii_stream_new(go->resp_masker, LR_PII_STREAM_SSE);
+    lr_pii_stream *s = lr_pii_stream_new(m, LR_PII_STREAM_SSE);
     lr_buf out = {0};
     lr_pii_stream_feed(s, resp->body.p, resp->body.n, &out, &c);
     lr_pii_stream_finish(s, &out, &c);
     lr_pii_stream_free(s);
-    if (any(&c)) resp->body = lr_str_dup(req->arena, lr_buf_str(&out));
+    if (any(&c)) resp->body = lr_str_dup(a, lr_buf_str(&out));
     lr_buf_free(&out);
   } else {
     bool json = resp->head && lr_pipeline_is_json(resp->head->content_type);
-    resp->body = mask_body(go->resp_masker, req->arena, resp->body, json, &c);
+    resp->body = mask_body(m, req->arena, resp->body, json, &c);
   }
   add_counts(&go->masked_response, &c);
   guard_count_masked(g, 1, &c);

@@ -211,18 +211,22 @@ static bool data_field(lr_str line, lr_str *value) {
   return true;
 }
 
-lr_status lr_mcp_list_filter_sse(lr_arena *a, lr_str whole, lr_mcp_list_filter *f, lr_str *out) {
-  f->why = NULL;
-  /* a client drops a UTF-8 BOM at the start of the stream before reading
-   * fields, so must we (else "\xEF\xBB\xBFdata: ..." would pass unread) */
-  lr_str event = whole;
+/* The event without a leading UTF-8 BOM: a client drops it at the start
+ * of the stream before reading fields, so must we (else
+ * "\xEF\xBB\xBFdata: ..." would pass unread). */
+static lr_str without_bom(lr_str event) {
   if (event.n >= 3 && memcmp(event.p, "\xEF\xBB\xBF", 3) == 0) event.p += 3, event.n -= 3;
+  return event;
+}
+
+/* The data payload of event and the line ending of its first line. */
+static lr_str event_data(lr_arena *a, lr_str event, lr_str *ending) {
   lr_buf data = {0};
   size_t at = 0, eol, ndata = 0;
-  lr_str ending = {0};
+  *ending = (lr_str){0};
   while (at < event.n) {
     lr_str line = next_line(event, &at, &eol), v;
-    if (eol && !ending.p) ending = lr_str_make(line.p + line.n, eol);
+    if (eol && !ending->p) *ending = lr_str_make(line.p + line.n, eol);
     if (!data_field(line, &v)) continue;
     if (ndata++) lr_buf_putc(&data, '\n');
     lr_buf_append(&data, v.p, v.n);
@@ -230,13 +234,23 @@ lr_status lr_mcp_list_filter_sse(lr_arena *a, lr_str whole, lr_mcp_list_filter *
   bool blank = true;
   for (size_t i = 0; i < data.len && blank; i++)
     blank = data.p[i] == ' ' || data.p[i] == '\t' || data.p[i] == '\n' || data.p[i] == '\r';
-  *out = whole;
-  if (blank) {
-    lr_buf_free(&data);
-    return LR_OK;
-  }
-  lr_str payload = lr_str_make(lr_arena_strndup(a, data.p, data.len), data.len), filtered;
+  lr_str payload = {0};
+  if (!blank) payload = lr_str_make(lr_arena_strndup(a, data.p, data.len), data.len);
   lr_buf_free(&data);
+  return payload;
+}
+
+lr_str lr_sse_event_data(lr_arena *a, lr_str event) {
+  lr_str ending;
+  return event_data(a, without_bom(event), &ending);
+}
+
+lr_status lr_mcp_list_filter_sse(lr_arena *a, lr_str whole, lr_mcp_list_filter *f, lr_str *out) {
+  f->why = NULL;
+  lr_str event = without_bom(whole), ending, filtered;
+  lr_str payload = event_data(a, event, &ending);
+  *out = whole;
+  if (!payload.n) return LR_OK;
   if (filter_text(a, payload, f, &filtered) != LR_OK) return LR_ERR;
   if (filtered.p == payload.p) return LR_OK;
   if (!ending.p) ending = lr_str_make("\n", 1);
@@ -244,7 +258,7 @@ lr_status lr_mcp_list_filter_sse(lr_arena *a, lr_str whole, lr_mcp_list_filter *
    * the first one, from the filtered payload */
   lr_buf b = {0};
   bool data_done = false;
-  at = 0;
+  size_t at = 0, eol;
   while (at < event.n) {
     size_t line_start = at;
     lr_str line = next_line(event, &at, &eol), v;

@@ -82,6 +82,11 @@ lr_status lr_mcp_list_filter_json(lr_arena *a, lr_str body, lr_mcp_list_filter *
  * CR). Same results as lr_mcp_list_filter_json. */
 lr_status lr_mcp_list_filter_sse(lr_arena *a, lr_str event, lr_mcp_list_filter *f, lr_str *out);
 
+/* The data payload of one text/event-stream event (its data lines joined
+ * by "\n", a leading BOM skipped), in a; empty when the event has no data
+ * or only whitespace in it. */
+lr_str lr_sse_event_data(lr_arena *a, lr_str event);
+
 /* The JSON-RPC answer that replaces an answer that could not be filtered:
  * for each call with an id, an error response with that id (code -32603,
  * message "larch: the upstream's list answer could not be checked", data

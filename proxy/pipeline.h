@@ -77,6 +77,10 @@ typedef struct lr_proxy_response {
   const lr_http_head *head; /* the upstream's head (NULL for an SSE event) */
   lr_str body;              /* the whole body, or one SSE event (sse_event) */
   bool sse_event;           /* body is one text/event-stream event */
+  /* For an SSE event: an arena reset once the event was passed on. What a
+   * stage builds for one event goes here, so that a stream open for hours
+   * does not grow the request's arena. NULL otherwise (use req->arena). */
+  lr_arena *scratch;
 } lr_proxy_response;
 
 typedef enum {

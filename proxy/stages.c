@@ -12,6 +12,7 @@
 #include "guard.h"
 #include "mapping.h"
 #include "mcp.h"
+#include "mcp_list.h"
 #include "serve.h"
 
 static void release_engine(void *p) { lr_engine_release(p); }
@@ -75,6 +76,17 @@ static lr_stage_verdict unauthorized(lr_decide_ctx *ctx, lr_proxy_request *req,
   return answer(req, ans, o, LR_ANSWER_UNAUTHENTICATED, 401, &b);
 }
 
+/* Adds the caller p to the store es; its uid (in a). */
+static const lr_uid *add_principal(const lr_decide_ctx *ctx, lr_arena *a, lr_entities *es,
+                                   const lr_principal *p) {
+  const lr_uid *uid = NULL;
+  if (ctx->agentcore && p->source == LR_PRINCIPAL_JWT) { /* AgentCore::OAuthUser, claims as tags */
+    lr_agentcore_caller who = {.auth = LR_AGENTCORE_OAUTH, .id = p->uid.id, .claims = p->claims};
+    uid = lr_agentcore_add_principal(es, &who);
+  }
+  return uid ? uid : lr_mapping_principal(a, es, p);
+}
+
 static lr_stage_verdict identity_on_head(void *vctx, lr_proxy_request *req, lr_proxy_answer *ans) {
   lr_decide_ctx *ctx = vctx;
   lr_call_outcome *o = LR_NEW(req->arena, lr_call_outcome);
@@ -106,12 +118,7 @@ static lr_stage_verdict identity_on_head(void *vctx, lr_proxy_request *req, lr_p
   lr_arena_on_free(req->arena, unref_principal, p);
   o->entities = lr_entities_new_overlay(o->engine->entities);
   lr_arena_on_free(req->arena, release_entities, o->entities);
-  o->principal_uid = NULL;
-  if (ctx->agentcore && p->source == LR_PRINCIPAL_JWT) { /* AgentCore::OAuthUser, claims as tags */
-    lr_agentcore_caller who = {.auth = LR_AGENTCORE_OAUTH, .id = p->uid.id, .claims = p->claims};
-    o->principal_uid = lr_agentcore_add_principal(o->entities, &who);
-  }
-  if (!o->principal_uid) o->principal_uid = lr_mapping_principal(req->arena, o->entities, p);
+  o->principal_uid = add_principal(ctx, req->arena, o->entities, p);
   o->principal = lr_mapping_uid_text(req->arena, o->principal_uid);
   o->t_identity_ns = lr_clock_mono_ns(ctx->clock) - o->t_start_ns;
   return LR_STAGE_CONTINUE;
@@ -184,6 +191,12 @@ static lr_stage_verdict mapping_on_response_head(void *vctx, lr_proxy_request *r
   if (req->head->method == HTTP_DELETE && o->session.p) {
     lr_mcp_sessions_drop(ctx->sessions, o->session);
     return LR_STAGE_CONTINUE;
+  }
+  if (req->head->method == HTTP_GET && o->engine->any_mask &&
+      (lr_http_ieq(resp->content_type, "text/event-stream") ||
+       lr_str_starts_with(resp->content_type, LR_STR("text/event-stream;")))) {
+    o->push_stream = true; /* server pushes: see mapping_on_response */
+    return LR_STAGE_NEED_BODY;
   }
   lr_str sid = header(resp, "mcp-session-id");
   if (!sid.p || !sid.n) return LR_STAGE_CONTINUE;
@@ -358,6 +371,20 @@ static lr_stage_verdict map_rest(lr_decide_ctx *ctx, lr_proxy_request *req, lr_p
   return LR_STAGE_CONTINUE;
 }
 
+static lr_mapping_env mapping_env(const lr_proxy_request *req, const lr_call_outcome *o,
+                                  lr_arena *a, uint32_t pii) {
+  return (lr_mapping_env){.a = a,
+                          .server = req->route_name,
+                          .head = req->head,
+                          .client_ip = req->client_ip,
+                          .client_port = req->client_port,
+                          .wall_ms = req->wall_ms,
+                          .session = o->session.p ? o->session : LR_STR(""),
+                          .protocol = o->protocol.p ? o->protocol : LR_STR(""),
+                          .pii = pii,
+                          .headers = o->engine->uses_headers};
+}
+
 static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
                                            lr_proxy_answer *ans) {
   lr_decide_ctx *ctx = vctx;
@@ -380,16 +407,7 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
     }
     lr_pii_spans_free(&sp);
   }
-  lr_mapping_env env = {.a = req->arena,
-                        .server = req->route_name,
-                        .head = req->head,
-                        .client_ip = req->client_ip,
-                        .client_port = req->client_port,
-                        .wall_ms = req->wall_ms,
-                        .session = o->session.p ? o->session : LR_STR(""),
-                        .protocol = o->protocol.p ? o->protocol : LR_STR(""),
-                        .pii = o->pii_found,
-                        .headers = o->engine->uses_headers};
+  lr_mapping_env env = mapping_env(req, o, req->arena, o->pii_found);
   lr_stage_verdict v = o->mcp ? map_mcp(ctx, req, ans, o, &env) : map_rest(ctx, req, ans, o, &env);
   if (v == LR_STAGE_ANSWER) return v;
   const lr_uid *cycle = NULL;
@@ -400,10 +418,84 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
   return LR_STAGE_CONTINUE;
 }
 
+/* ---- mapping: messages the server pushes on a GET stream ------------------------------ */
+
+/* One pushed message → o->push[o->npush++]: mapped with its own store (the
+ * caller and the resource over the engine's entities, in a) and evaluated,
+ * so the mask stage can read the guards of its decision. */
+static void map_push(const lr_decide_ctx *ctx, lr_proxy_request *req, lr_call_outcome *o,
+                     lr_arena *a, const lr_jfast_doc *d, const lr_jfast_rpc *m, uint32_t pii) {
+  lr_call *c = &o->push[o->npush++];
+  memset(c, 0, sizeof *c);
+  c->method = m->method_str;
+  lr_entities *es = lr_entities_new_overlay(o->engine->entities);
+  lr_arena_on_free(a, release_entities, es);
+  lr_mapping_env env = mapping_env(req, o, a, pii);
+  lr_mapping_common common;
+  lr_mapping_common_init(&env, &common);
+  lr_mapped mp;
+  const char *why = NULL;
+  if (m->invalid || lr_mapping_mcp(&env, &common, d, m, &mp, &why) != LR_OK) {
+    c->map_error = m->invalid ? m->invalid : why ? why : "cannot be mapped";
+    return;
+  }
+  mp.req.principal = add_principal(ctx, a, es, o->who);
+  lr_mapping_resource(es, o->engine->entities, &mp);
+  const lr_uid *cycle = NULL;
+  if (lr_entities_finish(es, &cycle) != LR_OK) {
+    c->map_error = "the message's entities form a cycle";
+    return;
+  }
+  c->req = mp.req;
+  c->entities = es;
+  lr_engine_authorize(o->engine, LR_ENGINE_ENFORCED, a, es, &c->req, &c->decision);
+  c->decided = true;
+}
+
+static lr_stage_verdict mapping_on_response(void *vctx, lr_proxy_request *req,
+                                            lr_proxy_response *resp, lr_proxy_answer *ans) {
+  (void)ans;
+  lr_call_outcome *o = req->outcome;
+  if (!o || !o->push_stream || !resp->sse_event) return LR_STAGE_CONTINUE;
+  lr_arena *a = resp->scratch ? resp->scratch : req->arena;
+  o->push = NULL, o->npush = 0;
+  lr_str data = lr_sse_event_data(a, resp->body);
+  if (!data.n) return LR_STAGE_CONTINUE; /* no message: nothing to mask */
+  lr_jfast_doc doc;
+  lr_jfast_rpcs rpcs;
+  if (lr_jfast_parse(a, data.p, data.n, &doc, NULL) != LR_OK ||
+      lr_jfast_rpc_extract(a, &doc, &rpcs, NULL) != LR_OK || !rpcs.n) {
+    o->push = LR_NEW(a, lr_call); /* not JSON-RPC: the mask stage masks it whole */
+    o->npush = 1;
+    o->push[0].map_error = "not a JSON-RPC message";
+    return LR_STAGE_CONTINUE;
+  }
+  uint32_t pii = 0;
+  if (o->engine->uses_pii) {
+    lr_pii_spans sp = {0};
+    lr_pii_scan_json(data.p, data.n, LR_PII_DEFAULT, &sp);
+    pii = sp.found;
+    lr_pii_spans_free(&sp);
+  }
+  o->push = LR_NEW_N(a, lr_call, rpcs.n);
+  for (size_t i = 0; i < rpcs.n; i++) {
+    const lr_jfast_rpc *m = &rpcs.msgs[i];
+    if (m->method < 0 && !m->invalid) { /* a response on the stream: no method to map */
+      lr_call *c = &o->push[o->npush++];
+      memset(c, 0, sizeof *c);
+      c->map_error = "a response (no method) on the GET stream";
+      continue;
+    }
+    map_push(vctx, req, o, a, &doc, m, pii);
+  }
+  return LR_STAGE_CONTINUE;
+}
+
 lr_stage lr_stage_mapping(lr_decide_ctx *ctx) {
   return (lr_stage){.name = "mapping",
                     .on_head = mapping_on_head,
                     .on_request = mapping_on_request,
                     .on_response_head = mapping_on_response_head,
+                    .on_response = mapping_on_response,
                     .ctx = ctx};
 }

@@ -213,6 +213,7 @@ struct lr_conn {
   lr_arena *arena;
   lr_buf body;  /* request body buffered for the pipeline */
   lr_buf rbody; /* answer (or partial SSE event) buffered for the pipeline */
+  lr_arena *events; /* per-event scratch of the response stages (lazily made) */
   lr_exchange ex_storage;
   lr_exchange *ex; /* NULL between requests */
   char ip[64];

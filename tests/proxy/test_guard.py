@@ -97,7 +97,31 @@ class Upstream:
 
             def do_GET(self):
                 up.log.append((self.path, b""))
+                if self.path.startswith("/mcp") and "text/event-stream" in self.headers.get(
+                        "Accept", ""):
+                    return self.push_stream()
                 self.reply(b'{"ok": true}')
+
+            def push_stream(self):
+                """The server's GET stream: a log notification, a sampling
+                request and a non-JSON event, each carrying an e-mail and a
+                card number; then the stream ends."""
+                text = "customer %s paid with %s" % (EMAIL, CARD)
+                msgs = [json.dumps({"jsonrpc": "2.0", "method": "notifications/message",
+                                    "params": {"level": "info", "data": text}}),
+                        json.dumps({"jsonrpc": "2.0", "id": 7, "method": "sampling/createMessage",
+                                    "params": {"messages": [{"role": "user", "content": {
+                                        "type": "text", "text": text}}], "maxTokens": 5}}),
+                        "not json: " + text]
+                out = "".join("event: message\ndata: %s\n\n" % m for m in msgs).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                for i in range(0, len(out), 23):  # values split across reads
+                    self.wfile.write(out[i:i + 23])
+                    self.wfile.flush()
+                self.close_connection = True
 
             def reply(self, data, extra=()):
                 self.send_response(200)
@@ -126,6 +150,10 @@ when { context.pii.containsAny(["AWS_ACCESS_KEY", "PRIVATE_KEY"]) };
 mask (principal, action == Action::"tools/call", resource)
 when { resource in [Tool::"ext", Tool::"ext-sse"] }
 with { types: ["EMAIL", "CREDIT_CARD", "AWS_ACCESS_KEY"], on: "both", style: "label" };
+
+@id("mask-pushed-logs")
+mask (principal, action == Action::"notifications/message", resource)
+with { types: ["EMAIL"], on: "response" };
 
 @id("rest-3-per-minute")
 limit (principal, action == Action::"GET", resource == Route::"/api/limited")
@@ -362,6 +390,30 @@ def test_decision_log_counts_masks_and_limits():
     check(l0["retry_after_ms"] > 0, l0)
 
 
+def test_get_stream_pushes_masked():
+    """Messages the server pushes on its MCP GET stream: each is mapped like
+    a client message of its method and the response masks that apply to it
+    mask it; what cannot be read as JSON-RPC is masked whole."""
+    if GUARD_SERVER:
+        return  # the stand-in decides no pushes
+    up = Upstream()
+    lx = start(up)
+    st, hd, body = H.http_get(lx.port, "/mcp", headers=who("carol") + [
+        ("Accept", "text/event-stream")], timeout=10)
+    check(st == 200 and hd.get("content-type", "").startswith("text/event-stream"), (st, hd, body))
+    events = [e for e in body.decode().split("\n\n") if e.strip()]
+    check(len(events) == 3, body)
+    note = json.loads(events[0].split("data: ", 1)[1])
+    check(EMAIL not in note["params"]["data"] and "[EMAIL]" in note["params"]["data"], note)
+    check(CARD in note["params"]["data"], "only the types of the rule that applies: " + events[0])
+    sampling = json.loads(events[1].split("data: ", 1)[1])
+    text = sampling["params"]["messages"][0]["content"]["text"]
+    check(EMAIL in text, "no mask rule applies to sampling/createMessage: " + events[1])
+    check(EMAIL not in events[2] and CARD not in events[2] and "[EMAIL]" in events[2], events[2])
+    m = lx.metrics()
+    check('larch_guard_masked_total{direction="response",type="EMAIL"} 2' in m, m)
+
+
 def test_bad_with_refuses_to_start():
     """A constant mistake in a `with` record stops larch serve at start."""
     if GUARD_SERVER:
@@ -487,6 +539,7 @@ if __name__ == "__main__":
     H.LARCH = sys.argv[1] if len(sys.argv) > 1 else None
     H.run([test_masking_json_and_sse, test_secret_blocked_before_upstream, test_rest_429_headers,
            test_mcp_limit_error, test_session_quota_survives_reinitialize,
-           test_decision_log_counts_masks_and_limits, test_bad_with_refuses_to_start,
+           test_decision_log_counts_masks_and_limits, test_get_stream_pushes_masked,
+           test_bad_with_refuses_to_start,
            test_redis_two_instances_share_exactly, test_redis_fail_modes_and_recovery],
           budget=100)
