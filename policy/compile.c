@@ -61,14 +61,19 @@ typedef struct cpol {
 #define USE(var, kind) (1u << ((var)*K__N + (kind)))
 
 /* A name scopes use: a uid, or (is_type) the type of an `is` scope, in
- * uid.type. Held by value: a lookup reads the strings, not a pointer to
- * them first. */
+ * uid.type. Held by value, and when type and id together fit in NAME_INLINE
+ * bytes their text is copied into the entry (type, then id): a lookup then
+ * compares the request's strings with the entry's own bytes instead of
+ * following pointers into the policies' text (one cache line per entry). */
+#define NAME_INLINE 16
 typedef struct name {
   uint64_t h; /* uid_hash or type_hash; 0 marks an empty cell */
   lr_uid uid;
   uint32_t id;   /* 1, 2, ...; 0 stands for `any` in index keys */
   uint16_t uses; /* USE bits */
   bool is_type;
+  bool inl; /* text[] holds uid.type then uid.id */
+  char text[NAME_INLINE];
 } name;
 
 /* Open addressing over names. */
@@ -131,8 +136,13 @@ static inline unsigned shape_id(unsigned kp, unsigned ka, unsigned kr) {
 
 static inline bool name_is(const name *e, uint64_t h, const lr_uid *uid, const lr_str *type) {
   if (e->h != h) return false;
-  if (uid) return !e->is_type && cn_uid_eq(&e->uid, uid);
-  return e->is_type && cn_str_eq(e->uid.type, *type);
+  if (!uid) return e->is_type && cn_str_eq(e->inl ? lr_str_make(e->text, type->n) : e->uid.type, *type);
+  if (e->is_type) return false;
+  if (!e->inl) return cn_uid_eq(&e->uid, uid);
+  size_t tn = e->uid.type.n;
+  return tn == uid->type.n && e->uid.id.n == uid->id.n &&
+         cn_str_eq(lr_str_make(e->text, tn), uid->type) &&
+         cn_str_eq(lr_str_make(e->text + tn, e->uid.id.n), uid->id);
 }
 
 /* The entry of uid (or, uid NULL, of type) with hash h, or NULL. */
@@ -180,6 +190,11 @@ static uint32_t names_intern(names *ns, const lr_uid *uid, const lr_str *type, u
     e.uid = *uid;
   else
     e.uid.type = *type;
+  if (e.uid.type.n + e.uid.id.n <= NAME_INLINE) {
+    e.inl = true;
+    if (e.uid.type.n) memcpy(e.text, e.uid.type.p, e.uid.type.n);
+    if (e.uid.id.n) memcpy(e.text + e.uid.type.n, e.uid.id.p, e.uid.id.n);
+  }
   names_put(ns, &e);
   return e.id;
 }
