@@ -61,14 +61,19 @@ typedef struct cpol {
 #define USE(var, kind) (1u << ((var)*K__N + (kind)))
 
 /* A name scopes use: a uid, or (is_type) the type of an `is` scope, in
- * uid.type. Held by value: a lookup reads the strings, not a pointer to
- * them first. */
+ * uid.type. Held by value, and when type and id together fit in NAME_INLINE
+ * bytes their text is copied into the entry (type, then id): a lookup then
+ * compares the request's strings with the entry's own bytes instead of
+ * following pointers into the policies' text (one cache line per entry). */
+#define NAME_INLINE 16
 typedef struct name {
   uint64_t h; /* uid_hash or type_hash; 0 marks an empty cell */
   lr_uid uid;
   uint32_t id;   /* 1, 2, ...; 0 stands for `any` in index keys */
   uint16_t uses; /* USE bits */
   bool is_type;
+  bool inl; /* text[] holds uid.type then uid.id */
+  char text[NAME_INLINE];
 } name;
 
 /* Open addressing over names. */
@@ -109,48 +114,11 @@ struct lr_cset {
 
 /* ---- hashing ----------------------------------------------------------------- */
 
-/* Hashes of scope names, computed per request for the request's entities
- * and their ancestors: short strings, so a multiply-rotate over at most
- * two (overlapping) words for names up to 16 bytes, in 8-byte steps before
- * that for longer ones (the words read cover every byte of the string and
- * nothing outside it; with the length mixed in, strings of one length give
- * distinct words). The two words are multiplied independently, and a uid's
- * type and id are hashed independently, so the multiplications overlap.
+/* Names are hashed as the entity store hashes uids (policy_int.h), so the
+ * hashes of a request's entities and their ancestors come from the store.
  * Only speed depends on the quality: lookups compare the names. */
-static inline uint64_t absorb(uint64_t h, const char *p, size_t n) {
-  uint64_t x, y, len = (uint64_t)n << 56;
-  if (n >= 8) {
-    for (; n > 16; p += 8, n -= 8) {
-      h = (h ^ cn_rd64(p)) * 0x9e3779b97f4a7c15ull;
-      h = (h << 29) | (h >> 35);
-    }
-    x = cn_rd64(p), y = cn_rd64(p + n - 8);
-  } else if (n >= 4) {
-    x = cn_rd32(p), y = cn_rd32(p + n - 4);
-  } else {
-    x = n ? (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
-                (uint64_t)(unsigned char)p[n - 1] << 16
-          : 0;
-    y = 0;
-  }
-  x = (h ^ x) * 0x9e3779b97f4a7c15ull;
-  y = (y ^ len) * 0xc2b2ae3d27d4eb4full;
-  return ((x << 29) | (x >> 35)) ^ y;
-}
-
-/* Final step: one multiplication, the high half folded into the low one
- * (table slots use the low bits). */
-static inline uint64_t finish(uint64_t h) {
-  h *= 0xd6e8feb86659fd93ull;
-  return h ^ (h >> 32);
-}
-
-static inline uint64_t uid_hash(const lr_uid *u) {
-  uint64_t t = absorb(0x756964ull, u->type.p, u->type.n), i = absorb(0x6964ull, u->id.p, u->id.n);
-  return finish(t ^ ((i << 32) | (i >> 32)));
-}
-
-static inline uint64_t type_hash(lr_str t) { return finish(absorb(0x74797065ull, t.p, t.n)); }
+static inline uint64_t uid_hash(const lr_uid *u) { return lr_uid_hash_inline(u); }
+static inline uint64_t type_hash(lr_str t) { return lr_type_hash_inline(t); }
 
 /* Hash of an index key (shape and three name ids). */
 static inline uint64_t key_hash(unsigned shape, uint32_t p, uint32_t a, uint32_t r) {
@@ -168,8 +136,13 @@ static inline unsigned shape_id(unsigned kp, unsigned ka, unsigned kr) {
 
 static inline bool name_is(const name *e, uint64_t h, const lr_uid *uid, const lr_str *type) {
   if (e->h != h) return false;
-  if (uid) return !e->is_type && cn_uid_eq(&e->uid, uid);
-  return e->is_type && cn_str_eq(e->uid.type, *type);
+  if (!uid) return e->is_type && cn_str_eq(e->inl ? lr_str_make(e->text, type->n) : e->uid.type, *type);
+  if (e->is_type) return false;
+  if (!e->inl) return cn_uid_eq(&e->uid, uid);
+  size_t tn = e->uid.type.n;
+  return tn == uid->type.n && e->uid.id.n == uid->id.n &&
+         cn_str_eq(lr_str_make(e->text, tn), uid->type) &&
+         cn_str_eq(lr_str_make(e->text + tn, e->uid.id.n), uid->id);
 }
 
 /* The entry of uid (or, uid NULL, of type) with hash h, or NULL. */
@@ -217,6 +190,11 @@ static uint32_t names_intern(names *ns, const lr_uid *uid, const lr_str *type, u
     e.uid = *uid;
   else
     e.uid.type = *type;
+  if (e.uid.type.n + e.uid.id.n <= NAME_INLINE) {
+    e.inl = true;
+    if (e.uid.type.n) memcpy(e.text, e.uid.type.p, e.uid.type.n);
+    if (e.uid.id.n) memcpy(e.text + e.uid.type.n, e.uid.id.p, e.uid.id.n);
+  }
   names_put(ns, &e);
   return e.id;
 }
@@ -505,6 +483,18 @@ static inline const slot *lookup(const lr_cset *c, unsigned sh, uint32_t p, uint
   }
 }
 
+/* lr_eval_entity for the request's uid u (hash h), sharing its cache. */
+static inline const lr_entity *request_entity(lr_evalctx *x, const lr_uid *u, uint64_t h) {
+  const lr_request *r = x->env->req;
+  int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
+  if (k < 0) return lr_entities_get_h(x->env->entities, u, h);
+  if (!x->ent_known[k]) {
+    x->ent[k] = x->env->entities ? lr_entities_get_h(x->env->entities, u, h) : NULL;
+    x->ent_known[k] = true;
+  }
+  return x->ent[k];
+}
+
 /* Fills ks[kind] with the names of variable number var (uid u) that some
  * policy uses for that kind: buf holds them (cap cells; more go to the
  * arena). The store entry of u is looked up only when ancestors matter. */
@@ -521,17 +511,19 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
     if (e && (e->uses & USE(var, K_IS))) buf[n] = e->id, ks[K_IS] = (keys){buf + n++, 1};
   }
   if (!(uses & (USE(var, K_EQ) | USE(var, K_IN)))) return;
-  e = names_get(&c->names, uid_hash(u), u, NULL);
+  uint64_t h = uid_hash(u);
+  e = names_get(&c->names, h, u, NULL);
   if (e && (e->uses & USE(var, K_EQ))) buf[n] = e->id, ks[K_EQ] = (keys){buf + n++, 1};
   if (!(uses & USE(var, K_IN))) return;
   uint32_t *in = buf + n;
   size_t m = 0, room = cap - n;
   if (e && (e->uses & USE(var, K_IN))) in[m++] = e->id;
   const lr_uid *const *anc;
-  const lr_entity *ent = lr_eval_entity(x, u);
-  size_t nanc = ent ? lr_entity_ancestors(ent, &anc) : 0;
+  const uint64_t *anch;
+  const lr_entity *ent = request_entity(x, u, h);
+  size_t nanc = ent ? lr_entity_ancestors_h(ent, &anc, &anch) : 0;
   for (size_t i = 0; i < nanc; i++) {
-    e = names_get(&c->names, uid_hash(anc[i]), anc[i], NULL);
+    e = names_get(&c->names, anch[i], anc[i], NULL);
     if (!e || !(e->uses & USE(var, K_IN))) continue;
     if (m == room) { /* many relevant ancestors: continue in the arena */
       uint32_t *more = LR_NEW_N(x->env->arena, uint32_t, nanc + 1);

@@ -68,19 +68,6 @@ struct lr_cnode {
   lr_str lit; /* CN_LIKE: the literal of EXACT/PREFIX/SUFFIX/INFIX */
 };
 
-/* Unaligned little-endian-agnostic loads (memcpy of a constant size
- * compiles to one move). */
-static inline uint64_t cn_rd64(const char *p) {
-  uint64_t w;
-  memcpy(&w, p, 8);
-  return w;
-}
-static inline uint32_t cn_rd32(const char *p) {
-  uint32_t w;
-  memcpy(&w, p, 4);
-  return w;
-}
-
 /* Cedar equality of uids and `in` through a store entry's ancestors, for
  * the hot path: lengths first, linear over short lists (same answers as
  * lr_uid_eq and lr_entity_has_ancestor). */
@@ -91,9 +78,9 @@ static inline bool cn_str_eq(lr_str a, lr_str b) {
    * cover every byte of [p, p + n) and read nothing outside it. */
   if (n >= 8) {
     if (n > 16) return memcmp(a.p, b.p, n) == 0;
-    return cn_rd64(a.p) == cn_rd64(b.p) && cn_rd64(a.p + n - 8) == cn_rd64(b.p + n - 8);
+    return lr_rd64(a.p) == lr_rd64(b.p) && lr_rd64(a.p + n - 8) == lr_rd64(b.p + n - 8);
   }
-  if (n >= 4) return cn_rd32(a.p) == cn_rd32(b.p) && cn_rd32(a.p + n - 4) == cn_rd32(b.p + n - 4);
+  if (n >= 4) return lr_rd32(a.p) == lr_rd32(b.p) && lr_rd32(a.p + n - 4) == lr_rd32(b.p + n - 4);
   /* n <= 3: positions 0, n / 2 and n - 1 are every byte */
   return n == 0 || (a.p[0] == b.p[0] && a.p[n / 2] == b.p[n / 2] && a.p[n - 1] == b.p[n - 1]);
 }

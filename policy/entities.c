@@ -7,26 +7,38 @@
  * (cedar-policy-core/src/entities.rs, transitive_closure.rs), a parent that
  * is not in the store is still an ancestor (with no ancestors of its own),
  * and a cycle in the hierarchy is an error.
+ *
+ * Entities are found by lr_uid_hash (policy_int.h), kept with each entity
+ * and, once finished, with each ancestor, so that compiled policy sets can
+ * look the request's uids and their ancestors up without hashing them.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "policy.h"
+#include "policy_int.h"
 
 struct lr_entity {
   const lr_uid *uid;
+  uint64_t h; /* lr_uid_hash(uid) */
   lr_value attrs, tags;
   const lr_uid **parents;
   size_t nparents;
   const lr_uid **anc; /* sorted by lr_uid_cmp */
+  const uint64_t *anch; /* lr_uid_hash of each of anc */
   size_t nanc;
   size_t index; /* position in insertion order */
 };
 
 struct lr_entities {
   lr_arena *arena;
-  lr_map map; /* "type\0id" -> lr_entity* */
+  /* Open addressing over (hash, entity), C heap, load factor <= 1/2. */
+  struct cell {
+    uint64_t h;
+    lr_entity *e; /* NULL: empty */
+  } * cells;
+  size_t mask;
   lr_entity **items;
   size_t n, cap;
   bool finished;
@@ -38,7 +50,7 @@ struct lr_entities {
 
 static void entities_free_map(void *p) {
   lr_entities *es = p;
-  lr_map_free(&es->map);
+  free(es->cells);
   free(es->items);
   lr_entities_release(es->base);
 }
@@ -75,33 +87,44 @@ void lr_entities_release(lr_entities *es) {
 
 size_t lr_entities_count(const lr_entities *es) { return es ? es->n : 0; }
 
-/* The map key of a uid: type, a NUL byte (never part of a type name), id. */
-static size_t key_len(const lr_uid *u) { return u->type.n + 1 + u->id.n; }
-
-static void key_fill(const lr_uid *u, char *k) {
-  if (u->type.n) memcpy(k, u->type.p, u->type.n);
-  k[u->type.n] = '\0';
-  if (u->id.n) memcpy(k + u->type.n + 1, u->id.p, u->id.n);
-}
-
-/* Looks uid up in es itself, not in its base. */
-static const lr_entity *get_own(const lr_entities *es, const lr_uid *uid) {
+/* Looks uid (hash h) up in es itself, not in its base. */
+static inline const lr_entity *get_own(const lr_entities *es, const lr_uid *uid, uint64_t h) {
   if (es->n == 0) return NULL;
-  char small[256];
-  size_t n = key_len(uid);
-  char *k = n <= sizeof small ? small : lr_xmalloc(n);
-  key_fill(uid, k);
-  lr_entity *e = lr_map_get(&es->map, lr_str_make(k, n));
-  if (k != small) free(k);
-  return e;
+  for (size_t s = h & es->mask;; s = (s + 1) & es->mask) {
+    const struct cell *c = &es->cells[s];
+    if (!c->e) return NULL;
+    if (c->h == h && lr_uid_eq(c->e->uid, uid)) return c->e;
+  }
 }
 
-const lr_entity *lr_entities_get(const lr_entities *es, const lr_uid *uid) {
+static void put_cell(struct cell *cells, size_t mask, uint64_t h, lr_entity *e) {
+  size_t s = h & mask;
+  while (cells[s].e) s = (s + 1) & mask;
+  cells[s] = (struct cell){h, e};
+}
+
+/* Enters e (not yet present), growing the table to keep it half empty. */
+static void put(lr_entities *es, lr_entity *e) {
+  if (!es->cells || (es->n + 1) * 2 > es->mask + 1) {
+    size_t cap = es->cells ? (es->mask + 1) * 2 : 32;
+    struct cell *cells = lr_xcalloc(cap, sizeof *cells);
+    for (size_t i = 0; i < es->n; i++) put_cell(cells, cap - 1, es->items[i]->h, es->items[i]);
+    free(es->cells);
+    es->cells = cells, es->mask = cap - 1;
+  }
+  put_cell(es->cells, es->mask, e->h, e);
+}
+
+const lr_entity *lr_entities_get_h(const lr_entities *es, const lr_uid *uid, uint64_t h) {
   for (; es; es = es->base) {
-    const lr_entity *e = get_own(es, uid);
+    const lr_entity *e = get_own(es, uid, h);
     if (e) return e;
   }
   return NULL;
+}
+
+const lr_entity *lr_entities_get(const lr_entities *es, const lr_uid *uid) {
+  return es ? lr_entities_get_h(es, uid, lr_uid_hash_inline(uid)) : NULL;
 }
 
 static int cmp_uidp(const void *a, const void *b) {
@@ -120,19 +143,18 @@ static size_t sort_uids(const lr_uid **v, size_t n) {
 
 lr_status lr_entities_add(lr_entities *es, const lr_uid *uid, lr_value attrs,
                           const lr_uid *const *parents, size_t nparents, lr_value tags) {
-  if (es->finished || get_own(es, uid)) return LR_ERR;
+  uint64_t h = lr_uid_hash_inline(uid);
+  if (es->finished || get_own(es, uid, h)) return LR_ERR;
   lr_entity *e = LR_NEW(es->arena, lr_entity);
   e->uid = uid;
+  e->h = h;
   e->index = es->n;
   e->attrs = attrs.kind == LR_V_RECORD ? attrs : lr_value_empty_record();
   e->tags = tags.kind == LR_V_RECORD ? tags : lr_value_empty_record();
   e->parents = LR_NEW_N(es->arena, const lr_uid *, nparents ? nparents : 1);
   if (nparents) memcpy(e->parents, parents, nparents * sizeof *parents);
   e->nparents = sort_uids(e->parents, nparents);
-  size_t n = key_len(uid);
-  char *k = lr_arena_alloc(es->arena, n);
-  key_fill(uid, k);
-  lr_map_put(&es->map, lr_str_make(k, n), e);
+  put(es, e);
   if (es->n == es->cap) {
     es->cap = es->cap ? es->cap * 2 : 16;
     es->items = lr_xrealloc(es->items, es->cap * sizeof *es->items);
@@ -165,7 +187,8 @@ static lr_status close_ancestors(lr_entities *es, const lr_uid **cycle) {
       frame *f = &stack[sp - 1];
       lr_entity *e = es->items[f->idx];
       if (f->next < e->nparents) {
-        const lr_entity *p = get_own(es, e->parents[f->next++]);
+        const lr_uid *pu = e->parents[f->next++];
+        const lr_entity *p = get_own(es, pu, lr_uid_hash_inline(pu));
         if (!p) continue; /* absent, or in the base store (already closed) */
         if (state[p->index] == 1) {
           st = LR_ERR;
@@ -194,7 +217,9 @@ static lr_status close_ancestors(lr_entities *es, const lr_uid **cycle) {
       }
       k = sort_uids(tmp, k);
       e->anc = LR_NEW_N(es->arena, const lr_uid *, k ? k : 1);
-      if (k) memcpy(e->anc, tmp, k * sizeof *tmp);
+      uint64_t *anch = LR_NEW_N(es->arena, uint64_t, k ? k : 1);
+      for (size_t i = 0; i < k; i++) e->anc[i] = tmp[i], anch[i] = lr_uid_hash_inline(tmp[i]);
+      e->anch = anch;
       e->nanc = k;
       state[f->idx] = 2;
       sp--;
@@ -229,6 +254,13 @@ size_t lr_entity_parents(const lr_entity *e, const lr_uid *const **out) {
 
 size_t lr_entity_ancestors(const lr_entity *e, const lr_uid *const **out) {
   *out = e->anc;
+  return e->nanc;
+}
+
+size_t lr_entity_ancestors_h(const lr_entity *e, const lr_uid *const **out,
+                             const uint64_t **hashes) {
+  *out = e->anc;
+  *hashes = e->anch;
   return e->nanc;
 }
 

@@ -124,6 +124,8 @@ bool lr_value_eq(lr_value a, lr_value b);
 int lr_value_cmp(lr_value a, lr_value b);
 bool lr_uid_eq(const lr_uid *a, const lr_uid *b);
 int lr_uid_cmp(const lr_uid *a, const lr_uid *b);
+/* The hash the entity store finds uids by (not seeded: tables compare the
+ * uids on a hash match). */
 uint64_t lr_uid_hash(const lr_uid *u);
 
 /* Set membership (binary search); set must be a SET. */

@@ -6,7 +6,73 @@
 #ifndef LARCH_POLICY_INT_H
 #define LARCH_POLICY_INT_H
 
+#include <string.h>
+
 #include "policy.h"
+
+/* ---- hashes of uids and type names ----
+ * lr_uid_hash (policy.h) is lr_uid_hash_inline: the entity store is keyed
+ * by it and keeps it for every entity and ancestor, so a compiled set looks
+ * the request's uids and their ancestors up in its dictionary of scope
+ * names without hashing them again (compile.c). Names are short, so a
+ * multiply-rotate over at most two (overlapping) words for strings up to
+ * 16 bytes, in 8-byte steps before that for longer ones (the words read
+ * cover every byte of the string and nothing outside it; with the length
+ * mixed in, strings of one length give distinct words). The two words are
+ * multiplied independently, and a uid's type and id are hashed
+ * independently, so the multiplications overlap. Tables compare the names
+ * on a hash match: only speed depends on the quality. */
+/* Unaligned loads (memcpy of a constant size compiles to one move). */
+static inline uint64_t lr_rd64(const char *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return w;
+}
+static inline uint32_t lr_rd32(const char *p) {
+  uint32_t w;
+  memcpy(&w, p, 4);
+  return w;
+}
+static inline uint64_t lr_name_absorb(uint64_t h, const char *p, size_t n) {
+  uint64_t x, y, len = (uint64_t)n << 56;
+  if (n >= 8) {
+    for (; n > 16; p += 8, n -= 8) {
+      h = (h ^ lr_rd64(p)) * 0x9e3779b97f4a7c15ull;
+      h = (h << 29) | (h >> 35);
+    }
+    x = lr_rd64(p), y = lr_rd64(p + n - 8);
+  } else if (n >= 4) {
+    x = lr_rd32(p), y = lr_rd32(p + n - 4);
+  } else {
+    x = n ? (uint64_t)(unsigned char)p[0] | (uint64_t)(unsigned char)p[n / 2] << 8 |
+                (uint64_t)(unsigned char)p[n - 1] << 16
+          : 0;
+    y = 0;
+  }
+  x = (h ^ x) * 0x9e3779b97f4a7c15ull;
+  y = (y ^ len) * 0xc2b2ae3d27d4eb4full;
+  return ((x << 29) | (x >> 35)) ^ y;
+}
+/* Final step: one multiplication, the high half folded into the low one
+ * (tables use the low bits). */
+static inline uint64_t lr_name_finish(uint64_t h) {
+  h *= 0xd6e8feb86659fd93ull;
+  return h ^ (h >> 32);
+}
+static inline uint64_t lr_uid_hash_inline(const lr_uid *u) {
+  uint64_t t = lr_name_absorb(0x756964ull, u->type.p, u->type.n);
+  uint64_t i = lr_name_absorb(0x6964ull, u->id.p, u->id.n);
+  return lr_name_finish(t ^ ((i << 32) | (i >> 32)));
+}
+static inline uint64_t lr_type_hash_inline(lr_str t) {
+  return lr_name_finish(lr_name_absorb(0x74797065ull, t.p, t.n));
+}
+
+/* lr_entities_get for a uid whose lr_uid_hash is h. */
+const lr_entity *lr_entities_get_h(const lr_entities *es, const lr_uid *uid, uint64_t h);
+/* lr_entity_ancestors, with (*hashes)[i] the lr_uid_hash of (*out)[i]. */
+size_t lr_entity_ancestors_h(const lr_entity *e, const lr_uid *const **out,
+                             const uint64_t **hashes);
 
 /* Appends s as a Cedar string literal (quotes and escapes). */
 void lr_print_cedar_string(lr_str s, lr_buf *out);

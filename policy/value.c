@@ -108,9 +108,7 @@ int lr_uid_cmp(const lr_uid *a, const lr_uid *b) {
   return c ? c : lr_str_cmp(a->id, b->id);
 }
 
-uint64_t lr_uid_hash(const lr_uid *u) {
-  return lr_hash(u->id.p, u->id.n, lr_hash(u->type.p, u->type.n, 0x6c61726368ull));
-}
+uint64_t lr_uid_hash(const lr_uid *u) { return lr_uid_hash_inline(u); }
 
 static int cmp_i64(int64_t a, int64_t b) { return (a > b) - (a < b); }
 
