@@ -564,9 +564,9 @@ static inline bool action_holds(lr_evalctx *x, const cpol *p, const lr_uid *u) {
 /* The conditions of p, on the fast path; the interpreter when it bails. */
 static inline lr_policy_result conds_hold(lr_evalctx *x, cn_run *r, const cpol *p) {
   for (size_t i = 0; i < p->nconds; i++) {
-    lr_value v;
-    if (cn_eval(r, p->conds[i], &v) != CN_OK || v.kind != LR_V_BOOL) return lr_eval_policy_ctx(x);
-    if (v.u.b != p->when[i]) return LR_POLICY_NOT_SATISFIED;
+    int b = cn_test(r, p->conds[i]);
+    if (b == CN_BAIL) return lr_eval_policy_ctx(x);
+    if ((bool)b != p->when[i]) return LR_POLICY_NOT_SATISFIED;
   }
   return LR_POLICY_SATISFIED;
 }

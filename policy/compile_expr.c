@@ -303,8 +303,30 @@ static int step(cn_run *r, lr_value *v, lr_str name) {
   return CN_OK;
 }
 
+/* A path node (CN_PATH): memoised per request when it starts at a variable. */
+static int path(cn_run *r, const lr_cnode *n, lr_value *out) {
+  uint32_t m = n->memo;
+  if (m && r->state && r->state[m - 1]) {
+    *out = r->memo[m - 1];
+    return r->state[m - 1] == 1 ? CN_OK : CN_BAIL;
+  }
+  lr_value v;
+  int st = cn_eval(r, n->a, &v);
+  for (size_t i = 0; st == CN_OK && i < n->nnames; i++) st = step(r, &v, n->names[i]);
+  if (m) {
+    if (!r->state) { /* sets with many paths: slots in the request arena */
+      r->memo = LR_NEW_N(r->x->env->arena, lr_value, r->npaths);
+      r->state = LR_NEW_N(r->x->env->arena, uint8_t, r->npaths);
+    }
+    r->memo[m - 1] = v;
+    r->state[m - 1] = st == CN_OK ? 1 : 2;
+  }
+  *out = v;
+  return st;
+}
+
 /* eval.c eval_has: false as soon as an entity or attribute is missing. */
-static int has(cn_run *r, const lr_cnode *n, lr_value *out) {
+__attribute__((noinline)) static int has(cn_run *r, const lr_cnode *n, lr_value *out) {
   lr_value v;
   if (cn_eval(r, n->a, &v) != CN_OK) return CN_BAIL;
   for (size_t i = 0; i < n->nnames; i++) {
@@ -333,7 +355,7 @@ static int has(cn_run *r, const lr_cnode *n, lr_value *out) {
 }
 
 /* `lhs in rhs` (eval.c eval_in). */
-static int in(cn_run *r, lr_value lhs, lr_value rhs, lr_value *out) {
+__attribute__((noinline)) static int in(cn_run *r, lr_value lhs, lr_value rhs, lr_value *out) {
   if (lhs.kind != LR_V_ENTITY) return CN_BAIL;
   const lr_uid *u = lhs.u.uid;
   const lr_entity *ent = NULL;
@@ -441,7 +463,7 @@ static int binary(cn_run *r, const lr_cnode *n, lr_value *out) {
 }
 
 /* Built-in set and tag methods; extension methods through eval_ext.c. */
-static int method(cn_run *r, const lr_cnode *n, lr_value *out) {
+__attribute__((noinline)) static int method(cn_run *r, const lr_cnode *n, lr_value *out) {
   size_t na = n->nargs + 1;
   lr_value small[4];
   lr_value *v = na <= 4 ? small : LR_NEW_N(r->x->env->arena, lr_value, na);
@@ -495,7 +517,7 @@ static int method(cn_run *r, const lr_cnode *n, lr_value *out) {
 }
 
 /* Sets, records and extension constructors built per request. */
-static int build(cn_run *r, const lr_cnode *n, lr_value *out) {
+__attribute__((noinline)) static int build(cn_run *r, const lr_cnode *n, lr_value *out) {
   lr_arena *a = r->x->env->arena;
   lr_value *v = LR_NEW_N(a, lr_value, n->nargs ? n->nargs : 1);
   for (uint32_t i = 0; i < n->nargs; i++)
@@ -535,25 +557,7 @@ int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out) {
     *out = lr_value_entity(u);
     return CN_OK;
   }
-  case CN_PATH: {
-    uint32_t m = n->memo;
-    if (m && r->state && r->state[m - 1]) {
-      *out = r->memo[m - 1];
-      return r->state[m - 1] == 1 ? CN_OK : CN_BAIL;
-    }
-    int st = cn_eval(r, n->a, &v);
-    for (size_t i = 0; st == CN_OK && i < n->nnames; i++) st = step(r, &v, n->names[i]);
-    if (m) {
-      if (!r->state) { /* sets with many paths: slots in the request arena */
-        r->memo = LR_NEW_N(r->x->env->arena, lr_value, r->npaths);
-        r->state = LR_NEW_N(r->x->env->arena, uint8_t, r->npaths);
-      }
-      r->memo[m - 1] = v;
-      r->state[m - 1] = st == CN_OK ? 1 : 2;
-    }
-    *out = v;
-    return st;
-  }
+  case CN_PATH: return path(r, n, out);
   case CN_HAS: return has(r, n, out);
   case CN_NOT:
     if (eval_bool(r, n->a, &b) != CN_OK) return CN_BAIL;
@@ -598,4 +602,76 @@ int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out) {
   }
   }
   return CN_BAIL;
+}
+
+/* ---- conditions ------------------------------------------------------------------ */
+
+/* `t.getTag(k)` with a constant k (method() for that case, without the
+ * argument array): the same value or CN_BAIL. */
+static int get_tag(cn_run *r, const lr_cnode *n, lr_value *out) {
+  lr_value t;
+  if (eval_fast(r, n->a, &t) != CN_OK || t.kind != LR_V_ENTITY) return CN_BAIL;
+  lr_value k = n->args[0]->k;
+  if (k.kind != LR_V_STRING) return CN_BAIL;
+  const lr_entity *ent = lr_eval_entity(r->x, t.u.uid);
+  const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(k.u.s, k.n)) : NULL;
+  if (!tag) return CN_BAIL;
+  *out = *tag;
+  return CN_OK;
+}
+
+/* The value of an operand: constants, paths and constant-key tags without
+ * going through cn_eval's switch. */
+static inline int operand(cn_run *r, const lr_cnode *n, lr_value *out) {
+  switch ((cn_kind)n->kind) {
+  case CN_CONST: *out = n->k; return CN_OK;
+  case CN_PATH: return path(r, n, out);
+  case CN_METHOD:
+    if (n->op == LR_METHOD_GET_TAG && n->nargs == 1 && is_const(n->args[0]))
+      return get_tag(r, n, out);
+    break;
+  default: break;
+  }
+  return cn_eval(r, n, out);
+}
+
+int cn_test(cn_run *r, const lr_cnode *n) {
+  lr_value x, y;
+  int b;
+  for (;;) {
+    switch ((cn_kind)n->kind) {
+    case CN_AND:
+    case CN_OR:
+      /* binary(): the left side decides or the right side is the value */
+      if ((b = cn_test(r, n->a)) == CN_BAIL) return CN_BAIL;
+      if (b == (n->kind == CN_OR)) return b;
+      n = n->b;
+      continue;
+    case CN_NOT: return (b = cn_test(r, n->a)) == CN_BAIL ? CN_BAIL : !b;
+    case CN_CONST: return n->k.kind == LR_V_BOOL ? n->k.u.b : CN_BAIL;
+    case CN_EQ:
+    case CN_NE:
+      if (operand(r, n->a, &x) != CN_OK) return CN_BAIL;
+      if (!n->b)
+        y = n->k;
+      else if (operand(r, n->b, &y) != CN_OK)
+        return CN_BAIL;
+      return value_eq(x, y) == (n->kind == CN_EQ);
+    case CN_CMP:
+      if (n->b) break;
+      if (operand(r, n->a, &x) != CN_OK || !ordered(x) || x.kind != n->k.kind) return CN_BAIL;
+      switch ((lr_binop)n->op) {
+      case LR_OP_LT: return x.u.i < n->k.u.i;
+      case LR_OP_LE: return x.u.i <= n->k.u.i;
+      case LR_OP_GT: return x.u.i > n->k.u.i;
+      default: return x.u.i >= n->k.u.i;
+      }
+    case CN_LIKE:
+      if (operand(r, n->a, &x) != CN_OK || x.kind != LR_V_STRING) return CN_BAIL;
+      return like(n, lr_str_make(x.u.s, x.n));
+    default: break;
+    }
+    if (cn_eval(r, n, &x) != CN_OK || x.kind != LR_V_BOOL) return CN_BAIL;
+    return x.u.b;
+  }
 }

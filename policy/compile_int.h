@@ -135,4 +135,10 @@ lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st);
 /* Evaluates n: CN_OK with *out, or CN_BAIL (see the file comment). */
 int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out);
 
+/* Evaluates n where a boolean is required: 1 or 0 when cn_eval gives that
+ * boolean, CN_BAIL when it bails or gives anything else. Comparisons with
+ * constants, `like`, `&&`/`||` chains (a loop, not a recursion on the
+ * right) and constant-key tags are answered without building values. */
+int cn_test(cn_run *r, const lr_cnode *n);
+
 #endif /* LARCH_POLICY_COMPILE_INT_H */
