@@ -99,13 +99,15 @@ struct lr_cset {
   size_t nshapes;
   names names;      /* every uid and type some indexed scope names */
   uint16_t uses[3]; /* per variable: the USE bits of all its names */
-  /* The index: open addressing over 32-bit fingerprints (the top half of
-   * the key's hash; 0 marks an empty cell), so probing — mostly misses —
-   * touches 4 bytes per cell; the exact key and the group are read only on
-   * a fingerprint match. */
-  uint32_t *fps;
-  slot *table;
+  /* The index: open addressing over 8-byte cells, each a 32-bit
+   * fingerprint (the top half of the key's hash; never 0) and the number of
+   * its group in groups[]; 0 marks an empty cell. Probing — mostly misses —
+   * reads 8 bytes per cell, and the load factor is kept at most 1/4 so a
+   * miss ends after one or two cells; the group (exact key, range of
+   * entries) is read only on a fingerprint match. */
+  uint64_t *cells;
   size_t mask;
+  slot *groups;
   uint32_t *entries; /* policy indices, grouped by key, ascending in each group */
   size_t nentries;
   uint32_t npaths; /* distinct variable paths (memo slots per request) */
@@ -349,11 +351,11 @@ static void build_table(lr_cset *c, pairs *ps) {
   for (size_t i = 0; i < ps->n; i++)
     if (i == 0 || !same_key(&ps->v[i], &ps->v[i - 1])) ngroups++;
   size_t cap = 8;
-  while (cap < ngroups + ngroups / 2) cap <<= 1; /* load factor <= 2/3 */
-  c->table = LR_NEW_N(c->arena, slot, cap);
-  c->fps = LR_NEW_N(c->arena, uint32_t, cap);
+  while (cap < ngroups * 4) cap <<= 1; /* load factor <= 1/4 */
+  c->groups = LR_NEW_N(c->arena, slot, ngroups ? ngroups : 1);
+  c->cells = LR_NEW_N(c->arena, uint64_t, cap);
   c->mask = cap - 1;
-  size_t n = 0;
+  size_t n = 0, g = 0;
   for (size_t i = 0; i < ps->n;) {
     const pair k = ps->v[i];
     uint32_t start = (uint32_t)n;
@@ -361,9 +363,9 @@ static void build_table(lr_cset *c, pairs *ps) {
       if (n == start || c->entries[n - 1] != ps->v[i].pol) c->entries[n++] = ps->v[i].pol;
     uint64_t h = key_hash(k.shape, k.p, k.a, k.r);
     size_t s = h & c->mask;
-    while (c->fps[s]) s = (s + 1) & c->mask;
-    c->fps[s] = fingerprint(h);
-    c->table[s] = (slot){k.shape, k.p, k.a, k.r, start, (uint32_t)n - start};
+    while (c->cells[s]) s = (s + 1) & c->mask;
+    c->cells[s] = (uint64_t)g << 32 | fingerprint(h);
+    c->groups[g++] = (slot){k.shape, k.p, k.a, k.r, start, (uint32_t)n - start};
   }
   c->nentries = n;
 }
@@ -475,11 +477,12 @@ static inline const slot *lookup(const lr_cset *c, unsigned sh, uint32_t p, uint
   uint64_t h = key_hash(sh, p, a, r);
   uint32_t f = fingerprint(h);
   for (size_t s = h & c->mask;; s = (s + 1) & c->mask) {
-    if (c->fps[s] == f) {
-      const slot *e = &c->table[s];
+    uint64_t cell = c->cells[s];
+    if (!cell) return NULL;
+    if ((uint32_t)cell == f) {
+      const slot *e = &c->groups[cell >> 32];
       if (e->p == p && e->r == r && e->a == a && e->shape == sh) return e;
     }
-    if (!c->fps[s]) return NULL;
   }
 }
 
