@@ -303,6 +303,21 @@ static int step(cn_run *r, lr_value *v, lr_str name) {
   return CN_OK;
 }
 
+/* A variable's value (CN_VAR). */
+static inline int var(cn_run *r, const lr_cnode *n, lr_value *out) {
+  const lr_request *req = r->x->env->req;
+  const lr_uid *u;
+  switch ((lr_var)n->op) {
+  case LR_VAR_PRINCIPAL: u = req->principal; break;
+  case LR_VAR_ACTION: u = req->action; break;
+  case LR_VAR_RESOURCE: u = req->resource; break;
+  default: *out = req->context; return CN_OK;
+  }
+  if (!u) return CN_BAIL;
+  *out = lr_value_entity(u);
+  return CN_OK;
+}
+
 /* A path node (CN_PATH): memoised per request when it starts at a variable. */
 static int path(cn_run *r, const lr_cnode *n, lr_value *out) {
   uint32_t m = n->memo;
@@ -311,7 +326,7 @@ static int path(cn_run *r, const lr_cnode *n, lr_value *out) {
     return r->state[m - 1] == 1 ? CN_OK : CN_BAIL;
   }
   lr_value v;
-  int st = cn_eval(r, n->a, &v);
+  int st = n->a->kind == CN_VAR ? var(r, n->a, &v) : cn_eval(r, n->a, &v);
   for (size_t i = 0; st == CN_OK && i < n->nnames; i++) st = step(r, &v, n->names[i]);
   if (m) {
     if (!r->state) { /* sets with many paths: slots in the request arena */
@@ -540,23 +555,11 @@ __attribute__((noinline)) static int build(cn_run *r, const lr_cnode *n, lr_valu
 }
 
 int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out) {
-  const lr_request *req = r->x->env->req;
   lr_value v;
   bool b;
   switch ((cn_kind)n->kind) {
   case CN_CONST: *out = n->k; return CN_OK;
-  case CN_VAR: {
-    const lr_uid *u;
-    switch ((lr_var)n->op) {
-    case LR_VAR_PRINCIPAL: u = req->principal; break;
-    case LR_VAR_ACTION: u = req->action; break;
-    case LR_VAR_RESOURCE: u = req->resource; break;
-    default: *out = req->context; return CN_OK;
-    }
-    if (!u) return CN_BAIL;
-    *out = lr_value_entity(u);
-    return CN_OK;
-  }
+  case CN_VAR: return var(r, n, out);
   case CN_PATH: return path(r, n, out);
   case CN_HAS: return has(r, n, out);
   case CN_NOT:
@@ -610,7 +613,8 @@ int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out) {
  * argument array): the same value or CN_BAIL. */
 static int get_tag(cn_run *r, const lr_cnode *n, lr_value *out) {
   lr_value t;
-  if (eval_fast(r, n->a, &t) != CN_OK || t.kind != LR_V_ENTITY) return CN_BAIL;
+  int st = n->a->kind == CN_VAR ? var(r, n->a, &t) : eval_fast(r, n->a, &t);
+  if (st != CN_OK || t.kind != LR_V_ENTITY) return CN_BAIL;
   lr_value k = n->args[0]->k;
   if (k.kind != LR_V_STRING) return CN_BAIL;
   const lr_entity *ent = lr_eval_entity(r->x, t.u.uid);
