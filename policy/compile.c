@@ -12,11 +12,12 @@
  * table under its exact key (shape, principal name, action name, resource
  * name). A request looks up its own uids — for `==` the variable's uid,
  * for `in` also each ancestor in the request's entity store, for `is` its
- * type — in the dictionary, keeps the names used for that variable and
- * kind, and probes, for each shape present in the set, every combination.
- * That touches only the buckets of policies whose scope holds, whatever the
- * set's size (the cost grows with the number of shapes and ancestors, not
- * of policies).
+ * type — in the dictionary (an action that scopes name only with `==`,
+ * by a handful of names, is compared with those names instead), keeps the
+ * names used for that variable and kind, and probes, for each shape present
+ * in the set, every combination. That touches only the buckets of policies
+ * whose scope holds, whatever the set's size (the cost grows with the
+ * number of shapes and ancestors, not of policies).
  *
  * The index is exact: a candidate's scope holds (names are compared as
  * strings, ancestors are the store's), so only the type of `is T in E` is
@@ -99,6 +100,12 @@ struct lr_cset {
   size_t nshapes;
   names names;      /* every uid and type some indexed scope names */
   uint16_t uses[3]; /* per variable: the USE bits of all its names */
+  /* When actions are named only with `==` and by at most FEW_ACTIONS
+   * names (the usual case: an application has a handful of actions), the
+   * request's action is compared with them instead of hashed and looked
+   * up: nacts of them in acts; nacts > FEW_ACTIONS otherwise. */
+  const name *acts[4];
+  size_t nacts;
   /* The index: open addressing over 8-byte cells, each a 32-bit
    * fingerprint (the top half of the key's hash; never 0) and the number of
    * its group in groups[]; 0 marks an empty cell. Probing — mostly misses —
@@ -201,6 +208,8 @@ static uint32_t names_intern(names *ns, const lr_uid *uid, const lr_str *type, u
   return e.id;
 }
 
+#define FEW_ACTIONS 4
+
 /* Moves the names into c's arena, in a table sized for them. */
 static void names_finish(lr_cset *c, names *tmp) {
   size_t cap = 8;
@@ -211,6 +220,13 @@ static void names_finish(lr_cset *c, names *tmp) {
     if (!e->h) continue;
     names_put(&c->names, e);
     for (int v = 0; v < 3; v++) c->uses[v] |= (uint16_t)(e->uses & (USE(v, K__N) - USE(v, 0)));
+  }
+  c->nacts = c->uses[1] & (USE(1, K_IN) | USE(1, K_IS)) ? FEW_ACTIONS + 1 : 0;
+  for (size_t s = 0; s <= c->names.mask && c->nacts <= FEW_ACTIONS; s++) {
+    const name *e = &c->names.v[s];
+    if (!e->h || !(e->uses & USE(1, K_EQ))) continue;
+    if (c->nacts < FEW_ACTIONS) c->acts[c->nacts] = e;
+    c->nacts++;
   }
   free(tmp->v);
 }
@@ -514,6 +530,14 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
     if (e && (e->uses & USE(var, K_IS))) buf[n] = e->id, ks[K_IS] = (keys){buf + n++, 1};
   }
   if (!(uses & (USE(var, K_EQ) | USE(var, K_IN)))) return;
+  if (var == 1 && c->nacts <= FEW_ACTIONS) { /* the action, among a few names used with `==` */
+    for (size_t i = 0; i < c->nacts; i++)
+      if (cn_uid_eq(&c->acts[i]->uid, u)) {
+        buf[n] = c->acts[i]->id, ks[K_EQ] = (keys){buf + n, 1};
+        break;
+      }
+    return;
+  }
   uint64_t h = uid_hash(u);
   e = names_get(&c->names, h, u, NULL);
   if (e && (e->uses & USE(var, K_EQ))) buf[n] = e->id, ks[K_EQ] = (keys){buf + n++, 1};
