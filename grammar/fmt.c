@@ -65,10 +65,19 @@ static bool plain_ident(lr_str s) {
   return true;
 }
 
+static bool needs_escape(unsigned char c, bool star) {
+  return c < 0x20 || c == 0x7F || c == '"' || c == '\\' || (star && c == '*');
+}
+
 /* Appends the body of a string literal, escaping what must be escaped
  * (and `*` when star is set: a literal star inside a like pattern). */
 static void string_body(lr_str s, bool star, lr_buf *out) {
   for (size_t i = 0; i < s.n; i++) {
+    size_t run = i; /* bytes that need no escape go out in one piece */
+    while (run < s.n && !needs_escape((unsigned char)s.p[run], star)) run++;
+    lr_buf_append(out, s.p + i, run - i);
+    if (run == s.n) break;
+    i = run;
     unsigned char c = (unsigned char)s.p[i];
     switch (c) {
     case '"': lr_buf_puts(out, "\\\""); break;
@@ -77,17 +86,8 @@ static void string_body(lr_str s, bool star, lr_buf *out) {
     case '\r': lr_buf_puts(out, "\\r"); break;
     case '\t': lr_buf_puts(out, "\\t"); break;
     case '\0': lr_buf_puts(out, "\\0"); break;
-    case '*':
-      if (star)
-        lr_buf_puts(out, "\\*");
-      else
-        lr_buf_putc(out, '*');
-      break;
-    default:
-      if (c < 0x20 || c == 0x7F)
-        lr_buf_printf(out, "\\u{%x}", c);
-      else
-        lr_buf_putc(out, (char)c);
+    case '*': lr_buf_puts(out, "\\*"); break; /* only with star */
+    default: lr_buf_printf(out, "\\u{%x}", c);  /* other control bytes, DEL */
     }
   }
 }
