@@ -3,8 +3,11 @@
  * per request (lr_obligations_eval) and at load time for constant fields
  * (lr_obligation_check). One validator (apply_field / finish) serves both,
  * so `larch check` and the proxy can never disagree on what is valid.
+ * lr_obligation_prepare applies the constant fields once per loaded set,
+ * through the same validator, so a request evaluates only the rest.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "guard.h"
@@ -202,19 +205,58 @@ static const char *fail(lr_arena *a, const acc *c, const char *field, const char
   return lr_arena_sprintf(a, "%s: with%s%s: %s", pid, field ? "." : "", field ? field : "", msg);
 }
 
+/* A mask/limit policy prepared at load (lr_obligation_prepare): its
+ * annotations read and its constant `with` fields applied once, so a
+ * request evaluates only the fields computed from it. */
+typedef struct prep_entry {
+  const lr_policy *ast;
+  acc tmpl;              /* acc_init'd and the constant fields applied */
+  const char *label;     /* @id value, or NULL */
+  const uint32_t *dyn;   /* indices of the fields computed per request */
+  size_t ndyn;           /* (the limit's `key` excluded) */
+  const lr_expr *key;    /* the limit's `key`, or NULL */
+} prep_entry;
+
+struct lr_obligation_prep {
+  lr_arena *a;
+  lr_map by_ast; /* &entry->ast bytes → prep_entry */
+};
+
+static bool is_const(const lr_expr *e);
+
+static const prep_entry *prep_find(const lr_obligation_prep *prep, const lr_policy *p) {
+  return prep ? lr_map_get(&prep->by_ast, (lr_str){(const char *)&p, sizeof p}) : NULL;
+}
+
+/* Is field i of the limit/mask record w the limit's `key`? */
+static bool is_key_field(lr_effect eff, const lr_expr *w, size_t i) {
+  return eff == LR_EFFECT_LIMIT && lr_str_eq_c(w->u.record.keys[i], "key");
+}
+
 /* Evaluates one guard's record into c. Returns NULL or an error message. */
-static const char *eval_one(const lr_eval_env *env, const lr_policy_inst *inst, lr_str client_ip,
-                            acc *c) {
+static const char *eval_one(const lr_eval_env *env, const lr_obligation_prep *prep,
+                            const lr_policy_inst *inst, lr_str client_ip, acc *c) {
   lr_arena *a = env->arena;
-  acc_init(c, inst);
+  const prep_entry *pe = prep_find(prep, inst->ast);
   const lr_expr *w = inst->ast->with;
-  if (!w || w->kind != LR_EXPR_RECORD) return fail(a, c, NULL, "expected a record");
+  size_t nfields = w && w->kind == LR_EXPR_RECORD ? w->u.record.n : 0;
+  if (pe) { /* the template, under this instance's id (linked templates) */
+    *c = pe->tmpl;
+    const char *id = inst->id ? inst->id : inst->ast->id;
+    c->m.policy = c->l.policy = id;
+    c->m.name = c->l.name = pe->label ? pe->label : id;
+    nfields = pe->ndyn;
+  } else {
+    acc_init(c, inst);
+    if (!w || w->kind != LR_EXPR_RECORD) return fail(a, c, NULL, "expected a record");
+  }
   lr_eval_env e = *env;
   e.inst = inst;
-  const lr_expr *key_expr = NULL;
-  for (size_t i = 0; i < w->u.record.n; i++) {
+  const lr_expr *key_expr = pe ? pe->key : NULL;
+  for (size_t k = 0; k < nfields; k++) {
+    size_t i = pe ? pe->dyn[k] : k;
     lr_str key = w->u.record.keys[i];
-    if (c->effect == LR_EFFECT_LIMIT && lr_str_eq_c(key, "key")) {
+    if (!pe && is_key_field(c->effect, w, i)) {
       key_expr = w->u.record.values[i]; /* evaluated once `per` is known */
       continue;
     }
@@ -242,8 +284,9 @@ static const char *eval_one(const lr_eval_env *env, const lr_policy_inst *inst, 
   return NULL;
 }
 
-lr_status lr_obligations_eval(const lr_eval_env *env, const lr_decision *d, lr_str client_ip,
-                              lr_obligations *out, const char **err) {
+lr_status lr_obligations_eval(const lr_obligation_prep *prep, const lr_eval_env *env,
+                              const lr_decision *d, lr_str client_ip, lr_obligations *out,
+                              const char **err) {
   memset(out, 0, sizeof *out);
   lr_arena *a = env->arena;
   if (d->nguard_errors) {
@@ -264,7 +307,7 @@ lr_status lr_obligations_eval(const lr_eval_env *env, const lr_decision *d, lr_s
     const lr_policy_inst *inst = d->guards[i];
     if (inst->ast->effect != LR_EFFECT_MASK && inst->ast->effect != LR_EFFECT_LIMIT) continue;
     acc c;
-    const char *msg = eval_one(env, inst, client_ip, &c);
+    const char *msg = eval_one(env, prep, inst, client_ip, &c);
     if (msg) {
       *err = msg;
       return LR_ERR;
@@ -385,4 +428,62 @@ lr_status lr_obligation_check_policies(const lr_policy *const *ps, size_t n, con
 lr_status lr_obligation_check(const lr_policy_list *list, lr_diags *diags) {
   return lr_obligation_check_policies((const lr_policy *const *)list->items, list->n, list->src,
                                       diags);
+}
+
+/* ---- prepared at load ------------------------------------------------------ */
+
+/* The entry of mask/limit policy p, or NULL when its record is not a
+ * record or a constant field does not evaluate or validate (such a policy
+ * keeps the full per-request path and its error). */
+static prep_entry *prepare_one(lr_arena *a, const lr_policy *p) {
+  const lr_expr *w = p->with;
+  if (!w || w->kind != LR_EXPR_RECORD) return NULL;
+  prep_entry *pe = LR_NEW(a, prep_entry);
+  pe->ast = p;
+  lr_policy_inst inst = {p->id, p, NULL, NULL};
+  acc_init(&pe->tmpl, &inst);
+  const lr_annotation *an = lr_policy_annotation(p, "id");
+  pe->label = an && an->has_value ? an->value.p : NULL;
+  uint32_t *dyn = LR_NEW_N(a, uint32_t, w->u.record.n + 1);
+  const lr_uid *u = lr_uid_new(a, LR_STR("Check"), LR_STR("check"));
+  lr_request req = {u, u, u, lr_value_empty_record()};
+  lr_eval_env env = {NULL, &req, &inst, a};
+  for (size_t i = 0; i < w->u.record.n; i++) {
+    const lr_expr *ve = w->u.record.values[i];
+    if (is_key_field(p->effect, w, i)) {
+      pe->key = ve;
+    } else if (!is_const(ve)) {
+      dyn[pe->ndyn++] = (uint32_t)i;
+    } else {
+      lr_value v;
+      lr_eval_error er;
+      if (lr_eval_expr(&env, ve, &v, &er) != LR_OK ||
+          apply_field(&pe->tmpl, w->u.record.keys[i], v) != NULL)
+        return NULL;
+    }
+  }
+  pe->dyn = dyn;
+  return pe;
+}
+
+lr_obligation_prep *lr_obligation_prepare(const lr_policy *const *ps, size_t n) {
+  lr_obligation_prep *prep = lr_xcalloc(1, sizeof *prep);
+  prep->a = lr_arena_new(0);
+  for (size_t i = 0; i < n; i++) {
+    if (ps[i]->effect != LR_EFFECT_MASK && ps[i]->effect != LR_EFFECT_LIMIT) continue;
+    prep_entry *pe = prepare_one(prep->a, ps[i]);
+    if (pe) lr_map_put(&prep->by_ast, (lr_str){(const char *)&pe->ast, sizeof pe->ast}, pe);
+  }
+  return prep;
+}
+
+size_t lr_obligation_prep_count(const lr_obligation_prep *prep) {
+  return prep ? prep->by_ast.len : 0;
+}
+
+void lr_obligation_prep_free(lr_obligation_prep *prep) {
+  if (!prep) return;
+  lr_map_free(&prep->by_ast);
+  lr_arena_free(prep->a);
+  free(prep);
 }

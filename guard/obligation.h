@@ -68,6 +68,9 @@ typedef struct lr_limit_obligation {
   bool shadow;    /* @shadow: log only, never refuse */
 } lr_limit_obligation;
 
+/* See lr_obligation_prepare. */
+typedef struct lr_obligation_prep lr_obligation_prep;
+
 typedef struct lr_obligations {
   lr_mask_obligation *masks; /* in policy order */
   size_t nmasks;
@@ -82,8 +85,20 @@ typedef struct lr_obligations {
  * Everything is allocated in env->arena. Returns LR_OK with *out
  * filled, or LR_ERR with *err an arena message "policy3 (@id \"x\"):
  * with.max: ..." and *out emptied. Messages never contain request values. */
-lr_status lr_obligations_eval(const lr_eval_env *env, const lr_decision *d, lr_str client_ip,
-                              lr_obligations *out, const char **err);
+lr_status lr_obligations_eval(const lr_obligation_prep *prep, const lr_eval_env *env,
+                              const lr_decision *d, lr_str client_ip, lr_obligations *out,
+                              const char **err);
+
+/* The mask/limit policies of a loaded set prepared once (annotations read,
+ * constant `with` fields evaluated and validated), so lr_obligations_eval
+ * evaluates per request only what depends on the request — with exactly
+ * the results of the unprepared path. Immutable: shared by threads. A
+ * policy the table does not know (or NULL for prep) takes the full path. */
+lr_obligation_prep *lr_obligation_prepare(const lr_policy *const *ps, size_t n);
+void lr_obligation_prep_free(lr_obligation_prep *prep);
+/* How many policies prep holds (those with a bad constant field are left
+ * to the full path). */
+size_t lr_obligation_prep_count(const lr_obligation_prep *prep);
 
 /* The session lineage of a caller, in arena a: the principal in Cedar
  * syntax (User::"alice"); for Anonymous principals the client address is

@@ -34,6 +34,7 @@ void lr_engine_release(lr_engine *e) {
   if (!e || atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) != 1) return;
   lr_cset_unref(e->compiled);
   lr_cset_unref(e->compiled_enforced);
+  lr_obligation_prep_free(e->obligations);
   lr_entities_release(e->entities);
   lr_schema_free(e->schema);
   lr_map_free(&e->meta_by_id);
@@ -150,6 +151,7 @@ lr_engine *lr_engine_load(const lr_engine_config *cfg, lr_buf *err) {
   }
   lr_diags_free(&d);
   build_meta(e);
+  e->obligations = lr_obligation_prepare(e->set.policies, e->set.npolicies);
   /* Compiled once per load; the instances stay in e->arena, which outlives
    * both sets (released together in lr_engine_release). */
   e->compiled = lr_cset_compile_insts(e->set.insts, e->set.ninsts, NULL);

@@ -59,6 +59,7 @@ typedef struct lr_engine {
   bool uses_pii;     /* some policy mentions "pii" (or has a \\u escape) or masks: only
                         then is the body scanned for context.pii */
   bool any_mask;     /* some policy is a `mask`: pushes on MCP GET streams are evaluated */
+  struct lr_obligation_prep *obligations; /* mask/limit records prepared once (guard.h) */
 } lr_engine;
 
 /* Loads everything cfg names. Returns an engine with one reference, or NULL

@@ -196,7 +196,8 @@ lr_guard_outcome *lr_guard_outcome_of(lr_guard_ctx *g, lr_proxy_request *req) {
     if (!c->decision.nguards && !c->decision.nguard_errors) continue;
     lr_eval_env env = {o->entities, &c->req, NULL, req->arena};
     const char *err = NULL;
-    if (lr_obligations_eval(&env, &c->decision, req->client_ip, &go->obl[i], &err) != LR_OK) {
+    if (lr_obligations_eval(o->engine->obligations, &env, &c->decision, req->client_ip,
+                            &go->obl[i], &err) != LR_OK) {
       go->error = err;
       go->error_call = i;
       __atomic_add_fetch(&g->errors, 1, __ATOMIC_RELAXED);

@@ -103,7 +103,8 @@ static uint32_t push_styles(lr_arena *a, const lr_proxy_request *req, const lr_c
     const char *err = NULL;
     lr_eval_env env = {c->entities, &c->req, NULL, a};
     if (c->map_error || !c->decided ||
-        lr_obligations_eval(&env, &c->decision, req->client_ip, &obl[i], &err) != LR_OK) {
+        lr_obligations_eval(o->engine->obligations, &env, &c->decision, req->client_ip, &obl[i],
+                            &err) != LR_OK) {
       for (int t = 0; t < LR_PII__COUNT; t++) styles[t] = LR_PII_STYLE_LABEL;
       return LR_PII_ALL;
     }

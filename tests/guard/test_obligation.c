@@ -23,8 +23,33 @@ static lr_policy_list parse(const char *text, lr_diags *d) {
   return l;
 }
 
+static void same_str(const char *a, const char *b) {
+  cr_assert((a == NULL) == (b == NULL) && (!a || strcmp(a, b) == 0), "'%s' vs '%s'", a ? a : "",
+            b ? b : "");
+}
+
+/* The prepared path (lr_obligation_prepare) gave exactly the full one. */
+static void same_obligations(const lr_obligations *x, const lr_obligations *y) {
+  cr_assert_eq(x->nmasks, y->nmasks);
+  for (size_t i = 0; i < x->nmasks; i++) {
+    const lr_mask_obligation *a = &x->masks[i], *b = &y->masks[i];
+    same_str(a->policy, b->policy);
+    same_str(a->name, b->name);
+    cr_assert(a->types == b->types && a->on == b->on && a->style == b->style);
+  }
+  cr_assert_eq(x->nlimits, y->nlimits);
+  for (size_t i = 0; i < x->nlimits; i++) {
+    const lr_limit_obligation *a = &x->limits[i], *b = &y->limits[i];
+    same_str(a->policy, b->policy);
+    same_str(a->name, b->name);
+    cr_assert(a->max == b->max && a->per_ns == b->per_ns && a->per_session == b->per_session &&
+              a->burst == b->burst && a->shadow == b->shadow && lr_str_eq(a->key, b->key));
+  }
+}
+
 /* Authorizes principal/action/resource with a JSON context against text
- * and evaluates the obligations. Returns the status; *err on error. */
+ * and evaluates the obligations, unprepared and prepared (both must agree
+ * exactly). Returns the status; *err on error. */
 static lr_status run(const char *text, const char *principal, const char *ctx_json,
                      lr_obligations *o, const char **err) {
   lr_diags d = {0};
@@ -46,7 +71,15 @@ static lr_status run(const char *text, const char *principal, const char *ctx_js
   lr_authorize(A, insts, n, NULL, &req, &dec);
   lr_eval_env env = {NULL, &req, NULL, A};
   *err = NULL;
-  return lr_obligations_eval(&env, &dec, LR_STR(""), o, err);
+  lr_status st = lr_obligations_eval(NULL, &env, &dec, LR_STR(""), o, err);
+  lr_obligation_prep *prep = lr_obligation_prepare((const lr_policy *const *)l.items, l.n);
+  lr_obligations po;
+  const char *perr = NULL;
+  cr_assert_eq(lr_obligations_eval(prep, &env, &dec, LR_STR(""), &po, &perr), st);
+  same_str(*err, perr);
+  same_obligations(o, &po);
+  lr_obligation_prep_free(prep);
+  return st;
 }
 
 Test(obligation, mask_fields_and_defaults) {
@@ -273,4 +306,21 @@ Test(obligation, load_time_checks) {
   cr_expect(strstr(r, "missing field `max`"), "%s", r);
   r = check("limit (principal, action, resource) with { max: 5, per: duration(\"0ms\") };");
   cr_expect(strstr(r, "with.per: the period must be at least 1ms"), "%s", r);
+}
+
+Test(obligation, prepared_once_per_policy) {
+  lr_diags d = {0};
+  lr_policy_list l = parse("permit(principal, action, resource);\n"
+                           "mask (principal, action, resource) with { types: [\"EMAIL\"] };\n"
+                           "limit (principal, action, resource) with { max: context.n, per: "
+                           "duration(\"1m\") };\n"
+                           "limit (principal, action, resource) with { max: -1, per: "
+                           "duration(\"1m\") };",
+                           &d);
+  lr_diags_free(&d);
+  lr_obligation_prep *prep = lr_obligation_prepare((const lr_policy *const *)l.items, l.n);
+  /* the permit is not a guard; the bad constant keeps the full path */
+  cr_expect_eq(lr_obligation_prep_count(prep), 2);
+  lr_obligation_prep_free(prep);
+  cr_expect_eq(lr_obligation_prep_count(NULL), 0);
 }

@@ -29,6 +29,7 @@ typedef struct fake_decide {
   lr_arena *a;
   lr_policy_set set;
   bool ok;
+  lr_engine engine; /* what the guard stages read of it: the prepared records */
 } fake_decide;
 
 static void on_file(const char *file, void *arg) {
@@ -80,6 +81,7 @@ static lr_stage_verdict fd_request(void *ctx, lr_proxy_request *req, lr_proxy_an
   lr_arena *a = req->arena;
   lr_call_outcome *o = LR_NEW(a, lr_call_outcome);
   o->request_id = req->request_id;
+  o->engine = &d->engine;
   req->outcome = o;
   /* context.pii */
   lr_pii_spans sp = {0};
@@ -158,6 +160,7 @@ int main(int argc, char **argv) {
   }
   fake_decide d = {.a = lr_arena_new(0), .ok = true};
   if (cfg.policies) lr_cli_walk(cfg.policies, ".cedar", on_file, &d);
+  d.engine.obligations = lr_obligation_prepare(d.set.policies, d.set.npolicies);
   int status = 1;
   lr_guard_ctx *guard = d.ok ? lr_guard_from_config(&cfg, lr_clock_system(), &err) : NULL;
   if (guard) {
@@ -176,6 +179,7 @@ int main(int argc, char **argv) {
   }
   if (status) fprintf(stderr, "guard_server: %s\n", err.p ? err.p : "cannot start");
   lr_guard_ctx_free(guard);
+  lr_obligation_prep_free(d.engine.obligations);
   lr_arena_free(d.a);
   lr_buf_free(&err);
   lr_serve_config_free(&cfg);

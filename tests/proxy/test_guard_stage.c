@@ -24,6 +24,8 @@ typedef struct fake {
 static lr_policy_inst *insts;
 static size_t ninsts;
 static lr_arena *pa; /* policies */
+/* What the stages read of the engine: the prepared mask/limit records. */
+static lr_engine engine;
 
 static void load(const char *text) {
   pa = lr_arena_new(0);
@@ -36,6 +38,13 @@ static void load(const char *text) {
   cr_assert_eq(lr_parse_policies(pa, s, 0, &d, &l), LR_OK);
   lr_diags_free(&d);
   ninsts = lr_policy_insts_static(pa, &l, &insts);
+  engine.obligations = lr_obligation_prepare((const lr_policy *const *)l.items, l.n);
+}
+
+static void unload(void) {
+  lr_obligation_prep_free(engine.obligations);
+  engine.obligations = NULL;
+  lr_arena_free(pa);
 }
 
 /* A request of principal User::"<who>" calling tool `tool`, decided. */
@@ -67,6 +76,7 @@ static void fake_init(fake *f, const char *who, const char *tool, const char *ct
   c->decided = true;
   c->allow = c->decision.allow;
   c->rpc_id = LR_STR("7");
+  f->out.engine = &engine;
   f->out.mcp = mcp;
   f->out.calls = c;
   f->out.ncalls = 1;
@@ -177,7 +187,7 @@ Test(guard_stage, rest_429_with_headers_after_the_limit) {
   cr_expect(strstr(m.p, "policy=\"shadow-one\",rate=\"1/60s\",result=\"shadow\"} 4"), "%s", m.p);
   lr_buf_free(&m);
   lr_guard_ctx_free(g);
-  lr_arena_free(pa);
+  unload();
 }
 
 Test(guard_stage, mcp_json_rpc_error_and_denied_calls_untouched) {
@@ -218,7 +228,7 @@ Test(guard_stage, mcp_json_rpc_error_and_denied_calls_untouched) {
   fake_free(&f);
   insts = save, ninsts = n;
   lr_guard_ctx_free(g);
-  lr_arena_free(pa);
+  unload();
 }
 
 Test(guard_stage, bad_with_record_fails_closed) {
@@ -242,7 +252,7 @@ Test(guard_stage, bad_with_record_fails_closed) {
   cr_expect(memmem(ans.body.p, ans.body.n, "guardrail error", 15));
   fake_free(&f);
   lr_guard_ctx_free(g);
-  lr_arena_free(pa);
+  unload();
 }
 
 static const char *CARD = "4111 1111 1111 1111";
@@ -308,7 +318,7 @@ Test(guard_stage, masks_requests_and_answers) {
             m.p);
   lr_buf_free(&m);
   lr_guard_ctx_free(g);
-  lr_arena_free(pa);
+  unload();
 }
 
 /* ---- Redis: PENDING, resume, fail modes ----------------------------------- */
@@ -329,7 +339,7 @@ static void redis_done(lr_stage *st, lr_guard_ctx *g, struct event_base *base, r
   st->on_worker_exit(st->ctx, 0);
   lr_guard_ctx_free(g);
   event_base_free(base);
-  lr_arena_free(pa);
+  unload();
   redis_proc_cleanup(rp);
 }
 
@@ -471,7 +481,7 @@ Test(guard_stage, changed_rate_keeps_the_debts) {
     cr_assert_eq(st.on_request(st.ctx, &f.req, &ans), LR_STAGE_CONTINUE);
     fake_free(&f);
   }
-  lr_arena_free(pa);
+  unload();
   load("permit (principal, action, resource);\n@id(\"r\") limit (principal, action, resource) "
        "with { max: 3, per: duration(\"1h\") };");
   /* The debt is kept as time: a full hour's worth, which 3/h also counts
@@ -484,5 +494,5 @@ Test(guard_stage, changed_rate_keeps_the_debts) {
   cr_expect_eq(st.on_request(st.ctx, &f.req, &ans), LR_STAGE_CONTINUE, "refills at the new rate");
   fake_free(&f);
   lr_guard_ctx_free(g);
-  lr_arena_free(pa);
+  unload();
 }
