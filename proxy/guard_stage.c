@@ -78,6 +78,7 @@ void lr_guard_ctx_free(lr_guard_ctx *g) {
   if (!g) return;
   for (int i = 0; i < LR_GUARD_WORKERS_MAX; i++) {
     lr_rlimit_free(g->rl[i].client); /* normally gone at worker exit */
+    lr_map_free(&g->rl[i].rules);
     pthread_mutex_destroy(&g->rl[i].mu);
   }
   for (size_t i = 0; i < g->nrules; i++) {
@@ -93,21 +94,9 @@ void lr_guard_ctx_free(lr_guard_ctx *g) {
   free(g);
 }
 
-/* The limiter of (name, max, per, burst): one per distinct rate of a policy
- * (a `max` computed from the request may give several), made on first use
- * and kept across reloads, so a reload never resets a limit; a new rate of
- * a known policy starts from the keys of its latest limiter. */
-guard_rule *guard_rule_get(lr_guard_ctx *g, const lr_limit_obligation *l) {
-  /* Key: the name, a separator, then max, per and burst as raw bytes. */
-  char key[512 + 1 + sizeof l->max + sizeof l->per_ns + sizeof l->burst];
-  size_t nl = strlen(l->name), n;
-  if (nl > 512) nl = 512;
-  memcpy(key, l->name, nl);
-  n = nl;
-  key[n++] = 0x1f;
-  memcpy(key + n, &l->max, sizeof l->max), n += sizeof l->max;
-  memcpy(key + n, &l->per_ns, sizeof l->per_ns), n += sizeof l->per_ns;
-  memcpy(key + n, &l->burst, sizeof l->burst), n += sizeof l->burst;
+/* The shared table's rule (made on first use), under the lock. */
+static guard_rule *rule_shared(lr_guard_ctx *g, const lr_limit_obligation *l, const char *key,
+                               size_t n) {
   lr_str k = {key, n};
   pthread_rwlock_rdlock(&g->lock);
   guard_rule *r = lr_map_get(&g->by_key, k);
@@ -145,6 +134,30 @@ guard_rule *guard_rule_get(lr_guard_ctx *g, const lr_limit_obligation *l) {
     }
   }
   pthread_rwlock_unlock(&g->lock);
+  return r;
+}
+
+/* The limiter of (name, max, per, burst): one per distinct rate of a policy
+ * (a `max` computed from the request may give several), made on first use
+ * and kept across reloads, so a reload never resets a limit; a new rate of
+ * a known policy starts from the keys of its latest limiter. */
+guard_rule *guard_rule_get(lr_guard_ctx *g, unsigned worker, const lr_limit_obligation *l) {
+  /* Key: the name, a separator, then max, per and burst as raw bytes. */
+  char key[512 + 1 + sizeof l->max + sizeof l->per_ns + sizeof l->burst];
+  size_t nl = strlen(l->name), n;
+  if (nl > 512) nl = 512;
+  memcpy(key, l->name, nl);
+  n = nl;
+  key[n++] = 0x1f;
+  memcpy(key + n, &l->max, sizeof l->max), n += sizeof l->max;
+  memcpy(key + n, &l->per_ns, sizeof l->per_ns), n += sizeof l->per_ns;
+  memcpy(key + n, &l->burst, sizeof l->burst), n += sizeof l->burst;
+  lr_map *cache = worker < LR_GUARD_WORKERS_MAX ? &g->rl[worker].rules : NULL;
+  guard_rule *r = cache ? lr_map_get(cache, (lr_str){key, n}) : NULL;
+  if (r) return r;
+  r = rule_shared(g, l, key, n);
+  /* rules live as long as g: the cache may keep them and their keys */
+  if (r && cache) lr_map_put(cache, (lr_str){r->key, n}, r);
   return r;
 }
 

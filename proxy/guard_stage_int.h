@@ -18,10 +18,11 @@ typedef struct guard_rule {
   uint64_t allowed, limited, shadow_limited;
 } guard_rule;
 
-/* One worker's Redis client (touched by that worker only) and the last
- * copy of its counters for /metrics (under mu). */
+/* One worker's Redis client and rule cache (touched by that worker only)
+ * and the last copy of its client's counters for /metrics (under mu). */
 typedef struct guard_worker {
   lr_rlimit *client;
+  lr_map rules; /* guard_rule key → guard_rule: hits take no lock */
   pthread_mutex_t mu;
   lr_rlimit_stats snap;
   bool has_snap;
@@ -38,7 +39,9 @@ struct lr_guard_ctx {
   uint64_t errors;
 };
 
-guard_rule *guard_rule_get(lr_guard_ctx *g, const lr_limit_obligation *l);
+/* The rule of limit l; `worker` (the request's) finds it in its own cache
+ * without taking the shared lock once it has seen it. */
+guard_rule *guard_rule_get(lr_guard_ctx *g, unsigned worker, const lr_limit_obligation *l);
 lr_rlimit *guard_redis_client(lr_guard_ctx *g, const lr_proxy_request *req);
 void guard_redis_snapshot(lr_guard_ctx *g, unsigned worker);
 void guard_worker_exit(void *ctx, unsigned worker);

@@ -29,7 +29,7 @@ static size_t collect(lr_guard_ctx *g, lr_proxy_request *req, lr_guard_outcome *
   for (size_t i = 0; i < go->ncalls; i++)
     for (size_t j = 0; j < go->obl[i].nlimits; j++) {
       const lr_limit_obligation *l = &go->obl[i].limits[j];
-      guard_rule *r = guard_rule_get(g, l);
+      guard_rule *r = guard_rule_get(g, req->worker, l);
       lr_limit_event *ev = &go->limits[k];
       ev->policy = l->policy;
       ev->name = l->name;

@@ -190,6 +190,29 @@ Test(guard_stage, rest_429_with_headers_after_the_limit) {
   unload();
 }
 
+/* Each worker finds rules in its own cache, but the limiter behind them is
+ * one: requests through different workers share the limit exactly. */
+Test(guard_stage, workers_share_one_limit) {
+  load(POLICIES);
+  lr_clock_manual clk;
+  lr_clock_manual_init(&clk, 1000000000, 0);
+  lr_guard_ctx *g = ctx_new(NULL, LR_RLIMIT_FAIL_CLOSED, &clk.clock);
+  lr_stage st = lr_stage_limit(g);
+  const unsigned workers[] = {0, 1, 0, 2, 1};
+  int passed = 0;
+  for (size_t i = 0; i < sizeof workers / sizeof workers[0]; i++) {
+    fake f;
+    fake_init(&f, "ivy", "llm", NULL, false, NULL);
+    f.req.worker = workers[i];
+    lr_proxy_answer ans = {0};
+    passed += st.on_request(st.ctx, &f.req, &ans) == LR_STAGE_CONTINUE;
+    fake_free(&f);
+  }
+  cr_expect_eq(passed, 3, "three per minute in all, whichever worker took each request");
+  lr_guard_ctx_free(g);
+  unload();
+}
+
 Test(guard_stage, mcp_json_rpc_error_and_denied_calls_untouched) {
   load(POLICIES);
   lr_guard_ctx *g = ctx_new(NULL, LR_RLIMIT_FAIL_CLOSED, lr_clock_system());
