@@ -278,30 +278,39 @@ static void fill_entry(const lr_proxy_request *req, int status, int64_t ns, lr_d
                          .eval_ns = -1};
   const lr_call_outcome *oc = req->outcome;
   if (!oc) return;
-  lr_arena *a = req->arena;
   const lr_call *c = main_call(oc);
   e->principal = str_or_empty(oc->principal);
   if (oc->answer != LR_ANSWER_NONE)
     e->decision = oc->answer == LR_ANSWER_FORWARD ? LR_STR("allow") : LR_STR("deny");
   e->cause = str_or_empty(cause_of(oc, c));
   if (oc->t_decide_ns > 0) e->eval_ns = oc->t_decide_ns;
-  size_t npii = 0;
-  lr_str *pii = LR_NEW_N(a, lr_str, LR_PII__COUNT + 1);
-  for (int t = 0; t < LR_PII__COUNT; t++)
-    if (oc->pii_found & LR_PII_BIT(t)) pii[npii++] = lr_str_c(lr_pii_type_name((lr_pii_type)t));
-  e->pii = pii, e->npii = npii;
-  if (oc->guard) fill_guard(a, oc->guard, e);
   if (!c) return;
   e->action = str_or_empty(c->action);
   e->resource = str_or_empty(c->resource);
   if (c->method.n) e->method = c->method;
-  lr_declog_policy *ps = policies_of(a, c->policies, c->npolicies);
+  lr_declog_policy *ps = policies_of(req->arena, c->policies, c->npolicies);
   if (c->shadowed) {
     e->shadow = LR_STR("deny");
     e->shadow_reasons = ps, e->nshadow_reasons = c->npolicies;
   } else {
     e->reasons = ps, e->nreasons = c->npolicies;
   }
+}
+
+/* The parts only the log line shows (the metrics need fill_entry's):
+ * detector types, guard outcome, erroring policies, @log_args arguments. */
+static void fill_line(const lr_proxy_request *req, lr_declog_entry *e) {
+  const lr_call_outcome *oc = req->outcome;
+  if (!oc) return;
+  lr_arena *a = req->arena;
+  size_t npii = 0;
+  lr_str *pii = LR_NEW_N(a, lr_str, LR_PII__COUNT + 1);
+  for (int t = 0; t < LR_PII__COUNT; t++)
+    if (oc->pii_found & LR_PII_BIT(t)) pii[npii++] = lr_str_c(lr_pii_type_name((lr_pii_type)t));
+  e->pii = pii, e->npii = npii;
+  if (oc->guard) fill_guard(a, oc->guard, e);
+  const lr_call *c = main_call(oc);
+  if (!c) return;
   lr_declog_policy *errs = LR_NEW_N(a, lr_declog_policy, c->decision.nerrors + 1);
   for (size_t i = 0; i < c->decision.nerrors; i++) {
     const lr_auth_error *er = &c->decision.errors[i];
@@ -339,6 +348,7 @@ static void on_done(void *ctx, lr_proxy_request *req, int status, int64_t ns) {
   fill_entry(req, status, ns, &e);
   count_entry(o, w, &e);
   if (!o->log) return;
+  fill_line(req, &e);
   lr_buf_clear(&w->line);
   lr_declog_format(&w->line, &e);
   lr_declog_push(o->log, req->worker, w->line.p, w->line.len);
