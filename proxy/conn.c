@@ -623,9 +623,7 @@ int lr_exchange_response_head(lr_exchange *ex, lr_http_head *h) {
   ex->resp_mode = LR_RESP_STREAM;
   if (!no_body &&
       lr_pipeline_response_head(c->w->srv->pipeline, &ex->req, h) == LR_STAGE_NEED_BODY) {
-    bool sse = lr_http_ieq(h->content_type, "text/event-stream") ||
-               lr_str_starts_with(h->content_type, LR_STR("text/event-stream;"));
-    ex->resp_mode = sse ? LR_RESP_EVENTS : LR_RESP_BUFFER;
+    ex->resp_mode = lr_pipeline_is_sse(h->content_type) ? LR_RESP_EVENTS : LR_RESP_BUFFER;
     has_length = false; /* a stage may change the length */
   }
   if (no_body)

@@ -91,14 +91,23 @@ void lr_pipeline_done(const lr_pipeline *pl, lr_proxy_request *req, int status,
     if (pl->stages[i].on_done) pl->stages[i].on_done(pl->stages[i].ctx, req, status, latency_ns);
 }
 
-bool lr_pipeline_is_json(lr_str ct) {
-  if (ct.n == 0) return false;
-  const char *semi = memchr(ct.p, ';', ct.n);
+/* The length of the media type of ct: parameters and blanks cut off. */
+static size_t media_type_len(lr_str ct) {
+  const char *semi = ct.n ? memchr(ct.p, ';', ct.n) : NULL;
   size_t n = semi ? (size_t)(semi - ct.p) : ct.n;
   while (n && (ct.p[n - 1] == ' ' || ct.p[n - 1] == '\t')) n--;
+  return n;
+}
+
+bool lr_pipeline_is_json(lr_str ct) {
+  size_t n = media_type_len(ct);
   if (n == 16 && strncasecmp(ct.p, "application/json", 16) == 0) return true;
   return n > 17 && strncasecmp(ct.p, "application/", 12) == 0 &&
          strncasecmp(ct.p + n - 5, "+json", 5) == 0;
+}
+
+bool lr_pipeline_is_sse(lr_str ct) {
+  return media_type_len(ct) == 17 && strncasecmp(ct.p, "text/event-stream", 17) == 0;
 }
 
 static lr_stage_verdict inspect_on_head(void *ctx, lr_proxy_request *req, lr_proxy_answer *ans) {

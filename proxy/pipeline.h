@@ -166,5 +166,7 @@ void lr_pipeline_done(const lr_pipeline *pl, lr_proxy_request *req, int status, 
 lr_stage lr_stage_inspect(void);
 /* True for application/json and application/<x>+json (parameters ignored). */
 bool lr_pipeline_is_json(lr_str content_type);
+/* True for text/event-stream (parameters ignored). */
+bool lr_pipeline_is_sse(lr_str content_type);
 
 #endif /* LARCH_PROXY_PIPELINE_H */

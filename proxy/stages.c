@@ -193,8 +193,7 @@ static lr_stage_verdict mapping_on_response_head(void *vctx, lr_proxy_request *r
     return LR_STAGE_CONTINUE;
   }
   if (req->head->method == HTTP_GET && o->engine->any_mask &&
-      (lr_http_ieq(resp->content_type, "text/event-stream") ||
-       lr_str_starts_with(resp->content_type, LR_STR("text/event-stream;")))) {
+      lr_pipeline_is_sse(resp->content_type)) {
     o->push_stream = true; /* server pushes: see mapping_on_response */
     return LR_STAGE_NEED_BODY;
   }

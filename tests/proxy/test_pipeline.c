@@ -63,6 +63,15 @@ Test(pipeline, inspect_asks_for_json_posts_on_inspected_routes) {
   cr_assert(!lr_pipeline_is_json(LR_STR("")));
 }
 
+Test(pipeline, sse_media_type) {
+  cr_assert(lr_pipeline_is_sse(LR_STR("text/event-stream")));
+  cr_assert(lr_pipeline_is_sse(LR_STR("Text/Event-Stream; charset=utf-8")));
+  cr_assert(lr_pipeline_is_sse(LR_STR("text/event-stream ;charset=utf-8")));
+  cr_assert(!lr_pipeline_is_sse(LR_STR("text/event-streams")));
+  cr_assert(!lr_pipeline_is_sse(LR_STR("application/json")));
+  cr_assert(!lr_pipeline_is_sse(LR_STR("")));
+}
+
 Test(config, routes_longest_prefix_on_segment_boundaries) {
   char *argv[] = {"serve", "--upstream", "http://127.0.0.1:1", NULL};
   lr_serve_config cfg;
