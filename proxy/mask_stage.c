@@ -21,16 +21,22 @@
 
 static void free_masker(void *m) { lr_pii_masker_free(m); }
 
-/* The combined styles of every allowed call's masks in direction `on`
- * (a batch: all calls' masks together, merged like the masks of one). */
-static uint32_t styles_for(lr_arena *a, const lr_guard_outcome *go, unsigned on, int *styles) {
-  size_t n = 0, k = 0;
-  for (size_t i = 0; i < go->ncalls; i++) n += go->obl[i].nmasks;
-  lr_mask_obligation *all = LR_NEW_N(a, lr_mask_obligation, n + 1);
-  for (size_t i = 0; i < go->ncalls; i++)
-    for (size_t j = 0; j < go->obl[i].nmasks; j++) all[k++] = go->obl[i].masks[j];
-  lr_obligations o = {all, n, NULL, 0};
+/* The combined styles of the masks of n messages' obligations in
+ * direction `on` (a batch: all calls' masks together, merged like the
+ * masks of one). */
+static uint32_t merged_styles(lr_arena *a, const lr_obligations *obl, size_t n, unsigned on,
+                              int *styles) {
+  size_t nm = 0, k = 0;
+  for (size_t i = 0; i < n; i++) nm += obl[i].nmasks;
+  lr_mask_obligation *all = LR_NEW_N(a, lr_mask_obligation, nm + 1);
+  for (size_t i = 0; i < n; i++)
+    for (size_t j = 0; j < obl[i].nmasks; j++) all[k++] = obl[i].masks[j];
+  lr_obligations o = {all, nm, NULL, 0};
   return lr_obligations_mask_styles(&o, on, styles);
+}
+
+static uint32_t styles_for(lr_arena *a, const lr_guard_outcome *go, unsigned on, int *styles) {
+  return merged_styles(a, go->obl, go->ncalls, on, styles);
 }
 
 /* A masker for styles, freed with the request. */
@@ -97,7 +103,6 @@ static lr_stage_verdict mask_on_request(void *ctx, lr_proxy_request *req, lr_pro
 static uint32_t push_styles(lr_arena *a, const lr_proxy_request *req, const lr_call_outcome *o,
                             int *styles) {
   lr_obligations *obl = LR_NEW_N(a, lr_obligations, o->npush);
-  size_t n = 0, k = 0;
   for (size_t i = 0; i < o->npush; i++) {
     const lr_call *c = &o->push[i];
     const char *err = NULL;
@@ -108,13 +113,8 @@ static uint32_t push_styles(lr_arena *a, const lr_proxy_request *req, const lr_c
       for (int t = 0; t < LR_PII__COUNT; t++) styles[t] = LR_PII_STYLE_LABEL;
       return LR_PII_ALL;
     }
-    n += obl[i].nmasks;
   }
-  lr_mask_obligation *all = LR_NEW_N(a, lr_mask_obligation, n + 1);
-  for (size_t i = 0; i < o->npush; i++)
-    for (size_t j = 0; j < obl[i].nmasks; j++) all[k++] = obl[i].masks[j];
-  lr_obligations merged = {all, n, NULL, 0}; /* merged like the masks of one call */
-  return lr_obligations_mask_styles(&merged, LR_MASK_ON_RESPONSE, styles);
+  return merged_styles(a, obl, o->npush, LR_MASK_ON_RESPONSE, styles);
 }
 
 /* The guard outcome of a GET stream (no call was decided): masked counts

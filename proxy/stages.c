@@ -419,41 +419,16 @@ static lr_stage_verdict mapping_on_request(void *vctx, lr_proxy_request *req,
 
 /* ---- mapping: messages the server pushes on a GET stream ------------------------------ */
 
-/* One pushed message → o->push[o->npush++]: mapped with its own store (the
- * caller and the resource over the engine's entities, in a) and evaluated,
- * so the mask stage can read the guards of its decision. */
-static void map_push(const lr_decide_ctx *ctx, lr_proxy_request *req, lr_call_outcome *o,
-                     lr_arena *a, const lr_jfast_doc *d, const lr_jfast_rpc *m, uint32_t pii) {
-  lr_call *c = &o->push[o->npush++];
-  memset(c, 0, sizeof *c);
-  c->method = m->method_str;
-  lr_entities *es = lr_entities_new_overlay(o->engine->entities);
-  lr_arena_on_free(a, release_entities, es);
-  lr_mapping_env env = mapping_env(req, o, a, pii);
-  lr_mapping_common common;
-  lr_mapping_common_init(&env, &common);
-  lr_mapped mp;
-  const char *why = NULL;
-  if (m->invalid || lr_mapping_mcp(&env, &common, d, m, &mp, &why) != LR_OK) {
-    c->map_error = m->invalid ? m->invalid : why ? why : "cannot be mapped";
-    return;
-  }
-  mp.req.principal = add_principal(ctx, a, es, o->who);
-  lr_mapping_resource(es, o->engine->entities, &mp);
-  const lr_uid *cycle = NULL;
-  if (lr_entities_finish(es, &cycle) != LR_OK) {
-    c->map_error = "the message's entities form a cycle";
-    return;
-  }
-  c->req = mp.req;
-  c->entities = es;
-  lr_engine_authorize(o->engine, LR_ENGINE_ENFORCED, a, es, &c->req, &c->decision);
-  c->decided = true;
-}
-
+/* The messages of one event the server pushes on a GET stream (see
+ * decide.h: push), mapped like client messages of their methods into one
+ * store over the engine's entities (the stream's owner and every message's
+ * resource, as for a batch) and evaluated, so the mask stage can read the
+ * guards of their decisions. What cannot be read as JSON-RPC or mapped is
+ * left with map_error: the mask stage masks it whole. */
 static lr_stage_verdict mapping_on_response(void *vctx, lr_proxy_request *req,
                                             lr_proxy_response *resp, lr_proxy_answer *ans) {
   (void)ans;
+  const lr_decide_ctx *ctx = vctx;
   lr_call_outcome *o = req->outcome;
   if (!o || !o->push_stream || !resp->sse_event) return LR_STAGE_CONTINUE;
   lr_arena *a = resp->scratch ? resp->scratch : req->arena;
@@ -464,7 +439,7 @@ static lr_stage_verdict mapping_on_response(void *vctx, lr_proxy_request *req,
   lr_jfast_rpcs rpcs;
   if (lr_jfast_parse(a, data.p, data.n, &doc, NULL) != LR_OK ||
       lr_jfast_rpc_extract(a, &doc, &rpcs, NULL) != LR_OK || !rpcs.n) {
-    o->push = LR_NEW(a, lr_call); /* not JSON-RPC: the mask stage masks it whole */
+    o->push = LR_NEW(a, lr_call);
     o->npush = 1;
     o->push[0].map_error = "not a JSON-RPC message";
     return LR_STAGE_CONTINUE;
@@ -476,16 +451,43 @@ static lr_stage_verdict mapping_on_response(void *vctx, lr_proxy_request *req,
     pii = sp.found;
     lr_pii_spans_free(&sp);
   }
+  lr_entities *es = lr_entities_new_overlay(o->engine->entities);
+  lr_arena_on_free(a, release_entities, es);
+  const lr_uid *principal = add_principal(ctx, a, es, o->who);
+  lr_mapping_env env = mapping_env(req, o, a, pii);
+  lr_mapping_common common;
+  lr_mapping_common_init(&env, &common);
   o->push = LR_NEW_N(a, lr_call, rpcs.n);
+  o->npush = rpcs.n;
   for (size_t i = 0; i < rpcs.n; i++) {
     const lr_jfast_rpc *m = &rpcs.msgs[i];
-    if (m->method < 0 && !m->invalid) { /* a response on the stream: no method to map */
-      lr_call *c = &o->push[o->npush++];
-      memset(c, 0, sizeof *c);
+    lr_call *c = &o->push[i];
+    c->method = m->method_str;
+    lr_mapped mp;
+    const char *why = NULL;
+    if (m->invalid)
+      c->map_error = m->invalid;
+    else if (m->method < 0)
       c->map_error = "a response (no method) on the GET stream";
+    else if (lr_mapping_mcp(&env, &common, &doc, m, &mp, &why) != LR_OK)
+      c->map_error = why ? why : "cannot be mapped";
+    if (c->map_error) continue;
+    mp.req.principal = principal;
+    lr_mapping_resource(es, o->engine->entities, &mp);
+    c->req = mp.req;
+    c->entities = es;
+  }
+  const lr_uid *cycle = NULL;
+  bool cyclic = lr_entities_finish(es, &cycle) != LR_OK;
+  for (size_t i = 0; i < o->npush; i++) {
+    lr_call *c = &o->push[i];
+    if (c->map_error) continue;
+    if (cyclic) {
+      c->map_error = "the message's entities form a cycle";
       continue;
     }
-    map_push(vctx, req, o, a, &doc, m, pii);
+    lr_engine_authorize(o->engine, LR_ENGINE_ENFORCED, a, es, &c->req, &c->decision);
+    c->decided = true;
   }
   return LR_STAGE_CONTINUE;
 }
