@@ -128,11 +128,7 @@ static lr_stage_verdict mask_on_response_head(void *ctx, lr_proxy_request *req,
                                               const lr_http_head *resp) {
   (void)resp;
   lr_guard_ctx *g = ctx;
-  lr_call_outcome *o = req->outcome;
-  if (o && o->push_stream) {
-    stream_outcome(req, o);
-    return LR_STAGE_NEED_BODY;
-  }
+  lr_call_outcome *o = req->outcome; /* GET-stream pushes: per event, mask_on_response */
   lr_guard_outcome *go = o ? o->guard : NULL;
   if (!go || go->error) return LR_STAGE_CONTINUE;
   int styles[LR_PII__COUNT];
