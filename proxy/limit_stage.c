@@ -74,12 +74,8 @@ static lr_stage_verdict conclude(lr_proxy_request *req, lr_guard_outcome *go,
     }
     if (!ev->allowed && !ev->shadow && !go->refused_by && ev->rule) go->refused_by = ev;
   }
-  if (go->error && !go->refused_by) {
-    lr_guard_refuse(req, go, ans);
-    return LR_STAGE_ANSWER;
-  }
-  if (!go->refused_by) return LR_STAGE_CONTINUE;
-  lr_guard_refuse(req, go, ans);
+  if (!go->refused_by && !go->error) return LR_STAGE_CONTINUE;
+  lr_guard_refuse(req, go, ans); /* the refusing limit, else the error */
   return LR_STAGE_ANSWER;
 }
 
