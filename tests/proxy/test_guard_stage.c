@@ -357,13 +357,40 @@ static void on_resume(void *arg, int verdict, const lr_proxy_answer *ans) {
   r->status = ans ? ans->status : 0;
 }
 
+/* What a Redis test runs on: a redis-server, the policies, an event loop,
+ * a context in fail mode `mode` and its limit stage. */
+typedef struct redis_env {
+  redis_proc rp;
+  char url[64];
+  struct event_base *base;
+  lr_guard_ctx *g;
+  lr_stage st;
+} redis_env;
+
+static void redis_start(redis_env *e, lr_rlimit_fail_mode mode) {
+  cr_assert(redis_proc_start(&e->rp, 0, NULL));
+  redis_proc_url(&e->rp, e->url, sizeof e->url);
+  load(POLICIES);
+  e->base = event_base_new();
+  e->g = ctx_new(e->url, mode, lr_clock_system());
+  e->st = lr_stage_limit(e->g);
+}
+
+/* A new context (and stage) in mode `mode` on the same server. */
+static void redis_renew(redis_env *e, lr_rlimit_fail_mode mode) {
+  e->st.on_worker_exit(e->st.ctx, 0);
+  lr_guard_ctx_free(e->g);
+  e->g = ctx_new(e->url, mode, lr_clock_system());
+  e->st = lr_stage_limit(e->g);
+}
+
 /* Releases what a Redis test made. */
-static void redis_done(lr_stage *st, lr_guard_ctx *g, struct event_base *base, redis_proc *rp) {
-  st->on_worker_exit(st->ctx, 0);
-  lr_guard_ctx_free(g);
-  event_base_free(base);
+static void redis_done(redis_env *e) {
+  e->st.on_worker_exit(e->st.ctx, 0);
+  lr_guard_ctx_free(e->g);
+  event_base_free(e->base);
   unload();
-  redis_proc_cleanup(rp);
+  redis_proc_cleanup(&e->rp);
 }
 
 /* Runs one request through the stage on base; returns the final verdict
@@ -398,19 +425,13 @@ static int run_one(lr_stage *st, struct event_base *base, const char *who, int *
 }
 
 Test(guard_stage, redis_pending_then_refused, .timeout = 30) {
-  redis_proc rp;
-  cr_assert(redis_proc_start(&rp, 0, NULL));
-  char url[64];
-  load(POLICIES);
-  struct event_base *base = event_base_new();
-  lr_guard_ctx *g =
-      ctx_new(redis_proc_url(&rp, url, sizeof url), LR_RLIMIT_FAIL_CLOSED, lr_clock_system());
-  lr_stage st = lr_stage_limit(g);
+  redis_env e;
+  redis_start(&e, LR_RLIMIT_FAIL_CLOSED);
   int allowed = 0, refused = 0, waited_n = 0;
   for (int i = 0; i < 6; i++) {
     int status = 0;
     bool waited = false;
-    int v = run_one(&st, base, "erin", &status, &waited);
+    int v = run_one(&e.st, e.base, "erin", &status, &waited);
     waited_n += waited;
     if (v == LR_STAGE_CONTINUE)
       allowed++;
@@ -421,72 +442,57 @@ Test(guard_stage, redis_pending_then_refused, .timeout = 30) {
   cr_expect_eq(refused, 3);
   cr_expect_geq(waited_n, 4, "Redis answers come later (first may hit the connect)");
   /* Redis gone: fail closed refuses at once. */
-  redis_proc_kill(&rp);
+  redis_proc_kill(&e.rp);
   int status = 0;
   bool waited;
-  int v = run_one(&st, base, "frank", &status, &waited);
+  int v = run_one(&e.st, e.base, "frank", &status, &waited);
   cr_expect_eq(v, LR_STAGE_ANSWER);
   cr_expect_eq(status, 429);
   lr_buf m = {0};
-  lr_guard_metrics(g, &m);
+  lr_guard_metrics(e.g, &m);
   cr_expect(strstr(m.p, "larch_redis_limit_calls_total"), "%s", m.p);
   lr_buf_free(&m);
-  redis_done(&st, g, base, &rp);
+  redis_done(&e);
 }
 
 Test(guard_stage, redis_down_fail_open_and_local, .timeout = 30) {
-  redis_proc rp;
-  cr_assert(redis_proc_start(&rp, 0, NULL));
-  char url[64];
-  redis_proc_url(&rp, url, sizeof url);
-  redis_proc_kill(&rp);
-  load(POLICIES);
-  struct event_base *base = event_base_new();
+  redis_env e;
+  redis_start(&e, LR_RLIMIT_FAIL_OPEN);
+  redis_proc_kill(&e.rp); /* before the first check connects */
   /* open: everything passes. */
-  lr_guard_ctx *g = ctx_new(url, LR_RLIMIT_FAIL_OPEN, lr_clock_system());
-  lr_stage st = lr_stage_limit(g);
   int status;
   bool waited;
-  for (int i = 0; i < 5; i++) cr_expect_eq(run_one(&st, base, "gus", &status, &waited), 0);
-  st.on_worker_exit(st.ctx, 0);
-  lr_guard_ctx_free(g);
+  for (int i = 0; i < 5; i++) cr_expect_eq(run_one(&e.st, e.base, "gus", &status, &waited), 0);
   /* local: the in-process limiter decides (3 per minute). */
-  g = ctx_new(url, LR_RLIMIT_FAIL_LOCAL, lr_clock_system());
-  st = lr_stage_limit(g);
+  redis_renew(&e, LR_RLIMIT_FAIL_LOCAL);
   int ok = 0;
-  for (int i = 0; i < 5; i++) ok += run_one(&st, base, "gus", &status, &waited) == 0;
+  for (int i = 0; i < 5; i++) ok += run_one(&e.st, e.base, "gus", &status, &waited) == 0;
   cr_expect_eq(ok, 3);
-  redis_done(&st, g, base, &rp);
+  redis_done(&e);
 }
 
 Test(guard_stage, client_gone_while_pending, .timeout = 30) {
-  redis_proc rp;
-  cr_assert(redis_proc_start(&rp, 0, NULL));
-  char url[64];
-  load(POLICIES);
-  struct event_base *base = event_base_new();
-  lr_guard_ctx *g =
-      ctx_new(redis_proc_url(&rp, url, sizeof url), LR_RLIMIT_FAIL_CLOSED, lr_clock_system());
-  lr_stage st = lr_stage_limit(g);
+  redis_env e;
+  redis_start(&e, LR_RLIMIT_FAIL_CLOSED);
   int status;
   bool waited;
-  run_one(&st, base, "hal", &status, &waited); /* connected now */
+  run_one(&e.st, e.base, "hal", &status, &waited); /* connected now */
   fake f;
   fake_init(&f, "hal", "llm", NULL, false, NULL);
   resumed r = {0};
-  f.req.base = base;
+  f.req.base = e.base;
   f.req.on_resume = on_resume;
   f.req.resume_arg = &r;
   lr_proxy_answer ans = {0};
-  cr_assert_eq(st.on_request(st.ctx, &f.req, &ans), LR_STAGE_PENDING);
+  cr_assert_eq(e.st.on_request(e.st.ctx, &f.req, &ans), LR_STAGE_PENDING);
   fake_free(&f); /* the client left: the arena (and its hook) is gone */
   for (int i = 0; i < 20; i++) {
     struct timeval tv = {0, 10000};
-    event_base_loopexit(base, &tv);
-    event_base_dispatch(base);
+    event_base_loopexit(e.base, &tv);
+    event_base_dispatch(e.base);
   }
   cr_expect_eq(r.calls, 0, "never resumed after the request ended");
-  redis_done(&st, g, base, &rp);
+  redis_done(&e);
 }
 
 Test(guard_stage, changed_rate_keeps_the_debts) {
