@@ -92,6 +92,12 @@ static void string_body(lr_str s, bool star, lr_buf *out) {
   }
 }
 
+bool lr_fmt_string_plain(lr_str s) {
+  for (size_t i = 0; i < s.n; i++)
+    if (needs_escape((unsigned char)s.p[i], false)) return false;
+  return true;
+}
+
 void lr_fmt_string(lr_str s, lr_buf *out) {
   lr_buf_putc(out, '"');
   string_body(s, false, out);

@@ -149,7 +149,120 @@ static const char *finish(acc *c, bool partial) {
   return NULL;
 }
 
+/* l->rule and l->rule_hash (see lr_limit_obligation), in arena a. */
+static void rule_identity(lr_arena *a, lr_limit_obligation *l) {
+  size_t nl = strlen(l->name);
+  size_t n = nl + 1 + sizeof l->max + sizeof l->per_ns + sizeof l->burst;
+  char *p = lr_arena_alloc(a, n), *w = p;
+  memcpy(w, l->name, nl), w += nl;
+  *w++ = 0x1f;
+  memcpy(w, &l->max, sizeof l->max), w += sizeof l->max;
+  memcpy(w, &l->per_ns, sizeof l->per_ns), w += sizeof l->per_ns;
+  memcpy(w, &l->burst, sizeof l->burst);
+  l->rule = (lr_str){p, n};
+  l->rule_hash = lr_map_hash(l->rule);
+}
+
+/* Keys are written straight into the arena when v holds only strings,
+ * entities, longs and booleans (in sets and records, at any depth) whose
+ * text needs no escape: the bytes lr_value_print writes, measured first
+ * (simple_len), then written (simple_put), without a heap buffer. Other
+ * values take lr_value_print; both give the same text. */
+#define KEY_NOT_SIMPLE ((size_t)-1)
+
+/* Decimal digits of i, with its sign, into t (>= 20 bytes); the length. */
+static size_t long_text(int64_t i, char *t) {
+  char r[20];
+  size_t n = 0, k = 0;
+  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+  do r[n++] = (char)('0' + u % 10), u /= 10;
+  while (u);
+  if (i < 0) t[k++] = '-';
+  while (n) t[k++] = r[--n];
+  return k;
+}
+
+static size_t quoted_len(lr_str s) { return lr_fmt_string_plain(s) ? s.n + 2 : KEY_NOT_SIMPLE; }
+
+static size_t simple_len(lr_value v, int depth) {
+  char t[21];
+  size_t n = 0, m;
+  switch ((lr_vkind)v.kind) {
+  case LR_V_BOOL: return v.u.b ? 4 : 5;
+  case LR_V_LONG: return long_text(v.u.i, t);
+  case LR_V_STRING: return quoted_len((lr_str){v.u.s, v.n});
+  case LR_V_ENTITY:
+    m = quoted_len(v.u.uid->id);
+    return m == KEY_NOT_SIMPLE ? m : v.u.uid->type.n + 2 + m;
+  case LR_V_SET:
+  case LR_V_RECORD:
+    if (depth > 8) return KEY_NOT_SIMPLE;
+    for (uint32_t i = 0; i < v.n; i++) {
+      m = v.kind == LR_V_SET ? simple_len(v.u.items[i], depth + 1)
+                             : simple_len(v.u.fields[i].value, depth + 1);
+      if (m == KEY_NOT_SIMPLE) return m;
+      n += m + (i ? 2 : 0);
+      if (v.kind == LR_V_RECORD) {
+        m = quoted_len(v.u.fields[i].key);
+        if (m == KEY_NOT_SIMPLE) return m;
+        n += m + 2;
+      }
+      if (n > LR_LIMIT_KEY_MAX) return KEY_NOT_SIMPLE; /* hashed: the general path */
+    }
+    return n + 2;
+  default: return KEY_NOT_SIMPLE;
+  }
+}
+
+static char *put(char *w, const char *p, size_t n) {
+  if (n) memcpy(w, p, n);
+  return w + n;
+}
+
+static char *put_quoted(char *w, lr_str s) {
+  *w++ = '"';
+  w = put(w, s.p, s.n);
+  *w++ = '"';
+  return w;
+}
+
+/* Writes what simple_len measured. */
+static char *simple_put(lr_value v, char *w) {
+  switch ((lr_vkind)v.kind) {
+  case LR_V_BOOL: return v.u.b ? put(w, "true", 4) : put(w, "false", 5);
+  case LR_V_LONG: return w + long_text(v.u.i, w);
+  case LR_V_STRING: return put_quoted(w, (lr_str){v.u.s, v.n});
+  case LR_V_ENTITY:
+    w = put(w, v.u.uid->type.p, v.u.uid->type.n);
+    *w++ = ':', *w++ = ':';
+    return put_quoted(w, v.u.uid->id);
+  case LR_V_SET:
+  case LR_V_RECORD:
+    *w++ = v.kind == LR_V_SET ? '[' : '{';
+    for (uint32_t i = 0; i < v.n; i++) {
+      if (i) *w++ = ',', *w++ = ' ';
+      if (v.kind == LR_V_SET) {
+        w = simple_put(v.u.items[i], w);
+      } else {
+        w = put_quoted(w, v.u.fields[i].key);
+        *w++ = ':', *w++ = ' ';
+        w = simple_put(v.u.fields[i].value, w);
+      }
+    }
+    *w++ = v.kind == LR_V_SET ? ']' : '}';
+    return w;
+  default: return w; /* never: simple_len refused it */
+  }
+}
+
 lr_str lr_obligation_key(lr_arena *a, lr_value v) {
+  size_t n = simple_len(v, 0);
+  if (n <= LR_LIMIT_KEY_MAX) {
+    char *p = lr_arena_alloc(a, n + 1);
+    p[n] = 0;
+    simple_put(v, p);
+    return (lr_str){p, n};
+  }
   lr_buf b = {0};
   lr_value_print(v, &b);
   lr_str out;
@@ -215,6 +328,9 @@ typedef struct prep_entry {
   const uint32_t *dyn;   /* indices of the fields computed per request */
   size_t ndyn;           /* (the limit's `key` excluded) */
   const lr_expr *key;    /* the limit's `key`, or NULL */
+  bool final;            /* no field (but a limit's `key`) computed per
+                            request: tmpl is finished and validated, a
+                            limit's rule identity made (for its own name) */
 } prep_entry;
 
 struct lr_obligation_prep {
@@ -224,8 +340,15 @@ struct lr_obligation_prep {
 
 static bool is_const(const lr_expr *e);
 
+/* The table's hash of a policy's address (a multiply: no bytes to mix). */
+static uint64_t ast_hash(const lr_policy *p) {
+  uint64_t h = (uint64_t)(uintptr_t)p * 0x9e3779b97f4a7c15ULL;
+  return h ^ (h >> 29);
+}
+
 static const prep_entry *prep_find(const lr_obligation_prep *prep, const lr_policy *p) {
-  return prep ? lr_map_get(&prep->by_ast, (lr_str){(const char *)&p, sizeof p}) : NULL;
+  return prep ? lr_map_get_h(&prep->by_ast, (lr_str){(const char *)&p, sizeof p}, ast_hash(p))
+              : NULL;
 }
 
 /* Is field i of the limit/mask record w the limit's `key`? */
@@ -267,9 +390,14 @@ static const char *eval_one(const lr_eval_env *env, const lr_obligation_prep *pr
     const char *msg = apply_field(c, key, v);
     if (msg) return fail(a, c, lr_arena_strndup(a, key.p, key.n), msg);
   }
-  const char *msg = finish(c, false);
-  if (msg) return fail(a, c, NULL, msg);
+  if (!pe || !pe->final) {
+    const char *msg = finish(c, false);
+    if (msg) return fail(a, c, NULL, msg);
+  }
   if (c->effect == LR_EFFECT_MASK) return NULL;
+  /* the prepared rule identity, unless a linked template's id renames it */
+  if (!pe || !pe->final || (c->l.name != pe->tmpl.l.name && strcmp(c->l.name, pe->tmpl.l.name)))
+    rule_identity(a, &c->l);
   if (c->l.per_session)
     e.req = session_request(a, env->req, lr_obligation_lineage(a, env->req->principal, client_ip));
   lr_value kv;
@@ -463,6 +591,14 @@ static prep_entry *prepare_one(lr_arena *a, const lr_policy *p) {
     }
   }
   pe->dyn = dyn;
+  if (pe->ndyn == 0) { /* nothing but a limit's key left for requests */
+    acc t = pe->tmpl;
+    if (finish(&t, false) == NULL) {
+      pe->tmpl = t;
+      if (p->effect == LR_EFFECT_LIMIT) rule_identity(a, &pe->tmpl.l);
+      pe->final = true;
+    }
+  }
   return pe;
 }
 
@@ -472,7 +608,9 @@ lr_obligation_prep *lr_obligation_prepare(const lr_policy *const *ps, size_t n) 
   for (size_t i = 0; i < n; i++) {
     if (ps[i]->effect != LR_EFFECT_MASK && ps[i]->effect != LR_EFFECT_LIMIT) continue;
     prep_entry *pe = prepare_one(prep->a, ps[i]);
-    if (pe) lr_map_put(&prep->by_ast, (lr_str){(const char *)&pe->ast, sizeof pe->ast}, pe);
+    if (pe)
+      lr_map_put_h(&prep->by_ast, (lr_str){(const char *)&pe->ast, sizeof pe->ast},
+                   ast_hash(pe->ast), pe);
   }
   return prep;
 }

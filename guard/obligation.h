@@ -25,6 +25,9 @@
  * records sorted by key, sets sorted and deduplicated, so equal values give
  * equal keys whatever order they were written in); keys longer than
  * LR_LIMIT_KEY_MAX are replaced by "#" and the SHA-256 of the text in hex.
+ * Keys made only of strings, entities, longs and booleans needing no escape
+ * (the common ones: principal, an address, a tuple of them) are written
+ * straight into the arena, with the same bytes.
  *
  * Session quotas (`per: "session"`) must survive a client re-initializing
  * its MCP session, which gives it a fresh session id. So for these limits
@@ -66,6 +69,12 @@ typedef struct lr_limit_obligation {
   uint32_t burst; /* filled in: max when not given */
   lr_str key;     /* canonical key text (NUL-terminated, arena) */
   bool shadow;    /* @shadow: log only, never refuse */
+  /* The limiter this obligation counts in: the name, a 0x1f separator,
+   * then max, per_ns and burst as raw bytes — equal for every request of a
+   * policy at one rate, so the proxy keeps one limiter per distinct rule.
+   * Prepared once (with its hash) when the rate is constant. */
+  lr_str rule;
+  uint64_t rule_hash; /* lr_map_hash(rule) */
 } lr_limit_obligation;
 
 /* See lr_obligation_prepare. */

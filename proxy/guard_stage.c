@@ -95,15 +95,14 @@ void lr_guard_ctx_free(lr_guard_ctx *g) {
 }
 
 /* The shared table's rule (made on first use), under the lock. */
-static guard_rule *rule_shared(lr_guard_ctx *g, const lr_limit_obligation *l, const char *key,
-                               size_t n) {
-  lr_str k = {key, n};
+static guard_rule *rule_shared(lr_guard_ctx *g, const lr_limit_obligation *l) {
+  lr_str k = l->rule;
   pthread_rwlock_rdlock(&g->lock);
-  guard_rule *r = lr_map_get(&g->by_key, k);
+  guard_rule *r = lr_map_get_h(&g->by_key, k, l->rule_hash);
   pthread_rwlock_unlock(&g->lock);
   if (r) return r;
   pthread_rwlock_wrlock(&g->lock);
-  r = lr_map_get(&g->by_key, k);
+  r = lr_map_get_h(&g->by_key, k, l->rule_hash);
   if (!r) {
     lr_limit_config cfg = {.name = l->name,
                            .max = l->max,
@@ -122,42 +121,33 @@ static guard_rule *rule_shared(lr_guard_ctx *g, const lr_limit_obligation *l, co
           break;
         }
       r = lr_xcalloc(1, sizeof *r);
-      r->key = lr_xmalloc(n);
-      memcpy(r->key, key, n);
+      r->key = lr_xmalloc(k.n);
+      memcpy(r->key, k.p, k.n);
       r->lim = lim;
       if (g->nrules == g->caprules) {
         g->caprules = g->caprules ? 2 * g->caprules : 16;
         g->rules = lr_xrealloc(g->rules, g->caprules * sizeof *g->rules);
       }
       g->rules[g->nrules++] = r;
-      lr_map_put(&g->by_key, (lr_str){r->key, n}, r);
+      lr_map_put_h(&g->by_key, (lr_str){r->key, k.n}, l->rule_hash, r);
     }
   }
   pthread_rwlock_unlock(&g->lock);
   return r;
 }
 
-/* The limiter of (name, max, per, burst): one per distinct rate of a policy
- * (a `max` computed from the request may give several), made on first use
- * and kept across reloads, so a reload never resets a limit; a new rate of
- * a known policy starts from the keys of its latest limiter. */
+/* The limiter of (name, max, per, burst) — the obligation's rule identity:
+ * one per distinct rate of a policy (a `max` computed from the request may
+ * give several), made on first use and kept across reloads, so a reload
+ * never resets a limit; a new rate of a known policy starts from the keys
+ * of its latest limiter. */
 guard_rule *guard_rule_get(lr_guard_ctx *g, unsigned worker, const lr_limit_obligation *l) {
-  /* Key: the name, a separator, then max, per and burst as raw bytes. */
-  char key[512 + 1 + sizeof l->max + sizeof l->per_ns + sizeof l->burst];
-  size_t nl = strlen(l->name), n;
-  if (nl > 512) nl = 512;
-  memcpy(key, l->name, nl);
-  n = nl;
-  key[n++] = 0x1f;
-  memcpy(key + n, &l->max, sizeof l->max), n += sizeof l->max;
-  memcpy(key + n, &l->per_ns, sizeof l->per_ns), n += sizeof l->per_ns;
-  memcpy(key + n, &l->burst, sizeof l->burst), n += sizeof l->burst;
   lr_map *cache = worker < LR_GUARD_WORKERS_MAX ? &g->rl[worker].rules : NULL;
-  guard_rule *r = cache ? lr_map_get(cache, (lr_str){key, n}) : NULL;
+  guard_rule *r = cache ? lr_map_get_h(cache, l->rule, l->rule_hash) : NULL;
   if (r) return r;
-  r = rule_shared(g, l, key, n);
+  r = rule_shared(g, l);
   /* rules live as long as g: the cache may keep them and their keys */
-  if (r && cache) lr_map_put(cache, (lr_str){r->key, n}, r);
+  if (r && cache) lr_map_put_h(cache, (lr_str){r->key, l->rule.n}, l->rule_hash, r);
   return r;
 }
 

@@ -13,7 +13,7 @@
 
 /* One rule limiter: a policy at one rate. Counters are atomics. */
 typedef struct guard_rule {
-  char *key; /* name \x1f then max, per, burst as bytes (guard_rule_get) */
+  char *key; /* the obligations' rule identity (lr_limit_obligation.rule) */
   lr_limit *lim;
   uint64_t allowed, limited, shadow_limited;
 } guard_rule;

@@ -44,6 +44,8 @@ static void same_obligations(const lr_obligations *x, const lr_obligations *y) {
     same_str(a->name, b->name);
     cr_assert(a->max == b->max && a->per_ns == b->per_ns && a->per_session == b->per_session &&
               a->burst == b->burst && a->shadow == b->shadow && lr_str_eq(a->key, b->key));
+    cr_assert(lr_str_eq(a->rule, b->rule) && a->rule_hash == b->rule_hash &&
+              a->rule_hash == lr_map_hash(a->rule));
   }
 }
 
@@ -323,4 +325,91 @@ Test(obligation, prepared_once_per_policy) {
   cr_expect_eq(lr_obligation_prep_count(prep), 2);
   lr_obligation_prep_free(prep);
   cr_expect_eq(lr_obligation_prep_count(NULL), 0);
+}
+
+/* The key of the Cedar expression text: the arena fast path must give the
+ * very text lr_value_print gives (or its hash when over-long). */
+static void key_as_printed(const char *text) {
+  lr_source *s = LR_NEW(A, lr_source);
+  s->name = "k";
+  s->text = lr_arena_strdup(A, text);
+  s->len = strlen(text);
+  lr_diags d = {0};
+  lr_expr *e;
+  if (lr_parse_expr(A, s, &d, &e) != LR_OK)
+    cr_assert_fail("%.40s: %s", text, d.n ? d.items[0].msg : "?");
+  lr_diags_free(&d);
+  const lr_uid *u = lr_uid_new(A, LR_STR("User"), LR_STR("alice"));
+  lr_request req = {u, u, u, lr_value_empty_record()};
+  lr_eval_env env = {NULL, &req, NULL, A};
+  lr_value v;
+  lr_eval_error er;
+  cr_assert_eq(lr_eval_expr(&env, e, &v, &er), LR_OK, "%s", text);
+  lr_buf b = {0};
+  lr_value_print(v, &b);
+  lr_str k = lr_obligation_key(A, v);
+  if (b.len <= LR_LIMIT_KEY_MAX) {
+    cr_expect(lr_str_eq(k, lr_buf_str(&b)), "%s: '%s' vs '%s'", text, k.p, b.p);
+    cr_expect_eq(k.p[k.n], 0, "%s: not NUL-terminated", text);
+  } else {
+    cr_expect(k.n == 65 && k.p[0] == '#', "%s: over-long key not hashed", text);
+  }
+  lr_buf_free(&b);
+}
+
+Test(obligation, keys_fast_path_prints_like_cedar) {
+  static const char *const exprs[] = {
+      "principal", "\"10.1.2.3\"", "\"\"", "\"with \\\"quote\\\" and \\\\ and \\n\"",
+      "\"caf\\u{e9} \\u{1f600}\"", "\"nul \\0 del \\u{7f}\"", "0", "-1", "42",
+      "-9223372036854775807 - 1", "9223372036854775807", "true", "false",
+      "[principal, resource]", "[3, 1, 2, 1]", "[]", "{}", "{b: [3, 1], a: principal}",
+      "{\"odd key\": 1, \"qu\\\"ote\": 2}", "[[1, [2, [3, [4, [5, [6, [7, [8, [9, [10]]]]]]]]]]]",
+      "User::\"a\\\"b\"", "Ns::Deep::Type::\"x\"", "[decimal(\"1.5\"), 1]", "ip(\"10.0.0.0/8\")",
+      "{a: datetime(\"2024-01-01\"), b: duration(\"1h\")}", "[\"x\", true, -3, User::\"u\"]"};
+  for (size_t i = 0; i < sizeof exprs / sizeof *exprs; i++) key_as_printed(exprs[i]);
+  /* over-long keys (strings and sets) take the hash on both paths */
+  char big[2200];
+  memset(big, 'x', sizeof big);
+  big[0] = '"', big[1020] = '"', big[1021] = 0; /* 1,019 bytes + quotes: 1,021 */
+  key_as_printed(big);
+  big[1020] = big[1021] = 'x', big[1024] = '"', big[1025] = 0; /* 1,025: hashed */
+  key_as_printed(big);
+  char set[2200];
+  snprintf(set, sizeof set, "[%s, \"y\"]", big);
+  key_as_printed(set);
+}
+
+/* A limiter is one per rule identity: instances of one limit template
+ * (linked under their own ids) count apart unless an @id names them alike;
+ * the prepared identity must follow the instance's name. */
+Test(obligation, rule_identity_per_linked_instance) {
+  lr_diags d = {0};
+  lr_policy_list l = parse("limit (principal == ?principal, action, resource) with { max: 5, "
+                           "per: duration(\"1m\") };\n"
+                           "@id(\"shared\") limit (principal == ?principal, action, resource) "
+                           "with { max: 5, per: duration(\"1m\") };",
+                           &d);
+  lr_diags_free(&d);
+  const lr_uid *u = lr_uid_new(A, LR_STR("User"), LR_STR("alice"));
+  lr_policy_inst in[4] = {{"link1", l.items[0], u, NULL},
+                          {"link2", l.items[0], u, NULL},
+                          {"link3", l.items[1], u, NULL},
+                          {"link4", l.items[1], u, NULL}};
+  const lr_policy_inst *gs[4] = {&in[0], &in[1], &in[2], &in[3]};
+  lr_decision dec = {0};
+  dec.guards = gs, dec.nguards = 4;
+  lr_request req = {u, u, u, lr_value_empty_record()};
+  lr_eval_env env = {NULL, &req, NULL, A};
+  lr_obligation_prep *prep = lr_obligation_prepare((const lr_policy *const *)l.items, l.n);
+  cr_assert_eq(lr_obligation_prep_count(prep), 2);
+  lr_obligations full, pr;
+  const char *err = NULL;
+  cr_assert_eq(lr_obligations_eval(NULL, &env, &dec, LR_STR(""), &full, &err), LR_OK);
+  cr_assert_eq(lr_obligations_eval(prep, &env, &dec, LR_STR(""), &pr, &err), LR_OK);
+  same_obligations(&full, &pr);
+  const lr_limit_obligation *x = pr.limits;
+  same_str(x[0].name, "link1");
+  cr_expect(!lr_str_eq(x[0].rule, x[1].rule), "two unnamed links share a limiter");
+  cr_expect(lr_str_eq(x[2].rule, x[3].rule), "links named alike count apart");
+  lr_obligation_prep_free(prep);
 }
