@@ -374,7 +374,7 @@ Test(obligation, keys_fast_path_prints_like_cedar) {
   key_as_printed(big);
   big[1020] = big[1021] = 'x', big[1024] = '"', big[1025] = 0; /* 1,025: hashed */
   key_as_printed(big);
-  char set[2200];
+  char set[sizeof big + 16];
   snprintf(set, sizeof set, "[%s, \"y\"]", big);
   key_as_printed(set);
 }
