@@ -164,7 +164,7 @@ static void rule_identity(lr_arena *a, lr_limit_obligation *l) {
 }
 
 /* Keys are written straight into the arena when v holds only strings,
- * entities, longs and booleans (in sets and records, at any depth) whose
+ * entities, longs, booleans and addresses (in sets and records) whose
  * text needs no escape: the bytes lr_value_print writes, measured first
  * (simple_len), then written (simple_put), without a heap buffer. Other
  * values take lr_value_print; both give the same text. */
@@ -194,6 +194,10 @@ static size_t simple_len(lr_value v, int depth) {
   case LR_V_ENTITY:
     m = quoted_len(v.u.uid->id);
     return m == KEY_NOT_SIMPLE ? m : v.u.uid->type.n + 2 + m;
+  case LR_V_IPADDR: { /* ip("10.1.2.3/32") */
+    char ip[LR_IPADDR_TEXT_MAX];
+    return lr_ipaddr_text(v.u.ip, ip) + 6;
+  }
   case LR_V_SET:
   case LR_V_RECORD:
     if (depth > 8) return KEY_NOT_SIMPLE;
@@ -236,6 +240,10 @@ static char *simple_put(lr_value v, char *w) {
     w = put(w, v.u.uid->type.p, v.u.uid->type.n);
     *w++ = ':', *w++ = ':';
     return put_quoted(w, v.u.uid->id);
+  case LR_V_IPADDR:
+    w = put(w, "ip(\"", 4);
+    w += lr_ipaddr_text(v.u.ip, w);
+    return put(w, "\")", 2);
   case LR_V_SET:
   case LR_V_RECORD:
     *w++ = v.kind == LR_V_SET ? '[' : '{';

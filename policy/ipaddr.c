@@ -169,36 +169,63 @@ lr_status lr_ipaddr_parse(lr_str s, lr_ipaddr *out, const char **err) {
   return LR_ERR;
 }
 
-void lr_ipaddr_format(const lr_ipaddr *ip, lr_buf *out) {
+static char *put_dec(char *w, unsigned n) {
+  char t[3];
+  int k = 0;
+  do t[k++] = (char)('0' + n % 10), n /= 10;
+  while (n);
+  while (k) *w++ = t[--k];
+  return w;
+}
+
+static char *put_hex(char *w, unsigned n) { /* no leading zeros */
+  int sh = 12;
+  while (sh > 0 && !(n >> sh)) sh -= 4;
+  for (; sh >= 0; sh -= 4) *w++ = "0123456789abcdef"[(n >> sh) & 15];
+  return w;
+}
+
+size_t lr_ipaddr_text(const lr_ipaddr *ip, char *out) {
+  char *w = out;
   if (!ip->v6) {
-    lr_buf_printf(out, "%u.%u.%u.%u/%u", ip->addr[0], ip->addr[1], ip->addr[2], ip->addr[3],
-                  ip->prefix);
-    return;
-  }
-  unsigned g[8];
-  for (int i = 0; i < 8; i++) g[i] = (unsigned)ip->addr[2 * i] << 8 | ip->addr[2 * i + 1];
-  /* RFC 5952: compress the longest run (first if tied) of >= 2 zero groups. */
-  int best = -1, bestlen = 1;
-  for (int i = 0; i < 8;) {
-    if (g[i] != 0) {
-      i++;
-      continue;
+    for (int i = 0; i < 4; i++) {
+      if (i) *w++ = '.';
+      w = put_dec(w, ip->addr[i]);
     }
-    int j = i;
-    while (j < 8 && g[j] == 0) j++;
-    if (j - i > bestlen) best = i, bestlen = j - i;
-    i = j;
-  }
-  for (int i = 0; i < 8; i++) {
-    if (i == best) {
-      lr_buf_puts(out, "::");
-      i += bestlen - 1;
-      continue;
+  } else {
+    unsigned g[8];
+    for (int i = 0; i < 8; i++) g[i] = (unsigned)ip->addr[2 * i] << 8 | ip->addr[2 * i + 1];
+    /* RFC 5952: compress the longest run (first if tied) of >= 2 zero groups. */
+    int best = -1, bestlen = 1;
+    for (int i = 0; i < 8;) {
+      if (g[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && g[j] == 0) j++;
+      if (j - i > bestlen) best = i, bestlen = j - i;
+      i = j;
     }
-    if (i > 0 && i != best + bestlen) lr_buf_putc(out, ':');
-    lr_buf_printf(out, "%x", g[i]);
+    for (int i = 0; i < 8; i++) {
+      if (i == best) {
+        *w++ = ':', *w++ = ':';
+        i += bestlen - 1;
+        continue;
+      }
+      if (i > 0 && i != best + bestlen) *w++ = ':';
+      w = put_hex(w, g[i]);
+    }
   }
-  lr_buf_printf(out, "/%u", ip->prefix);
+  *w++ = '/';
+  w = put_dec(w, ip->prefix);
+  *w = 0;
+  return (size_t)(w - out);
+}
+
+void lr_ipaddr_format(const lr_ipaddr *ip, lr_buf *out) {
+  char t[LR_IPADDR_TEXT_MAX];
+  lr_buf_append(out, t, lr_ipaddr_text(ip, t));
 }
 
 /* Cedar 4: the whole range must be loopback, so the prefix counts too. */

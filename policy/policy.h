@@ -158,6 +158,11 @@ lr_status lr_decimal_parse(lr_str s, int64_t *scaled, const char **err);
  * Cedar does), optionally followed by /prefix (decimal digits, no leading
  * zero, <= 32 for IPv4, <= 128 for IPv6); at most 43 bytes in all. */
 lr_status lr_ipaddr_parse(lr_str s, lr_ipaddr *out, const char **err);
+/* The canonical text of ip ("10.0.0.0/8", "::1/128": RFC 5952, always with
+ * the prefix), NUL-terminated into out (LR_IPADDR_TEXT_MAX bytes); returns
+ * its length. */
+#define LR_IPADDR_TEXT_MAX 48
+size_t lr_ipaddr_text(const lr_ipaddr *ip, char *out);
 /* datetime: "YYYY-MM-DD", "YYYY-MM-DDThh:mm:ssZ", "YYYY-MM-DDThh:mm:ss.SSSZ",
  * "YYYY-MM-DDThh:mm:ss(+|-)hhmm", "YYYY-MM-DDThh:mm:ss.SSS(+|-)hhmm". */
 lr_status lr_datetime_parse(lr_str s, int64_t *ms, const char **err);

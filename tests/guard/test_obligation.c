@@ -365,7 +365,9 @@ Test(obligation, keys_fast_path_prints_like_cedar) {
       "[principal, resource]", "[3, 1, 2, 1]", "[]", "{}", "{b: [3, 1], a: principal}",
       "{\"odd key\": 1, \"qu\\\"ote\": 2}", "[[1, [2, [3, [4, [5, [6, [7, [8, [9, [10]]]]]]]]]]]",
       "User::\"a\\\"b\"", "Ns::Deep::Type::\"x\"", "[decimal(\"1.5\"), 1]", "ip(\"10.0.0.0/8\")",
-      "{a: datetime(\"2024-01-01\"), b: duration(\"1h\")}", "[\"x\", true, -3, User::\"u\"]"};
+      "{a: datetime(\"2024-01-01\"), b: duration(\"1h\")}", "[\"x\", true, -3, User::\"u\"]",
+      "ip(\"127.0.0.1\")", "[ip(\"::1\"), principal]", "ip(\"abcd:ef01:2345:6789:abcd:ef01:2345:6789/128\")",
+      "{ip: ip(\"1:0:0:2:0:0:0:3\"), n: ip(\"255.255.255.255/0\")}"};
   for (size_t i = 0; i < sizeof exprs / sizeof *exprs; i++) key_as_printed(exprs[i]);
   /* over-long keys (strings and sets) take the hash on both paths */
   char big[2200];
