@@ -68,7 +68,9 @@ static void one(set *s, lr_stage *stage, lr_arena *a) {
   c->req.principal = lr_uid_new(a, LR_STR("User"), LR_STR("alice"));
   c->req.action = lr_uid_new(a, LR_STR("Action"), LR_STR("tools/call"));
   c->req.resource = lr_uid_new(a, LR_STR("Tool"), LR_STR("search"));
-  lr_field ip = {LR_STR("ip"), lr_value_string_borrow(LR_STR("10.1.2.3"))};
+  lr_ipaddr addr; /* an address value, as the mapping stage makes it */
+  if (lr_ipaddr_parse(LR_STR("10.1.2.3"), &addr, NULL) != LR_OK) abort();
+  lr_field ip = {LR_STR("ip"), lr_value_ipaddr(a, &addr)};
   lr_value client;
   lr_value_record(a, &ip, 1, &client, NULL);
   lr_field f[2] = {{LR_STR("client"), client}, {LR_STR("pii"), lr_value_empty_set()}};
