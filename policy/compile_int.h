@@ -100,6 +100,15 @@ static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *an
   return cn_uid_eq(u, anc) || (ent && cn_has_ancestor(ent, anc));
 }
 
+/* lr_eval_entity with its per-request cache of the principal's and the
+ * resource's store entries read inline (once looked up, two loads). */
+static inline const lr_entity *cn_entity(lr_evalctx *x, const lr_uid *u) {
+  const lr_request *r = x->env->req;
+  if (u == r->principal && x->ent_known[0]) return x->ent[0];
+  if (u == r->resource && x->ent_known[1]) return x->ent[1];
+  return lr_eval_entity(x, u);
+}
+
 #define CN_OK 0
 #define CN_BAIL (-1)
 
