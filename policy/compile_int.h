@@ -71,22 +71,8 @@ struct lr_cnode {
 /* Cedar equality of uids and `in` through a store entry's ancestors, for
  * the hot path: lengths first, linear over short lists (same answers as
  * lr_uid_eq and lr_entity_has_ancestor). */
-static inline bool cn_str_eq(lr_str a, lr_str b) {
-  size_t n = a.n;
-  if (n != b.n) return false;
-  /* Short names without a call or a byte loop: two overlapping words
-   * cover every byte of [p, p + n) and read nothing outside it. */
-  if (n >= 8) {
-    if (n > 16) return memcmp(a.p, b.p, n) == 0;
-    return lr_rd64(a.p) == lr_rd64(b.p) && lr_rd64(a.p + n - 8) == lr_rd64(b.p + n - 8);
-  }
-  if (n >= 4) return lr_rd32(a.p) == lr_rd32(b.p) && lr_rd32(a.p + n - 4) == lr_rd32(b.p + n - 4);
-  /* n <= 3: positions 0, n / 2 and n - 1 are every byte */
-  return n == 0 || (a.p[0] == b.p[0] && a.p[n / 2] == b.p[n / 2] && a.p[n - 1] == b.p[n - 1]);
-}
-static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) {
-  return a == b || (cn_str_eq(a->id, b->id) && cn_str_eq(a->type, b->type));
-}
+static inline bool cn_str_eq(lr_str a, lr_str b) { return lr_name_eq(a, b); }
+static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) { return lr_uid_eq_inline(a, b); }
 static inline bool cn_has_ancestor(const lr_entity *e, const lr_uid *anc) {
   const lr_uid *const *v;
   size_t n = lr_entity_ancestors(e, &v);
