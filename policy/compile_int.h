@@ -13,8 +13,6 @@
 #ifndef LARCH_POLICY_COMPILE_INT_H
 #define LARCH_POLICY_COMPILE_INT_H
 
-#include <string.h>
-
 #include "policy.h"
 #include "policy_int.h"
 
