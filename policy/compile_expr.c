@@ -291,7 +291,7 @@ static int step(cn_run *r, lr_value *v, lr_str name) {
   if (v->kind == LR_V_RECORD) {
     rec = *v;
   } else if (v->kind == LR_V_ENTITY) {
-    const lr_entity *ent = lr_eval_entity(r->x, v->u.uid);
+    const lr_entity *ent = cn_entity(r->x, v->u.uid);
     if (!ent) return CN_BAIL;
     rec = lr_entity_attrs(ent);
   } else {
@@ -520,7 +520,7 @@ __attribute__((noinline)) static int method(cn_run *r, const lr_cnode *n, lr_val
   default: break;
   }
   if (t.kind != LR_V_ENTITY || arg.kind != LR_V_STRING) return CN_BAIL;
-  const lr_entity *ent = lr_eval_entity(r->x, t.u.uid);
+  const lr_entity *ent = cn_entity(r->x, t.u.uid);
   const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(arg.u.s, arg.n)) : NULL;
   if (m == LR_METHOD_HAS_TAG) {
     *out = lr_value_bool(tag != NULL);
@@ -617,7 +617,7 @@ static int get_tag(cn_run *r, const lr_cnode *n, lr_value *out) {
   if (st != CN_OK || t.kind != LR_V_ENTITY) return CN_BAIL;
   lr_value k = n->args[0]->k;
   if (k.kind != LR_V_STRING) return CN_BAIL;
-  const lr_entity *ent = lr_eval_entity(r->x, t.u.uid);
+  const lr_entity *ent = cn_entity(r->x, t.u.uid);
   const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(k.u.s, k.n)) : NULL;
   if (!tag) return CN_BAIL;
   *out = *tag;
@@ -627,15 +627,20 @@ static int get_tag(cn_run *r, const lr_cnode *n, lr_value *out) {
 /* The value of an operand: constants, paths and constant-key tags without
  * going through cn_eval's switch. */
 static inline int operand(cn_run *r, const lr_cnode *n, lr_value *out) {
-  switch ((cn_kind)n->kind) {
-  case CN_CONST: *out = n->k; return CN_OK;
-  case CN_PATH: return path(r, n, out);
-  case CN_METHOD:
-    if (n->op == LR_METHOD_GET_TAG && n->nargs == 1 && is_const(n->args[0]))
-      return get_tag(r, n, out);
-    break;
-  default: break;
+  uint32_t m = n->memo; /* a path already evaluated: no call */
+  if (m && r->state && r->state[m - 1] == 1) {
+    *out = r->memo[m - 1];
+    return CN_OK;
   }
+  /* tests, not a jump table: these few kinds are nearly all operands */
+  unsigned k = n->kind;
+  if (k == CN_PATH) return path(r, n, out);
+  if (k == CN_CONST) {
+    *out = n->k;
+    return CN_OK;
+  }
+  if (k == CN_METHOD && n->op == LR_METHOD_GET_TAG && n->nargs == 1 && is_const(n->args[0]))
+    return get_tag(r, n, out);
   return cn_eval(r, n, out);
 }
 

@@ -13,8 +13,6 @@
 #ifndef LARCH_POLICY_COMPILE_INT_H
 #define LARCH_POLICY_COMPILE_INT_H
 
-#include <string.h>
-
 #include "policy.h"
 #include "policy_int.h"
 
@@ -71,22 +69,8 @@ struct lr_cnode {
 /* Cedar equality of uids and `in` through a store entry's ancestors, for
  * the hot path: lengths first, linear over short lists (same answers as
  * lr_uid_eq and lr_entity_has_ancestor). */
-static inline bool cn_str_eq(lr_str a, lr_str b) {
-  size_t n = a.n;
-  if (n != b.n) return false;
-  /* Short names without a call or a byte loop: two overlapping words
-   * cover every byte of [p, p + n) and read nothing outside it. */
-  if (n >= 8) {
-    if (n > 16) return memcmp(a.p, b.p, n) == 0;
-    return lr_rd64(a.p) == lr_rd64(b.p) && lr_rd64(a.p + n - 8) == lr_rd64(b.p + n - 8);
-  }
-  if (n >= 4) return lr_rd32(a.p) == lr_rd32(b.p) && lr_rd32(a.p + n - 4) == lr_rd32(b.p + n - 4);
-  /* n <= 3: positions 0, n / 2 and n - 1 are every byte */
-  return n == 0 || (a.p[0] == b.p[0] && a.p[n / 2] == b.p[n / 2] && a.p[n - 1] == b.p[n - 1]);
-}
-static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) {
-  return a == b || (cn_str_eq(a->id, b->id) && cn_str_eq(a->type, b->type));
-}
+static inline bool cn_str_eq(lr_str a, lr_str b) { return lr_name_eq(a, b); }
+static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) { return lr_uid_eq_inline(a, b); }
 static inline bool cn_has_ancestor(const lr_entity *e, const lr_uid *anc) {
   const lr_uid *const *v;
   size_t n = lr_entity_ancestors(e, &v);
@@ -98,6 +82,15 @@ static inline bool cn_has_ancestor(const lr_entity *e, const lr_uid *anc) {
 /* `u in anc` for u with store entry ent (or NULL). */
 static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *anc) {
   return cn_uid_eq(u, anc) || (ent && cn_has_ancestor(ent, anc));
+}
+
+/* lr_eval_entity with its per-request cache of the principal's and the
+ * resource's store entries read inline (once looked up, two loads). */
+static inline const lr_entity *cn_entity(lr_evalctx *x, const lr_uid *u) {
+  const lr_request *r = x->env->req;
+  if (u == r->principal && x->ent_known[0]) return x->ent[0];
+  if (u == r->resource && x->ent_known[1]) return x->ent[1];
+  return lr_eval_entity(x, u);
 }
 
 #define CN_OK 0

@@ -93,7 +93,7 @@ static inline const lr_entity *get_own(const lr_entities *es, const lr_uid *uid,
   for (size_t s = h & es->mask;; s = (s + 1) & es->mask) {
     const struct cell *c = &es->cells[s];
     if (!c->e) return NULL;
-    if (c->h == h && lr_uid_eq(c->e->uid, uid)) return c->e;
+    if (c->h == h && lr_uid_eq_inline(c->e->uid, uid)) return c->e;
   }
 }
 

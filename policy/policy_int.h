@@ -68,6 +68,26 @@ static inline uint64_t lr_type_hash_inline(lr_str t) {
   return lr_name_finish(lr_name_absorb(0x74797065ull, t.p, t.n));
 }
 
+/* Equality of names and uids for hot paths (same answers as lr_str_eq and
+ * lr_uid_eq): lengths first, then short names without a call or a byte
+ * loop — two overlapping words cover every byte of [p, p + n) and read
+ * nothing outside it. Used by the entity store's lookups and the compiled
+ * sets (compile_int.h). */
+static inline bool lr_name_eq(lr_str a, lr_str b) {
+  size_t n = a.n;
+  if (n != b.n) return false;
+  if (n >= 8) {
+    if (n > 16) return memcmp(a.p, b.p, n) == 0;
+    return lr_rd64(a.p) == lr_rd64(b.p) && lr_rd64(a.p + n - 8) == lr_rd64(b.p + n - 8);
+  }
+  if (n >= 4) return lr_rd32(a.p) == lr_rd32(b.p) && lr_rd32(a.p + n - 4) == lr_rd32(b.p + n - 4);
+  /* n <= 3: positions 0, n / 2 and n - 1 are every byte */
+  return n == 0 || (a.p[0] == b.p[0] && a.p[n / 2] == b.p[n / 2] && a.p[n - 1] == b.p[n - 1]);
+}
+static inline bool lr_uid_eq_inline(const lr_uid *a, const lr_uid *b) {
+  return a == b || (lr_name_eq(a->id, b->id) && lr_name_eq(a->type, b->type));
+}
+
 /* lr_entities_get for a uid whose lr_uid_hash is h. */
 const lr_entity *lr_entities_get_h(const lr_entities *es, const lr_uid *uid, uint64_t h);
 /* lr_entity_ancestors, with (*hashes)[i] the lr_uid_hash of (*out)[i]. */
