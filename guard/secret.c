@@ -136,19 +136,12 @@ static bool suffix_n(const char *k, size_t n, const char *s, size_t l) {
 
 /* Can the normalised key k[0, n) (trailing digits dropped) end in one of
  * the names below? Every one ends in rd wd se et en ey on th al ls ss
+ * (secret_name_pair: the last letter in any case, the one before lower)
  * (password, passwd, passphrase, secret, token, …key, authorization, auth,
  * credential, credentials, pass); read from the raw key, so most keys are
  * turned away before they are normalised. */
-static bool secret_name_ending(const char *k, size_t n) {
-  size_t i = n;
-  while (i > 0 && !pii_is_alpha((unsigned char)k[i - 1])) /* digits and separators */
-    i--;
-  if (i == 0) return false;
-  char last = (char)(k[--i] | 0x20);
-  while (i > 0 && !pii_is_alnum((unsigned char)k[i - 1])) i--;
-  if (i == 0) return false;
-  char prev = (char)(k[i - 1] | 0x20); /* a digit stays a digit: no match */
-  switch (last) {
+static bool secret_name_pair(char last, char prev) {
+  switch (last | 0x20) {
   case 'd': return prev == 'r' || prev == 'w';
   case 'e': return prev == 's';
   case 't': return prev == 'e';
@@ -159,6 +152,16 @@ static bool secret_name_ending(const char *k, size_t n) {
   case 's': return prev == 'l' || prev == 's';
   default: return false;
   }
+}
+
+static bool secret_name_ending(const char *k, size_t n) {
+  size_t i = n;
+  while (i > 0 && !pii_is_alpha((unsigned char)k[i - 1])) /* digits and separators */
+    i--;
+  if (i == 0) return false;
+  char last = k[--i];
+  while (i > 0 && !pii_is_alnum((unsigned char)k[i - 1])) i--;
+  return i > 0 && secret_name_pair(last, (char)(k[i - 1] | 0x20)); /* a digit stays a digit */
 }
 
 pii_key_kind pii_classify_key(const char *k, size_t n) {
@@ -384,21 +387,18 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
        i++)
     k--;
   size_t ke = k;
-  /* cheap reject: every secret key name ends in one of these letters */
+  /* cheap reject: every secret key name ends in a letter pair of
+     secret_name_pair */
   size_t t = ke;
   while (t > 0 && ke - t < 8 && pii_is_digit((unsigned char)p[t - 1])) t--;
   if (t == 0) return;
-  switch (p[t - 1] | 0x20) {
-  case 'd':
-  case 't':
-  case 'n':
-  case 'y':
-  case 'e':
-  case 's':
-  case 'l':
-  case 'h': break;
-  default: return;
-  }
+  if (!pii_is_alpha((unsigned char)p[t - 1])) return;
+  /* and the alphanumeric before it (past _ - .) in one of these pairs */
+  size_t u = t - 1;
+  while (u > 0 && ke - u < 64 && (p[u - 1] == '_' || p[u - 1] == '-' || p[u - 1] == '.')) u--;
+  if (u == 0 || ke - u >= 64 || !pii_is_alnum((unsigned char)p[u - 1]) ||
+      !secret_name_pair(p[t - 1], (char)(p[u - 1] | 0x20)))
+    return;
   while (k > 0 && ke - k < 64 && key_ch((unsigned char)p[k - 1])) k--;
   if (k == ke) return;
   if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */
