@@ -318,6 +318,11 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
 
 static bool key_ch(unsigned char c) { return pii_is_word(c) || c == '-' || c == '.'; }
 
+/* Bytes that end an unquoted value. */
+static const bool ends_value[256] = {['"'] = 1, ['\''] = 1, ['`'] = 1, [','] = 1, [';'] = 1,
+                                     ['<'] = 1, ['>'] = 1,  ['('] = 1, [')'] = 1, ['{'] = 1,
+                                     ['}'] = 1, ['['] = 1,  [']'] = 1, ['\\'] = 1, ['|'] = 1};
+
 /* Finds the value starting after p[x]: an optionally quoted run. Sets
  * [*vs, *ve); false when there is none. */
 static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) {
@@ -343,7 +348,7 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
   } else {
     while (x < n && x - s < 600) {
       unsigned char c = (unsigned char)p[x];
-      if (c <= ' ' || c >= 0x7f || strchr("\"'`,;<>(){}[]\\|", c)) break;
+      if (c <= ' ' || c >= 0x7f || ends_value[c]) break;
       if (c == '&') { /* a query string's next parameter: &name= */
         size_t y = x + 1;
         while (y < n && y - x < 40 && (pii_is_word((unsigned char)p[y]) || p[y] == '-')) y++;
