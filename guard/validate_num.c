@@ -339,7 +339,8 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
     ndig += r.ge[r.k] - r.gs[r.k];
     cum[++r.k] = ndig;
   }
-  if (ndig < 4 || r.k == 0) return;
+  /* a window that passes has 8 or more digits or four groups */
+  if (ndig < 8 && r.k < 4) return;
   /* glue: a run that continues a word, a dotted number or an id is not a value */
   size_t st = s;
   bool glued_left = !left_free(p, st);
