@@ -17,13 +17,27 @@
 
 #define EN(t) (en & LR_PII_BIT(t))
 
+/* A set of byte values, for the cheap checks below. */
+typedef struct byteset {
+  uint64_t w[4];
+} byteset;
+static void byteset_add(byteset *s, unsigned char c) { s->w[c >> 6] |= 1ull << (c & 63); }
+static bool byteset_has(const byteset *s, unsigned char c) { return s->w[c >> 6] >> (c & 63) & 1; }
+
 double pii_entropy(const char *p, size_t n) {
   if (n == 0) return 0;
   unsigned cnt[256] = {0};
-  for (size_t i = 0; i < n; i++) cnt[(unsigned char)p[i]]++;
+  byteset seen = {{0}};
+  for (size_t i = 0; i < n; i++) {
+    cnt[(unsigned char)p[i]]++;
+    byteset_add(&seen, (unsigned char)p[i]);
+  }
+  /* the byte values present, in increasing order (the order of the sum
+     decides the last bits of the result) */
   double h = 0;
-  for (int c = 0; c < 256; c++)
-    if (cnt[c]) {
+  for (int w = 0; w < 4; w++)
+    for (uint64_t bits = seen.w[w]; bits; bits &= bits - 1) {
+      int c = w * 64 + __builtin_ctzll(bits);
       double q = (double)cnt[c] / (double)n;
       h -= q * log2(q);
     }
@@ -84,8 +98,15 @@ bool pii_is_placeholder(const char *p, size_t n) {
                              KW("_here"),     KW("-here"),       KW("masked"),   KW("removed"),
                              KW("not_set"),   KW("notset"),      KW("todo"),     KW("fixme"),
                              KW("sample")};
-  for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++)
-    if (ihas_n(p, n, inner[i].s, inner[i].n)) return true;
+  /* a word can only occur if all its bytes do: collect the bytes once (as
+     ihas_n compares them, | 0x20) instead of searching for every word */
+  byteset seen = {{0}};
+  for (size_t i = 0; i < n; i++) byteset_add(&seen, (unsigned char)(p[i] | 0x20));
+  for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++) {
+    size_t k = 0;
+    while (k < inner[i].n && byteset_has(&seen, (unsigned char)inner[i].s[k])) k++;
+    if (k == inner[i].n && ihas_n(p, n, inner[i].s, inner[i].n)) return true;
+  }
   static const kw whole[] = {KW("null"),     KW("none"),     KW("nil"),      KW("undefined"),
                              KW("true"),     KW("false"),    KW("secret"),   KW("token"),
                              KW("password"), KW("empty"),    KW("default"),  KW("test"),
@@ -113,9 +134,39 @@ static bool suffix_n(const char *k, size_t n, const char *s, size_t l) {
 }
 #define suffix(k, n, lit) suffix_n(k, n, "" lit "", sizeof(lit) - 1)
 
+/* Can the normalised key k[0, n) (trailing digits dropped) end in one of
+ * the names below? Every one ends in rd wd se et en ey on th al ls ss
+ * (secret_name_pair: the last letter in any case, the one before lower)
+ * (password, passwd, passphrase, secret, token, …key, authorization, auth,
+ * credential, credentials, pass); read from the raw key, so most keys are
+ * turned away before they are normalised. */
+static bool secret_name_pair(char last, char prev) {
+  switch (last | 0x20) {
+  case 'd': return prev == 'r' || prev == 'w';
+  case 'e': return prev == 's';
+  case 't': return prev == 'e';
+  case 'n': return prev == 'e' || prev == 'o';
+  case 'y': return prev == 'e';
+  case 'h': return prev == 't';
+  case 'l': return prev == 'a';
+  case 's': return prev == 'l' || prev == 's';
+  default: return false;
+  }
+}
+
+static bool secret_name_ending(const char *k, size_t n) {
+  size_t i = n;
+  while (i > 0 && !pii_is_alpha((unsigned char)k[i - 1])) /* digits and separators */
+    i--;
+  if (i == 0) return false;
+  char last = k[--i];
+  while (i > 0 && !pii_is_alnum((unsigned char)k[i - 1])) i--;
+  return i > 0 && secret_name_pair(last, (char)(k[i - 1] | 0x20)); /* a digit stays a digit */
+}
+
 pii_key_kind pii_classify_key(const char *k, size_t n) {
   char b[72];
-  if (n == 0 || n > 64) return PII_KEY_NONE;
+  if (n == 0 || n > 64 || !secret_name_ending(k, n)) return PII_KEY_NONE;
   size_t m = norm_key(k, n, b, sizeof b);
   while (m > 0 && pii_is_digit((unsigned char)b[m - 1])) m--; /* password2 */
   if (m < 3) return PII_KEY_NONE;
@@ -267,6 +318,11 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
 
 static bool key_ch(unsigned char c) { return pii_is_word(c) || c == '-' || c == '.'; }
 
+/* Bytes that end an unquoted value. */
+static const bool ends_value[256] = {['"'] = 1, ['\''] = 1, ['`'] = 1, [','] = 1, [';'] = 1,
+                                     ['<'] = 1, ['>'] = 1,  ['('] = 1, [')'] = 1, ['{'] = 1,
+                                     ['}'] = 1, ['['] = 1,  [']'] = 1, ['\\'] = 1, ['|'] = 1};
+
 /* Finds the value starting after p[x]: an optionally quoted run. Sets
  * [*vs, *ve); false when there is none. */
 static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) {
@@ -292,7 +348,7 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
   } else {
     while (x < n && x - s < 600) {
       unsigned char c = (unsigned char)p[x];
-      if (c <= ' ' || c >= 0x7f || strchr("\"'`,;<>(){}[]\\|", c)) break;
+      if (c <= ' ' || c >= 0x7f || ends_value[c]) break;
       if (c == '&') { /* a query string's next parameter: &name= */
         size_t y = x + 1;
         while (y < n && y - x < 40 && (pii_is_word((unsigned char)p[y]) || p[y] == '-')) y++;
@@ -336,21 +392,18 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
        i++)
     k--;
   size_t ke = k;
-  /* cheap reject: every secret key name ends in one of these letters */
+  /* cheap reject: every secret key name ends in a letter pair of
+     secret_name_pair */
   size_t t = ke;
   while (t > 0 && ke - t < 8 && pii_is_digit((unsigned char)p[t - 1])) t--;
   if (t == 0) return;
-  switch (p[t - 1] | 0x20) {
-  case 'd':
-  case 't':
-  case 'n':
-  case 'y':
-  case 'e':
-  case 's':
-  case 'l':
-  case 'h': break;
-  default: return;
-  }
+  if (!pii_is_alpha((unsigned char)p[t - 1])) return;
+  /* and the alphanumeric before it (past _ - .) in one of these pairs */
+  size_t u = t - 1;
+  while (u > 0 && ke - u < 64 && (p[u - 1] == '_' || p[u - 1] == '-' || p[u - 1] == '.')) u--;
+  if (u == 0 || ke - u >= 64 || !pii_is_alnum((unsigned char)p[u - 1]) ||
+      !secret_name_pair(p[t - 1], (char)(p[u - 1] | 0x20)))
+    return;
   while (k > 0 && ke - k < 64 && key_ch((unsigned char)p[k - 1])) k--;
   if (k == ke) return;
   if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */

@@ -83,9 +83,12 @@ void pii_hits_resolve(lr_pii_hits *h, size_t from) {
   size_t n = h->n - from;
   if (n < 2) return;
   lr_pii_span *v = h->v + from;
-  qsort(v, n, sizeof *v, by_start);
+  /* the scanner mostly finds spans in order already */
+  size_t i = 1;
+  while (i < n && by_start(&v[i - 1], &v[i]) <= 0) i++;
+  if (i < n) qsort(v, n, sizeof *v, by_start);
   size_t w = 0; /* v[0, w) kept, non-overlapping */
-  for (size_t i = 0; i < n; i++) {
+  for (i = 0; i < n; i++) {
     lr_pii_span c = v[i];
     bool keep = true;
     /* c overlaps only kept spans at the tail (kept spans are sorted) */

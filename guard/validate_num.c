@@ -326,8 +326,9 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
     r.plus = true;
     x++;
   }
-  /* split into digit groups */
-  size_t ndig = 0;
+  /* split into digit groups; cum[g] digits in the groups before g */
+  size_t ndig = 0, cum[MAXG + 1];
+  cum[0] = 0;
   while (x < e) {
     while (x < e && !pii_is_digit((unsigned char)p[x])) x++;
     if (x >= e) break;
@@ -336,9 +337,10 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
     while (x < e && pii_is_digit((unsigned char)p[x])) x++;
     r.ge[r.k] = x;
     ndig += r.ge[r.k] - r.gs[r.k];
-    r.k++;
+    cum[++r.k] = ndig;
   }
-  if (ndig < 4 || r.k == 0) return;
+  /* a window that passes has 8 or more digits or four groups */
+  if (ndig < 8 && r.k < 4) return;
   /* glue: a run that continues a word, a dotted number or an id is not a value */
   size_t st = s;
   bool glued_left = !left_free(p, st);
@@ -362,14 +364,17 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
       if (j < r.k && !cuttable(&r, j)) continue;
       size_t ws = r.gs[i] - (i == 0 && r.plus ? (size_t)(r.gs[0] - s) : 0);
       size_t we = r.ge[j - 1];
+      /* each test only where its digit count can fit: cards have 13-19
+         digits, SSNs 9, phones 8-20, IPv4 addresses four groups */
+      size_t wd = cum[j] - cum[i];
       lr_pii_type t = LR_PII__COUNT;
-      if ((en & LR_PII_BIT(LR_PII_CREDIT_CARD)) && try_card(&r, i, j))
+      if ((en & LR_PII_BIT(LR_PII_CREDIT_CARD)) && wd >= 13 && wd <= 19 && try_card(&r, i, j))
         t = LR_PII_CREDIT_CARD;
-      else if ((en & LR_PII_BIT(LR_PII_US_SSN)) && try_ssn(&r, i, j))
+      else if ((en & LR_PII_BIT(LR_PII_US_SSN)) && wd == 9 && try_ssn(&r, i, j))
         t = LR_PII_US_SSN;
-      else if ((en & LR_PII_BIT(LR_PII_PHONE)) && try_phone(&r, i, j))
+      else if ((en & LR_PII_BIT(LR_PII_PHONE)) && wd >= 8 && wd <= 20 && try_phone(&r, i, j))
         t = LR_PII_PHONE;
-      else if ((en & LR_PII_BIT(LR_PII_IP_ADDRESS)) && try_ipv4(&r, i, j))
+      else if ((en & LR_PII_BIT(LR_PII_IP_ADDRESS)) && j - i == 4 && try_ipv4(&r, i, j))
         t = LR_PII_IP_ADDRESS;
       if (t == LR_PII__COUNT) continue;
       if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(') ws--; /* "(555) 123-4567" */

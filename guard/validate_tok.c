@@ -35,11 +35,19 @@ static bool has_digit_upper_lower(const char *p, size_t n, int need) {
 
 /* ---- GitHub checksum ---------------------------------------------------------- */
 
+/* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320), four bits a step:
+ * nibble[i] is i run through four steps of the bitwise loop
+ * c = (c >> 1) ^ (0xEDB88320 & -(c & 1)). */
 static uint32_t crc32_ieee(const char *p, size_t n) {
+  static const uint32_t nibble[16] = {
+      0x00000000u, 0x1db71064u, 0x3b6e20c8u, 0x26d930acu, 0x76dc4190u, 0x6b6b51f4u,
+      0x4db26158u, 0x5005713cu, 0xedb88320u, 0xf00f9344u, 0xd6d6a3e8u, 0xcb61b38cu,
+      0x9b64c2b0u, 0x86d3d2d4u, 0xa00ae278u, 0xbdbdf21cu};
   uint32_t c = 0xFFFFFFFFu;
   for (size_t i = 0; i < n; i++) {
     c ^= (unsigned char)p[i];
-    for (int k = 0; k < 8; k++) c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1u)));
+    c = (c >> 4) ^ nibble[c & 15];
+    c = (c >> 4) ^ nibble[c & 15];
   }
   return ~c;
 }
