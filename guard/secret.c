@@ -135,11 +135,12 @@ static bool suffix_n(const char *k, size_t n, const char *s, size_t l) {
 #define suffix(k, n, lit) suffix_n(k, n, "" lit "", sizeof(lit) - 1)
 
 /* Can the normalised key k[0, n) (trailing digits dropped) end in one of
- * the names below? Every one ends in rd wd se et en ey on th al ls ss
+ * the names below? Every one ends in rd wd se et en ey on th al ls ss er
  * (secret_name_pair: the last letter in any case, the one before lower)
  * (password, passwd, passphrase, secret, token, …key, authorization, auth,
- * credential, credentials, pass); read from the raw key, so most keys are
- * turned away before they are normalised. */
+ * credential, credentials, pass, authheader); read from the raw key, so most
+ * keys are turned away before they are normalised. test_scan's
+ * secret_key_names checks every name below gets through. */
 static bool secret_name_pair(char last, char prev) {
   switch (last | 0x20) {
   case 'd': return prev == 'r' || prev == 'w';
@@ -150,6 +151,7 @@ static bool secret_name_pair(char last, char prev) {
   case 'h': return prev == 't';
   case 'l': return prev == 'a';
   case 's': return prev == 'l' || prev == 's';
+  case 'r': return prev == 'e';
   default: return false;
   }
 }
@@ -173,7 +175,7 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
   /* every secret name ends in one of these letters */
   char last = b[m - 1];
   if (!(last == 'd' || last == 'e' || last == 't' || last == 'n' || last == 'y' || last == 'l' ||
-        last == 's' || last == 'h'))
+        last == 's' || last == 'h' || last == 'r'))
     return PII_KEY_NONE;
   if (suffix(b, m, "secretaccesskey") || suffix(b, m, "awssecretkey") ||
       (suffix(b, m, "secretkey") && ihas(k, n, "aws")))

@@ -211,6 +211,41 @@ Test(scan, generic_secret) {
   PII_CHECK(c, 0);
 }
 
+/* Every secret key name gets past the cheap ending filter of
+ * pii_classify_key (secret.c) in the forms keys take. */
+Test(scan, secret_key_names) {
+  static const pii_case c[] = {
+      {"db_password=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"APP_PASSWD=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"myPwd2=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"db_passphrase=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"APP_SECRET=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"myToken2=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"db_apikey=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"APP_ACCESSKEY=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"mySecretkey2=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"db_privatekey=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"APP_SIGNINGKEY=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"myEncryptionkey2=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"db_masterkey=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"APP_SESSIONKEY=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"myClientkey2=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"db_credential=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"APP_CREDENTIALS=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"myAuthkey2=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"db_apisecret=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"APP_WEBHOOKSECRET=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"myAccountkey2=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"db_sharedaccesskey=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"\"authorization\": \"Token Zx81mNq4RtY7pL2wQ9k\"", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"\"Auth\": \"Token Zx81mNq4RtY7pL2wQ9k\"", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"\"authHeader\": \"Token Zx81mNq4RtY7pL2wQ9k\"", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"\"proxy_auth_header\": \"Token Zx81mNq4RtY7pL2wQ9k\"", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+      {"db_pass=Zx81mNq4RtY7pL2wQ9k", "GENERIC_SECRET", "Zx81mNq4RtY7pL2wQ9k"},
+  };
+  PII_CHECK(c, 0);
+}
+
 Test(scan, credit_card) {
   static const pii_case c[] = {
       {"card 4111 1111 1111 1111 exp 12/26", "CREDIT_CARD", "4111 1111 1111 1111"},
