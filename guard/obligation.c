@@ -163,114 +163,72 @@ static void rule_identity(lr_arena *a, lr_limit_obligation *l) {
   l->rule_hash = lr_map_hash(l->rule);
 }
 
-/* Keys are written straight into the arena when v holds only strings,
- * entities, longs, booleans and addresses (in sets and records) whose
- * text needs no escape: the bytes lr_value_print writes, measured first
- * (simple_len), then written (simple_put), without a heap buffer. Other
- * values take lr_value_print; both give the same text. */
-#define KEY_NOT_SIMPLE ((size_t)-1)
+/* Keys are written in one pass into a stack buffer, then copied to the
+ * arena, when v holds only strings, entities, longs, booleans and
+ * addresses (in sets and records) whose text needs no escape and which fit
+ * in LR_LIMIT_KEY_MAX: the bytes lr_value_print writes, without a heap
+ * buffer. Anything else takes lr_value_print; both give the same text. */
+typedef struct keyw {
+  char *w, *end; /* next byte; one past the last usable byte */
+} keyw;
 
-/* Decimal digits of i, with its sign, into t (>= 20 bytes); the length. */
-static size_t long_text(int64_t i, char *t) {
-  char r[20];
-  size_t n = 0, k = 0;
+static bool put(keyw *k, const char *p, size_t n) {
+  if ((size_t)(k->end - k->w) < n) return false;
+  if (n) memcpy(k->w, p, n);
+  k->w += n;
+  return true;
+}
+
+static bool put_quoted(keyw *k, lr_str s) {
+  return lr_fmt_string_plain(s) && put(k, "\"", 1) && put(k, s.p, s.n) && put(k, "\"", 1);
+}
+
+/* Decimal digits of i, with its sign. */
+static bool put_long(keyw *k, int64_t i) {
+  char r[20], t[21];
+  size_t n = 0, m = 0;
   uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
   do r[n++] = (char)('0' + u % 10), u /= 10;
   while (u);
-  if (i < 0) t[k++] = '-';
-  while (n) t[k++] = r[--n];
-  return k;
+  if (i < 0) t[m++] = '-';
+  while (n) t[m++] = r[--n];
+  return put(k, t, m);
 }
 
-static size_t quoted_len(lr_str s) { return lr_fmt_string_plain(s) ? s.n + 2 : KEY_NOT_SIMPLE; }
-
-static size_t simple_len(lr_value v, int depth) {
-  char t[21];
-  size_t n = 0, m;
+static bool put_simple(keyw *k, lr_value v, int depth) {
   switch ((lr_vkind)v.kind) {
-  case LR_V_BOOL: return v.u.b ? 4 : 5;
-  case LR_V_LONG: return long_text(v.u.i, t);
-  case LR_V_STRING: return quoted_len((lr_str){v.u.s, v.n});
+  case LR_V_BOOL: return v.u.b ? put(k, "true", 4) : put(k, "false", 5);
+  case LR_V_LONG: return put_long(k, v.u.i);
+  case LR_V_STRING: return put_quoted(k, (lr_str){v.u.s, v.n});
   case LR_V_ENTITY:
-    m = quoted_len(v.u.uid->id);
-    return m == KEY_NOT_SIMPLE ? m : v.u.uid->type.n + 2 + m;
+    return put(k, v.u.uid->type.p, v.u.uid->type.n) && put(k, "::", 2) &&
+           put_quoted(k, v.u.uid->id);
   case LR_V_IPADDR: { /* ip("10.1.2.3/32") */
-    char ip[LR_IPADDR_TEXT_MAX];
-    return lr_ipaddr_text(v.u.ip, ip) + 6;
+    char t[LR_IPADDR_TEXT_MAX];
+    size_t n = lr_ipaddr_text(v.u.ip, t);
+    return put(k, "ip(\"", 4) && put(k, t, n) && put(k, "\")", 2);
   }
   case LR_V_SET:
   case LR_V_RECORD:
-    if (depth > 8) return KEY_NOT_SIMPLE;
+    if (depth > 8 || !put(k, v.kind == LR_V_SET ? "[" : "{", 1)) return false;
     for (uint32_t i = 0; i < v.n; i++) {
-      m = v.kind == LR_V_SET ? simple_len(v.u.items[i], depth + 1)
-                             : simple_len(v.u.fields[i].value, depth + 1);
-      if (m == KEY_NOT_SIMPLE) return m;
-      n += m + (i ? 2 : 0);
-      if (v.kind == LR_V_RECORD) {
-        m = quoted_len(v.u.fields[i].key);
-        if (m == KEY_NOT_SIMPLE) return m;
-        n += m + 2;
-      }
-      if (n > LR_LIMIT_KEY_MAX) return KEY_NOT_SIMPLE; /* hashed: the general path */
-    }
-    return n + 2;
-  default: return KEY_NOT_SIMPLE;
-  }
-}
-
-static char *put(char *w, const char *p, size_t n) {
-  if (n) memcpy(w, p, n);
-  return w + n;
-}
-
-static char *put_quoted(char *w, lr_str s) {
-  *w++ = '"';
-  w = put(w, s.p, s.n);
-  *w++ = '"';
-  return w;
-}
-
-/* Writes what simple_len measured. */
-static char *simple_put(lr_value v, char *w) {
-  switch ((lr_vkind)v.kind) {
-  case LR_V_BOOL: return v.u.b ? put(w, "true", 4) : put(w, "false", 5);
-  case LR_V_LONG: return w + long_text(v.u.i, w);
-  case LR_V_STRING: return put_quoted(w, (lr_str){v.u.s, v.n});
-  case LR_V_ENTITY:
-    w = put(w, v.u.uid->type.p, v.u.uid->type.n);
-    *w++ = ':', *w++ = ':';
-    return put_quoted(w, v.u.uid->id);
-  case LR_V_IPADDR:
-    w = put(w, "ip(\"", 4);
-    w += lr_ipaddr_text(v.u.ip, w);
-    return put(w, "\")", 2);
-  case LR_V_SET:
-  case LR_V_RECORD:
-    *w++ = v.kind == LR_V_SET ? '[' : '{';
-    for (uint32_t i = 0; i < v.n; i++) {
-      if (i) *w++ = ',', *w++ = ' ';
+      if (i && !put(k, ", ", 2)) return false;
       if (v.kind == LR_V_SET) {
-        w = simple_put(v.u.items[i], w);
-      } else {
-        w = put_quoted(w, v.u.fields[i].key);
-        *w++ = ':', *w++ = ' ';
-        w = simple_put(v.u.fields[i].value, w);
+        if (!put_simple(k, v.u.items[i], depth + 1)) return false;
+      } else if (!put_quoted(k, v.u.fields[i].key) || !put(k, ": ", 2) ||
+                 !put_simple(k, v.u.fields[i].value, depth + 1)) {
+        return false;
       }
     }
-    *w++ = v.kind == LR_V_SET ? ']' : '}';
-    return w;
-  default: return w; /* never: simple_len refused it */
+    return put(k, v.kind == LR_V_SET ? "]" : "}", 1);
+  default: return false;
   }
 }
 
 lr_str lr_obligation_key(lr_arena *a, lr_value v) {
-  size_t n = simple_len(v, 0);
-  if (n <= LR_LIMIT_KEY_MAX) {
-    char *p = lr_arena_alloc(a, n + 1);
-    p[n] = 0;
-    simple_put(v, p);
-    return (lr_str){p, n};
-  }
+  char buf[LR_LIMIT_KEY_MAX];
+  keyw k = {buf, buf + sizeof buf};
+  if (put_simple(&k, v, 0)) return lr_str_dup(a, (lr_str){buf, (size_t)(k.w - buf)});
   lr_buf b = {0};
   lr_value_print(v, &b);
   lr_str out;
