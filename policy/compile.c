@@ -145,7 +145,9 @@ static inline unsigned shape_id(unsigned kp, unsigned ka, unsigned kr) {
 
 static inline bool name_is(const name *e, uint64_t h, const lr_uid *uid, const lr_str *type) {
   if (e->h != h) return false;
-  if (!uid) return e->is_type && cn_str_eq(e->inl ? lr_str_make(e->text, type->n) : e->uid.type, *type);
+  if (!uid) /* an inline entry's text is compared with its own length */
+    return e->is_type &&
+           cn_str_eq(e->inl ? lr_str_make(e->text, e->uid.type.n) : e->uid.type, *type);
   if (e->is_type) return false;
   if (!e->inl) return cn_uid_eq(&e->uid, uid);
   size_t tn = e->uid.type.n;
