@@ -31,15 +31,17 @@ static void token(const char *p, size_t n, const unsigned char *tok, const unsig
   pii_check_token(p, n, (size_t)(tok - b), (size_t)(cur - b), kind, en, out);
 }
 
-/* Bytes that can be skipped between tokens: a-z, blanks, quotes, brackets
- * and sentence punctuation. */
+/* Bytes that can be skipped between tokens: a-z, blanks, quotes, brackets,
+ * sentence punctuation and the other bytes no rule starts with (# $ % & /
+ * ^ ~: the DFA took each alone through its catch-all rule). */
 static const unsigned char plain[256] = {
     ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
     ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
     ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
     ['y'] = 1, ['z'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [','] = 1, [';'] = 1,
     ['"'] = 1, ['\''] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
-    [')'] = 1, ['*'] = 1, ['<'] = 1, ['>'] = 1, ['|'] = 1, ['`'] = 1};
+    [')'] = 1, ['*'] = 1, ['<'] = 1, ['>'] = 1, ['|'] = 1, ['`'] = 1, ['#'] = 1, ['$'] = 1,
+    ['%'] = 1, ['&'] = 1, ['/'] = 1, ['^'] = 1, ['~'] = 1};
 
 /* The first byte at or after q that is not plain (or lim). SSE2 checks 16
  * bytes at a time for the commonest plain bytes (a-z, space, newline, quote,
