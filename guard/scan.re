@@ -13,6 +13,8 @@
  * Input needs no sentinel: YYPEEK returns 0 past the end, and the NUL rule
  * stops the loop there.
  */
+#include <string.h>
+
 #include "pii_int.h"
 
 #ifdef __SSE2__
@@ -71,6 +73,21 @@ static const unsigned char *skip_plain(const unsigned char *q, const unsigned ch
   }
 }
 
+/* q follows blanks inside a plain run [lo, q): when a whole word `bearer` or
+ * `basic` in lower case precedes them, the credential rules below must start
+ * at that word (the run skipped it: lower-case letters are plain), so its
+ * start is returned; otherwise q. */
+static const unsigned char *scheme_start(const unsigned char *b, const unsigned char *lo,
+                                         const unsigned char *q) {
+  const unsigned char *r = q, *w;
+  while (r > lo && (r[-1] == ' ' || r[-1] == '\t')) r--;
+  for (w = r; w > lo && (unsigned char)(w[-1] - 'a') < 26;) w--;
+  if (w > b && pii_is_word(w[-1])) return q; /* inside a longer word */
+  if ((r - w == 6 && memcmp(w, "bearer", 6) == 0) || (r - w == 5 && memcmp(w, "basic", 5) == 0))
+    return w;
+  return q;
+}
+
 void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
   const unsigned char *b = (const unsigned char *)p;
   const unsigned char *cur = b, *lim = b + n, *mar = b, *tok;
@@ -90,8 +107,10 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
       /* a run of one plain byte (the blank between two tokens) is the
          commonest: no need for the 16-byte skip */
       const unsigned char *q = cur + 1 < lim && !plain[cur[1]] ? cur + 1 : skip_plain(cur + 1, lim);
-      if (q < lim) /* the bytes before q are plain: word bytes among them are a-z */
+      if (q < lim) { /* the bytes before q are plain: word bytes among them are a-z */
         while (q > cur && ((unsigned char)(q[-1] - 'a') < 26 || q[-1] == '.')) q--;
+        if (q > cur && (q[-1] == ' ' || q[-1] == '\t')) q = scheme_start(b, cur, q);
+      }
       cur = q;
     }
     tok = cur;

@@ -179,6 +179,17 @@ Test(scan, generic_secret) {
        "q8Zr2xLm9TvB4nK7pW1sY6dF3gH5jA0c=="},
       {"GET /v1/data?api_key=abc123XYZ789def&format=json", "GENERIC_SECRET", "abc123XYZ789def"},
       {"pwd=Tr0ub4dor&3xyz;", "GENERIC_SECRET", "Tr0ub4dor&3xyz"},
+      /* lower-case schemes (HTTP/2 header lines, prose): the plain-byte skip
+         must not jump over the scheme word */
+      {"authorization: bearer 9f8e7d6c5b4a39281706fAbCdEf", "GENERIC_SECRET",
+       "9f8e7d6c5b4a39281706fAbCdEf"},
+      {"then call it with bearer 9f8e7d6c5b4a39281706fAbCdEf please", "GENERIC_SECRET",
+       "9f8e7d6c5b4a39281706fAbCdEf"},
+      {"sent as basic YWxhZGRpbjpvcGVuc2VzYW1l here", "GENERIC_SECRET",
+       "YWxhZGRpbjpvcGVuc2VzYW1l"},
+      {"the bearer of bad news", NULL, NULL},
+      {"a basic  setup Works", NULL, NULL},
+      {"xbearer 9f8e7d6c5b4a39281706fAbCdEf", NULL, NULL},
       /* traps: placeholders, name-like keys, high entropy without keyword */
       {"password: ********", NULL, NULL},
       {"a server that uses SSL and Basic authentication: see docs", NULL, NULL},
