@@ -345,6 +345,26 @@ static bool parse_number(const text *t, size_t *pos) {
   return true;
 }
 
+/* What a member key [at, end) (quotes included) is to a name/value pair. */
+enum { ROLE_OTHER, ROLE_NAME, ROLE_VALUE };
+static int member_role(const text *t, size_t at, size_t end) {
+  const char *k = t->p + at + 1;
+  size_t n = end - at - 2;
+  if (n == 5 && pii_ieq(k, "value", 5)) return ROLE_VALUE;
+  if ((n == 4 && pii_ieq(k, "name", 4)) || (n == 3 && pii_ieq(k, "key", 3))) return ROLE_NAME;
+  return ROLE_OTHER;
+}
+
+/* The key kind of the string at pos read as a key name (a name/value
+ * pair's name); PII_KEY_NONE for anything else or an escaped string. */
+static pii_key_kind string_as_key(const text *t, size_t pos) {
+  size_t cs, ce;
+  bool esc;
+  if (pos >= t->n || t->p[pos] != '"' || !skip_string(t, &pos, &cs, &ce, &esc) || esc)
+    return PII_KEY_NONE;
+  return pii_classify_key(t->p + cs, ce - cs);
+}
+
 static bool parse_value(walker *w, const text *t, size_t *pos, int depth, pii_key_kind kind,
                         bool emit) {
   if (depth > PII_JSON_DEPTH) return false;
@@ -360,14 +380,23 @@ static bool parse_value(walker *w, const text *t, size_t *pos, int depth, pii_ke
       (*pos)++;
       return true;
     }
+    /* name/value pairs ({"name": "DB_PASSWORD", "value": "…"}, {"Key":
+       …, "Value": …}): a `value` member takes the kind of the name given
+       in the member just before it */
+    pii_key_kind named = PII_KEY_NONE;
     for (;;) {
       ws(t, pos);
       if (*pos >= t->n || t->p[*pos] != '"') return false;
       pii_key_kind k = PII_KEY_NONE;
+      size_t key_at = *pos;
       if (!parse_string(w, t, pos, PII_KEY_NONE, emit, &k)) return false;
+      int role = member_role(t, key_at, *pos);
+      if (role == ROLE_VALUE && k == PII_KEY_NONE) k = named;
       ws(t, pos);
       if (*pos >= t->n || t->p[*pos] != ':') return false;
       (*pos)++;
+      ws(t, pos);
+      named = role == ROLE_NAME ? string_as_key(t, *pos) : PII_KEY_NONE;
       if (!parse_value(w, t, pos, depth + 1, k, emit)) return false;
       ws(t, pos);
       if (*pos >= t->n) return false;

@@ -36,6 +36,12 @@ static inline bool pii_is_alpha(unsigned char c) {
 }
 static inline bool pii_is_alnum(unsigned char c) { return pii_is_digit(c) || pii_is_alpha(c); }
 static inline bool pii_is_word(unsigned char c) { return pii_is_alnum(c) || c == '_'; }
+/* p[0, n) is the lower-case word w in any letter case. */
+static inline bool pii_ieq(const char *p, const char *w, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((p[i] | 0x20) != w[i]) return false;
+  return true;
+}
 
 /* Numeric runs (digits with space . - / ( ) separators, optional leading +):
  * finds cards, SSNs, phones and IPv4 addresses in p[s, e). */

@@ -62,10 +62,7 @@ static bool ihas_n(const char *p, size_t n, const char *w, size_t l) {
 }
 
 static bool istarts_n(const char *p, size_t n, const char *w, size_t l) {
-  if (n < l) return false;
-  for (size_t i = 0; i < l; i++)
-    if ((p[i] | 0x20) != w[i]) return false;
-  return true;
+  return n >= l && pii_ieq(p, w, l);
 }
 
 /* Case-insensitive helpers; w is lower case. */
@@ -366,6 +363,37 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
   return x > s;
 }
 
+/* Name/value pairs — Kubernetes `env` (`- name: DB_PASSWORD` / `value: …`),
+ * `{"name": "api_key", "value": "…"}`, `{"Key": …, "Value": …}`: the kind
+ * of a `value` key whose start is vk is that of the name given just before
+ * it — a `name` or `key` assignment whose value ends, past quotes, commas
+ * and blanks only, right at vk. PII_KEY_NONE when there is none. */
+static pii_key_kind sibling_name_kind(const char *p, size_t vk) {
+  size_t e = vk; /* back over `", "`, `\n    `, `\",\"` to the name's end */
+  while (e > 0 && vk - e < 16 &&
+         (p[e - 1] == '"' || p[e - 1] == '\'' || p[e - 1] == '\\' || p[e - 1] == ',' ||
+          p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\n' || p[e - 1] == '\r'))
+    e--;
+  size_t ns = e;
+  while (ns > 0 && e - ns < 64 && key_ch((unsigned char)p[ns - 1])) ns--;
+  if (ns == e || e - ns >= 64) return PII_KEY_NONE;
+  size_t a = ns; /* back over [quote] blanks [:=] blanks [quote] to the key */
+  while (a > 0 && ns - a < 3 && (p[a - 1] == '"' || p[a - 1] == '\'' || p[a - 1] == '\\')) a--;
+  while (a > 0 && ns - a < 8 && (p[a - 1] == ' ' || p[a - 1] == '\t')) a--;
+  if (a == 0 || (p[a - 1] != ':' && p[a - 1] != '=')) return PII_KEY_NONE;
+  a--;
+  while (a > 0 && (p[a - 1] == ' ' || p[a - 1] == '\t')) a--;
+  for (int i = 0; i < 3 && a > 0 && (p[a - 1] == '"' || p[a - 1] == '\'' || p[a - 1] == '\\'); i++)
+    a--;
+  size_t ks = a;
+  while (ks > 0 && a - ks < 8 && pii_is_alpha((unsigned char)p[ks - 1])) ks--;
+  if (ks > 0 && key_ch((unsigned char)p[ks - 1])) return PII_KEY_NONE;
+  if (!(a - ks == 4 && istarts_n(p + ks, 4, "name", 4)) &&
+      !(a - ks == 3 && istarts_n(p + ks, 3, "key", 3)))
+    return PII_KEY_NONE;
+  return pii_classify_key(p + ns, e - ns);
+}
+
 void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_hits *out) {
   size_t x = op + 1;
   if (p[op] == '=') {
@@ -394,6 +422,14 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
        i++)
     k--;
   size_t ke = k;
+  if (ke >= 5 && istarts_n(p + ke - 5, 5, "value", 5) &&
+      (ke == 5 || !key_ch((unsigned char)p[ke - 6]))) { /* a name/value pair? */
+    pii_key_kind kind = sibling_name_kind(p, ke - 5);
+    size_t vs, ve;
+    if (kind != PII_KEY_NONE && value_at(p, n, x, &vs, &ve))
+      pii_check_secret_value(p, vs, ve, kind, en, out);
+    return;
+  }
   /* cheap reject: every secret key name ends in a letter pair of
      secret_name_pair */
   size_t t = ke;

@@ -71,6 +71,27 @@ Test(json, member_keys_give_context) {
   lr_pii_spans_free(&sp);
 }
 
+/* {"name": "DB_PASSWORD", "value": "…"}: the value member takes the kind
+ * of the name just before it (Kubernetes env, SSM parameters, key/value
+ * lists), in any letter case and inside JSON strings too — not across other
+ * members, not for name-like names, not for placeholders. */
+Test(json, name_value_pairs) {
+  const char *b = "{\"env\":[{\"name\":\"DB_PASSWORD\",\"value\":\"Tr0ub4dor&3xyz\"},"
+                  "{\"Key\":\"api_key\",\"Value\":\"Zx81mNq4RtY7pL2wQ\"},"
+                  "{\"name\":\"token_count\",\"value\":\"Qw7Er9Ty2Ui4Op6As8\"},"
+                  "{\"name\":\"SECRET\",\"port\":1,\"value\":\"Lk3Jh5Gf7Ds9Ap1Zx\"},"
+                  "{\"name\":\"DB_PASS\",\"value\":\"changeme\"}],"
+                  "\"args\":\"{\\\"name\\\":\\\"client_secret\\\",\\\"value\\\":"
+                  "\\\"2Fq8Ls9Zk3Xv7Pw1Mn4Bc6Tg\\\"}\"}";
+  lr_pii_spans sp = {0};
+  cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "Tr0ub4dor&3xyz"));
+  cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "Zx81mNq4RtY7pL2wQ"));
+  cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "2Fq8Ls9Zk3Xv7Pw1Mn4Bc6Tg"));
+  cr_expect_eq(sp.n, 3);
+  lr_pii_spans_free(&sp);
+}
+
 Test(json, private_key_in_json) {
   const char *b =
       "{\"key\":\"-----BEGIN RSA PRIVATE "

@@ -190,6 +190,17 @@ Test(scan, generic_secret) {
       {"the bearer of bad news", NULL, NULL},
       {"a basic  setup Works", NULL, NULL},
       {"xbearer 9f8e7d6c5b4a39281706fAbCdEf", NULL, NULL},
+      /* name/value pairs: Kubernetes env, key/value lists */
+      {"env:\n  - name: DB_PASSWORD\n    value: \"Tr0ub4dor&3xyz\"\n", "GENERIC_SECRET",
+       "Tr0ub4dor&3xyz"},
+      {"- name: API_TOKEN\n  value: Zx81mNq4RtY7pL2w", "GENERIC_SECRET", "Zx81mNq4RtY7pL2w"},
+      {"params = [{'Key': 'client_secret', 'Value': '2Fq8Ls9Zk3Xv7Pw1Mn4Bc6Tg'}]",
+       "GENERIC_SECRET", "2Fq8Ls9Zk3Xv7Pw1Mn4Bc6Tg"},
+      {"- name: LOG_LEVEL\n  value: Zx81mNq4RtY7pL2w", NULL, NULL},
+      {"- name: token_count\n  value: Zx81mNq4RtY7pL2w", NULL, NULL},
+      {"- name: DB_PASSWORD\n  port: 5432\n  value: Zx81mNq4RtY7pL2w", NULL, NULL},
+      {"- name: DB_PASSWORD\n  value: changeme", NULL, NULL},
+      {"filename: DB_PASSWORD value: Zx81mNq4RtY7pL2w", NULL, NULL},
       /* traps: placeholders, name-like keys, high entropy without keyword */
       {"password: ********", NULL, NULL},
       {"a server that uses SSL and Basic authentication: see docs", NULL, NULL},
