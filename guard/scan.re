@@ -76,16 +76,21 @@ static const unsigned char *skip_plain(const unsigned char *q, const unsigned ch
 /* q follows blanks inside a plain run [lo, q): when a whole word `bearer` or
  * `basic` in lower case precedes them, the credential rules below must start
  * at that word (the run skipped it: lower-case letters are plain), so its
- * start is returned; otherwise q. */
+ * start is returned; otherwise q. Most runs end in a blank before a token,
+ * so the last letter is tested before anything is compared. */
 static const unsigned char *scheme_start(const unsigned char *b, const unsigned char *lo,
                                          const unsigned char *q) {
-  const unsigned char *r = q, *w;
+  const unsigned char *r = q;
   while (r > lo && (r[-1] == ' ' || r[-1] == '\t')) r--;
-  for (w = r; w > lo && (unsigned char)(w[-1] - 'a') < 26;) w--;
-  if (w > b && pii_is_word(w[-1])) return q; /* inside a longer word */
-  if ((r - w == 6 && memcmp(w, "bearer", 6) == 0) || (r - w == 5 && memcmp(w, "basic", 5) == 0))
-    return w;
-  return q;
+  size_t n = r - lo < 6 ? (size_t)(r - lo) : 6;
+  const unsigned char *w;
+  if (n >= 6 && r[-1] == 'r' && memcmp(r - 6, "bearer", 6) == 0)
+    w = r - 6;
+  else if (n >= 5 && r[-1] == 'c' && memcmp(r - 5, "basic", 5) == 0)
+    w = r - 5;
+  else
+    return q;
+  return w > b && pii_is_word(w[-1]) ? q : w; /* not inside a longer word */
 }
 
 void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
