@@ -169,11 +169,6 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
   size_t m = norm_key(k, n, b, sizeof b);
   while (m > 0 && pii_is_digit((unsigned char)b[m - 1])) m--; /* password2 */
   if (m < 3) return PII_KEY_NONE;
-  /* every secret name ends in one of these letters */
-  char last = b[m - 1];
-  if (!(last == 'd' || last == 'e' || last == 't' || last == 'n' || last == 'y' || last == 'l' ||
-        last == 's' || last == 'h' || last == 'r'))
-    return PII_KEY_NONE;
   if (suffix(b, m, "secretaccesskey") || suffix(b, m, "awssecretkey") ||
       (suffix(b, m, "secretkey") && ihas(k, n, "aws")))
     return PII_KEY_AWS_SECRET;
@@ -363,6 +358,27 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
   return x > s;
 }
 
+/* The end of the key whose assignment operator is p[op] (`key: v`,
+ * `"key" = v`, `key := v`, `['key'] => v`): back over the `:` of `:=`, up
+ * to four blanks and three closing quote or bracket bytes. */
+static size_t key_end(const char *p, size_t op) {
+  size_t k = op;
+  if (k > 0 && p[k - 1] == ':') k--; /* := */
+  for (size_t sk = 0; k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t') && sk < 4; sk++) k--;
+  for (int i = 0; i < 3 && k > 0 &&
+                  (p[k - 1] == '"' || p[k - 1] == '\'' || p[k - 1] == ']' || p[k - 1] == '\\');
+       i++)
+    k--;
+  return k;
+}
+
+/* The start of the key that ends at ke (at most 64 key bytes back). */
+static size_t key_start(const char *p, size_t ke) {
+  size_t k = ke;
+  while (k > 0 && ke - k < 64 && key_ch((unsigned char)p[k - 1])) k--;
+  return k;
+}
+
 /* Name/value pairs — Kubernetes `env` (`- name: DB_PASSWORD` / `value: …`),
  * `{"name": "api_key", "value": "…"}`, `{"Key": …, "Value": …}`: the kind
  * of a `value` key whose start is vk is that of the name given just before
@@ -374,22 +390,16 @@ static pii_key_kind sibling_name_kind(const char *p, size_t vk) {
          (p[e - 1] == '"' || p[e - 1] == '\'' || p[e - 1] == '\\' || p[e - 1] == ',' ||
           p[e - 1] == ' ' || p[e - 1] == '\t' || p[e - 1] == '\n' || p[e - 1] == '\r'))
     e--;
-  size_t ns = e;
-  while (ns > 0 && e - ns < 64 && key_ch((unsigned char)p[ns - 1])) ns--;
+  size_t ns = key_start(p, e); /* the name: key bytes (DB_PASSWORD, api-key) */
   if (ns == e || e - ns >= 64) return PII_KEY_NONE;
-  size_t a = ns; /* back over [quote] blanks [:=] blanks [quote] to the key */
-  while (a > 0 && ns - a < 3 && (p[a - 1] == '"' || p[a - 1] == '\'' || p[a - 1] == '\\')) a--;
-  while (a > 0 && ns - a < 8 && (p[a - 1] == ' ' || p[a - 1] == '\t')) a--;
-  if (a == 0 || (p[a - 1] != ':' && p[a - 1] != '=')) return PII_KEY_NONE;
-  a--;
-  while (a > 0 && (p[a - 1] == ' ' || p[a - 1] == '\t')) a--;
-  for (int i = 0; i < 3 && a > 0 && (p[a - 1] == '"' || p[a - 1] == '\'' || p[a - 1] == '\\'); i++)
-    a--;
-  size_t ks = a;
-  while (ks > 0 && a - ks < 8 && pii_is_alpha((unsigned char)p[ks - 1])) ks--;
-  if (ks > 0 && key_ch((unsigned char)p[ks - 1])) return PII_KEY_NONE;
-  if (!(a - ks == 4 && istarts_n(p + ks, 4, "name", 4)) &&
-      !(a - ks == 3 && istarts_n(p + ks, 3, "key", 3)))
+  size_t op = ns; /* back over [quote] blanks to the `:` or `=` */
+  while (op > 0 && ns - op < 3 && (p[op - 1] == '"' || p[op - 1] == '\'' || p[op - 1] == '\\'))
+    op--;
+  while (op > 0 && ns - op < 8 && (p[op - 1] == ' ' || p[op - 1] == '\t')) op--;
+  if (op == 0 || (p[op - 1] != ':' && p[op - 1] != '=')) return PII_KEY_NONE;
+  size_t ke = key_end(p, op - 1), ks = key_start(p, ke);
+  if (!(ke - ks == 4 && istarts_n(p + ks, 4, "name", 4)) &&
+      !(ke - ks == 3 && istarts_n(p + ks, 3, "key", 3)))
     return PII_KEY_NONE;
   return pii_classify_key(p + ns, e - ns);
 }
@@ -412,16 +422,7 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
     }
     if (op > 0 && p[op - 1] == ':') return;
   }
-  /* key: [quote] ident [quote/]/\"] spaces */
-  size_t k = op;
-  if (k > 0 && p[k - 1] == ':') k--; /* := */
-  size_t sk = 0;
-  while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t') && sk < 4) k--, sk++;
-  for (int i = 0; i < 3 && k > 0 &&
-                  (p[k - 1] == '"' || p[k - 1] == '\'' || p[k - 1] == ']' || p[k - 1] == '\\');
-       i++)
-    k--;
-  size_t ke = k;
+  size_t ke = key_end(p, op);
   if (ke >= 5 && istarts_n(p + ke - 5, 5, "value", 5) &&
       (ke == 5 || !key_ch((unsigned char)p[ke - 6]))) { /* a name/value pair? */
     pii_key_kind kind = sibling_name_kind(p, ke - 5);
@@ -430,19 +431,11 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
       pii_check_secret_value(p, vs, ve, kind, en, out);
     return;
   }
-  /* cheap reject: every secret key name ends in a letter pair of
-     secret_name_pair */
-  size_t t = ke;
-  while (t > 0 && ke - t < 8 && pii_is_digit((unsigned char)p[t - 1])) t--;
-  if (t == 0) return;
-  if (!pii_is_alpha((unsigned char)p[t - 1])) return;
-  /* and the alphanumeric before it (past _ - .) in one of these pairs */
-  size_t u = t - 1;
-  while (u > 0 && ke - u < 64 && (p[u - 1] == '_' || p[u - 1] == '-' || p[u - 1] == '.')) u--;
-  if (u == 0 || ke - u >= 64 || !pii_is_alnum((unsigned char)p[u - 1]) ||
-      !secret_name_pair(p[t - 1], (char)(p[u - 1] | 0x20)))
-    return;
-  while (k > 0 && ke - k < 64 && key_ch((unsigned char)p[k - 1])) k--;
+  /* cheap reject before the key is walked and normalised (a key is at
+     most 64 bytes: the window bounds the walk) */
+  size_t w0 = ke > 64 ? ke - 64 : 0;
+  if (!secret_name_ending(p + w0, ke - w0)) return;
+  size_t k = key_start(p, ke);
   if (k == ke) return;
   if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */
   pii_key_kind kind = pii_classify_key(p + k, ke - k);
