@@ -244,7 +244,8 @@ static bool looks_json(const char *p, size_t n) {
 }
 
 /* Parses the string at *pos; when emit, scans it (with the member key kind)
- * and reports matches. Sets *key_kind_out (if non-NULL) for object keys. */
+ * and reports matches. Sets *key_kind_out (if non-NULL) to the kind of the
+ * string read as a key name (object keys, a name/value pair's name). */
 static bool parse_string(walker *w, const text *t, size_t *pos, pii_key_kind kind, bool emit,
                          pii_key_kind *key_kind_out) {
   size_t cs, ce;
@@ -355,15 +356,6 @@ static int member_role(const text *t, size_t at, size_t end) {
   return ROLE_OTHER;
 }
 
-/* The key kind of the string at pos read as a key name (a name/value
- * pair's name); PII_KEY_NONE for anything else or an escaped string. */
-static pii_key_kind string_as_key(const text *t, size_t pos) {
-  size_t cs, ce;
-  bool esc;
-  if (pos >= t->n || t->p[pos] != '"' || !skip_string(t, &pos, &cs, &ce, &esc) || esc)
-    return PII_KEY_NONE;
-  return pii_classify_key(t->p + cs, ce - cs);
-}
 
 static bool parse_value(walker *w, const text *t, size_t *pos, int depth, pii_key_kind kind,
                         bool emit) {
@@ -396,8 +388,13 @@ static bool parse_value(walker *w, const text *t, size_t *pos, int depth, pii_ke
       if (*pos >= t->n || t->p[*pos] != ':') return false;
       (*pos)++;
       ws(t, pos);
-      named = role == ROLE_NAME ? string_as_key(t, *pos) : PII_KEY_NONE;
-      if (!parse_value(w, t, pos, depth + 1, k, emit)) return false;
+      named = PII_KEY_NONE;
+      if (role == ROLE_NAME && *pos < t->n && t->p[*pos] == '"') {
+        /* the name's string, scanned and read as a key name in one pass */
+        if (!parse_string(w, t, pos, k, emit, &named)) return false;
+      } else if (!parse_value(w, t, pos, depth + 1, k, emit)) {
+        return false;
+      }
       ws(t, pos);
       if (*pos >= t->n) return false;
       if (t->p[*pos] == ',') {

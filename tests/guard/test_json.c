@@ -73,14 +73,16 @@ Test(json, member_keys_give_context) {
 
 /* {"name": "DB_PASSWORD", "value": "…"}: the value member takes the kind
  * of the name just before it (Kubernetes env, SSM parameters, key/value
- * lists), in any letter case and inside JSON strings too — not across other
- * members, not for name-like names, not for placeholders. */
+ * lists), in any letter case, escaped or not, and inside JSON strings too —
+ * not across other members, not for name-like names, not for placeholders. */
 Test(json, name_value_pairs) {
   const char *b = "{\"env\":[{\"name\":\"DB_PASSWORD\",\"value\":\"Tr0ub4dor&3xyz\"},"
                   "{\"Key\":\"api_key\",\"Value\":\"Zx81mNq4RtY7pL2wQ\"},"
                   "{\"name\":\"token_count\",\"value\":\"Qw7Er9Ty2Ui4Op6As8\"},"
                   "{\"name\":\"SECRET\",\"port\":1,\"value\":\"Lk3Jh5Gf7Ds9Ap1Zx\"},"
-                  "{\"name\":\"DB_PASS\",\"value\":\"changeme\"}],"
+                  "{\"name\":\"DB_PASS\",\"value\":\"changeme\"},"
+                  "{\"name\":\"ssn\",\"value\":\"512446789\"},"
+                  "{\"name\":\"DB\\u005fPASSWORD\",\"value\":\"Mn4Bc6Tg2Fq8Ls9Zk3\"}],"
                   "\"args\":\"{\\\"name\\\":\\\"client_secret\\\",\\\"value\\\":"
                   "\\\"2Fq8Ls9Zk3Xv7Pw1Mn4Bc6Tg\\\"}\"}";
   lr_pii_spans sp = {0};
@@ -88,7 +90,10 @@ Test(json, name_value_pairs) {
   cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "Tr0ub4dor&3xyz"));
   cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "Zx81mNq4RtY7pL2wQ"));
   cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "2Fq8Ls9Zk3Xv7Pw1Mn4Bc6Tg"));
-  cr_expect_eq(sp.n, 3);
+  /* the name is read as a key wherever one is: unescaped, PII keys too */
+  cr_expect(has(&sp, b, LR_PII_US_SSN, "512446789"));
+  cr_expect(has(&sp, b, LR_PII_GENERIC_SECRET, "Mn4Bc6Tg2Fq8Ls9Zk3"));
+  cr_expect_eq(sp.n, 5);
   lr_pii_spans_free(&sp);
 }
 
