@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__GNUC__)
 #define LR_PRINTF(f, a) __attribute__((format(printf, f, a)))
@@ -99,11 +100,26 @@ typedef struct lr_buf {
 } lr_buf;
 
 void lr_buf_reserve(lr_buf *b, size_t extra);
-void lr_buf_append(lr_buf *b, const void *data, size_t n);
-void lr_buf_puts(lr_buf *b, const char *s);
-void lr_buf_putc(lr_buf *b, char c);
+/* The small writes every printer makes, inline: they grow the buffer
+ * (lr_buf_reserve) only when it is full. */
+static inline void lr_buf_append(lr_buf *b, const void *data, size_t n) {
+  if (n >= b->cap - b->len) lr_buf_reserve(b, n); /* len + n + 1 > cap */
+  if (n) memcpy(b->p + b->len, data, n);
+  b->len += n;
+  b->p[b->len] = '\0';
+}
+static inline void lr_buf_puts(lr_buf *b, const char *s) { lr_buf_append(b, s, strlen(s)); }
+static inline void lr_buf_putc(lr_buf *b, char c) {
+  if (b->cap - b->len < 2) lr_buf_reserve(b, 1);
+  b->p[b->len++] = c;
+  b->p[b->len] = '\0';
+}
 void lr_buf_printf(lr_buf *b, const char *fmt, ...) LR_PRINTF(2, 3);
 void lr_buf_vprintf(lr_buf *b, const char *fmt, va_list ap);
+/* Appends i in decimal, as printf's %lld writes it (without printf). */
+void lr_buf_put_i64(lr_buf *b, int64_t i);
+/* Writes u in decimal into out (20 bytes suffice; no NUL); the length. */
+size_t lr_u64_text(uint64_t u, char *out);
 /* Appends s as a JSON string literal, quotes included (UTF-8 passed
  * through, control characters and invalid bytes escaped as \uXXXX/U+FFFD). */
 void lr_buf_json_str(lr_buf *b, const char *s, size_t n);

@@ -37,21 +37,6 @@ void lr_buf_reserve(lr_buf *b, size_t extra) {
   b->cap = cap;
 }
 
-void lr_buf_append(lr_buf *b, const void *data, size_t n) {
-  lr_buf_reserve(b, n);
-  if (n) memcpy(b->p + b->len, data, n);
-  b->len += n;
-  b->p[b->len] = '\0';
-}
-
-void lr_buf_puts(lr_buf *b, const char *s) { lr_buf_append(b, s, strlen(s)); }
-
-void lr_buf_putc(lr_buf *b, char c) {
-  lr_buf_reserve(b, 1);
-  b->p[b->len++] = c;
-  b->p[b->len] = '\0';
-}
-
 void lr_buf_vprintf(lr_buf *b, const char *fmt, va_list ap) {
   va_list ap2;
   va_copy(ap2, ap);
@@ -71,6 +56,23 @@ void lr_buf_printf(lr_buf *b, const char *fmt, ...) {
   va_start(ap, fmt);
   lr_buf_vprintf(b, fmt, ap);
   va_end(ap);
+}
+
+size_t lr_u64_text(uint64_t u, char *out) {
+  char r[20];
+  size_t n = 0;
+  do r[n++] = (char)('0' + u % 10), u /= 10;
+  while (u);
+  for (size_t i = 0; i < n; i++) out[i] = r[n - 1 - i];
+  return n;
+}
+
+void lr_buf_put_i64(lr_buf *b, int64_t i) {
+  char t[21];
+  size_t n = 0;
+  if (i < 0) t[n++] = '-';
+  n += lr_u64_text(i < 0 ? 0 - (uint64_t)i : (uint64_t)i, t + n);
+  lr_buf_append(b, t, n);
 }
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if invalid. */

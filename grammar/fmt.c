@@ -92,12 +92,6 @@ static void string_body(lr_str s, bool star, lr_buf *out) {
   }
 }
 
-bool lr_fmt_string_plain(lr_str s) {
-  for (size_t i = 0; i < s.n; i++)
-    if (needs_escape((unsigned char)s.p[i], false)) return false;
-  return true;
-}
-
 void lr_fmt_string(lr_str s, lr_buf *out) {
   lr_buf_putc(out, '"');
   string_body(s, false, out);
@@ -147,12 +141,7 @@ static void expr(const lr_expr *e, int level, lr_buf *out) {
   if (paren) lr_buf_putc(out, '(');
   switch (e->kind) {
   case LR_EXPR_BOOL: lr_buf_puts(out, e->u.b ? "true" : "false"); break;
-  case LR_EXPR_LONG:
-    if (e->u.n == INT64_MIN)
-      lr_buf_puts(out, "-9223372036854775808");
-    else
-      lr_buf_printf(out, "%lld", (long long)e->u.n);
-    break;
+  case LR_EXPR_LONG: lr_buf_put_i64(out, e->u.n); break;
   case LR_EXPR_STRING: lr_fmt_string(e->u.s, out); break;
   case LR_EXPR_VAR: lr_buf_puts(out, lr_var_name(e->u.var)); break;
   case LR_EXPR_SLOT: lr_buf_puts(out, lr_slot_name(e->u.slot)); break;

@@ -361,9 +361,6 @@ void lr_fmt_policies(const lr_policy_list *list, lr_buf *out);
 void lr_fmt_expr(const lr_expr *e, lr_buf *out);
 /* Appends s as a Cedar string literal with the escapes needed to re-read it. */
 void lr_fmt_string(lr_str s, lr_buf *out);
-/* True when lr_fmt_string writes s unchanged between its quotes (no byte
- * needs an escape). */
-bool lr_fmt_string_plain(lr_str s);
 
 /* The folder's other public part: schemas (lr_schema_*). */
 #include "schema.h"

@@ -163,88 +163,27 @@ static void rule_identity(lr_arena *a, lr_limit_obligation *l) {
   l->rule_hash = lr_map_hash(l->rule);
 }
 
-/* Keys are written in one pass into a stack buffer, then copied to the
- * arena, when v holds only strings, entities, longs, booleans and
- * addresses (in sets and records) whose text needs no escape and which fit
- * in LR_LIMIT_KEY_MAX: the bytes lr_value_print writes, without a heap
- * buffer. Anything else takes lr_value_print; both give the same text. */
-typedef struct keyw {
-  char *w, *end; /* next byte; one past the last usable byte */
-} keyw;
-
-static bool put(keyw *k, const char *p, size_t n) {
-  if ((size_t)(k->end - k->w) < n) return false;
-  if (n) memcpy(k->w, p, n);
-  k->w += n;
-  return true;
-}
-
-static bool put_quoted(keyw *k, lr_str s) {
-  return lr_fmt_string_plain(s) && put(k, "\"", 1) && put(k, s.p, s.n) && put(k, "\"", 1);
-}
-
-/* Decimal digits of i, with its sign. */
-static bool put_long(keyw *k, int64_t i) {
-  char r[20], t[21];
-  size_t n = 0, m = 0;
-  uint64_t u = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
-  do r[n++] = (char)('0' + u % 10), u /= 10;
-  while (u);
-  if (i < 0) t[m++] = '-';
-  while (n) t[m++] = r[--n];
-  return put(k, t, m);
-}
-
-static bool put_simple(keyw *k, lr_value v, int depth) {
-  switch ((lr_vkind)v.kind) {
-  case LR_V_BOOL: return v.u.b ? put(k, "true", 4) : put(k, "false", 5);
-  case LR_V_LONG: return put_long(k, v.u.i);
-  case LR_V_STRING: return put_quoted(k, (lr_str){v.u.s, v.n});
-  case LR_V_ENTITY:
-    return put(k, v.u.uid->type.p, v.u.uid->type.n) && put(k, "::", 2) &&
-           put_quoted(k, v.u.uid->id);
-  case LR_V_IPADDR: { /* ip("10.1.2.3/32") */
-    char t[LR_IPADDR_TEXT_MAX];
-    size_t n = lr_ipaddr_text(v.u.ip, t);
-    return put(k, "ip(\"", 4) && put(k, t, n) && put(k, "\")", 2);
-  }
-  case LR_V_SET:
-  case LR_V_RECORD:
-    if (depth > 8 || !put(k, v.kind == LR_V_SET ? "[" : "{", 1)) return false;
-    for (uint32_t i = 0; i < v.n; i++) {
-      if (i && !put(k, ", ", 2)) return false;
-      if (v.kind == LR_V_SET) {
-        if (!put_simple(k, v.u.items[i], depth + 1)) return false;
-      } else if (!put_quoted(k, v.u.fields[i].key) || !put(k, ": ", 2) ||
-                 !put_simple(k, v.u.fields[i].value, depth + 1)) {
-        return false;
-      }
-    }
-    return put(k, v.kind == LR_V_SET ? "]" : "}", 1);
-  default: return false;
-  }
+/* The key text of v in a (see obligation.h), printed in scratch (cleared
+ * first): one buffer serves every key of a request. */
+static lr_str key_text(lr_arena *a, lr_value v, lr_buf *scratch) {
+  lr_buf_clear(scratch);
+  lr_value_print(v, scratch);
+  if (scratch->len <= LR_LIMIT_KEY_MAX) return lr_str_dup(a, lr_buf_str(scratch));
+  pii_sha256 h;
+  uint8_t d[32];
+  pii_sha256_init(&h);
+  pii_sha256_update(&h, scratch->p, scratch->len);
+  pii_sha256_final(&h, d);
+  static const char hexd[] = "0123456789abcdef";
+  char hex[65];
+  hex[0] = '#';
+  for (int i = 0; i < 32; i++) hex[1 + 2 * i] = hexd[d[i] >> 4], hex[2 + 2 * i] = hexd[d[i] & 15];
+  return lr_str_dup(a, (lr_str){hex, 65});
 }
 
 lr_str lr_obligation_key(lr_arena *a, lr_value v) {
-  char buf[LR_LIMIT_KEY_MAX];
-  keyw k = {buf, buf + sizeof buf};
-  if (put_simple(&k, v, 0)) return lr_str_dup(a, (lr_str){buf, (size_t)(k.w - buf)});
   lr_buf b = {0};
-  lr_value_print(v, &b);
-  lr_str out;
-  if (b.len > LR_LIMIT_KEY_MAX) {
-    pii_sha256 h;
-    uint8_t d[32];
-    pii_sha256_init(&h);
-    pii_sha256_update(&h, b.p, b.len);
-    pii_sha256_final(&h, d);
-    char hex[66];
-    hex[0] = '#';
-    for (int i = 0; i < 32; i++) snprintf(hex + 1 + 2 * i, 3, "%02x", d[i]);
-    out = lr_str_dup(a, (lr_str){hex, 65});
-  } else {
-    out = lr_str_dup(a, lr_buf_str(&b));
-  }
+  lr_str out = key_text(a, v, &b);
   lr_buf_free(&b);
   return out;
 }
@@ -324,7 +263,8 @@ static bool is_key_field(lr_effect eff, const lr_expr *w, size_t i) {
 
 /* Evaluates one guard's record into c. Returns NULL or an error message. */
 static const char *eval_one(const lr_eval_env *env, const lr_obligation_prep *prep,
-                            const lr_policy_inst *inst, lr_str client_ip, acc *c) {
+                            const lr_policy_inst *inst, lr_str client_ip, lr_buf *scratch,
+                            acc *c) {
   lr_arena *a = env->arena;
   const prep_entry *pe = prep_find(prep, inst->ast);
   const lr_expr *w = inst->ast->with;
@@ -374,7 +314,7 @@ static const char *eval_one(const lr_eval_env *env, const lr_obligation_prep *pr
   } else {
     kv = lr_value_entity(e.req->principal);
   }
-  c->l.key = lr_obligation_key(a, kv);
+  c->l.key = key_text(a, kv, scratch);
   return NULL;
 }
 
@@ -397,12 +337,14 @@ lr_status lr_obligations_eval(const lr_obligation_prep *prep, const lr_eval_env 
   lr_mask_obligation *ms = nm ? LR_NEW_N(a, lr_mask_obligation, nm) : NULL;
   lr_limit_obligation *ls = nl ? LR_NEW_N(a, lr_limit_obligation, nl) : NULL;
   size_t km = 0, kl = 0;
+  lr_buf scratch = {0}; /* the limits' key texts */
   for (size_t i = 0; i < d->nguards; i++) {
     const lr_policy_inst *inst = d->guards[i];
     if (inst->ast->effect != LR_EFFECT_MASK && inst->ast->effect != LR_EFFECT_LIMIT) continue;
     acc c;
-    const char *msg = eval_one(env, prep, inst, client_ip, &c);
+    const char *msg = eval_one(env, prep, inst, client_ip, &scratch, &c);
     if (msg) {
+      lr_buf_free(&scratch);
       *err = msg;
       return LR_ERR;
     }
@@ -411,6 +353,7 @@ lr_status lr_obligations_eval(const lr_obligation_prep *prep, const lr_eval_env 
     else
       ls[kl++] = c.l;
   }
+  lr_buf_free(&scratch);
   *out = (lr_obligations){ms, km, ls, kl};
   return LR_OK;
 }

@@ -25,9 +25,6 @@
  * records sorted by key, sets sorted and deduplicated, so equal values give
  * equal keys whatever order they were written in); keys longer than
  * LR_LIMIT_KEY_MAX are replaced by "#" and the SHA-256 of the text in hex.
- * Keys made only of strings, entities, longs, booleans and addresses needing no escape
- * (the common ones: principal, an address, a tuple of them) are written
- * straight into the arena, with the same bytes.
  *
  * Session quotas (`per: "session"`) must survive a client re-initializing
  * its MCP session, which gives it a fresh session id. So for these limits

@@ -169,15 +169,6 @@ lr_status lr_ipaddr_parse(lr_str s, lr_ipaddr *out, const char **err) {
   return LR_ERR;
 }
 
-static char *put_dec(char *w, unsigned n) {
-  char t[3];
-  int k = 0;
-  do t[k++] = (char)('0' + n % 10), n /= 10;
-  while (n);
-  while (k) *w++ = t[--k];
-  return w;
-}
-
 static char *put_hex(char *w, unsigned n) { /* no leading zeros */
   int sh = 12;
   while (sh > 0 && !(n >> sh)) sh -= 4;
@@ -190,7 +181,7 @@ size_t lr_ipaddr_text(const lr_ipaddr *ip, char *out) {
   if (!ip->v6) {
     for (int i = 0; i < 4; i++) {
       if (i) *w++ = '.';
-      w = put_dec(w, ip->addr[i]);
+      w += lr_u64_text(ip->addr[i], w);
     }
   } else {
     unsigned g[8];
@@ -218,7 +209,7 @@ size_t lr_ipaddr_text(const lr_ipaddr *ip, char *out) {
     }
   }
   *w++ = '/';
-  w = put_dec(w, ip->prefix);
+  w += lr_u64_text(ip->prefix, w);
   *w = 0;
   return (size_t)(w - out);
 }

@@ -223,7 +223,7 @@ void lr_uid_print(const lr_uid *u, lr_buf *out) {
 void lr_value_print(lr_value v, lr_buf *out) {
   switch ((lr_vkind)v.kind) {
   case LR_V_BOOL: lr_buf_puts(out, v.u.b ? "true" : "false"); return;
-  case LR_V_LONG: lr_buf_printf(out, "%lld", (long long)v.u.i); return;
+  case LR_V_LONG: lr_buf_put_i64(out, v.u.i); return;
   case LR_V_STRING: lr_print_cedar_string(vstr(v), out); return;
   case LR_V_ENTITY: lr_uid_print(v.u.uid, out); return;
   case LR_V_SET:
