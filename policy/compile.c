@@ -58,6 +58,9 @@ typedef struct cpol {
   size_t nconds;
 } cpol;
 
+/* At most this many action names are compared directly (lr_cset.acts). */
+#define FEW_ACTIONS 4
+
 /* Bit of a (variable, kind) use of a name: principal, action, resource. */
 #define USE(var, kind) (1u << ((var)*K__N + (kind)))
 
@@ -104,7 +107,7 @@ struct lr_cset {
    * names (the usual case: an application has a handful of actions), the
    * request's action is compared with them instead of hashed and looked
    * up: nacts of them in acts; nacts > FEW_ACTIONS otherwise. */
-  const name *acts[4];
+  const name *acts[FEW_ACTIONS];
   size_t nacts;
   /* The index: open addressing over 8-byte cells, each a 32-bit
    * fingerprint (the top half of the key's hash; never 0) and the number of
@@ -123,11 +126,10 @@ struct lr_cset {
 
 /* ---- hashing ----------------------------------------------------------------- */
 
-/* Names are hashed as the entity store hashes uids (policy_int.h), so the
- * hashes of a request's entities and their ancestors come from the store.
- * Only speed depends on the quality: lookups compare the names. */
-static inline uint64_t uid_hash(const lr_uid *u) { return lr_uid_hash_inline(u); }
-static inline uint64_t type_hash(lr_str t) { return lr_type_hash_inline(t); }
+/* Names are hashed as the entity store hashes uids (lr_uid_hash_inline,
+ * policy_int.h), so the hashes of a request's entities and their ancestors
+ * come from the store. Only speed depends on the quality: lookups compare
+ * the names. */
 
 /* Hash of an index key (shape and three name ids). */
 static inline uint64_t key_hash(unsigned shape, uint32_t p, uint32_t a, uint32_t r) {
@@ -147,21 +149,21 @@ static inline bool name_is(const name *e, uint64_t h, const lr_uid *uid, const l
   if (e->h != h) return false;
   if (!uid) /* an inline entry's text is compared with its own length */
     return e->is_type &&
-           cn_str_eq(e->inl ? lr_str_make(e->text, e->uid.type.n) : e->uid.type, *type);
+           lr_name_eq(e->inl ? lr_str_make(e->text, e->uid.type.n) : e->uid.type, *type);
   if (e->is_type) return false;
-  if (!e->inl) return cn_uid_eq(&e->uid, uid);
+  if (!e->inl) return lr_uid_eq_inline(&e->uid, uid);
   size_t tn = e->uid.type.n;
   return tn == uid->type.n && e->uid.id.n == uid->id.n &&
-         cn_str_eq(lr_str_make(e->text, tn), uid->type) &&
-         cn_str_eq(lr_str_make(e->text + tn, e->uid.id.n), uid->id);
+         lr_name_eq(lr_str_make(e->text, tn), uid->type) &&
+         lr_name_eq(lr_str_make(e->text + tn, e->uid.id.n), uid->id);
 }
 
 /* The entry of uid (or, uid NULL, of type) with hash h, or NULL. */
-static inline const name *names_get(const names *ns, uint64_t h, const lr_uid *uid,
-                                    const lr_str *type) {
+static inline name *names_get(const names *ns, uint64_t h, const lr_uid *uid,
+                              const lr_str *type) {
   h = h ? h : 1; /* as interned */
   for (size_t s = h & ns->mask;; s = (s + 1) & ns->mask) {
-    const name *e = &ns->v[s];
+    name *e = &ns->v[s];
     if (!e->h) return NULL;
     if (name_is(e, h, uid, type)) return e;
   }
@@ -177,14 +179,12 @@ static void names_put(names *ns, const name *e) {
 /* Interns uid (or type) for one use while compiling (ns grows on the C
  * heap; load factor <= 1/2); returns its id. */
 static uint32_t names_intern(names *ns, const lr_uid *uid, const lr_str *type, unsigned use) {
-  uint64_t h = uid ? uid_hash(uid) : type_hash(*type);
+  uint64_t h = uid ? lr_uid_hash_inline(uid) : lr_type_hash_inline(*type);
   h = h ? h : 1;
-  if (ns->v) {
-    for (size_t s = h & ns->mask; ns->v[s].h; s = (s + 1) & ns->mask)
-      if (name_is(&ns->v[s], h, uid, type)) {
-        ns->v[s].uses |= (uint16_t)use;
-        return ns->v[s].id;
-      }
+  name *have = ns->v ? names_get(ns, h, uid, type) : NULL;
+  if (have) {
+    have->uses |= (uint16_t)use;
+    return have->id;
   }
   if (!ns->v || (ns->n + 1) * 2 > ns->mask + 1) {
     names old = *ns;
@@ -209,8 +209,6 @@ static uint32_t names_intern(names *ns, const lr_uid *uid, const lr_str *type, u
   names_put(ns, &e);
   return e.id;
 }
-
-#define FEW_ACTIONS 4
 
 /* Moves the names into c's arena, in a table sized for them. */
 static void names_finish(lr_cset *c, names *tmp) {
@@ -504,18 +502,6 @@ static inline const slot *lookup(const lr_cset *c, unsigned sh, uint32_t p, uint
   }
 }
 
-/* lr_eval_entity for the request's uid u (hash h), sharing its cache. */
-static inline const lr_entity *request_entity(lr_evalctx *x, const lr_uid *u, uint64_t h) {
-  const lr_request *r = x->env->req;
-  int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
-  if (k < 0) return lr_entities_get_h(x->env->entities, u, h);
-  if (!x->ent_known[k]) {
-    x->ent[k] = x->env->entities ? lr_entities_get_h(x->env->entities, u, h) : NULL;
-    x->ent_known[k] = true;
-  }
-  return x->ent[k];
-}
-
 /* Fills ks[kind] with the names of variable number var (uid u) that some
  * policy uses for that kind: buf holds them (cap cells; more go to the
  * arena). The store entry of u is looked up only when ancestors matter. */
@@ -528,19 +514,19 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
   size_t n = 0;
   const name *e;
   if (uses & USE(var, K_IS)) {
-    e = names_get(&c->names, type_hash(u->type), NULL, &u->type);
+    e = names_get(&c->names, lr_type_hash_inline(u->type), NULL, &u->type);
     if (e && (e->uses & USE(var, K_IS))) buf[n] = e->id, ks[K_IS] = (keys){buf + n++, 1};
   }
   if (!(uses & (USE(var, K_EQ) | USE(var, K_IN)))) return;
   if (var == 1 && c->nacts <= FEW_ACTIONS) { /* the action, among a few names used with `==` */
     for (size_t i = 0; i < c->nacts; i++)
-      if (cn_uid_eq(&c->acts[i]->uid, u)) {
+      if (lr_uid_eq_inline(&c->acts[i]->uid, u)) {
         buf[n] = c->acts[i]->id, ks[K_EQ] = (keys){buf + n, 1};
         break;
       }
     return;
   }
-  uint64_t h = uid_hash(u);
+  uint64_t h = lr_uid_hash_inline(u);
   e = names_get(&c->names, h, u, NULL);
   if (e && (e->uses & USE(var, K_EQ))) buf[n] = e->id, ks[K_EQ] = (keys){buf + n++, 1};
   if (!(uses & USE(var, K_IN))) return;
@@ -549,7 +535,7 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
   if (e && (e->uses & USE(var, K_IN))) in[m++] = e->id;
   const lr_uid *const *anc;
   const uint64_t *anch;
-  const lr_entity *ent = request_entity(x, u, h);
+  const lr_entity *ent = lr_eval_entity_h(x, u, h);
   size_t nanc = ent ? lr_entity_ancestors_h(ent, &anc, &anch) : 0;
   for (size_t i = 0; i < nanc; i++) {
     e = names_get(&c->names, anch[i], anc[i], NULL);
@@ -569,21 +555,21 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
 static inline bool scope_holds(lr_evalctx *x, const cscope *s, const lr_uid *u) {
   switch ((lr_scope_op)s->op) {
   case LR_SCOPE_ANY: return true;
-  case LR_SCOPE_EQ: return cn_uid_eq(u, s->uid);
-  case LR_SCOPE_IS: return cn_str_eq(u->type, s->type);
+  case LR_SCOPE_EQ: return lr_uid_eq_inline(u, s->uid);
+  case LR_SCOPE_IS: return lr_name_eq(u->type, s->type);
   case LR_SCOPE_IS_IN:
-    if (!cn_str_eq(u->type, s->type)) return false;
+    if (!lr_name_eq(u->type, s->type)) return false;
     /* fall through */
-  case LR_SCOPE_IN: return cn_in(u, cn_uid_eq(u, s->uid) ? NULL : lr_eval_entity(x, u), s->uid);
+  case LR_SCOPE_IN: return cn_in(u, lr_uid_eq_inline(u, s->uid) ? NULL : lr_eval_entity(x, u), s->uid);
   }
   return false;
 }
 
 static inline bool action_holds(lr_evalctx *x, const cpol *p, const lr_uid *u) {
   if (p->aop == LR_ACTION_ANY) return true;
-  if (p->aop == LR_ACTION_EQ) return cn_uid_eq(u, p->auids[0]);
+  if (p->aop == LR_ACTION_EQ) return lr_uid_eq_inline(u, p->auids[0]);
   for (size_t i = 0; i < p->nauids; i++)
-    if (cn_uid_eq(u, p->auids[i])) return true;
+    if (lr_uid_eq_inline(u, p->auids[i])) return true;
   const lr_entity *ent = p->nauids ? lr_eval_entity(x, u) : NULL;
   for (size_t i = 0; ent && i < p->nauids; i++)
     if (cn_has_ancestor(ent, p->auids[i])) return true;
@@ -617,8 +603,8 @@ __attribute__((noinline)) static lr_policy_result decide_indexed(lr_evalctx *x, 
                                                                  const cpol *p) {
   const lr_request *req = x->env->req;
   if (p->interp) return lr_eval_policy_ctx(x);
-  if ((p->type_in_p && !cn_str_eq(req->principal->type, p->p.type)) ||
-      (p->type_in_r && !cn_str_eq(req->resource->type, p->r.type)))
+  if ((p->type_in_p && !lr_name_eq(req->principal->type, p->p.type)) ||
+      (p->type_in_r && !lr_name_eq(req->resource->type, p->r.type)))
     return LR_POLICY_NOT_SATISFIED;
   return conds_hold(x, r, p);
 }

@@ -259,27 +259,17 @@ lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st) { return lower
 static inline const lr_value *field(lr_value rec, lr_str name) {
   if (rec.n > 12) return lr_value_record_get(rec, name);
   for (uint32_t i = 0; i < rec.n; i++)
-    if (cn_str_eq(rec.u.fields[i].key, name)) return &rec.u.fields[i].value;
+    if (lr_name_eq(rec.u.fields[i].key, name)) return &rec.u.fields[i].value;
   return NULL;
 }
 
-/* cn_eval, with constants and paths already memoised answered inline. */
-static inline int eval_fast(cn_run *r, const lr_cnode *n, lr_value *out) {
-  if (n->kind == CN_CONST) {
-    *out = n->k;
-    return CN_OK;
-  }
-  uint32_t m = n->memo; /* 0 but for paths */
-  if (m && r->state && r->state[m - 1]) {
-    *out = r->memo[m - 1];
-    return r->state[m - 1] == 1 ? CN_OK : CN_BAIL;
-  }
-  return cn_eval(r, n, out);
-}
+/* An operand's value without cn_eval's switch for constants, memoised paths and
+ * constant-key tags (with the conditions, below). */
+static inline int operand(cn_run *r, const lr_cnode *n, lr_value *out);
 
 static int eval_bool(cn_run *r, const lr_cnode *n, bool *b) {
   lr_value v;
-  if (eval_fast(r, n, &v) != CN_OK || v.kind != LR_V_BOOL) return CN_BAIL;
+  if (operand(r, n, &v) != CN_OK || v.kind != LR_V_BOOL) return CN_BAIL;
   *b = v.u.b;
   return CN_OK;
 }
@@ -291,7 +281,7 @@ static int step(cn_run *r, lr_value *v, lr_str name) {
   if (v->kind == LR_V_RECORD) {
     rec = *v;
   } else if (v->kind == LR_V_ENTITY) {
-    const lr_entity *ent = cn_entity(r->x, v->u.uid);
+    const lr_entity *ent = lr_eval_entity_h(r->x, v->u.uid, 0);
     if (!ent) return CN_BAIL;
     rec = lr_entity_attrs(ent);
   } else {
@@ -376,7 +366,7 @@ __attribute__((noinline)) static int in(cn_run *r, lr_value lhs, lr_value rhs, l
   const lr_entity *ent = NULL;
   bool looked = false;
   if (rhs.kind == LR_V_ENTITY) {
-    if (cn_uid_eq(u, rhs.u.uid)) {
+    if (lr_uid_eq_inline(u, rhs.u.uid)) {
       *out = lr_value_bool(true);
       return CN_OK;
     }
@@ -390,7 +380,7 @@ __attribute__((noinline)) static int in(cn_run *r, lr_value lhs, lr_value rhs, l
   bool found = false;
   for (uint32_t i = 0; i < rhs.n && !found; i++) {
     const lr_uid *anc = rhs.u.items[i].u.uid;
-    if (cn_uid_eq(u, anc)) {
+    if (lr_uid_eq_inline(u, anc)) {
       found = true;
       break;
     }
@@ -423,8 +413,8 @@ static inline bool value_eq(lr_value x, lr_value y) {
   case LR_V_DECIMAL:
   case LR_V_DATETIME:
   case LR_V_DURATION: return x.u.i == y.u.i;
-  case LR_V_STRING: return cn_str_eq(lr_str_make(x.u.s, x.n), lr_str_make(y.u.s, y.n));
-  case LR_V_ENTITY: return cn_uid_eq(x.u.uid, y.u.uid);
+  case LR_V_STRING: return lr_name_eq(lr_str_make(x.u.s, x.n), lr_str_make(y.u.s, y.n));
+  case LR_V_ENTITY: return lr_uid_eq_inline(x.u.uid, y.u.uid);
   default: return lr_value_eq(x, y);
   }
 }
@@ -446,10 +436,10 @@ static int binary(cn_run *r, const lr_cnode *n, lr_value *out) {
     *out = lr_value_bool(b);
     return CN_OK;
   }
-  if (eval_fast(r, n->a, &x) != CN_OK) return CN_BAIL;
+  if (operand(r, n->a, &x) != CN_OK) return CN_BAIL;
   if (!n->b)
     y = n->k;
-  else if (eval_fast(r, n->b, &y) != CN_OK)
+  else if (operand(r, n->b, &y) != CN_OK)
     return CN_BAIL;
   int64_t v;
   switch ((cn_kind)n->kind) {
@@ -482,9 +472,9 @@ __attribute__((noinline)) static int method(cn_run *r, const lr_cnode *n, lr_val
   size_t na = n->nargs + 1;
   lr_value small[4];
   lr_value *v = na <= 4 ? small : LR_NEW_N(r->x->env->arena, lr_value, na);
-  if (eval_fast(r, n->a, &v[0]) != CN_OK) return CN_BAIL;
+  if (operand(r, n->a, &v[0]) != CN_OK) return CN_BAIL;
   for (size_t i = 1; i < na; i++)
-    if (eval_fast(r, n->args[i - 1], &v[i]) != CN_OK) return CN_BAIL;
+    if (operand(r, n->args[i - 1], &v[i]) != CN_OK) return CN_BAIL;
   lr_method m = (lr_method)n->op;
   if (m > LR_METHOD_HAS_TAG) {
     lr_eval_error err;
@@ -520,7 +510,7 @@ __attribute__((noinline)) static int method(cn_run *r, const lr_cnode *n, lr_val
   default: break;
   }
   if (t.kind != LR_V_ENTITY || arg.kind != LR_V_STRING) return CN_BAIL;
-  const lr_entity *ent = cn_entity(r->x, t.u.uid);
+  const lr_entity *ent = lr_eval_entity_h(r->x, t.u.uid, 0);
   const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(arg.u.s, arg.n)) : NULL;
   if (m == LR_METHOD_HAS_TAG) {
     *out = lr_value_bool(tag != NULL);
@@ -613,11 +603,11 @@ int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out) {
  * argument array): the same value or CN_BAIL. */
 static int get_tag(cn_run *r, const lr_cnode *n, lr_value *out) {
   lr_value t;
-  int st = n->a->kind == CN_VAR ? var(r, n->a, &t) : eval_fast(r, n->a, &t);
+  int st = n->a->kind == CN_VAR ? var(r, n->a, &t) : operand(r, n->a, &t);
   if (st != CN_OK || t.kind != LR_V_ENTITY) return CN_BAIL;
   lr_value k = n->args[0]->k;
   if (k.kind != LR_V_STRING) return CN_BAIL;
-  const lr_entity *ent = cn_entity(r->x, t.u.uid);
+  const lr_entity *ent = lr_eval_entity_h(r->x, t.u.uid, 0);
   const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(k.u.s, k.n)) : NULL;
   if (!tag) return CN_BAIL;
   *out = *tag;

@@ -66,31 +66,20 @@ struct lr_cnode {
   lr_str lit; /* CN_LIKE: the literal of EXACT/PREFIX/SUFFIX/INFIX */
 };
 
-/* Cedar equality of uids and `in` through a store entry's ancestors, for
- * the hot path: lengths first, linear over short lists (same answers as
- * lr_uid_eq and lr_entity_has_ancestor). */
-static inline bool cn_str_eq(lr_str a, lr_str b) { return lr_name_eq(a, b); }
-static inline bool cn_uid_eq(const lr_uid *a, const lr_uid *b) { return lr_uid_eq_inline(a, b); }
+/* Cedar's `in` through a store entry's ancestors, for the hot path: uids
+ * compared inline (lr_uid_eq_inline, policy_int.h), linear over short lists
+ * (same answers as lr_entity_has_ancestor). */
 static inline bool cn_has_ancestor(const lr_entity *e, const lr_uid *anc) {
   const lr_uid *const *v;
   size_t n = lr_entity_ancestors(e, &v);
   if (n > 8) return lr_entity_has_ancestor(e, anc);
   for (size_t i = 0; i < n; i++)
-    if (cn_uid_eq(v[i], anc)) return true;
+    if (lr_uid_eq_inline(v[i], anc)) return true;
   return false;
 }
 /* `u in anc` for u with store entry ent (or NULL). */
 static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *anc) {
-  return cn_uid_eq(u, anc) || (ent && cn_has_ancestor(ent, anc));
-}
-
-/* lr_eval_entity with its per-request cache of the principal's and the
- * resource's store entries read inline (once looked up, two loads). */
-static inline const lr_entity *cn_entity(lr_evalctx *x, const lr_uid *u) {
-  const lr_request *r = x->env->req;
-  if (u == r->principal && x->ent_known[0]) return x->ent[0];
-  if (u == r->resource && x->ent_known[1]) return x->ent[1];
-  return lr_eval_entity(x, u);
+  return lr_uid_eq_inline(u, anc) || (ent && cn_has_ancestor(ent, anc));
 }
 
 #define CN_OK 0

@@ -73,14 +73,7 @@ static const lr_uid *slot_uid(const lr_policy_inst *inst, lr_slot s) {
 }
 
 const lr_entity *lr_eval_entity(lr_evalctx *x, const lr_uid *u) {
-  const lr_request *r = x->env->req;
-  int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
-  if (k < 0) return lr_entities_get(x->env->entities, u);
-  if (!x->ent_known[k]) {
-    x->ent[k] = lr_entities_get(x->env->entities, u);
-    x->ent_known[k] = true;
-  }
-  return x->ent[k];
+  return lr_eval_entity_h(x, u, 0);
 }
 
 /* Cedar's `u in anc` for one entity whose store entry is ent (or NULL). */

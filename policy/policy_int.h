@@ -137,6 +137,17 @@ typedef struct lr_evalctx {
 /* The store entry of u (or NULL); the request's own principal, resource and
  * action (compared by pointer) are looked up once per context. */
 const lr_entity *lr_eval_entity(lr_evalctx *x, const lr_uid *u);
+/* The same for a uid whose lr_uid_hash is h (0: not known, hashed only if
+ * the store is searched); inline for the compiled sets' hot path. */
+static inline const lr_entity *lr_eval_entity_h(lr_evalctx *x, const lr_uid *u, uint64_t h) {
+  const lr_request *r = x->env->req;
+  const lr_entities *es = x->env->entities;
+  int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
+  if (k >= 0 && x->ent_known[k]) return x->ent[k];
+  const lr_entity *e = h ? lr_entities_get_h(es, u, h) : lr_entities_get(es, u);
+  if (k >= 0) x->ent[k] = e, x->ent_known[k] = true;
+  return e;
+}
 
 /* Evaluates the policy x->env->inst (see lr_eval_policy) with x's entity
  * cache, so lr_authorize looks the request's entities up once. */
