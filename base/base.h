@@ -133,6 +133,18 @@ lr_status lr_buf_read_file(lr_buf *b, const char *path);
 
 /* ---- hashing and the hash map ------------------------------------------ */
 
+/* Unaligned native-order loads (memcpy of a constant size is one move). */
+static inline uint64_t lr_rd64(const void *p) {
+  uint64_t w;
+  memcpy(&w, p, 8);
+  return w;
+}
+static inline uint32_t lr_rd32(const void *p) {
+  uint32_t w;
+  memcpy(&w, p, 4);
+  return w;
+}
+
 /* A fast non-cryptographic 64-bit hash of n bytes (seeded). */
 uint64_t lr_hash(const void *data, size_t n, uint64_t seed);
 

@@ -8,11 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline uint64_t rd64(const unsigned char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
 
 static inline uint64_t mix(uint64_t h) {
   h ^= h >> 33;
@@ -27,7 +22,7 @@ uint64_t lr_hash(const void *data, size_t n, uint64_t seed) {
   const unsigned char *p = data;
   uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
   while (n >= 8) {
-    h = (h ^ mix(rd64(p))) * 0x9e3779b97f4a7c15ULL;
+    h = (h ^ mix(lr_rd64(p))) * 0x9e3779b97f4a7c15ULL;
     h = (h << 31) | (h >> 33);
     p += 8;
     n -= 8;

@@ -22,17 +22,6 @@
  * multiplied independently, and a uid's type and id are hashed
  * independently, so the multiplications overlap. Tables compare the names
  * on a hash match: only speed depends on the quality. */
-/* Unaligned loads (memcpy of a constant size compiles to one move). */
-static inline uint64_t lr_rd64(const char *p) {
-  uint64_t w;
-  memcpy(&w, p, 8);
-  return w;
-}
-static inline uint32_t lr_rd32(const char *p) {
-  uint32_t w;
-  memcpy(&w, p, 4);
-  return w;
-}
 static inline uint64_t lr_name_absorb(uint64_t h, const char *p, size_t n) {
   uint64_t x, y, len = (uint64_t)n << 56;
   if (n >= 8) {

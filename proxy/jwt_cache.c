@@ -45,11 +45,6 @@ struct lr_jwt_cache {
   unsigned nshards; /* a power of two */
 };
 
-static inline uint64_t rd64(const char *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
 static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
 /* Four independent multiply-rotate lanes over 32-byte blocks (about 5
@@ -59,10 +54,10 @@ static uint64_t token_hash(const char *p, size_t n) {
   uint64_t a = k1, b = k2, c = ~k1, d = ~k2;
   size_t len = n;
   for (; n >= 32; p += 32, n -= 32) {
-    a = rotl((a ^ rd64(p)) * k1, 31);
-    b = rotl((b ^ rd64(p + 8)) * k1, 29);
-    c = rotl((c ^ rd64(p + 16)) * k1, 27);
-    d = rotl((d ^ rd64(p + 24)) * k1, 25);
+    a = rotl((a ^ lr_rd64(p)) * k1, 31);
+    b = rotl((b ^ lr_rd64(p + 8)) * k1, 29);
+    c = rotl((c ^ lr_rd64(p + 16)) * k1, 27);
+    d = rotl((d ^ lr_rd64(p + 24)) * k1, 25);
   }
   uint64_t seed = (a * k2) ^ rotl(b * k2, 17) ^ rotl(c * k2, 34) ^ rotl(d * k2, 51) ^ len;
   return lr_hash(p, n, seed);
