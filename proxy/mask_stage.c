@@ -35,10 +35,6 @@ static uint32_t merged_styles(lr_arena *a, const lr_obligations *obl, size_t n, 
   return lr_obligations_mask_styles(&o, on, styles);
 }
 
-static uint32_t styles_for(lr_arena *a, const lr_guard_outcome *go, unsigned on, int *styles) {
-  return merged_styles(a, go->obl, go->ncalls, on, styles);
-}
-
 /* A masker for styles, freed with the request. */
 static lr_pii_masker *masker_for(lr_guard_ctx *g, lr_arena *a, const int *styles) {
   lr_pii_masker *m = lr_pii_masker_new(g->opt.mask_key, g->opt.mask_keylen);
@@ -80,7 +76,7 @@ static lr_stage_verdict mask_on_request(void *ctx, lr_proxy_request *req, lr_pro
   lr_guard_outcome *go = guard_begin(g, req, ans, &v);
   if (!go) return v;
   int styles[LR_PII__COUNT];
-  if (!styles_for(req->arena, go, LR_MASK_ON_REQUEST, styles)) return LR_STAGE_CONTINUE;
+  if (!merged_styles(req->arena, go->obl, go->ncalls, LR_MASK_ON_REQUEST, styles)) return LR_STAGE_CONTINUE;
   if (!req->body_buffered) {
     if (!req->body_expected) return LR_STAGE_CONTINUE;
     ans->status = 415;
@@ -132,7 +128,7 @@ static lr_stage_verdict mask_on_response_head(void *ctx, lr_proxy_request *req,
   lr_guard_outcome *go = o ? o->guard : NULL;
   if (!go || go->error) return LR_STAGE_CONTINUE;
   int styles[LR_PII__COUNT];
-  if (!styles_for(req->arena, go, LR_MASK_ON_RESPONSE, styles)) return LR_STAGE_CONTINUE;
+  if (!merged_styles(req->arena, go->obl, go->ncalls, LR_MASK_ON_RESPONSE, styles)) return LR_STAGE_CONTINUE;
   go->resp_masker = masker_for(g, req->arena, styles);
   return LR_STAGE_NEED_BODY;
 }
