@@ -45,19 +45,12 @@ double pii_entropy(const char *p, size_t n) {
 }
 
 static bool ieq_n(const char *p, size_t n, const char *w, size_t l) {
-  if (l != n) return false;
-  for (size_t i = 0; i < n; i++)
-    if ((p[i] | 0x20) != w[i]) return false;
-  return true;
+  return l == n && pii_ieq(p, w, n);
 }
 
 static bool ihas_n(const char *p, size_t n, const char *w, size_t l) {
-  for (size_t i = 0; i + l <= n; i++) {
-    if ((p[i] | 0x20) != w[0]) continue;
-    size_t k = 1;
-    while (k < l && (p[i + k] | 0x20) == w[k]) k++;
-    if (k == l) return true;
-  }
+  for (size_t i = 0; i + l <= n; i++)
+    if ((p[i] | 0x20) == w[0] && pii_ieq(p + i + 1, w + 1, l - 1)) return true;
   return false;
 }
 
