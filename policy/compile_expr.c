@@ -79,12 +79,14 @@ static lr_cnode **lower_list(lr_arena *a, lr_expr *const *items, size_t n, cn_st
   return v;
 }
 
-/* The memo slot (+ 1) of the path var.names[0]...names[n-1], or 0 when the
- * set has too many distinct paths. Keys: the variable, then each name with
- * its length. */
-static uint32_t path_slot(lr_arena *a, uint8_t var, const lr_str *names, size_t n, cn_stats *st) {
+/* The memo slot (+ 1) of the path var.names[0]...names[n-1] (tag: of
+ * var.getTag(names[0])), or 0 when the set has too many distinct paths.
+ * Keys: the variable (a tag's in its own range), then each name with its
+ * length. */
+static uint32_t path_slot(lr_arena *a, uint8_t var, bool tag, const lr_str *names, size_t n,
+                          cn_stats *st) {
   lr_buf k = {0};
-  lr_buf_putc(&k, (char)('0' + var));
+  lr_buf_putc(&k, (char)((tag ? 'a' : '0') + var));
   for (size_t i = 0; i < n; i++) { /* length-prefixed: names may hold any byte */
     uint32_t len = (uint32_t)names[i].n;
     lr_buf_append(&k, &len, sizeof len);
@@ -121,7 +123,7 @@ static lr_cnode *lower_attr(lr_arena *a, const lr_expr *e, cn_stats *st) {
   r->a = base;
   r->names = names;
   r->nnames = n;
-  if (base->kind == CN_VAR) r->memo = path_slot(a, base->op, names, n, st);
+  if (base->kind == CN_VAR) r->memo = path_slot(a, base->op, false, names, n, st);
   return r;
 }
 
@@ -169,6 +171,13 @@ static lr_cnode *lower_method(lr_arena *a, const lr_expr *e, cn_stats *st) {
   n->a = t;
   n->args = args;
   n->nargs = (uint32_t)e->u.method.nargs;
+  /* `principal.getTag("tenant")`: the same for every policy that reads it,
+   * so read once per request, like an attribute path from a variable. */
+  if (m == LR_METHOD_GET_TAG && t->kind == CN_VAR && n->nargs == 1 && is_const(args[0]) &&
+      args[0]->k.kind == LR_V_STRING) {
+    lr_str key = lr_str_make(args[0]->k.u.s, args[0]->k.n);
+    n->memo = path_slot(a, t->op, true, &key, 1, st);
+  }
   return n;
 }
 
@@ -308,6 +317,17 @@ static inline int var(cn_run *r, const lr_cnode *n, lr_value *out) {
   return CN_OK;
 }
 
+/* Keeps the value (or the bail, st) of memo slot m - 1 for the rest of the
+ * request. */
+static inline void memo_put(cn_run *r, uint32_t m, lr_value v, int st) {
+  if (!r->state) { /* sets with many paths: slots in the request arena */
+    r->memo = LR_NEW_N(r->x->env->arena, lr_value, r->npaths);
+    r->state = LR_NEW_N(r->x->env->arena, uint8_t, r->npaths);
+  }
+  r->memo[m - 1] = v;
+  r->state[m - 1] = st == CN_OK ? 1 : 2;
+}
+
 /* A path node (CN_PATH): memoised per request when it starts at a variable. */
 static int path(cn_run *r, const lr_cnode *n, lr_value *out) {
   uint32_t m = n->memo;
@@ -318,14 +338,7 @@ static int path(cn_run *r, const lr_cnode *n, lr_value *out) {
   lr_value v;
   int st = n->a->kind == CN_VAR ? var(r, n->a, &v) : cn_eval(r, n->a, &v);
   for (size_t i = 0; st == CN_OK && i < n->nnames; i++) st = step(r, &v, n->names[i]);
-  if (m) {
-    if (!r->state) { /* sets with many paths: slots in the request arena */
-      r->memo = LR_NEW_N(r->x->env->arena, lr_value, r->npaths);
-      r->state = LR_NEW_N(r->x->env->arena, uint8_t, r->npaths);
-    }
-    r->memo[m - 1] = v;
-    r->state[m - 1] = st == CN_OK ? 1 : 2;
-  }
+  if (m) memo_put(r, m, v, st);
   *out = v;
   return st;
 }
@@ -609,6 +622,7 @@ static int get_tag(cn_run *r, const lr_cnode *n, lr_value *out) {
   if (k.kind != LR_V_STRING) return CN_BAIL;
   const lr_entity *ent = lr_eval_entity_h(r->x, t.u.uid, 0);
   const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(k.u.s, k.n)) : NULL;
+  if (n->memo) memo_put(r, n->memo, tag ? *tag : (lr_value){0}, tag ? CN_OK : CN_BAIL);
   if (!tag) return CN_BAIL;
   *out = *tag;
   return CN_OK;

@@ -207,6 +207,40 @@ Test(compile, shared_paths_are_distinct) {
   lr_cset_unref(c);
 }
 
+Test(compile, shared_tags_are_distinct) {
+  /* A constant-key tag of a variable is memoised per request like a path:
+   * apart from the attribute of the same name and from the same tag of
+   * another variable, and a missing tag stays an error for every reader. */
+  cr_expect_str_eq(both("permit(principal, action, resource) when { principal.getTag(\"dept\") "
+                        "== \"eng\" };\n"
+                        "permit(principal, action, resource) when { principal.getTag(\"level\") "
+                        "== 3 };\n"
+                        "forbid(principal, action, resource) when { principal.getTag(\"nope\") "
+                        "== 1 };\n"
+                        "forbid(principal, action, resource) when { principal.getTag(\"nope\") "
+                        "== 1 };\n"
+                        "forbid(principal, action, resource) when { principal.dept == \"eng\" "
+                        "};\n"
+                        "forbid(principal, action, resource) when { resource.getTag(\"dept\") "
+                        "== \"eng\" };\n"
+                        "permit(principal, action, resource) when { principal.getTag(\"dept\") "
+                        "== \"eng\" && principal.getTag(\"level\") > 2 };"),
+                   "allow[policy0,policy1,policy6]{policy2: entity `User::\"alice\"` does not have "
+                   "the tag `nope`; policy3: entity `User::\"alice\"` does not have the tag "
+                   "`nope`; policy4: entity `User::\"alice\"` does not have the attribute `dept`; "
+                   "policy5: entity `Photo::\"p\"` does not have the tag `dept`}<>");
+  lr_policy_set set = load("permit(principal, action, resource) when { principal.getTag(\"a\") "
+                           "== 1 && principal.a == 1 && resource.getTag(\"a\") == 1 };\n"
+                           "permit(principal, action, resource) when { principal.getTag(\"a\") "
+                           "== 2 };");
+  lr_cset *c = lr_cset_compile(&set, NULL);
+  lr_cset_stats st;
+  lr_cset_get_stats(c, &st);
+  cr_expect_eq(st.paths, 3);
+  cr_expect_eq(st.paths_shared, 1);
+  lr_cset_unref(c);
+}
+
 Test(compile, guards_reported_apart) {
   cr_expect_str_eq(both("mask(principal, action, resource) with { types: [\"EMAIL\"] };\n"
                         "limit(principal == User::\"bob\", action, resource) with { max: 1 };\n"
