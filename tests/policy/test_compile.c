@@ -182,6 +182,18 @@ Test(compile, large_records_and_sets) {
   lr_buf_free(&b);
 }
 
+/* The memo slots the compiled set of text has: distinct paths, and path
+ * nodes that share a slot. */
+static void expect_paths(const char *text, size_t paths, size_t shared) {
+  lr_policy_set set = load(text);
+  lr_cset *c = lr_cset_compile(&set, NULL);
+  lr_cset_stats st;
+  lr_cset_get_stats(c, &st);
+  cr_expect_eq(st.paths, paths);
+  cr_expect_eq(st.paths_shared, shared);
+  lr_cset_unref(c);
+}
+
 Test(compile, shared_paths_are_distinct) {
   /* Paths from variables are memoised per request by name: context.a.b and
    * context["a\0b"] must stay apart, and a path that bails stays bailed. */
@@ -196,15 +208,10 @@ Test(compile, shared_paths_are_distinct) {
                    "allow[policy0,policy1,policy5]{policy3: type error: expected record or "
                    "entity, got string; policy4: type error: expected record or entity, got "
                    "string}<>");
-  lr_policy_set set = load("permit(principal, action, resource) when { context.a.b == 1 && "
-                           "principal.age > 1 };\n"
-                           "permit(principal, action, resource) when { context.a.b == 2 };");
-  lr_cset *c = lr_cset_compile(&set, NULL);
-  lr_cset_stats st;
-  lr_cset_get_stats(c, &st);
-  cr_expect_eq(st.paths, 2);
-  cr_expect_eq(st.paths_shared, 1);
-  lr_cset_unref(c);
+  expect_paths("permit(principal, action, resource) when { context.a.b == 1 && "
+               "principal.age > 1 };\n"
+               "permit(principal, action, resource) when { context.a.b == 2 };",
+               2, 1);
 }
 
 Test(compile, shared_tags_are_distinct) {
@@ -229,16 +236,10 @@ Test(compile, shared_tags_are_distinct) {
                    "the tag `nope`; policy3: entity `User::\"alice\"` does not have the tag "
                    "`nope`; policy4: entity `User::\"alice\"` does not have the attribute `dept`; "
                    "policy5: entity `Photo::\"p\"` does not have the tag `dept`}<>");
-  lr_policy_set set = load("permit(principal, action, resource) when { principal.getTag(\"a\") "
-                           "== 1 && principal.a == 1 && resource.getTag(\"a\") == 1 };\n"
-                           "permit(principal, action, resource) when { principal.getTag(\"a\") "
-                           "== 2 };");
-  lr_cset *c = lr_cset_compile(&set, NULL);
-  lr_cset_stats st;
-  lr_cset_get_stats(c, &st);
-  cr_expect_eq(st.paths, 3);
-  cr_expect_eq(st.paths_shared, 1);
-  lr_cset_unref(c);
+  expect_paths("permit(principal, action, resource) when { principal.getTag(\"a\") == 1 && "
+               "principal.a == 1 && resource.getTag(\"a\") == 1 };\n"
+               "permit(principal, action, resource) when { principal.getTag(\"a\") == 2 };",
+               3, 1);
 }
 
 Test(compile, guards_reported_apart) {
