@@ -117,11 +117,19 @@ pii_key_kind pii_classify_key(const char *k, size_t n);
  * AWS_SECRET_KEY hit over the secret part when it is one. */
 void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind, lr_pii_set en,
                             lr_pii_hits *out);
-/* Assignment operator (':' or '=') at p[op]: looks back for the key and
- * forward for the value. */
+/* Assignment operator (':' or '=', or the '|' between a table's cells) at
+ * p[op]: looks back for the key and forward for the value. */
 void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_hits *out);
 /* `--flag value` where p[s, e) is `--flag ` (spaces included). */
 void pii_check_flag(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, lr_pii_hits *out);
+/* An XML element's closing tag `</name>` at p[s, e): the element's text
+ * when name is a secret key (`<password>…</password>`). */
+void pii_check_element(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
+                       lr_pii_hits *out);
+/* A call's first two arguments as a key and its value, p[s, e) from the
+ * `(` to the value's opening quote: `define('DB_PASSWORD', '…')`. */
+void pii_check_call_pair(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
+                         lr_pii_hits *out);
 /* `curl -u user:password` with the ':' at p[colon]. */
 void pii_check_userpass(const char *p, size_t n, size_t colon, lr_pii_set en, lr_pii_hits *out);
 /* `scheme://user:pass@host` with "://" at p[s]. */

@@ -35,14 +35,16 @@ static void token(const char *p, size_t n, const unsigned char *tok, const unsig
 
 /* Bytes that can be skipped between tokens: a-z, blanks, quotes, brackets,
  * sentence punctuation and the other bytes no rule starts with (# $ % & /
- * ^ ~: the DFA took each alone through its catch-all rule). */
+ * ^ ~: the DFA took each alone through its catch-all rule). Not '<': it
+ * starts closing tags (`</password>`); not '|': it separates a table's
+ * cells (`| password | … |`). */
 static const unsigned char plain[256] = {
     ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
     ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
     ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
     ['y'] = 1, ['z'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [','] = 1, [';'] = 1,
     ['"'] = 1, ['\''] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
-    [')'] = 1, ['*'] = 1, ['<'] = 1, ['>'] = 1, ['|'] = 1, ['`'] = 1, ['#'] = 1, ['$'] = 1,
+    [')'] = 1, ['*'] = 1, ['>'] = 1, ['`'] = 1, ['#'] = 1, ['$'] = 1,
     ['%'] = 1, ['&'] = 1, ['/'] = 1, ['^'] = 1, ['~'] = 1};
 
 /* The first byte at or after q that is not plain (or lim). SSE2 checks 16
@@ -148,11 +150,11 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
       "gh" [pousr] "_" tc+     { if (tokens) token(p, n, tok, cur, PII_TOK_GITHUB, en, out); continue; }
       "github_pat_" [A-Za-z0-9_]+ { if (tokens) token(p, n, tok, cur, PII_TOK_GITHUB_PAT, en, out); continue; }
       "sk-" b64u+              { if (tokens) token(p, n, tok, cur, PII_TOK_SK_DASH, en, out); continue; }
-      ("sk"|"rk") "_" ("live"|"test") "_" tc+ { if (tokens) token(p, n, tok, cur, PII_TOK_STRIPE, en, out); continue; }
+      ("sk"|"rk") "_" ("live"|"test") "_" tc+ | "whsec_" tc+ { if (tokens) token(p, n, tok, cur, PII_TOK_STRIPE, en, out); continue; }
       "AIza" b64u+             { if (tokens) token(p, n, tok, cur, PII_TOK_GOOGLE, en, out); continue; }
-      ("xox" [abposer] | "xapp") "-" [A-Za-z0-9-]+ { if (tokens) token(p, n, tok, cur, PII_TOK_SLACK, en, out); continue; }
+      ("xoxe.")? ("xox" [abposerc] | "xapp") "-" [A-Za-z0-9-]+ { if (tokens) token(p, n, tok, cur, PII_TOK_SLACK, en, out); continue; }
       "https://hooks.slack.com/services/" [A-Za-z0-9/]+ { if (tokens) token(p, n, tok, cur, PII_TOK_SLACK_WEBHOOK, en, out); continue; }
-      "glpat-" b64u+           { if (tokens) token(p, n, tok, cur, PII_TOK_GITLAB, en, out); continue; }
+      "gl" ("pat"|"rt"|"dt"|"ptt"|"ft"|"cbt"|"soat") "-" b64u+ { if (tokens) token(p, n, tok, cur, PII_TOK_GITLAB, en, out); continue; }
       "npm_" tc+               { if (tokens) token(p, n, tok, cur, PII_TOK_NPM, en, out); continue; }
       "hf_" tc+                { if (tokens) token(p, n, tok, cur, PII_TOK_HF, en, out); continue; }
       "SG." b64u+ "." b64u+    { if (tokens) token(p, n, tok, cur, PII_TOK_SENDGRID, en, out); continue; }
@@ -177,6 +179,10 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
         continue;
       }
       "+"? "("? [0-9]+ (" "? [.)/-]? " "? "("? [0-9]+)* {
+        if (*tok == '(' && cur < lim && (*cur == ':' || pii_is_alpha(*cur))) {
+          cur = tok + 1; /* "(2001:db8::1)": the bracket opens an IPv6 address */
+          continue;
+        }
         if (nums && cur - tok >= 7) pii_check_numrun(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
         continue;
       }
@@ -196,8 +202,18 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
         if (secrets) pii_check_userinfo(p, n, (size_t)(tok - b), en, out);
         continue;
       }
-      [:=] {
+      [:=|] {
         if (secrets) pii_check_assign(p, n, (size_t)(tok - b), en, out);
+        continue;
+      }
+      "(" sp* ["'] [A-Za-z_][A-Za-z0-9_.-]* ["'] sp* "," sp* ["'] {
+        /* define('DB_PASSWORD', '…'), setenv("API_TOKEN", "…"), .set("password", "…") */
+        if (secrets) pii_check_call_pair(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
+        cur--; /* the value's quote: scan the value too */
+        continue;
+      }
+      "</" [A-Za-z_][A-Za-z0-9_.:-]* ">" {
+        if (secrets) pii_check_element(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
         continue;
       }
       "-u" sp+ [A-Za-z0-9._@+-]+ ":" {

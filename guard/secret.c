@@ -72,9 +72,16 @@ typedef struct kw {
 
 bool pii_is_placeholder(const char *p, size_t n) {
   if (n == 0) return true;
-  /* templates and references: ${X} {{ x }} <x> %(x)s $X process.env.X */
-  if (p[0] == '$' || p[0] == '<' || p[0] == '{' || p[0] == '%' || p[0] == '[' || p[0] == '(')
-    return true;
+  /* templates and references: ${X} $(cmd) $X {{ x }} <x> %(x)s %X% process.env.X; a
+     generated password may start with $ or % too: `$7kQ!zP2`, `%qE!RLWq` */
+  if (p[0] == '<' || p[0] == '{' || p[0] == '[' || p[0] == '(') return true;
+  if (p[0] == '%' && (n < 3 || p[1] == '(' || p[1] == '{' || p[n - 1] == '%')) return true;
+  if (p[0] == '$') {
+    if (n < 3 || p[1] == '{' || p[1] == '(') return true;
+    size_t i = 1;
+    while (i < n && pii_is_word((unsigned char)p[i])) i++;
+    if (i == n && !pii_is_digit((unsigned char)p[1])) return true; /* $DB_PASS */
+  }
   if (istarts(p, n, "process.env") || istarts(p, n, "os.environ") || istarts(p, n, "env.") ||
       istarts(p, n, "secrets.") || istarts(p, n, "vault:") || istarts(p, n, "your") ||
       istarts(p, n, "my_") || istarts(p, n, "my-") || istarts(p, n, "insert") ||
@@ -270,14 +277,24 @@ static bool aws_secret_shape(const char *v, size_t n) {
   return !(n >= 10 && memcmp(v + n - 10, "EXAMPLEKEY", 10) == 0);
 }
 
+/* Authorization schemes whose credential follows a blank. */
+static const kw schemes[] = {KW("bearer "), KW("basic "), KW("token "), KW("bot "),
+                             KW("apikey ")};
+#define NSCHEMES (sizeof schemes / sizeof schemes[0])
+
+/* Is v[0, n) one of the schemes (without its blank)? */
+static bool auth_scheme(const char *v, size_t n) {
+  for (size_t i = 0; i < NSCHEMES; i++)
+    if (n + 1 == schemes[i].n && ieq_n(v, n, schemes[i].s, n)) return true;
+  return false;
+}
+
 void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind, lr_pii_set en,
                             lr_pii_hits *out) {
   const char *v = p + s;
   size_t n = e - s;
   if (kind == PII_KEY_AUTH) {
-    static const kw schemes[] = {KW("bearer "), KW("basic "), KW("token "), KW("bot "),
-                                 KW("apikey ")};
-    for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+    for (size_t i = 0; i < NSCHEMES; i++) {
       size_t l = schemes[i].n;
       if (n > l && istarts_n(v, n, schemes[i].s, l)) {
         size_t x = l;
@@ -305,6 +322,10 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
 
 static bool key_ch(unsigned char c) { return pii_is_word(c) || c == '-' || c == '.'; }
 
+/* Most blanks between a key, its operator and its value: aligned blocks
+ * (`terraform fmt`, .ini files, YAML maps) pad keys to the longest one. */
+#define ALIGN 40
+
 /* Bytes that end an unquoted value. */
 static const bool ends_value[256] = {['"'] = 1, ['\''] = 1, ['`'] = 1, [','] = 1, [';'] = 1,
                                      ['<'] = 1, ['>'] = 1,  ['('] = 1, [')'] = 1, ['{'] = 1,
@@ -314,7 +335,7 @@ static const bool ends_value[256] = {['"'] = 1, ['\''] = 1, ['`'] = 1, [','] = 1
  * [*vs, *ve); false when there is none. */
 static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) {
   size_t sp = 0;
-  while (x < n && (p[x] == ' ' || p[x] == '\t') && sp < 8) x++, sp++;
+  while (x < n && (p[x] == ' ' || p[x] == '\t') && sp < ALIGN) x++, sp++;
   if (x >= n) return false;
   char q = 0;
   bool esc = false;
@@ -353,11 +374,11 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
 
 /* The end of the key whose assignment operator is p[op] (`key: v`,
  * `"key" = v`, `key := v`, `['key'] => v`): back over the `:` of `:=`, up
- * to four blanks and three closing quote or bracket bytes. */
+ * to ALIGN blanks and three closing quote or bracket bytes. */
 static size_t key_end(const char *p, size_t op) {
   size_t k = op;
   if (k > 0 && p[k - 1] == ':') k--; /* := */
-  for (size_t sk = 0; k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t') && sk < 4; sk++) k--;
+  for (size_t sk = 0; k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t') && sk < ALIGN; sk++) k--;
   for (int i = 0; i < 3 && k > 0 &&
                   (p[k - 1] == '"' || p[k - 1] == '\'' || p[k - 1] == ']' || p[k - 1] == '\\');
        i++)
@@ -400,7 +421,9 @@ static pii_key_kind sibling_name_kind(const char *p, size_t vk) {
 void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_hits *out) {
   size_t x = op + 1;
   if (p[op] == '=') {
-    if (x < n && (p[x] == '=' || p[x] == '~')) return;
+    if (x < n && p[x] == '=') return;
+    /* Perl's and Ruby's match operator `=~ /re/`, not a value starting with ~ */
+    if (x < n && p[x] == '~' && (x + 1 >= n || p[x + 1] == ' ' || p[x + 1] == '/')) return;
     if (op > 0) { /* comparison or compound op; := is fine */
       char c = p[op - 1];
       if (c == '=' || c == '!' || c == '<' || c == '>' || c == '+' || c == '-' || c == '*' ||
@@ -432,9 +455,22 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   if (k == ke) return;
   if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */
   pii_key_kind kind = pii_classify_key(p + k, ke - k);
+  /* keys of words as people write them: "API key: …", "Secret access key: …"
+     (up to three words, one blank apart) */
+  for (int w = 0; kind == PII_KEY_NONE && w < 2 && k >= 2 && p[k - 1] == ' ' &&
+                  pii_is_alnum((unsigned char)p[k - 2]);
+       w++) {
+    k = key_start(p, k - 1);
+    kind = pii_classify_key(p + k, ke - k);
+  }
   if (kind == PII_KEY_NONE) return;
   size_t vs, ve;
   if (!value_at(p, n, x, &vs, &ve)) return;
+  /* `Authorization: Token …` unquoted: the credential is the next word */
+  size_t vs2, ve2;
+  if (kind == PII_KEY_AUTH && ve < n && p[ve] == ' ' && auth_scheme(p + vs, ve - vs) &&
+      value_at(p, n, ve, &vs2, &ve2))
+    ve = ve2;
   pii_check_secret_value(p, vs, ve, kind, en, out);
 }
 
@@ -452,6 +488,41 @@ pii_key_kind pii_classify_pii_key(const char *k, size_t n) {
   for (size_t i = 0; i < sizeof phone / sizeof phone[0]; i++)
     if (suffix_n(b, m, phone[i].s, phone[i].n)) return PII_KEY_PHONE;
   return PII_KEY_NONE;
+}
+
+void pii_check_element(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
+                       lr_pii_hits *out) {
+  (void)n;
+  const char *name = p + s + 2;
+  size_t nl = e - 1 - (s + 2);
+  pii_key_kind kind = pii_classify_key(name, nl);
+  if (kind == PII_KEY_NONE) return;
+  size_t gt = s; /* the text: back to the opening tag's '>' on the same line */
+  while (gt > 0 && s - gt < 600 && p[gt - 1] != '>' && p[gt - 1] != '<' && p[gt - 1] != '\n') gt--;
+  if (gt == 0 || p[gt - 1] != '>' || gt == s) return;
+  size_t lt = gt - 1; /* the opening tag: <name> or <name attr="…"> */
+  while (lt > 0 && gt - lt < 200 && p[lt] != '<' && p[lt] != '\n') lt--;
+  if (p[lt] != '<' || gt - 1 - (lt + 1) < nl || memcmp(p + lt + 1, name, nl) != 0) return;
+  char after = p[lt + 1 + nl];
+  if (after != '>' && after != ' ') return;
+  size_t vs = gt, ve = s;
+  while (vs < ve && (p[vs] == ' ' || p[vs] == '\t')) vs++;
+  while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t')) ve--;
+  if (ve > vs) pii_check_secret_value(p, vs, ve, kind, en, out);
+}
+
+void pii_check_call_pair(const char *p, size_t n, size_t s, size_t e, lr_pii_set en,
+                         lr_pii_hits *out) {
+  size_t k = s + 1;
+  while (p[k] == ' ' || p[k] == '\t') k++;
+  char q = p[k++];
+  size_t ke = k;
+  while (ke < e && p[ke] != q) ke++;
+  if (ke >= e) return; /* 'key" */
+  pii_key_kind kind = pii_classify_key(p + k, ke - k);
+  size_t vs, ve;
+  if (kind != PII_KEY_NONE && value_at(p, n, e - 1, &vs, &ve))
+    pii_check_secret_value(p, vs, ve, kind, en, out);
 }
 
 void pii_check_userpass(const char *p, size_t n, size_t colon, lr_pii_set en, lr_pii_hits *out) {
@@ -531,7 +602,7 @@ void pii_check_bearer(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
 void pii_check_aws_pair(const char *p, size_t n, size_t e, lr_pii_set en, lr_pii_hits *out) {
   /* "AKIA…,secret" / "AKIA… secret" / "id: AKIA…\nsecret: …" handled by keys */
   size_t x = e, sep = 0;
-  while (x < n && sep < 40 && strchr(",;:| \t\"'\r\n", p[x])) x++, sep++;
+  while (x < n && sep < 40 && strchr(",;:|/ \t\"'\r\n", p[x])) x++, sep++; /* "AKIA… / secret" */
   if (sep == 0 || x + 40 > n) return;
   if (x + 40 < n &&
       (pii_is_alnum((unsigned char)p[x + 40]) || p[x + 40] == '/' || p[x + 40] == '+'))

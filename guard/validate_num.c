@@ -125,7 +125,9 @@ static bool sep_is_n(const run *r, size_t i, const char *s, size_t l) {
 /* May a window start or end at the separator before group i? */
 static bool cuttable(const run *r, size_t i) {
   lr_str s = sep(r, i);
-  return s.n == 1 && (s.p[0] == ' ' || s.p[0] == '/');
+  if (s.n == 1) return s.p[0] == ' ' || s.p[0] == '/';
+  /* a closing bracket ends a value: "(142.250.74.46) 56(84)" */
+  return s.n <= 3 && s.p[0] == ')';
 }
 
 static size_t glen(const run *r, size_t i) { return r->ge[i] - r->gs[i]; }
@@ -148,22 +150,18 @@ static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l
 }
 #define seps_all(r, i, j, lit) seps_all_n(r, i, j, "" lit "", sizeof(lit) - 1)
 
-static const char *const version_words[] = {"version",  "ver ", "release", "build",
-                                            "firmware", "v.",   NULL};
+static const char *const version_words[] = {"version", "ver ", "release", "build", "firmware",
+                                            "v.",      "oid ", NULL};
 
 static bool try_ipv4(const run *r, size_t i, size_t j) {
   if (j - i != 4 || (i == 0 && r->plus) || !seps_all(r, i, j, ".")) return false;
   if (context_before(r->p, r->gs[i], 12, version_words)) return false;
-  if (r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(') return false;
-  unsigned sum = 0;
   for (size_t g = i; g < j; g++) {
     size_t l = glen(r, g);
     if (l > 3 || (l > 1 && r->p[r->gs[g]] == '0')) return false;
-    unsigned o = prefix_num(r->p + r->gs[g], l);
-    if (o > 255) return false;
-    sum += o;
+    if (prefix_num(r->p + r->gs[g], l) > 255) return false;
   }
-  return sum != 0 && sum != 4 * 255; /* 0.0.0.0 and 255.255.255.255 name no host */
+  return true;
 }
 
 static bool all_same(const char *d, size_t n) {
@@ -274,12 +272,15 @@ static bool try_phone(const run *r, size_t i, size_t j) {
       if (sep(r, g).n > 3) return false;
     return e164_len_ok(d, n);
   }
-  bool paren = r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(';
-  /* NANP with separators: [1 ]NXX NXX XXXX */
+  /* "(415) 555-…": a bracket around the first group (one around the whole
+     number, "(415-555-0132)", is not part of it) */
+  bool paren = r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(' && r->p[r->ge[i]] == ')';
+  /* NANP with separators: [1 |001 ]NXX NXX XXXX */
   size_t a = i;
-  if (k == 4 && glen(r, i) == 1 && d[0] == '1') a = i + 1;
+  if (k == 4 && ((glen(r, i) == 1 && d[0] == '1') || (glen(r, i) == 3 && memcmp(d, "001", 3) == 0)))
+    a = i + 1;
   if (j - a == 3 && glen(r, a) == 3 && glen(r, a + 1) == 3 && glen(r, a + 2) == 4) {
-    const char *dd = d + (a - i);
+    const char *dd = d + (a > i ? glen(r, i) : 0);
     lr_str s1 = sep(r, a + 1), s2 = sep(r, a + 2);
     bool ok;
     if (str_is(s1, ")") || str_is(s1, ") "))
@@ -299,6 +300,15 @@ static bool try_phone(const run *r, size_t i, size_t j) {
   if (n == 10 && d[0] >= '6' && k == 2 && glen(r, i) == 5 && sep_is(r, i + 1, " ") &&
       context_before(r->p, r->gs[i], 24, phone_words))
     return true;
+  /* the international prefix 00 written for +: 0044 20 7946 0958 */
+  if (d[0] == '0' && d[1] == '0' && d[2] != '0' && glen(r, i) >= 3 && glen(r, i) <= 5 && k >= 3 &&
+      !paren) {
+    lr_str s0 = sep(r, i + 1);
+    if (!(str_is(s0, " ") || str_is(s0, "-") || str_is(s0, "."))) return false;
+    for (size_t g = i + 1; g < j; g++)
+      if (glen(r, g) < 2 || !lr_str_eq(sep(r, g), s0)) return false;
+    return n - 2 >= 8 && n - 2 <= 15 && e164_len_ok(d + 2, n - 2);
+  }
   /* national formats with a trunk 0: 020 7946 0958, 01 23 45 67 89, (02) 9876 5432 */
   if (d[0] == '0' && n >= 10 && n <= 11 && k >= 2 && k <= 5 && d[1] != '0') {
     lr_str s0 = sep(r, i + 1);
@@ -349,9 +359,25 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
     if (c == '.' && pii_is_digit(c2)) glued_left = true;
     if ((c == '-' || c == '/' || c == '_' || c == '.') && pii_is_alnum(c2)) glued_left = true;
   }
+  /* an extension glued with x (415-555-0132x4567): part of a phone number */
+  size_t ext = e;
+  if (e + 1 < n && p[e] == 'x' && pii_is_digit((unsigned char)p[e + 1])) {
+    size_t x = e + 1;
+    while (x < n && x - e <= 6 && pii_is_digit((unsigned char)p[x])) x++;
+    if (x - e <= 6 && (x == n || !pii_is_word((unsigned char)p[x]))) ext = x;
+  }
   bool glued_right =
-      e < n && (pii_is_word((unsigned char)p[e]) || ((p[e] == '.' || p[e] == '-') && e + 1 < n &&
-                                                     pii_is_alnum((unsigned char)p[e + 1])));
+      ext == e && e < n &&
+      (pii_is_word((unsigned char)p[e]) ||
+       ((p[e] == '.' || p[e] == '-') && e + 1 < n && pii_is_alnum((unsigned char)p[e + 1])));
+  /* "AA1 01 2345 6784": a run after a blank and a word with digits continues an id */
+  bool id_left = false;
+  if (s >= 2 && p[s] != '+' && (p[s - 1] == ' ') && pii_is_alnum((unsigned char)p[s - 2])) {
+    size_t w = s - 1;
+    while (w > 0 && s - 1 - w < 16 && pii_is_alnum((unsigned char)p[w - 1])) w--;
+    for (size_t x = w; x < s - 1; x++)
+      if (pii_is_digit((unsigned char)p[x])) id_left = true;
+  }
   size_t i = glued_left ? 1 : 0;
   while (i < r.k) {
     if (i > 0 && !cuttable(&r, i)) {
@@ -377,7 +403,17 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
       else if ((en & LR_PII_BIT(LR_PII_IP_ADDRESS)) && j - i == 4 && try_ipv4(&r, i, j))
         t = LR_PII_IP_ADDRESS;
       if (t == LR_PII__COUNT) continue;
-      if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(') ws--; /* "(555) 123-4567" */
+      if (j == r.k && ext > e) { /* only a phone number has an extension */
+        if (t != LR_PII_PHONE) continue;
+        we = ext;
+      }
+      if (t == LR_PII_PHONE && sep_is(&r, i + 1, " ")) {
+        /* a phone number in blank-separated groups that goes on with another
+           group, or follows an id's word, is part of a longer number */
+        if ((j < r.k && sep_is(&r, j, " ")) || (i == 0 && id_left)) continue;
+      }
+      if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(' && p[r.ge[i]] == ')')
+        ws--; /* "(555) 123-4567" */
       pii_hits_push(out, ws, we, t);
       found = true;
       i = j;
@@ -502,6 +538,9 @@ void pii_check_ipv6(const char *p, size_t n, size_t s, size_t e, lr_pii_hits *ou
   if (s > 0) {
     unsigned char c = (unsigned char)p[s - 1];
     if (pii_is_word(c) || c == ':' || c == '.') return;
+    /* a slice or an index, not an address: xs[::2], a[1::3], m[i][2::2] */
+    if (c == '[' && s >= 2 && (pii_is_word((unsigned char)p[s - 2]) || p[s - 2] == ']' || p[s - 2] == ')'))
+      return;
   }
   while (e > s && p[e - 1] == '.') e--;
   if (e < n && (pii_is_word((unsigned char)p[e]))) return;
@@ -514,7 +553,7 @@ void pii_check_ipv6(const char *p, size_t n, size_t s, size_t e, lr_pii_hits *ou
 /* ---- email ----------------------------------------------------------------------- */
 
 static bool local_ch(unsigned char c) {
-  return pii_is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-';
+  return pii_is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'';
 }
 
 void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
@@ -524,6 +563,13 @@ void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
   /* "\njohn@x" in raw escaped text: the 'n' belongs to the escape */
   if (ls >= 1 && ls < at && p[ls - 1] == '\\' && (p[ls] == 'n' || p[ls] == 't' || p[ls] == 'r'))
     ls++;
+  /* an apostrophe belongs to the name between letters (o'brien), not as a quote */
+  for (size_t x = at; x > ls; x--)
+    if (p[x - 1] == '\'' && !(x - 1 > ls && pii_is_alnum((unsigned char)p[x - 2]) &&
+                              pii_is_alnum((unsigned char)p[x]))) {
+      ls = x;
+      break;
+    }
   while (ls < at && (p[ls] == '.' || p[ls] == '-' || p[ls] == '+')) ls++;
   if (ls == at || p[at - 1] == '.') return;
   if (ls > 0 && p[ls - 1] == '@') return;

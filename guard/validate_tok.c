@@ -164,8 +164,8 @@ void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind k
     }
     break;
   case PII_TOK_STRIPE: {
-    size_t body = l - 8; /* after sk_live_ / rk_test_ */
-    if (body >= 20 && body <= 247 && has_digit_upper_lower(t + 8, body, 2))
+    size_t pre = t[0] == 'w' ? 6 : 8, body = l - pre; /* after sk_live_ / rk_test_ / whsec_ */
+    if (body >= 20 && body <= 247 && has_digit_upper_lower(t + pre, body, 2))
       type = LR_PII_STRIPE_KEY;
     break;
   }
@@ -173,7 +173,13 @@ void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind k
     if (l == 39) type = LR_PII_GOOGLE_API_KEY;
     break;
   case PII_TOK_SLACK: {
-    /* xoxb-<digits>-<digits>-<alnum>, xoxp-…, xapp-1-<id>-<digits>-<hex> */
+    /* xoxb-<digits>-<digits>-<alnum>, xoxp-…, xoxc-…, xapp-1-<id>-<digits>-<hex>;
+       refresh tokens xoxe.xoxp-1-<base64> */
+    if (t[4] == '.') {
+      if (l >= 60 && l <= 400 && t[9] == '-' && has_digit_upper_lower(t + 10, l - 10, 2))
+        type = LR_PII_SLACK_TOKEN;
+      break;
+    }
     int dashes = 0, longdig = 0;
     size_t run = 0;
     for (size_t i = 5; i <= l; i++) {
@@ -203,10 +209,12 @@ void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind k
     if (parts >= 3 && (q[0] == 'T' || q[0] == 'E')) type = LR_PII_SLACK_TOKEN;
     break;
   }
-  case PII_TOK_GITLAB:
-    if (l - 6 >= 20 && l - 6 <= 80 && has_digit_upper_lower(t + 6, l - 6, 2))
+  case PII_TOK_GITLAB: { /* glpat-, glrt-, gldt-, glptt-, glft-, glcbt-, glsoat- */
+    size_t pre = (size_t)((const char *)memchr(t, '-', l) - t) + 1;
+    if (l - pre >= 20 && l - pre <= 80 && has_digit_upper_lower(t + pre, l - pre, 2))
       type = LR_PII_GITLAB_TOKEN;
     break;
+  }
   case PII_TOK_NPM:
     if (l == 40 && has_digit_upper_lower(t + 4, 36, 2)) type = LR_PII_NPM_TOKEN;
     break;

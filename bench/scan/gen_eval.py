@@ -256,7 +256,7 @@ NEGATIVES = [
     "card **** **** **** 4242 on file", "ssn ***-**-1234", "contact [EMAIL] for help", "git clone git@github.com:acme/app.git", "SENTRY_DSN=https://" + rs(32, "0123456789abcdef") + "@o12345.ingest.sentry.io/67890",
     "range 1000-2000 pages 10-20", "time 12:30:45 on 2024-01-15", "mac 00:1a:2b:3c:4d:5e", "std::vector<int> v", "next_page_token: " + rs(32), "integrity sha512-" + rs(86, B62 + "+/") + "==",
     "data:image/png;base64," + rs(120, B62 + "+/") + "=", "price $1,234.56 qty 3", "call 911 in an emergency", "random 4111111111111112 fails luhn", "build 20240115.3",
-    "sample ssn 078-05-1120", "the password is stored in vault", "postgres://app:${DB_PASS}@db:5432/app", "value 0.0.0.0 binds all", "v1.2.3.4 tag",
+    "sample ssn 078-05-1120", "the password is stored in vault", "postgres://app:${DB_PASS}@db:5432/app", "see section 4.2.1 of RFC 791", "v1.2.3.4 tag",
 ]
 
 
