@@ -274,7 +274,8 @@ static bool try_phone(const run *r, size_t i, size_t j) {
   }
   /* "(415) 555-…": a bracket around the first group (one around the whole
      number, "(415-555-0132)", is not part of it) */
-  bool paren = r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(' && r->p[r->ge[i]] == ')';
+  bool paren = r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(' && r->ge[i] < r->n &&
+               r->p[r->ge[i]] == ')';
   /* NANP with separators: [1 |001 ]NXX NXX XXXX */
   size_t a = i;
   if (k == 4 && ((glen(r, i) == 1 && d[0] == '1') || (glen(r, i) == 3 && memcmp(d, "001", 3) == 0)))
@@ -412,7 +413,7 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
            group, or follows an id's word, is part of a longer number */
         if ((j < r.k && sep_is(&r, j, " ")) || (i == 0 && id_left)) continue;
       }
-      if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(' && p[r.ge[i]] == ')')
+      if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(' && r.ge[i] < n && p[r.ge[i]] == ')')
         ws--; /* "(555) 123-4567" */
       pii_hits_push(out, ws, we, t);
       found = true;

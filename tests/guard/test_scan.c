@@ -441,6 +441,7 @@ Test(scan, phone) {
       {"hash 415 555 0198 7654 and 415-555-0198-7654", NULL, NULL},
       {"arch 415-555-0132x86_64 and 415-555-0132x1234567", NULL, NULL},
       {"ids 0012 3456 7890 and 00 1234 5678", NULL, NULL},
+      {"(500202224", NULL, NULL}, /* a bracket's group at the very end (read past it once) */
       {"serial 4155552671", NULL, NULL},
       {"call 911 or 411", NULL, NULL},
   };
