@@ -217,7 +217,11 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
         continue;
       }
       "-u" sp+ [A-Za-z0-9._@+-]+ ":" {
-        /* curl -u user:password */
+        /* curl -u user:password; `-u redis://…` is a URL: its "://" is scanned next */
+        if (cur < lim && *cur == '/') {
+          cur--;
+          continue;
+        }
         if (secrets) pii_check_userpass(p, n, (size_t)(cur - b) - 1, en, out);
         continue;
       }

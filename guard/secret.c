@@ -70,11 +70,35 @@ typedef struct kw {
 #define ihas(p, n, lit) ihas_n(p, n, "" lit "", sizeof(lit) - 1)
 #define istarts(p, n, lit) istarts_n(p, n, "" lit "", sizeof(lit) - 1)
 
+/* An environment variable's name standing for its value: OPENAI_API_KEY,
+ * DB_PASSWORD, MY_API_KEY_2 — capitals in `_`-separated parts that are
+ * words or numbers, not the mixed X7K2_P9QW of a generated value. */
+static bool env_name(const char *p, size_t n) {
+  size_t parts = 1, letters = 0, digits = 0;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if (c == '_') {
+      if (i == 0 || i + 1 == n || p[i - 1] == '_' || (letters && digits)) return false;
+      parts++, letters = digits = 0;
+    } else if (c >= 'A' && c <= 'Z') {
+      letters++;
+    } else if (pii_is_digit(c)) {
+      digits++;
+    } else {
+      return false;
+    }
+  }
+  return parts >= 2 && !(letters && digits) && (p[0] >= 'A' && p[0] <= 'Z');
+}
+
 bool pii_is_placeholder(const char *p, size_t n) {
   if (n == 0) return true;
   /* templates and references: ${X} $(cmd) $X {{ x }} <x> %(x)s %X% process.env.X; a
      generated password may start with $ or % too: `$7kQ!zP2`, `%qE!RLWq` */
   if (p[0] == '<' || p[0] == '{' || p[0] == '[' || p[0] == '(') return true;
+  if (n >= 2 && ((p[0] == '#' && p[1] == '{') || (p[0] == '@' && p[1] == '@')))
+    return true; /* Ruby #{…}, @@TOKEN@@ substitution */
+  if (env_name(p, n)) return true;
   if (p[0] == '%' && (n < 3 || p[1] == '(' || p[1] == '{' || p[n - 1] == '%')) return true;
   if (p[0] == '$') {
     if (n < 3 || p[1] == '{' || p[1] == '(') return true;
@@ -181,14 +205,14 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
       KW("num"),    KW("total"),  KW("prompt"),   KW("completion"), KW("input"),
       KW("output"), KW("public"), KW("resume"),   KW("pagination"), KW("eos"),
       KW("bos"),    KW("pad"),    KW("unk"),      KW("sep"),        KW("cls"),
-      KW("mask")};
+      KW("mask"),   KW("publickey")};
   static const kw secret_suffix[] = {
       KW("password"),    KW("passwd"),         KW("pwd"),        KW("passphrase"),
       KW("secret"),      KW("token"),          KW("apikey"),     KW("accesskey"),
       KW("secretkey"),   KW("privatekey"),     KW("signingkey"), KW("encryptionkey"),
       KW("masterkey"),   KW("sessionkey"),     KW("clientkey"),  KW("credential"),
       KW("credentials"), KW("authkey"),        KW("apisecret"),  KW("webhooksecret"),
-      KW("accountkey"),  KW("sharedaccesskey")};
+      KW("accountkey"),  KW("sharedaccesskey"),  KW("secretkeybase")};
   for (size_t i = 0; i < sizeof secret_suffix / sizeof secret_suffix[0]; i++) {
     if (!suffix_n(b, m, secret_suffix[i].s, secret_suffix[i].n)) continue;
     size_t pre = m - secret_suffix[i].n;
@@ -372,6 +396,28 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
   return x > s;
 }
 
+/* An unquoted value p[vs, ve) that is code reading the secret, not the
+ * secret: a call (System.getenv(…), os.Getenv(…)) or a dotted name
+ * (settings.API_KEY, self.password, env::var, req.body.token). */
+static bool code_ref(const char *p, size_t n, size_t vs, size_t ve) {
+  if (vs > 0 && (p[vs - 1] == '"' || p[vs - 1] == '\'' || p[vs - 1] == '`')) return false;
+  if (ve < n && p[ve] == '(') return true;
+  size_t parts = 0, i = vs;
+  while (i < ve) {
+    if (!(pii_is_alpha((unsigned char)p[i]) || p[i] == '_' || p[i] == '$')) return false;
+    while (i < ve && (pii_is_word((unsigned char)p[i]) || p[i] == '$')) i++;
+    parts++;
+    if (i == ve) break;
+    if (p[i] == '.')
+      i++;
+    else if (i + 1 < ve && ((p[i] == ':' && p[i + 1] == ':') || (p[i] == '-' && p[i + 1] == '>')))
+      i += 2;
+    else
+      return false;
+  }
+  return parts >= 2;
+}
+
 /* The end of the key whose assignment operator is p[op] (`key: v`,
  * `"key" = v`, `key := v`, `['key'] => v`): back over the `:` of `:=`, up
  * to ALIGN blanks and three closing quote or bracket bytes. */
@@ -454,6 +500,11 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   size_t k = key_start(p, ke);
   if (k == ke) return;
   if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */
+  /* not assignments: ${VAR:-default} expansions, colon-separated names
+     (arn:aws:secretsmanager:…:secret:prod/db) — but PowerShell's $env:NAME = … is one */
+  if (p[op] == ':' && k > 0 && p[k - 1] == ':' && !(k >= 5 && istarts_n(p + k - 5, 5, "$env:", 5)))
+    return; /* (Ruby's `:password => …` is an assignment) */
+  if (k > 1 && p[k - 1] == '{' && p[k - 2] == '$') return;
   pii_key_kind kind = pii_classify_key(p + k, ke - k);
   /* keys of words as people write them: "API key: …", "Secret access key: …"
      (up to three words, one blank apart) */
@@ -466,6 +517,7 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   if (kind == PII_KEY_NONE) return;
   size_t vs, ve;
   if (!value_at(p, n, x, &vs, &ve)) return;
+  if (code_ref(p, n, vs, ve)) return;
   /* `Authorization: Token …` unquoted: the credential is the next word */
   size_t vs2, ve2;
   if (kind == PII_KEY_AUTH && ve < n && p[ve] == ' ' && auth_scheme(p + vs, ve - vs) &&
@@ -548,7 +600,7 @@ void pii_check_userinfo(const char *p, size_t n, size_t s, lr_pii_set en, lr_pii
   while (x < n && x - s < 300) {
     unsigned char c = (unsigned char)p[x];
     if (c == '@') break;
-    if (c <= ' ' || c >= 0x7f || strchr("/?#\"'<>\\[]{}`", c)) return;
+    if (c <= ' ' || c >= 0x7f || strchr("/?#\"'<>\\[]{}`;", c)) return; /* ;: jdbc parameters */
     if (c == ':' && !colon) colon = x;
     x++;
   }

@@ -153,9 +153,24 @@ static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l
 static const char *const version_words[] = {"version", "ver ", "release", "build", "firmware",
                                             "v.",      "oid ", NULL};
 
+/* Does p[s - back, s) contain `word` (lower case) anywhere, inside words too? */
+static bool lower_in(const char *p, size_t s, size_t back, const char *word) {
+  size_t from = s > back ? s - back : 0, w = strlen(word);
+  for (size_t i = from; i + w <= s; i++) {
+    size_t k = 0;
+    while (k < w && (p[i + k] | 0x20) == word[k]) k++;
+    if (k == w) return true;
+  }
+  return false;
+}
+
 static bool try_ipv4(const run *r, size_t i, size_t j) {
   if (j - i != 4 || (i == 0 && r->plus) || !seps_all(r, i, j, ".")) return false;
   if (context_before(r->p, r->gs[i], 12, version_words)) return false;
+  /* AssemblyVersion 4.2.1.0, newVersion="4.0.0.0": "version" ends a word just before */
+  size_t v = r->gs[i];
+  for (int q = 0; q < 3 && v > 0 && strchr(" =\"'(:", r->p[v - 1]); q++) v--;
+  if (lower_in(r->p, v, 7, "version")) return false;
   for (size_t g = i; g < j; g++) {
     size_t l = glen(r, g);
     if (l > 3 || (l > 1 && r->p[r->gs[g]] == '0')) return false;
@@ -217,6 +232,56 @@ static bool try_ssn(const run *r, size_t i, size_t j) {
 
 static const char *const phone_words[] = {"phone", "tel",      "mobile",  "cell", "call", "fax",
                                           "sms",   "whatsapp", "contact", "dial", NULL};
+
+/* A cheap first test for phone_word_before: a letter (or a non-ASCII byte)
+ * ends the text before p[s], past a few blanks and : . # -. */
+static inline bool word_near(const char *p, size_t s) {
+  for (int q = 0; q < 5 && s > 0; q++, s--) {
+    unsigned char c = (unsigned char)p[s - 1];
+    if (pii_is_alpha(c) || c >= 0x80) return true;
+    if (!(c == ' ' || c == ':' || c == '.' || c == '#' || c == '-' || c == '\t')) return false;
+  }
+  return false;
+}
+
+/* Is the word just before p[s] (past blanks and : . # - ( ) a phone word:
+ * Tel, Tel.:, Telefon(e), Telephone, (Tel)éfono, Phone, Mobile, Mobil, Handy,
+ * Cell, Celular, Fax, WhatsApp? */
+static bool phone_word_before(const char *p, size_t s) {
+  static const char *const words[] = {
+      "tel",  "telefon", "telefone", "telefono", "telephone", "phone", "mobile", "mobil",
+      "handy", "cell",   "celular",  "movil",    "fax",       "whatsapp", "tlf", "ph",
+      "contact", "contacto", "kontakt",
+      "fono", "vil", /* the ASCII ends of Teléfono, Móvil */
+      NULL};
+  /* the same words in CJK, in UTF-8: 电话 電話 手机 手機 携帯 전화 */
+  static const char *const cjk[] = {"\xe7\x94\xb5\xe8\xaf\x9d", "\xe9\x9b\xbb\xe8\xa9\xb1",
+                                    "\xe6\x89\x8b\xe6\x9c\xba", "\xe6\x89\x8b\xe6\xa9\x9f",
+                                    "\xe6\x90\xba\xe5\xb8\xaf", "\xec\xa0\x84\xed\x99\x94", NULL};
+  size_t e = s, back = 0;
+  while (e > 0 && back < 4 && strchr(" \t:.#-", p[e - 1])) e--, back++;
+  if (e >= 3 && memcmp(p + e - 3, "\xef\xbc\x9a", 3) == 0) e -= 3; /* full-width colon */
+  for (const char *const *x = cjk; *x; x++)
+    if (e >= 6 && memcmp(p + e - 6, *x, 6) == 0) return true;
+  for (int hop = 0; hop < 2; hop++) {
+    size_t w = e;
+    while (w > 0 && e - w < 12 && pii_is_alpha((unsigned char)p[w - 1])) w--;
+    if (w == e || (w > 0 && pii_is_alnum((unsigned char)p[w - 1]))) return false;
+    for (const char *const *x = words; *x; x++) {
+      size_t l = strlen(*x), k = 0;
+      if (l != e - w) continue;
+      while (k < l && (p[w + k] | 0x20) == (*x)[k]) k++;
+      if (k == l) return true;
+    }
+    /* "phone number", "mobile no.": the phone word is one further back */
+    if (hop || !((e - w == 6 && (p[w] | 0x20) == 'n' && (p[w + 5] | 0x20) == 'r') ||
+                 (e - w == 2 && (p[w] | 0x20) == 'n' && (p[w + 1] | 0x20) == 'o')))
+      return false;
+    e = w;
+    while (e > 0 && (p[e - 1] == ' ' || p[e - 1] == '\t')) e--;
+  }
+  return false;
+}
 
 /* NANP: NXX area code (no N11, second digit not 9); the exchange must be
  * NXX too when the number has no separators (strict), while the separated
@@ -280,7 +345,8 @@ static bool try_phone(const run *r, size_t i, size_t j) {
   size_t a = i;
   if (k == 4 && ((glen(r, i) == 1 && d[0] == '1') || (glen(r, i) == 3 && memcmp(d, "001", 3) == 0)))
     a = i + 1;
-  if (j - a == 3 && glen(r, a) == 3 && glen(r, a + 1) == 3 && glen(r, a + 2) == 4) {
+  bool nanp_shape = j - a == 3 && glen(r, a) == 3 && glen(r, a + 1) == 3 && glen(r, a + 2) == 4;
+  if (nanp_shape) {
     const char *dd = d + (a > i ? glen(r, i) : 0);
     lr_str s1 = sep(r, a + 1), s2 = sep(r, a + 2);
     bool ok;
@@ -290,7 +356,26 @@ static bool try_phone(const run *r, size_t i, size_t j) {
       ok = !paren && lr_str_eq(s1, s2) && (str_is(s1, "-") || str_is(s1, ".") || str_is(s1, " "));
     if (ok && a > i && !(lr_str_eq(sep(r, a), s2) || sep_is(r, a, " ") || sep_is(r, a, " (")))
       ok = false;
-    return ok && nanp_area_ok(dd);
+    if (ok && nanp_area_ok(dd)) return true;
+    /* not a NANP number: "Tel: 020-123 4567" may still be a national one below */
+  }
+  /* national formats right after a phone word (Tel.: 089/1234567, Celular: (11) 98765-4321,
+     Telefon: 8 (912) 345-67-89, phone: 0612345678): 8 to 12 digits in up to six groups
+     split by blanks, dashes, dots, slashes or a bracketed area code, not a date, and
+     not a NANP-shaped number the rules above turned away (phone 123-456-7890) */
+  size_t at = r->gs[i] - (r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(' ? 1 : 0);
+  if (n >= 8 && n <= 12 && k <= 6 && !(nanp_shape && d[0] != '0') && word_near(r->p, at)) {
+    bool ok = true;
+    for (size_t g = i + 1; g < j && ok; g++) {
+      lr_str sg = sep(r, g);
+      ok = sg.n <= 2 && glen(r, g) >= 2;
+      for (size_t x = 0; x < sg.n && ok; x++) ok = strchr(" -./()", sg.p[x]) != NULL;
+    }
+    bool date = k == 3 && !sep_is(r, i + 1, " ") &&
+                ((glen(r, i) == 4 && glen(r, i + 1) == 2 && glen(r, i + 2) == 2) ||
+                 (glen(r, i) == 2 && glen(r, i + 1) == 2 && glen(r, i + 2) == 4));
+    bool quad = k == 4 && seps_all(r, i, j, "."); /* "phone 10.113.89.153": an address */
+    if (ok && !date && !quad && phone_word_before(r->p, at)) return true;
   }
   /* compact national number after a context word */
   if (k == 1 && (n == 10 || (n == 11 && d[0] == '1')) && !paren) {
@@ -358,7 +443,9 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
   if (st >= 2 && !glued_left) {
     unsigned char c = (unsigned char)p[st - 1], c2 = (unsigned char)p[st - 2];
     if (c == '.' && pii_is_digit(c2)) glued_left = true;
-    if ((c == '-' || c == '/' || c == '_' || c == '.') && pii_is_alnum(c2)) glued_left = true;
+    /* a '+' starts a value: "Tel.+49 30 1234567" */
+    if ((c == '-' || c == '/' || c == '_' || c == '.') && pii_is_alnum(c2) && !r.plus)
+      glued_left = true;
   }
   /* an extension glued with x (415-555-0132x4567): part of a phone number */
   size_t ext = e;
@@ -408,6 +495,9 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
         if (t != LR_PII_PHONE) continue;
         we = ext;
       }
+      if (t == LR_PII_US_SSN && sep_is(&r, i + 1, " ") &&
+          ((j < r.k && sep_is(&r, j, " ")) || (i > 0 && sep_is(&r, i, " "))))
+        continue; /* "212 55 1234 5678": three groups of a longer number */
       if (t == LR_PII_PHONE && sep_is(&r, i + 1, " ")) {
         /* a phone number in blank-separated groups that goes on with another
            group, or follows an id's word, is part of a longer number */
@@ -633,7 +723,7 @@ void pii_check_keyed_number(const char *p, size_t n, pii_key_kind kind, lr_pii_s
     unsigned char c = (unsigned char)p[x];
     if (pii_is_digit(c))
       d[m++] = (char)c;
-    else if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')'))
+    else if (!(c == ' ' || c == '-' || c == '.' || c == '(' || c == ')' || c == '/'))
       return;
     if (m > 15) return;
   }
@@ -641,9 +731,12 @@ void pii_check_keyed_number(const char *p, size_t n, pii_key_kind kind, lr_pii_s
       pii_ssn_valid(d))
     pii_hits_push(out, a, z, LR_PII_US_SSN);
   if (kind == PII_KEY_PHONE && (en & LR_PII_BIT(LR_PII_PHONE))) {
-    bool ok = plus ? m >= 8 && m <= 15 && e164_len_ok(d, m)
-                   : (m == 10 && nanp_ok(d)) || (m == 11 && d[0] == '1' && nanp_ok(d + 1)) ||
-                         (m >= 10 && m <= 11 && d[0] == '0' && d[1] != '0');
+    /* a NANP-shaped value keeps the NANP rules; other national numbers
+       ("phone": "608 84 50 89") have 8 to 12 digits */
+    bool ok = plus               ? m >= 8 && m <= 15 && e164_len_ok(d, m)
+              : m == 10 && d[0] != '0' ? nanp_ok(d)
+              : m == 11 && d[0] == '1' ? nanp_ok(d + 1)
+                                       : m >= 8 && m <= 12 && !(d[0] == '0' && d[1] == '0');
     if (ok) pii_hits_push(out, a, z, LR_PII_PHONE);
   }
 }

@@ -143,5 +143,11 @@ Test(json, keyed_numbers_and_number_literals) {
   cr_expect(has(&sp, b, LR_PII_CREDIT_CARD, "4111111111111111"));
   cr_expect(has(&sp, b, LR_PII_PHONE, "14155552671"));
   cr_expect_eq(sp.n, 4); /* not the order id, not the count */
+  /* national numbers under a phone key; a NANP-shaped one keeps the NANP rules */
+  const char *c = "{\"phone\":\"608 84 50 89\",\"mobile\":\"123-456-7890\",\"tel\":\"089/2478444\"}";
+  cr_assert_eq(lr_pii_scan_json(c, strlen(c), LR_PII_ALL, &sp), LR_OK);
+  cr_expect(has(&sp, c, LR_PII_PHONE, "608 84 50 89"));
+  cr_expect(has(&sp, c, LR_PII_PHONE, "089/2478444"));
+  cr_expect_eq(sp.n, 2);
   lr_pii_spans_free(&sp);
 }

@@ -218,6 +218,17 @@ Test(scan, generic_secret) {
       {"Authorization: Token Kx8vQ2mLp9RtZw3N", "GENERIC_SECRET", "Kx8vQ2mLp9RtZw3N"},
       {"headers = {\"Authorization\": \"Token Kx8vQ2mLp9RtZw3N\"}", "GENERIC_SECRET",
        "Kx8vQ2mLp9RtZw3N"},
+      /* a password with upper case and digits is not a variable name */
+      {"password: \"X7K2P9QWZ4\"", "GENERIC_SECRET", "X7K2P9QWZ4"},
+      {"$env:API_TOKEN = \"VNt2TZ8ORPBd_\"", "GENERIC_SECRET", "VNt2TZ8ORPBd_"},
+      {"opts = { :password => 'r^j#iG*Y~0@.0I6@G4-_re', :host => 'db' }", "GENERIC_SECRET",
+       "r^j#iG*Y~0@.0I6@G4-_re"},
+      {"SECRET_KEY_BASE=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", "GENERIC_SECRET",
+       "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
+      {"redis-cli -u redis://:Xk9mP2vLq8zQ@cache:6379/0", "GENERIC_SECRET", "Xk9mP2vLq8zQ"},
+      {"jdbc:sqlserver://sql01:1433;user=sa;password=Xk9@mP2vLq8z;encrypt=true", "GENERIC_SECRET",
+       "Xk9@mP2vLq8z"},
+      {"db_password = Tr0ub4dor.3xyz", "GENERIC_SECRET", "Tr0ub4dor.3xyz"},
       /* lower-case schemes (HTTP/2 header lines, prose): the plain-byte skip
          must not jump over the scheme word */
       {"authorization: bearer 9f8e7d6c5b4a39281706fAbCdEf", "GENERIC_SECRET",
@@ -263,6 +274,24 @@ Test(scan, generic_secret) {
       {"integrity sha512-Q2hlY2tzdW0gb2YgYSBwYWNrYWdlIHRhcmJhbGwgYmFzZTY0", NULL, NULL},
       {"trace_id=4bf92f3577b34da6a3ce929d0e0e4736", NULL, NULL},
       {"password: [GENERIC_SECRET]", NULL, NULL},
+      /* code that reads a secret is not one */
+      {"api_key = settings.API_KEY", NULL, NULL},
+      {"String password = System.getenv(\"DB_PASSWORD\");", NULL, NULL},
+      {"password=self.password; token = os.Getenv(\"TOKEN\")", NULL, NULL},
+      {"let api_key = env::var(\"API_KEY\")?; secret = request.headers.get('x')", NULL, NULL},
+      {"password: config.database.password, token: req.body.token,", NULL, NULL},
+      {"secret_key = Rails.application.credentials.secret_key_base", NULL, NULL},
+      /* environment-variable names and templates in place of the value */
+      {"api_key=\"OPENAI_API_KEY\" client_secret: \"CLIENT_SECRET\"", NULL, NULL},
+      {"password: DB_PASSWORD token: MY_API_KEY_2", NULL, NULL},
+      {"  POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres}", NULL, NULL},
+      {"password: ${DB_PASSWORD:?required}", NULL, NULL},
+      {"password: \"#{DB_PASSWORD}\" token: '@@API_TOKEN@@'", NULL, NULL},
+      {"password: '#{ENV.fetch(\"DB_PASSWORD\")}'", NULL, NULL},
+      /* identifiers that only look keyed */
+      {"\"ARN\": \"arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-AbCdEf\"", NULL, NULL},
+      {"Newtonsoft.Json, Version=13.0.0.0, Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed",
+       NULL, NULL},
       {"if ($password =~ /^[a-z0-9]+$/) { ok }", NULL, NULL},
       {"<password>${env.DB_PASS}</password> <token></token>", NULL, NULL},
       {"define('DB_PASSWORD', getenv('DB_PASSWORD')); define('WP_DEBUG', 'Kx8vQ2mLp9RtZw3N');",
@@ -371,6 +400,7 @@ Test(scan, email) {
 
 Test(scan, ssn) {
   static const pii_case c[] = {
+      {"Phone: 212 55 1234 5678 or 044 55 1234 5678", NULL, NULL}, /* groups of a longer number */
       {"SSN 219-09-9998 on file", "US_SSN", "219-09-9998"},
       {"ssn: 536 22 8726", "US_SSN", "536 22 8726"},
       {"Social Security Number: 536228726", "US_SSN", "536228726"},
@@ -428,6 +458,24 @@ Test(scan, phone) {
       {"from abroad dial 0044 20 7946 0958", "PHONE", "0044 20 7946 0958"},
       {"Jane Doe (+44 20 7946 0958) called", "PHONE", "+44 20 7946 0958"},
       {"call me (415-555-0132)", "PHONE", "415-555-0132"},
+      /* national formats after a context word */
+      {"Celular: (11) 98765-4321", "PHONE", "(11) 98765-4321"},
+      {"Tel: 55 1234 5678", "PHONE", "55 1234 5678"},
+      {"Tel: 612 345 678", "PHONE", "612 345 678"},
+      {"Tel: 91 123 45 67", "PHONE", "91 123 45 67"},
+      {"Tel: 138 0013 8000", "PHONE", "138 0013 8000"},
+      {"Tel: 020-123 4567", "PHONE", "020-123 4567"},
+      {"Mobile: 98765-43210", "PHONE", "98765-43210"},
+      {"Tel.: 089/1234567", "PHONE", "089/1234567"},
+      {"Tel: 0151 23456789", "PHONE", "0151 23456789"},
+      {"Telefon: 8 (912) 345-67-89", "PHONE", "8 (912) 345-67-89"},
+      {"phone: 0612345678", "PHONE", "0612345678"},
+      {"Mobile: 07700900123", "PHONE", "07700900123"},
+      {"Tel.+49 30 1234567", "PHONE", "+49 30 1234567"},
+      {"Móvil: 602 306 767 — merci", "PHONE", "602 306 767"},
+      {"Contacto: 089/2478444 (mornings only).", "PHONE", "089/2478444"},
+      {"mobile number 0636448865", "PHONE", "0636448865"},
+      {"电话：13706919116", "PHONE", "13706919116"},
       /* traps */
       {"on 2024-01-15 at 12:30:45", NULL, NULL},
       {"epoch 1700000000 and 1700000000123", NULL, NULL},
@@ -442,6 +490,10 @@ Test(scan, phone) {
       {"arch 415-555-0132x86_64 and 415-555-0132x1234567", NULL, NULL},
       {"ids 0012 3456 7890 and 00 1234 5678", NULL, NULL},
       {"(500202224", NULL, NULL}, /* a bracket's group at the very end (read past it once) */
+      {"Tel: 2024-01-15 and phone 1.2.3.4 and call at 12:30", NULL, NULL},
+      {"phone count: 12 345 678 units", NULL, NULL},
+      {"phone 123-456-7890", NULL, NULL},
+      {"order number 0636448865 and serial no 12345678", NULL, NULL},
       {"serial 4155552671", NULL, NULL},
       {"call 911 or 411", NULL, NULL},
   };
@@ -468,6 +520,8 @@ Test(scan, ip) {
       /* traps */
       {"Chrome/122.0.6261.94 Safari", NULL, NULL},
       {"oid 1.3.6.1.4.1.311 and 1.2.3.4.5", NULL, NULL},
+      {"AssemblyVersion 4.2.1.0 [assembly: AssemblyVersion(\"1.0.0.0\")]", NULL, NULL},
+      {"<bindingRedirect oldVersion=\"0.0.0.0-4.0.0.0\" newVersion=\"4.0.0.0\" />", NULL, NULL},
       {"See RFC 5737 and OID 2.5.4.3.", NULL, NULL},
       {"bad 256.1.1.1 and 1.2.3", NULL, NULL},
       {"v1.2.3.4", NULL, NULL},
