@@ -4,10 +4,11 @@
  * A single DFA walks the bytes once. Rules for the literal prefixes
  * (AKIA, ghp_, sk-, xox, eyJ, -----BEGIN, ...), digit runs, '@', assignment
  * operators and URL userinfo hand candidates to validators (validate_*.c,
- * secret.c); everything else is skipped a word, a space run or a non-ASCII
- * run at a time. Words are consumed whole, so a prefixed token only starts
- * at a word boundary, and the longest-match rule makes a token end at the
- * first byte outside its alphabet. Validators look at the surrounding bytes
+ * secret.c); everything else is skipped a word at a time, or in runs of
+ * plain bytes (blanks, lower-case letters, punctuation, non-ASCII) before
+ * the DFA is entered. Words are consumed whole, so a prefixed token only
+ * starts at a word boundary, and the longest-match rule makes a token end at
+ * the first byte outside its alphabet. Validators look at the surrounding bytes
  * themselves, so the scanner never backtracks more than one token.
  *
  * Input needs no sentinel: YYPEEK returns 0 past the end, and the NUL rule
@@ -35,9 +36,14 @@ static void token(const char *p, size_t n, const unsigned char *tok, const unsig
 
 /* Bytes that can be skipped between tokens: a-z, blanks, quotes, brackets,
  * sentence punctuation and the other bytes no rule starts with (# $ % & /
- * ^ ~: the DFA took each alone through its catch-all rule). Not '<': it
+ * ^ ~: the DFA took each alone through its catch-all rule), and non-ASCII
+ * bytes: no token holds one, so a UTF-8 run only ended words (the DFA took
+ * it as a run of its own, one re-entry more per accented word). Not '<': it
  * starts closing tags (`</password>`); not '|': it separates a table's
  * cells (`| password | … |`). */
+#define PLAIN8(c) [c] = 1, [c + 1] = 1, [c + 2] = 1, [c + 3] = 1, [c + 4] = 1, [c + 5] = 1, \
+                  [c + 6] = 1, [c + 7] = 1
+#define PLAIN32(c) PLAIN8(c), PLAIN8(c + 8), PLAIN8(c + 16), PLAIN8(c + 24)
 static const unsigned char plain[256] = {
     ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1,
     ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1,
@@ -45,11 +51,12 @@ static const unsigned char plain[256] = {
     ['y'] = 1, ['z'] = 1, [' '] = 1, ['\t'] = 1, ['\r'] = 1, ['\n'] = 1, [','] = 1, [';'] = 1,
     ['"'] = 1, ['\''] = 1, ['.'] = 1, ['!'] = 1, ['?'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1,
     [')'] = 1, ['*'] = 1, ['>'] = 1, ['`'] = 1, ['#'] = 1, ['$'] = 1,
-    ['%'] = 1, ['&'] = 1, ['/'] = 1, ['^'] = 1, ['~'] = 1};
+    ['%'] = 1, ['&'] = 1, ['/'] = 1, ['^'] = 1, ['~'] = 1,
+    PLAIN32(0x80), PLAIN32(0xA0), PLAIN32(0xC0), PLAIN32(0xE0)};
 
 /* The first byte at or after q that is not plain (or lim). SSE2 checks 16
  * bytes at a time for the commonest plain bytes (a-z, space, newline, quote,
- * comma, full stop); the table decides the rest. */
+ * comma, full stop, non-ASCII); the table decides the rest. */
 static const unsigned char *skip_plain(const unsigned char *q, const unsigned char *lim) {
   for (;;) {
 #ifdef __SSE2__
@@ -62,7 +69,7 @@ static const unsigned char *skip_plain(const unsigned char *q, const unsigned ch
       m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8(',')));
       m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('.')));
       m = _mm_or_si128(m, _mm_cmpeq_epi8(x, _mm_set1_epi8('\n')));
-      unsigned bits = (unsigned)_mm_movemask_epi8(m);
+      unsigned bits = (unsigned)(_mm_movemask_epi8(m) | _mm_movemask_epi8(x)); /* x: high bit */
       if (bits != 0xFFFFu) {
         q += __builtin_ctz(~bits);
         break;
@@ -230,8 +237,6 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
         continue;
       }
       word { continue; }
-      [ \t\r\n]+ { continue; }
-      [\x80-\xff]+ { continue; }
       * { continue; }
     */
   }

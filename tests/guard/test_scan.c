@@ -80,6 +80,9 @@ Test(scan, github) {
        "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"},
       {"\"ghs_CN6Zj4a3dDVhYRnKTbxTNJFoBinF5a42GyMy\"", "GITHUB_TOKEN",
        "ghs_CN6Zj4a3dDVhYRnKTbxTNJFoBinF5a42GyMy"},
+      /* right after UTF-8 bytes, which the scanner skips with the blanks */
+      {"clé·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", "GITHUB_TOKEN",
+       "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"},
       {"pat "
        "github_pat_lXDOHLm3VHazN8hWXeotsD_"
        "5HvFOPfSRzJsqtz182RjmvpUzbV04PxxxqXsTSFo6E99Xh6yqkifsmvT5Zn end",
