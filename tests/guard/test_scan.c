@@ -240,6 +240,11 @@ Test(scan, generic_secret) {
        "9f8e7d6c5b4a39281706fAbCdEf"},
       {"sent as basic YWxhZGRpbjpvcGVuc2VzYW1l here", "GENERIC_SECRET",
        "YWxhZGRpbjpvcGVuc2VzYW1l"},
+      /* several blanks after the scheme; the scheme first in the text */
+      {"authorization: bearer \t 9f8e7d6c5b4a39281706fAbCdEf", "GENERIC_SECRET",
+       "9f8e7d6c5b4a39281706fAbCdEf"},
+      {"basic  YWxhZGRpbjpvcGVuc2VzYW1l", "GENERIC_SECRET", "YWxhZGRpbjpvcGVuc2VzYW1l"},
+      {"basic YWxhZGRpbjpvcGVuc2VzYW1l", "GENERIC_SECRET", "YWxhZGRpbjpvcGVuc2VzYW1l"},
       {"the bearer of bad news", NULL, NULL},
       {"a basic  setup Works", NULL, NULL},
       {"xbearer 9f8e7d6c5b4a39281706fAbCdEf", NULL, NULL},
