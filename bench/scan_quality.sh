@@ -9,3 +9,7 @@ for set in eval.jsonl eval_hand.jsonl eval_probe.jsonl eval_probe2.jsonl; do
   echo "--- $set"
   "$build/bench/scan/eval_pii" "$top/bench/scan/$set"
 done
+# the long-document set (1.1 MB) is generated, not kept
+echo "--- eval_probe3.jsonl (probe/gen3.py)"
+python3 "$top/bench/scan/probe/gen3.py" > "$build/eval_probe3.jsonl"
+"$build/bench/scan/eval_pii" "$build/eval_probe3.jsonl"

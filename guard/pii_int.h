@@ -38,8 +38,11 @@ static inline bool pii_is_alnum(unsigned char c) { return pii_is_digit(c) || pii
 static inline bool pii_is_word(unsigned char c) { return pii_is_alnum(c) || c == '_'; }
 /* p[0, n) is the lower-case word w in any letter case. */
 static inline bool pii_ieq(const char *p, const char *w, size_t n) {
-  for (size_t i = 0; i < n; i++)
-    if ((p[i] | 0x20) != w[i]) return false;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)p[i];
+    if ((unsigned)(c - 'A') < 26u) c |= 0x20; /* letters only: '_' | 0x20 would be DEL */
+    if (c != (unsigned char)w[i]) return false;
+  }
   return true;
 }
 

@@ -118,7 +118,7 @@ bool pii_is_placeholder(const char *p, size_t n) {
                              KW("{{"),        KW("<"),           KW("your_"),    KW("your-"),
                              KW("_here"),     KW("-here"),       KW("masked"),   KW("removed"),
                              KW("not_set"),   KW("notset"),      KW("todo"),     KW("fixme"),
-                             KW("sample")};
+                             KW("sample"),    KW("test"),        KW("password")};
   /* a word can only occur if all its bytes do: collect the bytes once (as
      ihas_n compares them, | 0x20) instead of searching for every word */
   byteset seen = {{0}};
@@ -205,7 +205,8 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
       KW("num"),    KW("total"),  KW("prompt"),   KW("completion"), KW("input"),
       KW("output"), KW("public"), KW("resume"),   KW("pagination"), KW("eos"),
       KW("bos"),    KW("pad"),    KW("unk"),      KW("sep"),        KW("cls"),
-      KW("mask"),   KW("publickey")};
+      KW("mask"),   KW("publickey"), KW("existing"), KW("idempotency"), KW("cart"),
+      KW("checkout"), KW("middleware")};
   static const kw secret_suffix[] = {
       KW("password"),    KW("passwd"),         KW("pwd"),        KW("passphrase"),
       KW("secret"),      KW("token"),          KW("apikey"),     KW("accesskey"),
@@ -282,6 +283,10 @@ static bool value_is_secret(const char *v, size_t n) {
       other = 1;
   }
   if (!lower && !upper && !other) return false; /* a number */
+  /* a Stripe PaymentIntent's client_secret (pi_…_secret_…) is handed to the browser */
+  if (((n > 3 && memcmp(v, "pi_", 3) == 0) || (n > 5 && memcmp(v, "seti_", 5) == 0)) &&
+      memmem(v, n, "_secret_", 8))
+    return false;
   if (memmem(v, n, "://", 3) || looks_path(v, n) || looks_reference(v, n)) return false;
   if (lower + upper + digit + other < 2 && n < 16) return false;
   double need = 0.75 * log2((double)n);
@@ -396,12 +401,40 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
   return x > s;
 }
 
-/* An unquoted value p[vs, ve) that is code reading the secret, not the
- * secret: a call (System.getenv(…), os.Getenv(…)) or a dotted name
- * (settings.API_KEY, self.password, env::var, req.body.token). */
+/* Is v[0, n) an identifier made of words — accessToken, client_secret,
+ * newSessionToken, ConfigService, Annotated: parts split at '_' and at a
+ * lower-to-upper step, each a capital or not and lower-case letters, two
+ * or more in all, with a vowel and no four consonants in a row, no digits — rather
+ * than a generated value (QmRtZwLpXvNk, fagvPmxgNowjvb)? */
+static bool word_ident(const char *v, size_t n) {
+  size_t i = 0;
+  while (i < n) {
+    if (v[i] == '_') {
+      i++;
+      continue;
+    }
+    size_t s = i, vowels = 0, run = 0;
+    if (v[i] >= 'A' && v[i] <= 'Z') vowels += strchr("AEIOU", v[i++]) != NULL;
+    for (; i < n && v[i] >= 'a' && v[i] <= 'z'; i++) {
+      bool vowel = strchr("aeiou", v[i]) != NULL;
+      vowels += vowel;
+      run = vowel ? 0 : run + 1;
+      if (run >= 4) return false; /* "fagvPmxg…": not a word */
+    }
+    if (i - s < 2 || (s + 1 == i && v[s] >= 'A' && v[s] <= 'Z') || !vowels) return false; /* Id */
+    if (i < n && v[i] != '_' && !(v[i] >= 'A' && v[i] <= 'Z')) return false;
+  }
+  return n > 0;
+}
+
+/* An unquoted value p[vs, ve) that is code, not the secret: a call
+ * (System.getenv(…), os.Getenv(…)), a dotted name (settings.API_KEY,
+ * self.password, env::var, req.body.token), a generic type (Annotated[…]),
+ * or a variable or type named in words (accessToken, ConfigService). */
 static bool code_ref(const char *p, size_t n, size_t vs, size_t ve) {
   if (vs > 0 && (p[vs - 1] == '"' || p[vs - 1] == '\'' || p[vs - 1] == '`')) return false;
-  if (ve < n && p[ve] == '(') return true;
+  if (ve < n && (p[ve] == '(' || p[ve] == '[' || p[ve] == '<')) return true;
+  if (word_ident(p + vs, ve - vs)) return true;
   size_t parts = 0, i = vs;
   while (i < ve) {
     if (!(pii_is_alpha((unsigned char)p[i]) || p[i] == '_' || p[i] == '$')) return false;
@@ -505,6 +538,7 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   if (p[op] == ':' && k > 0 && p[k - 1] == ':' && !(k >= 5 && istarts_n(p + k - 5, 5, "$env:", 5)))
     return; /* (Ruby's `:password => …` is an assignment) */
   if (k > 1 && p[k - 1] == '{' && p[k - 2] == '$') return;
+  if (k >= 9 && p[k - 1] == '/' && istarts_n(p + k - 9, 8, "checksum", 8)) return; /* a digest */
   pii_key_kind kind = pii_classify_key(p + k, ke - k);
   /* keys of words as people write them: "API key: …", "Secret access key: …"
      (up to three words, one blank apart) */
@@ -517,12 +551,17 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   if (kind == PII_KEY_NONE) return;
   size_t vs, ve;
   if (!value_at(p, n, x, &vs, &ve)) return;
-  if (code_ref(p, n, vs, ve)) return;
   /* `Authorization: Token …` unquoted: the credential is the next word */
   size_t vs2, ve2;
   if (kind == PII_KEY_AUTH && ve < n && p[ve] == ' ' && auth_scheme(p + vs, ve - vs) &&
       value_at(p, n, ve, &vs2, &ve2))
     ve = ve2;
+  else if (code_ref(p, n, vs, ve))
+    return;
+  /* `sk_test_...`, `abcd1234…`: an example cut short */
+  if (ve + 2 < n && ((p[ve] == '.' && p[ve + 1] == '.' && p[ve + 2] == '.') ||
+                     memcmp(p + ve, "\xe2\x80\xa6", 3) == 0))
+    return;
   pii_check_secret_value(p, vs, ve, kind, en, out);
 }
 
@@ -591,6 +630,9 @@ void pii_check_flag(const char *p, size_t n, size_t s, size_t e, lr_pii_set en, 
   size_t vs, ve;
   if (!value_at(p, n, e - 1, &vs, &ve)) return;
   if (p[vs] == '-') return; /* next flag */
+  /* `--secret id=npmrc,src=…`: a spec of where the secret is (base64 may end in =) */
+  const char *eq = memchr(p + vs, '=', ve - vs);
+  if (eq && eq < p + ve - 2) return;
   pii_check_secret_value(p, vs, ve, kind, en, out);
 }
 

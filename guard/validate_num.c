@@ -151,7 +151,7 @@ static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l
 #define seps_all(r, i, j, lit) seps_all_n(r, i, j, "" lit "", sizeof(lit) - 1)
 
 static const char *const version_words[] = {"version", "ver ", "release", "build", "firmware",
-                                            "v.",      "oid ", NULL};
+                                            "v.",      "oid ", "oid:", NULL};
 
 /* Does p[s - back, s) contain `word` (lower case) anywhere, inside words too? */
 static bool lower_in(const char *p, size_t s, size_t back, const char *word) {
@@ -654,6 +654,14 @@ void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
   /* "\njohn@x" in raw escaped text: the 'n' belongs to the escape */
   if (ls >= 1 && ls < at && p[ls - 1] == '\\' && (p[ls] == 'n' || p[ls] == 't' || p[ls] == 'r'))
     ls++;
+  { /* <6cd8bf69-3f1e-…@mail.example.com>: a Message-ID, not a mailbox */
+    size_t hex = 0, x = ls;
+    for (; x < at && (pii_is_digit((unsigned char)p[x]) || ((p[x] | 0x20) >= 'a' && (p[x] | 0x20) <= 'f') ||
+                      p[x] == '-' || p[x] == '.');
+         x++)
+      hex += p[x] != '-' && p[x] != '.';
+    if (x == at && hex >= 16) return;
+  }
   /* an apostrophe belongs to the name between letters (o'brien), not as a quote */
   for (size_t x = at; x > ls; x--)
     if (p[x - 1] == '\'' && !(x - 1 > ls && pii_is_alnum((unsigned char)p[x - 2]) &&

@@ -221,6 +221,13 @@ Test(scan, generic_secret) {
       {"Authorization: Token Kx8vQ2mLp9RtZw3N", "GENERIC_SECRET", "Kx8vQ2mLp9RtZw3N"},
       {"headers = {\"Authorization\": \"Token Kx8vQ2mLp9RtZw3N\"}", "GENERIC_SECRET",
        "Kx8vQ2mLp9RtZw3N"},
+      /* still secrets: generated values, even when they are made of letters */
+      {"API_TOKEN=QmRtZwLpXvNkYbHs", "GENERIC_SECRET", "QmRtZwLpXvNkYbHs"},
+      {"password=fagvPmxgNowjvb", "GENERIC_SECRET", "fagvPmxgNowjvb"},
+      {"auth: Xk9mP2vLq8zQ", "GENERIC_SECRET", "Xk9mP2vLq8zQ"},
+      {"{\"session_token\": \"9f86d081884c7d659a2feaa0c55ad015\"}", "GENERIC_SECRET",
+       "9f86d081884c7d659a2feaa0c55ad015"},
+      {"mysql --password 'q8Zr!x2Lm9Tv=' -h db", "GENERIC_SECRET", "q8Zr!x2Lm9Tv="},
       /* a password with upper case and digits is not a variable name */
       {"password: \"X7K2P9QWZ4\"", "GENERIC_SECRET", "X7K2P9QWZ4"},
       {"$env:API_TOKEN = \"VNt2TZ8ORPBd_\"", "GENERIC_SECRET", "VNt2TZ8ORPBd_"},
@@ -289,6 +296,32 @@ Test(scan, generic_secret) {
       {"let api_key = env::var(\"API_KEY\")?; secret = request.headers.get('x')", NULL, NULL},
       {"password: config.database.password, token: req.body.token,", NULL, NULL},
       {"secret_key = Rails.application.credentials.secret_key_base", NULL, NULL},
+      /* identifiers and types in code where a value would be */
+      {"res.json({ access_token: accessToken, refresh_token: refreshToken });", NULL, NULL},
+      {"const body = { password: hashedPassword, token: newSessionToken };", NULL, NULL},
+      {"return cls(api_key=api_key, secret=client_secret)\n        self.token = access_token", NULL,
+       NULL},
+      {"  constructor(private readonly apiKey: ConfigService) {}", NULL, NULL},
+      {"async def me(token: Annotated[str, Depends(oauth2_scheme)]):", NULL, NULL},
+      {"    pub token: SecretString,", NULL, NULL},
+      {"var authority = builder.Configuration[\"Auth:Authority\"]; auth: Audience", NULL, NULL},
+      /* names of secrets, digests, specs, ids, fixtures */
+      {"    existingSecret: api-postgresql", NULL, NULL},
+      {"  checksum/secret: 69ab38532f820f4946ff77bee879c1207c40ee16e316048af1fbf6e7fc3168cb", NULL,
+       NULL},
+      {"docker build --secret id=npmrc,src=$HOME/.npmrc -t app .", NULL, NULL},
+      {"{\"idempotency_token\": \"7e0c2a4e-1b2f-4c3d-9e8f-0a1b2c3d4e5f\", \"cart_token\": "
+       "\"38fb51834fc83dd47da4b7140dda78bc\"}",
+       NULL, NULL},
+      {"STRIPE_SECRET_KEY=sk_test_... and API_TOKEN=abcd1234…", NULL, NULL},
+      {"password=\"testpass123\" secret = \"whsec_test\" JWT_SECRET: test-only-secret", NULL, NULL},
+      {"password=\"wrong-password\" pwd = 'Password1!' clientId: builder[\"Auth:ClientId\"]", NULL,
+       NULL},
+      {"<input type=\"hidden\" name=\"csrfmiddlewaretoken\" "
+       "value=\"l2yzQ8rT5vW1xZ3bN6mK9pL4jH7gF0dS2aE5cR8tY1uI4oP7\">",
+       NULL, NULL},
+      {"\"client_secret\": \"pi_3MtwBwLkdIwHu7ix28a3tqPa_secret_YrKJUKribcBjcG8HVhfZluoGH\"", NULL,
+       NULL},
       /* environment-variable names and templates in place of the value */
       {"api_key=\"OPENAI_API_KEY\" client_secret: \"CLIENT_SECRET\"", NULL, NULL},
       {"password: DB_PASSWORD token: MY_API_KEY_2", NULL, NULL},
@@ -402,6 +435,7 @@ Test(scan, email) {
       {"git clone git@github.com:org/repo.git", NULL, NULL},
       {"user@localhost or admin@host.internal-x", NULL, NULL},
       {"masked [EMAIL] and ****@example.com", NULL, NULL},
+      {"Message-ID: <6cd8bf69-3f1e-4c2a-9b7d-1e2f3a4b5c6d@mail.example.com>", NULL, NULL},
   };
   PII_CHECK(c, LR_PII_BIT(LR_PII_EMAIL));
 }
@@ -530,7 +564,7 @@ Test(scan, ip) {
       {"oid 1.3.6.1.4.1.311 and 1.2.3.4.5", NULL, NULL},
       {"AssemblyVersion 4.2.1.0 [assembly: AssemblyVersion(\"1.0.0.0\")]", NULL, NULL},
       {"<bindingRedirect oldVersion=\"0.0.0.0-4.0.0.0\" newVersion=\"4.0.0.0\" />", NULL, NULL},
-      {"See RFC 5737 and OID 2.5.4.3.", NULL, NULL},
+      {"See RFC 5737 and OID 2.5.4.3. <Attribute Name=\"urn:oid:2.5.4.42\"/>", NULL, NULL},
       {"bad 256.1.1.1 and 1.2.3", NULL, NULL},
       {"v1.2.3.4", NULL, NULL},
       {"firmware version 2.0.0.1 and 1.2.3.4.5.6", NULL, NULL},
