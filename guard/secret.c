@@ -177,14 +177,36 @@ static bool secret_name_pair(char last, char prev) {
   }
 }
 
-static bool secret_name_ending(const char *k, size_t n) {
+/* The same for the PII key names of pii_classify_pii_key: ssn, …security,
+ * …number, phone, mobile, tel, cell, fax, msisdn, whatsapp, phoneno. */
+static bool pii_name_pair(char last, char prev) {
+  switch (last | 0x20) {
+  case 'n': return prev == 's' || prev == 'd';
+  case 'y': return prev == 't';
+  case 'r': return prev == 'e';
+  case 'e': return prev == 'n' || prev == 'l';
+  case 'l': return prev == 'e' || prev == 'l';
+  case 'x': return prev == 'a';
+  case 'p': return prev == 'p';
+  case 'o': return prev == 'n';
+  default: return false;
+  }
+}
+
+/* Can key k[0, n) end in a name that pair accepts: its last letter (past
+ * digits and separators) and the alphanumeric before it. */
+static bool name_ending(const char *k, size_t n, bool (*pair)(char, char)) {
   size_t i = n;
   while (i > 0 && !pii_is_alpha((unsigned char)k[i - 1])) /* digits and separators */
     i--;
   if (i == 0) return false;
   char last = k[--i];
   while (i > 0 && !pii_is_alnum((unsigned char)k[i - 1])) i--;
-  return i > 0 && secret_name_pair(last, (char)(k[i - 1] | 0x20)); /* a digit stays a digit */
+  return i > 0 && pair(last, (char)(k[i - 1] | 0x20)); /* a digit stays a digit */
+}
+
+static bool secret_name_ending(const char *k, size_t n) {
+  return name_ending(k, n, secret_name_pair);
 }
 
 pii_key_kind pii_classify_key(const char *k, size_t n) {
@@ -567,7 +589,7 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
 
 pii_key_kind pii_classify_pii_key(const char *k, size_t n) {
   char b[72];
-  if (n == 0 || n > 64) return PII_KEY_NONE;
+  if (n == 0 || n > 64 || !name_ending(k, n, pii_name_pair)) return PII_KEY_NONE;
   size_t m = norm_key(k, n, b, sizeof b);
   while (m > 0 && pii_is_digit((unsigned char)b[m - 1])) m--;
   if (suffix(b, m, "ssn") || suffix(b, m, "socialsecuritynumber") || suffix(b, m, "socialsecurity"))

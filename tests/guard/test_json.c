@@ -3,6 +3,7 @@
  * strings, member keys, raw offsets, invalid bodies.
  */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "guard.h"
@@ -130,6 +131,30 @@ Test(json, depth_is_capped) {
   for (int i = 0; i < 1000; i++) b[n++] = ']';
   lr_pii_spans sp = {0};
   cr_expect_eq(lr_pii_scan_json(b, n, LR_PII_ALL, &sp), LR_ERR);
+  lr_pii_spans_free(&sp);
+}
+
+/* Every PII key name gets past the cheap ending filter of
+ * pii_classify_pii_key (secret.c) in the forms keys take. */
+Test(json, pii_key_names) {
+  static const char *const phones[] = {
+      "phone",     "Phone",       "PHONE_NUMBER",  "mobileNumber", "mobile", "tel",
+      "telephone", "fax",         "cell",          "cell_phone",   "msisdn", "whatsapp",
+      "phone_no",  "contact-number", "workPhone2", "cellphone",    "Tel"};
+  static const char *const ssns[] = {"ssn", "SSN", "social_security_number", "socialSecurity",
+                                     "applicant.ssn", "ssn_1"};
+  lr_pii_spans sp = {0};
+  char b[128];
+  for (size_t i = 0; i < sizeof phones / sizeof phones[0]; i++) {
+    snprintf(b, sizeof b, "{\"%s\": \"4155552671\"}", phones[i]);
+    cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+    cr_expect(has(&sp, b, LR_PII_PHONE, "4155552671"), "phone key %s", phones[i]);
+  }
+  for (size_t i = 0; i < sizeof ssns / sizeof ssns[0]; i++) {
+    snprintf(b, sizeof b, "{\"%s\": \"536228726\"}", ssns[i]);
+    cr_assert_eq(lr_pii_scan_json(b, strlen(b), LR_PII_ALL, &sp), LR_OK);
+    cr_expect(has(&sp, b, LR_PII_US_SSN, "536228726"), "ssn key %s", ssns[i]);
+  }
   lr_pii_spans_free(&sp);
 }
 
