@@ -178,14 +178,15 @@ static bool secret_name_pair(char last, char prev) {
 }
 
 /* The same for the PII key names of pii_classify_pii_key: ssn, …security,
- * …number, phone, mobile, tel, cell, fax, msisdn, whatsapp, phoneno. */
+ * …number, phone, mobile, tel, cell, fax, msisdn, whatsapp, phoneno,
+ * telefon(o|e), celular, movil, handy. */
 static bool pii_name_pair(char last, char prev) {
   switch (last | 0x20) {
-  case 'n': return prev == 's' || prev == 'd';
-  case 'y': return prev == 't';
-  case 'r': return prev == 'e';
+  case 'n': return prev == 's' || prev == 'd' || prev == 'o';
+  case 'y': return prev == 't' || prev == 'd';
+  case 'r': return prev == 'e' || prev == 'a';
   case 'e': return prev == 'n' || prev == 'l';
-  case 'l': return prev == 'e' || prev == 'l';
+  case 'l': return prev == 'e' || prev == 'l' || prev == 'i';
   case 'x': return prev == 'a';
   case 'p': return prev == 'p';
   case 'o': return prev == 'n';
@@ -597,7 +598,8 @@ pii_key_kind pii_classify_pii_key(const char *k, size_t n) {
   static const kw phone[] = {
       KW("phone"),     KW("phonenumber"), KW("mobile"),       KW("mobilenumber"), KW("tel"),
       KW("telephone"), KW("fax"),         KW("cell"),         KW("cellphone"),    KW("msisdn"),
-      KW("whatsapp"),  KW("phoneno"),     KW("contactnumber")};
+      KW("whatsapp"),  KW("phoneno"),     KW("contactnumber"), KW("telefon"),  KW("telefono"),
+      KW("telefone"),  KW("celular"),     KW("movil"),        KW("handy")};
   for (size_t i = 0; i < sizeof phone / sizeof phone[0]; i++)
     if (suffix_n(b, m, phone[i].s, phone[i].n)) return PII_KEY_PHONE;
   return PII_KEY_NONE;

@@ -126,8 +126,10 @@ static bool sep_is_n(const run *r, size_t i, const char *s, size_t l) {
 static bool cuttable(const run *r, size_t i) {
   lr_str s = sep(r, i);
   if (s.n == 1) return s.p[0] == ' ' || s.p[0] == '/';
-  /* a closing bracket ends a value: "(142.250.74.46) 56(84)" */
-  return s.n <= 3 && s.p[0] == ')';
+  /* a closing bracket ends a value: "(142.250.74.46) 56(84)"; a slash between
+     blanks joins two: "(415) 555-0132 / (415) 555-0199" */
+  if (s.n <= 3 && s.p[0] == ')') return true;
+  return s.n >= 3 && s.n <= 4 && s.p[0] == ' ' && s.p[1] == '/' && s.p[2] == ' ';
 }
 
 static size_t glen(const run *r, size_t i) { return r->ge[i] - r->gs[i]; }
@@ -212,8 +214,20 @@ static bool try_card(const run *r, size_t i, size_t j) {
            !context_before(r->p, r->gs[i], 16, card_words));
 }
 
-static const char *const ssn_words[] = {
-    "ssn", "social security", "social_security", "socialsecurity", "ss#", "tax id", NULL};
+static const char *const ssn_words[] = {"ssn",         "social security", "social_security",
+                                        "socialsecurity", "ss#",          NULL};
+
+/* An SSN keyword before p[s] on the same line, with no digits between them
+ * ("ssn: 407-79-0086\nrouting 074300093" names one number, not the next). */
+static bool ssn_word_before(const char *p, size_t s) {
+  size_t from = s > 32 ? s - 32 : 0;
+  for (size_t x = s; x > from; x--)
+    if (p[x - 1] == '\n' || pii_is_digit((unsigned char)p[x - 1])) {
+      from = x;
+      break;
+    }
+  return context_before(p + from, s - from, s - from, ssn_words);
+}
 
 static bool try_ssn(const run *r, size_t i, size_t j) {
   if (i == 0 && r->plus) return false;
@@ -222,16 +236,13 @@ static bool try_ssn(const run *r, size_t i, size_t j) {
     if (glen(r, i) != 3 || glen(r, i + 1) != 2 || glen(r, i + 2) != 4) return false;
     if (!(seps_all(r, i, j, "-") || seps_all(r, i, j, " "))) return false;
   } else if (j - i == 1) {
-    if (glen(r, i) != 9 || !context_before(r->p, r->gs[i], 32, ssn_words)) return false;
+    if (glen(r, i) != 9 || !ssn_word_before(r->p, r->gs[i])) return false;
   } else {
     return false;
   }
   digits(r, i, j, d, 9);
   return pii_ssn_valid(d);
 }
-
-static const char *const phone_words[] = {"phone", "tel",      "mobile",  "cell", "call", "fax",
-                                          "sms",   "whatsapp", "contact", "dial", NULL};
 
 /* A cheap first test for phone_word_before: a letter (or a non-ASCII byte)
  * ends the text before p[s], past a few blanks and : . # -. */
@@ -251,6 +262,7 @@ static bool phone_word_before(const char *p, size_t s) {
   static const char *const words[] = {
       "tel",  "telefon", "telefone", "telefono", "telephone", "phone", "mobile", "mobil",
       "handy", "cell",   "celular",  "movil",    "fax",       "whatsapp", "tlf", "ph",
+      "call",  "dial",   "sms",
       "contact", "contacto", "kontakt",
       "fono", "vil", /* the ASCII ends of Teléfono, Móvil */
       NULL};
@@ -379,12 +391,12 @@ static bool try_phone(const run *r, size_t i, size_t j) {
   }
   /* compact national number after a context word */
   if (k == 1 && (n == 10 || (n == 11 && d[0] == '1')) && !paren) {
-    if (!context_before(r->p, r->gs[i], 24, phone_words)) return false;
+    if (!phone_word_before(r->p, r->gs[i])) return false; /* not "Contact ID: 5366089949" */
     return nanp_ok(d + (n - 10)) || (n == 11 && d[0] == '0');
   }
   /* Indian mobiles after a context word: 98765 43210 */
   if (n == 10 && d[0] >= '6' && k == 2 && glen(r, i) == 5 && sep_is(r, i + 1, " ") &&
-      context_before(r->p, r->gs[i], 24, phone_words))
+      phone_word_before(r->p, r->gs[i]))
     return true;
   /* the international prefix 00 written for +: 0044 20 7946 0958 */
   if (d[0] == '0' && d[1] == '0' && d[2] != '0' && glen(r, i) >= 3 && glen(r, i) <= 5 && k >= 3 &&
@@ -501,7 +513,9 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
       if (t == LR_PII_PHONE && sep_is(&r, i + 1, " ")) {
         /* a phone number in blank-separated groups that goes on with another
            group, or follows an id's word, is part of a longer number */
-        if ((j < r.k && sep_is(&r, j, " ")) || (i == 0 && id_left)) continue;
+        if ((j < r.k && sep_is(&r, j, " ")) || (i == 0 && id_left) ||
+            (i > 0 && sep_is(&r, i, " ")))
+          continue;
       }
       if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(' && r.ge[i] < n && p[r.ge[i]] == ')')
         ws--; /* "(555) 123-4567" */
@@ -671,6 +685,7 @@ void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
     }
   while (ls < at && (p[ls] == '.' || p[ls] == '-' || p[ls] == '+')) ls++;
   if (ls == at || p[at - 1] == '.') return;
+  if (ls > 0 && p[ls - 1] == '*') return; /* j****e@outlook.com: already masked */
   if (ls > 0 && p[ls - 1] == '@') return;
   /* URL userinfo and DSNs: scheme://user[:pass]@host */
   {
@@ -741,10 +756,13 @@ void pii_check_keyed_number(const char *p, size_t n, pii_key_kind kind, lr_pii_s
   if (kind == PII_KEY_PHONE && (en & LR_PII_BIT(LR_PII_PHONE))) {
     /* a NANP-shaped value keeps the NANP rules; other national numbers
        ("phone": "608 84 50 89") have 8 to 12 digits */
-    bool ok = plus               ? m >= 8 && m <= 15 && e164_len_ok(d, m)
-              : m == 10 && d[0] != '0' ? nanp_ok(d)
-              : m == 11 && d[0] == '1' ? nanp_ok(d + 1)
-                                       : m >= 8 && m <= 12 && !(d[0] == '0' && d[1] == '0');
+    size_t g0 = 0, x = a + (p[a] == '(');
+    while (x < z && pii_is_digit((unsigned char)p[x])) x++, g0++;
+    bool nanp = (m == 10 && g0 == 3 && d[0] != '0') || (m == 11 && d[0] == '1' && (g0 == 1 || g0 == 11));
+    if (m == 10 && g0 == 10) nanp = d[0] != '0';
+    bool ok = plus   ? m >= 8 && m <= 15 && e164_len_ok(d, m)
+              : nanp ? nanp_ok(d + (m - 10))
+                     : m >= 8 && m <= 12 && !(d[0] == '0' && d[1] == '0');
     if (ok) pii_hits_push(out, a, z, LR_PII_PHONE);
   }
 }

@@ -140,7 +140,8 @@ Test(json, pii_key_names) {
   static const char *const phones[] = {
       "phone",     "Phone",       "PHONE_NUMBER",  "mobileNumber", "mobile", "tel",
       "telephone", "fax",         "cell",          "cell_phone",   "msisdn", "whatsapp",
-      "phone_no",  "contact-number", "workPhone2", "cellphone",    "Tel"};
+      "phone_no",  "contact-number", "workPhone2", "cellphone",    "Tel",
+      "telefon",   "Telefono",    "telefone",      "celular",      "movil",  "Handy"};
   static const char *const ssns[] = {"ssn", "SSN", "social_security_number", "socialSecurity",
                                      "applicant.ssn", "ssn_1"};
   lr_pii_spans sp = {0};
@@ -169,10 +170,13 @@ Test(json, keyed_numbers_and_number_literals) {
   cr_expect(has(&sp, b, LR_PII_PHONE, "14155552671"));
   cr_expect_eq(sp.n, 4); /* not the order id, not the count */
   /* national numbers under a phone key; a NANP-shaped one keeps the NANP rules */
-  const char *c = "{\"phone\":\"608 84 50 89\",\"mobile\":\"123-456-7890\",\"tel\":\"089/2478444\"}";
+  const char *c = "{\"phone\":\"608 84 50 89\",\"mobile\":\"123-456-7890\",\"tel\":\"089/2478444\","
+                  "\"celular\":\"(11) 98765-4321\",\"fax\":\"(55) 5123-4567\"}";
   cr_assert_eq(lr_pii_scan_json(c, strlen(c), LR_PII_ALL, &sp), LR_OK);
   cr_expect(has(&sp, c, LR_PII_PHONE, "608 84 50 89"));
   cr_expect(has(&sp, c, LR_PII_PHONE, "089/2478444"));
-  cr_expect_eq(sp.n, 2);
+  cr_expect(has(&sp, c, LR_PII_PHONE, "(11) 98765-4321"));
+  cr_expect(has(&sp, c, LR_PII_PHONE, "(55) 5123-4567"));
+  cr_expect_eq(sp.n, 4);
   lr_pii_spans_free(&sp);
 }

@@ -436,6 +436,7 @@ Test(scan, email) {
       {"user@localhost or admin@host.internal-x", NULL, NULL},
       {"masked [EMAIL] and ****@example.com", NULL, NULL},
       {"Message-ID: <6cd8bf69-3f1e-4c2a-9b7d-1e2f3a4b5c6d@mail.example.com>", NULL, NULL},
+      {"{\"email_masked\":\"j****e@outlook.com\"} a****z@gmail.com", NULL, NULL},
   };
   PII_CHECK(c, LR_PII_BIT(LR_PII_EMAIL));
 }
@@ -443,6 +444,8 @@ Test(scan, email) {
 Test(scan, ssn) {
   static const pii_case c[] = {
       {"Phone: 212 55 1234 5678 or 044 55 1234 5678", NULL, NULL}, /* groups of a longer number */
+      {"ssn: 407-79-0086\nBank: routing 074300093", "US_SSN", "407-79-0086"},
+      {"ssn 536-22-8147 and 536228147, Tax ID 536228147", "US_SSN", "536-22-8147"},
       {"SSN 219-09-9998 on file", "US_SSN", "219-09-9998"},
       {"ssn: 536 22 8726", "US_SSN", "536 22 8726"},
       {"Social Security Number: 536228726", "US_SSN", "536228726"},
@@ -518,6 +521,10 @@ Test(scan, phone) {
       {"Contacto: 089/2478444 (mornings only).", "PHONE", "089/2478444"},
       {"mobile number 0636448865", "PHONE", "0636448865"},
       {"电话：13706919116", "PHONE", "13706919116"},
+      {"Phone: (415) 555-0132 / (415) 555-0199", "PHONE", "(415) 555-0199"},
+      {"Phone: (415) 555-0132 / (415) 555-0199", "PHONE", "(415) 555-0132"},
+      {"Tel: +31 20 929 9839 / 020-276 8873", "PHONE", "+31 20 929 9839"},
+      {"Tel: +31 20 929 9839 / 020-276 8873", "PHONE", "020-276 8873"},
       /* traps */
       {"on 2024-01-15 at 12:30:45", NULL, NULL},
       {"epoch 1700000000 and 1700000000123", NULL, NULL},
@@ -536,6 +543,11 @@ Test(scan, phone) {
       {"phone count: 12 345 678 units", NULL, NULL},
       {"phone 123-456-7890", NULL, NULL},
       {"order number 0636448865 and serial no 12345678", NULL, NULL},
+      {"Contact ID: 5366089949, Call ID 9309533213, Callback scheduled, ref 5678870211", NULL,
+       NULL},
+      {"deal_id,contact,contact_phone\n8793439138,\"Jane Roe\"", NULL, NULL},
+      {"TRACKING #: 9400 1964 7122 0080 0837 62", NULL, NULL},
+      {"Masked: [PHONE]\nAccount no. 3497342991", NULL, NULL},
       {"serial 4155552671", NULL, NULL},
       {"call 911 or 411", NULL, NULL},
   };
