@@ -167,7 +167,7 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
       "gh" [pousr] "_" tc+     { if (tokens) token(p, n, tok, cur, PII_TOK_GITHUB, en, out); continue; }
       "github_pat_" [A-Za-z0-9_]+ { if (tokens) token(p, n, tok, cur, PII_TOK_GITHUB_PAT, en, out); continue; }
       "sk-" b64u+              { if (tokens) token(p, n, tok, cur, PII_TOK_SK_DASH, en, out); continue; }
-      ("sk"|"rk") "_" ("live"|"test") "_" tc+ | "whsec_" tc+ { if (tokens) token(p, n, tok, cur, PII_TOK_STRIPE, en, out); continue; }
+      ("sk"|"rk") "_" ("live"|"test") "_" tc+ { if (tokens) token(p, n, tok, cur, PII_TOK_STRIPE, en, out); continue; }
       "AIza" b64u+             { if (tokens) token(p, n, tok, cur, PII_TOK_GOOGLE, en, out); continue; }
       ("xoxe.")? ("xox" [abposerc] | "xapp") "-" [A-Za-z0-9-]+ { if (tokens) token(p, n, tok, cur, PII_TOK_SLACK, en, out); continue; }
       "https://hooks.slack.com/services/" [A-Za-z0-9/]+ { if (tokens) token(p, n, tok, cur, PII_TOK_SLACK_WEBHOOK, en, out); continue; }
@@ -226,7 +226,7 @@ void pii_scan_raw(const char *p, size_t n, lr_pii_set en, lr_pii_hits *out) {
       "(" sp* ["'] [A-Za-z_][A-Za-z0-9_.-]* ["'] sp* "," sp* ["'] {
         /* define('DB_PASSWORD', '…'), setenv("API_TOKEN", "…"), .set("password", "…") */
         if (secrets) pii_check_call_pair(p, n, (size_t)(tok - b), (size_t)(cur - b), en, out);
-        cur--; /* the value's quote: scan the value too */
+        cur = tok + 1; /* the arguments are scanned too: Credentials("AKIA…", "…") */
         continue;
       }
       "</" [A-Za-z_][A-Za-z0-9_.:-]* ">" {

@@ -216,8 +216,7 @@ pii_key_kind pii_classify_key(const char *k, size_t n) {
   size_t m = norm_key(k, n, b, sizeof b);
   while (m > 0 && pii_is_digit((unsigned char)b[m - 1])) m--; /* password2 */
   if (m < 3) return PII_KEY_NONE;
-  if (suffix(b, m, "secretaccesskey") || suffix(b, m, "awssecretkey") ||
-      (suffix(b, m, "secretkey") && ihas(k, n, "aws")))
+  if (suffix(b, m, "secretaccesskey") || suffix(b, m, "secretkey")) /* PII.md: …, secret_key */
     return PII_KEY_AWS_SECRET;
   if (suffix(b, m, "authorization") || suffix(b, m, "auth") || suffix(b, m, "authheader"))
     return PII_KEY_AUTH;
@@ -346,6 +345,8 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
   const char *v = p + s;
   size_t n = e - s;
   if (kind == PII_KEY_AUTH) {
+    /* AWS4-HMAC-SHA256 Credential=AKIA…/…, Signature=…: a key id and an HMAC */
+    if (istarts(v, n, "aws4-")) return;
     for (size_t i = 0; i < NSCHEMES; i++) {
       size_t l = schemes[i].n;
       if (n > l && istarts_n(v, n, schemes[i].s, l)) {
@@ -358,8 +359,7 @@ void pii_check_secret_value(const char *p, size_t s, size_t e, pii_key_kind kind
     }
   }
   if (kind == PII_KEY_AWS_SECRET || kind == PII_KEY_SECRET) {
-    if (EN(LR_PII_AWS_SECRET_KEY) && aws_secret_shape(v, n) &&
-        (kind == PII_KEY_AWS_SECRET || pii_entropy(v, n) > 4.0)) {
+    if (EN(LR_PII_AWS_SECRET_KEY) && aws_secret_shape(v, n) && kind == PII_KEY_AWS_SECRET) {
       pii_hits_push(out, s, e, LR_PII_AWS_SECRET_KEY);
       return;
     }
@@ -450,6 +450,21 @@ static bool word_ident(const char *v, size_t n) {
   return n > 0;
 }
 
+/* A short lower-case name with a vowel (os, env, req, body, $this), or in
+ * capitals (ENV, X). */
+static bool short_word(const char *v, size_t n) {
+  if (n > 8) return false;
+  size_t caps = 0;
+  for (size_t i = 0; i < n; i++) caps += v[i] >= 'A' && v[i] <= 'Z';
+  if (caps == n) return true;
+  bool vowel = false;
+  for (size_t i = v[0] == '$'; i < n; i++) {
+    if (!(v[i] >= 'a' && v[i] <= 'z')) return false;
+    vowel |= strchr("aeiou", v[i]) != NULL;
+  }
+  return vowel;
+}
+
 /* An unquoted value p[vs, ve) that is code, not the secret: a call
  * (System.getenv(…), os.Getenv(…)), a dotted name (settings.API_KEY,
  * self.password, env::var, req.body.token), a generic type (Annotated[…]),
@@ -461,7 +476,11 @@ static bool code_ref(const char *p, size_t n, size_t vs, size_t ve) {
   size_t parts = 0, i = vs;
   while (i < ve) {
     if (!(pii_is_alpha((unsigned char)p[i]) || p[i] == '_' || p[i] == '$')) return false;
+    size_t s0 = i;
     while (i < ve && (pii_is_word((unsigned char)p[i]) || p[i] == '$')) i++;
+    /* each part a name: settings, API_KEY, self, env — not q3IWaMkvjMl4Ig.qp5, s.Xk9m… */
+    if (!word_ident(p + s0, i - s0) && !env_name(p + s0, i - s0) && !short_word(p + s0, i - s0))
+      return false;
     parts++;
     if (i == ve) break;
     if (p[i] == '.')
@@ -565,11 +584,12 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   pii_key_kind kind = pii_classify_key(p + k, ke - k);
   /* keys of words as people write them: "API key: …", "Secret access key: …"
      (up to three words, one blank apart) */
-  for (int w = 0; kind == PII_KEY_NONE && w < 2 && k >= 2 && p[k - 1] == ' ' &&
-                  pii_is_alnum((unsigned char)p[k - 2]);
-       w++) {
-    k = key_start(p, k - 1);
-    kind = pii_classify_key(p + k, ke - k);
+  for (size_t w = 0, kw = k; w < 2 && kw >= 2 && p[kw - 1] == ' ' &&
+                             pii_is_alnum((unsigned char)p[kw - 2]);
+       w++) { /* the longest that names a secret: "Secret access key" over "access key" */
+    kw = key_start(p, kw - 1);
+    pii_key_kind longer = pii_classify_key(p + kw, ke - kw);
+    if (longer != PII_KEY_NONE) kind = longer, k = kw;
   }
   if (kind == PII_KEY_NONE) return;
   size_t vs, ve;

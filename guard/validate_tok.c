@@ -164,8 +164,8 @@ void pii_check_token(const char *p, size_t n, size_t s, size_t e, pii_tok_kind k
     }
     break;
   case PII_TOK_STRIPE: {
-    size_t pre = t[0] == 'w' ? 6 : 8, body = l - pre; /* after sk_live_ / rk_test_ / whsec_ */
-    if (body >= 20 && body <= 247 && has_digit_upper_lower(t + pre, body, 2))
+    size_t body = l - 8; /* after sk_live_ / rk_test_ */
+    if (body >= 20 && body <= 247 && has_digit_upper_lower(t + 8, body, 2))
       type = LR_PII_STRIPE_KEY;
     break;
   }

@@ -148,8 +148,14 @@ Test(scan, vendor_tokens) {
       {"deploy gldt-Us9RcFJkIWHxSCo-KSKt", "GITLAB_TOKEN", "gldt-Us9RcFJkIWHxSCo-KSKt"},
       {"trigger glptt-0f7a3c9e2b1d4a6f8e5c7b9a1d3f5e7c9b2a4d6f", "GITLAB_TOKEN",
        "glptt-0f7a3c9e2b1d4a6f8e5c7b9a1d3f5e7c9b2a4d6f"},
-      {"STRIPE_WEBHOOK_SECRET=whsec_5Kx8vQ2mLp9RtZw3NbT7yH1cF4jD6gS0", "STRIPE_KEY",
+      /* PII.md: STRIPE_KEY is sk_/rk_ only; a webhook secret is a keyed generic secret */
+      {"STRIPE_WEBHOOK_SECRET=whsec_5Kx8vQ2mLp9RtZw3NbT7yH1cF4jD6gS0", "GENERIC_SECRET",
        "whsec_5Kx8vQ2mLp9RtZw3NbT7yH1cF4jD6gS0"},
+      /* a token as a call's first argument (the call-pair rule must not swallow it) */
+      {"new BasicAWSCredentials(\"AKIAZ7QXHB3TMWE4PLJK\", \"x\")", "AWS_ACCESS_KEY",
+       "AKIAZ7QXHB3TMWE4PLJK"},
+      {"g = Github(\"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\", \"x\")", "GITHUB_TOKEN",
+       "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"},
       /* traps */
       {"publishable pk_live_nBc0np9B9Udk7Z3KhXXZUon6 is public", NULL, NULL},
       {"OPENAI_API_KEY=sk-... and sk-proj-abc", NULL, NULL},
@@ -239,6 +245,14 @@ Test(scan, generic_secret) {
       {"jdbc:sqlserver://sql01:1433;user=sa;password=Xk9@mP2vLq8z;encrypt=true", "GENERIC_SECRET",
        "Xk9@mP2vLq8z"},
       {"db_password = Tr0ub4dor.3xyz", "GENERIC_SECRET", "Tr0ub4dor.3xyz"},
+      {"password=q3IWaMkvjMl4IgwnHvas.qp5", "GENERIC_SECRET", "q3IWaMkvjMl4IgwnHvas.qp5"},
+      {"VAULT_TOKEN=s.Xk9mP2qLr7vTbN4wYc8eHj3u", "GENERIC_SECRET", "s.Xk9mP2qLr7vTbN4wYc8eHj3u"},
+      {"token: ghrmp4.tqjq2rhfc2myvs8q", "GENERIC_SECRET", "ghrmp4.tqjq2rhfc2myvs8q"},
+      /* 40 characters after an ordinary keyword: generic, not AWS (PII.md names the AWS keys) */
+      {"x-api-key: qM2FU4lZFMjxpOhht2Eob3MeJ0VrgMhRvK3iJTnH", "GENERIC_SECRET",
+       "qM2FU4lZFMjxpOhht2Eob3MeJ0VrgMhRvK3iJTnH"},
+      {"SESSION_SECRET=Hh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7", "GENERIC_SECRET",
+       "Hh8gISIjJCUmJygpKissLS4vMDEyMzQ1Njc4OTo7"},
       /* lower-case schemes (HTTP/2 header lines, prose): the plain-byte skip
          must not jump over the scheme word */
       {"authorization: bearer 9f8e7d6c5b4a39281706fAbCdEf", "GENERIC_SECRET",
@@ -296,6 +310,10 @@ Test(scan, generic_secret) {
       {"let api_key = env::var(\"API_KEY\")?; secret = request.headers.get('x')", NULL, NULL},
       {"password: config.database.password, token: req.body.token,", NULL, NULL},
       {"secret_key = Rails.application.credentials.secret_key_base", NULL, NULL},
+      {"token = ENV.TOKEN; password = $this->password", NULL, NULL},
+      {"Authorization: AWS4-HMAC-SHA256 Credential=AKIAZ7QXHB3TMWE4PLJK/20240611/us-east-1/s3/"
+       "aws4_request, SignedHeaders=host, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024",
+       "AWS_ACCESS_KEY", "AKIAZ7QXHB3TMWE4PLJK"},
       /* identifiers and types in code where a value would be */
       {"res.json({ access_token: accessToken, refresh_token: refreshToken });", NULL, NULL},
       {"const body = { password: hashedPassword, token: newSessionToken };", NULL, NULL},
