@@ -73,22 +73,29 @@ typedef struct kw {
 /* An environment variable's name standing for its value: OPENAI_API_KEY,
  * DB_PASSWORD, MY_API_KEY_2 — capitals in `_`-separated parts that are
  * words or numbers, not the mixed X7K2_P9QW of a generated value. */
+static bool env_part_ok(size_t letters, size_t digits, size_t vowels) {
+  if (letters && digits) return letters == 1; /* V2 */
+  return letters < 3 || vowels > 0;           /* KXPQ is not a word */
+}
+
 static bool env_name(const char *p, size_t n) {
-  size_t parts = 1, letters = 0, digits = 0;
+  size_t parts = 1, letters = 0, digits = 0, vowels = 0;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)p[i];
     if (c == '_') {
-      if (i == 0 || i + 1 == n || p[i - 1] == '_' || (letters && digits)) return false;
-      parts++, letters = digits = 0;
+      if (i == 0 || i + 1 == n || p[i - 1] == '_' || !env_part_ok(letters, digits, vowels))
+        return false;
+      parts++, letters = digits = vowels = 0;
     } else if (c >= 'A' && c <= 'Z') {
       letters++;
+      vowels += strchr("AEIOUY", c) != NULL;
     } else if (pii_is_digit(c)) {
       digits++;
     } else {
       return false;
     }
   }
-  return parts >= 2 && !(letters && digits) && (p[0] >= 'A' && p[0] <= 'Z');
+  return parts >= 2 && env_part_ok(letters, digits, vowels) && (p[0] >= 'A' && p[0] <= 'Z');
 }
 
 bool pii_is_placeholder(const char *p, size_t n) {
@@ -118,7 +125,7 @@ bool pii_is_placeholder(const char *p, size_t n) {
                              KW("{{"),        KW("<"),           KW("your_"),    KW("your-"),
                              KW("_here"),     KW("-here"),       KW("masked"),   KW("removed"),
                              KW("not_set"),   KW("notset"),      KW("todo"),     KW("fixme"),
-                             KW("sample"),    KW("test"),        KW("password")};
+                             KW("sample")};
   /* a word can only occur if all its bytes do: collect the bytes once (as
      ihas_n compares them, | 0x20) instead of searching for every word */
   byteset seen = {{0}};
@@ -128,6 +135,14 @@ bool pii_is_placeholder(const char *p, size_t n) {
     while (k < inner[i].n && byteset_has(&seen, (unsigned char)inner[i].s[k])) k++;
     if (k == inner[i].n && ihas_n(p, n, inner[i].s, inner[i].n)) return true;
   }
+  /* fixtures (testpass123, whsec_test, wrong-password, Password1!): the words at a word's
+     start — inside a word (Contest2024!, …ndTestb…) they are chance */
+  static const kw fixture[] = {KW("test"), KW("password")};
+  for (size_t i = 0; i < sizeof fixture / sizeof fixture[0]; i++)
+    for (size_t x = 0; x + fixture[i].n <= n; x++)
+      if ((x == 0 || !pii_is_alpha((unsigned char)p[x - 1])) &&
+          pii_ieq(p + x, fixture[i].s, fixture[i].n))
+        return true;
   static const kw whole[] = {KW("null"),     KW("none"),     KW("nil"),      KW("undefined"),
                              KW("true"),     KW("false"),    KW("secret"),   KW("token"),
                              KW("password"), KW("empty"),    KW("default"),  KW("test"),
@@ -429,8 +444,31 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
  * lower-to-upper step, each a capital or not and lower-case letters, two
  * or more in all, with a vowel and no four consonants in a row, no digits — rather
  * than a generated value (QmRtZwLpXvNk, fagvPmxgNowjvb)? */
-static bool word_ident(const char *v, size_t n) {
+static bool code_word(const char *w, size_t l) {
+  static const kw words[] = {
+      KW("token"),   KW("tokens"),  KW("secret"),    KW("secrets"),     KW("password"),
+      KW("passwd"),  KW("pass"),    KW("pwd"),       KW("key"),         KW("keys"),
+      KW("api"),     KW("auth"),    KW("access"),    KW("refresh"),     KW("session"),
+      KW("client"),  KW("config"),  KW("cfg"),       KW("conf"),        KW("service"),
+      KW("settings"), KW("setting"), KW("credential"), KW("credentials"), KW("creds"),
+      KW("hash"),    KW("hashed"),  KW("string"),    KW("value"),       KW("env"),
+      KW("default"), KW("new"),     KW("old"),       KW("current"),     KW("user"),
+      KW("request"), KW("response"), KW("header"),   KW("headers"),     KW("param"),
+      KW("params"),  KW("option"),  KW("options"),   KW("annotated"),   KW("optional"),
+      KW("authority"), KW("audience"), KW("issuer"), KW("id"),          KW("bearer"),
+      KW("jwt"),     KW("oauth"),   KW("signing"),   KW("private"),     KW("public"),
+      KW("encrypted"), KW("temp"),  KW("temporary"), KW("generated"),   KW("input"),
+      KW("provider"), KW("store"),  KW("vault"),     KW("manager"),     KW("field"),
+      KW("data"),    KW("body"),    KW("props"),     KW("state"),       KW("context"),
+      KW("app"),     KW("db")};
+  for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+    if (ieq_n(w, l, words[i].s, words[i].n)) return true;
+  return false;
+}
+
+static bool word_ident(const char *v, size_t n, bool need_code) {
   size_t i = 0;
+  bool code = !need_code;
   while (i < n) {
     if (v[i] == '_') {
       i++;
@@ -444,19 +482,25 @@ static bool word_ident(const char *v, size_t n) {
       run = vowel ? 0 : run + 1;
       if (run >= 4) return false; /* "fagvPmxg…": not a word */
     }
-    if (i - s < 2 || (s + 1 == i && v[s] >= 'A' && v[s] <= 'Z') || !vowels) return false; /* Id */
+    /* a leading lower-case acronym needs no vowel: cfg…, dbPass, jwtSecret, gcpApiKey */
+    bool acronym = s == 0 && i <= 4 && v[0] >= 'a' && v[0] <= 'z';
+    if (i - s < 2 || (s + 1 == i && v[s] >= 'A' && v[s] <= 'Z') || (!vowels && !acronym))
+      return false; /* Id */
+    code |= code_word(v + s, i - s);
     if (i < n && v[i] != '_' && !(v[i] >= 'A' && v[i] <= 'Z')) return false;
   }
-  return n > 0;
+  /* and names what it holds (accessToken, ConfigService), unlike a passphrase
+     (CorrectHorseBatteryStaple) */
+  return n > 0 && code;
 }
 
-/* A short lower-case name with a vowel (os, env, req, body, $this), or in
- * capitals (ENV, X). */
+/* A short lower-case name with a vowel (os, env, req, body, $this), of four
+ * letters or fewer (cfg, ctx, db), or in capitals (ENV, X). */
 static bool short_word(const char *v, size_t n) {
   if (n > 8) return false;
-  size_t caps = 0;
-  for (size_t i = 0; i < n; i++) caps += v[i] >= 'A' && v[i] <= 'Z';
-  if (caps == n) return true;
+  size_t caps = 0, lower = 0;
+  for (size_t i = 0; i < n; i++) caps += v[i] >= 'A' && v[i] <= 'Z', lower += v[i] >= 'a' && v[i] <= 'z';
+  if (caps == n || (lower == n && n >= 2 && n <= 4)) return true;
   bool vowel = false;
   for (size_t i = v[0] == '$'; i < n; i++) {
     if (!(v[i] >= 'a' && v[i] <= 'z')) return false;
@@ -472,14 +516,15 @@ static bool short_word(const char *v, size_t n) {
 static bool code_ref(const char *p, size_t n, size_t vs, size_t ve) {
   if (vs > 0 && (p[vs - 1] == '"' || p[vs - 1] == '\'' || p[vs - 1] == '`')) return false;
   if (ve < n && (p[ve] == '(' || p[ve] == '[' || p[ve] == '<')) return true;
-  if (word_ident(p + vs, ve - vs)) return true;
+  if (word_ident(p + vs, ve - vs, true)) return true;
   size_t parts = 0, i = vs;
   while (i < ve) {
     if (!(pii_is_alpha((unsigned char)p[i]) || p[i] == '_' || p[i] == '$')) return false;
     size_t s0 = i;
     while (i < ve && (pii_is_word((unsigned char)p[i]) || p[i] == '$')) i++;
     /* each part a name: settings, API_KEY, self, env — not q3IWaMkvjMl4Ig.qp5, s.Xk9m… */
-    if (!word_ident(p + s0, i - s0) && !env_name(p + s0, i - s0) && !short_word(p + s0, i - s0))
+    if (!word_ident(p + s0, i - s0, false) && !env_name(p + s0, i - s0) &&
+        !short_word(p + s0, i - s0))
       return false;
     parts++;
     if (i == ve) break;
@@ -500,6 +545,11 @@ static size_t key_end(const char *p, size_t op) {
   size_t k = op;
   if (k > 0 && p[k - 1] == ':') k--; /* := */
   for (size_t sk = 0; k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t') && sk < ALIGN; sk++) k--;
+  if (k > 2 && p[k - 1] == ']') { /* a prompt's default: `AWS Secret Access Key [None]:` */
+    size_t b = k - 1;
+    while (b > 0 && k - b < 12 && pii_is_alpha((unsigned char)p[b - 1])) b--;
+    if (b > 1 && b < k - 1 && p[b - 1] == '[' && p[b - 2] == ' ') k = b - 2;
+  }
   for (int i = 0; i < 3 && k > 0 &&
                   (p[k - 1] == '"' || p[k - 1] == '\'' || p[k - 1] == ']' || p[k - 1] == '\\');
        i++)
@@ -577,8 +627,9 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   if (k > 0 && p[k - 1] == '[' && ke == op) return; /* our own [TYPE:pseudonym] */
   /* not assignments: ${VAR:-default} expansions, colon-separated names
      (arn:aws:secretsmanager:…:secret:prod/db) — but PowerShell's $env:NAME = … is one */
-  if (p[op] == ':' && k > 0 && p[k - 1] == ':' && !(k >= 5 && istarts_n(p + k - 5, 5, "$env:", 5)))
-    return; /* (Ruby's `:password => …` is an assignment) */
+  if (p[op] == ':' && k > 1 && p[k - 1] == ':' && pii_is_alnum((unsigned char)p[k - 2]) &&
+      !(k >= 5 && istarts_n(p + k - 5, 5, "$env:", 5)))
+    return; /* (Ruby's `:password => …` and YAML's `:password: …` are assignments) */
   if (k > 1 && p[k - 1] == '{' && p[k - 2] == '$') return;
   if (k >= 9 && p[k - 1] == '/' && istarts_n(p + k - 9, 8, "checksum", 8)) return; /* a digest */
   pii_key_kind kind = pii_classify_key(p + k, ke - k);

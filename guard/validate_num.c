@@ -152,9 +152,6 @@ static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l
 }
 #define seps_all(r, i, j, lit) seps_all_n(r, i, j, "" lit "", sizeof(lit) - 1)
 
-static const char *const version_words[] = {"version", "ver ", "release", "build", "firmware",
-                                            "v.",      "oid ", "oid:", NULL};
-
 /* Does p[s - back, s) contain `word` (lower case) anywhere, inside words too? */
 static bool lower_in(const char *p, size_t s, size_t back, const char *word) {
   size_t from = s > back ? s - back : 0, w = strlen(word);
@@ -168,7 +165,15 @@ static bool lower_in(const char *p, size_t s, size_t back, const char *word) {
 
 static bool try_ipv4(const run *r, size_t i, size_t j) {
   if (j - i != 4 || (i == 0 && r->plus) || !seps_all(r, i, j, ".")) return false;
-  if (context_before(r->p, r->gs[i], 12, version_words)) return false;
+  /* a version word right before (past blanks, = " ' ( :): not "Build node 34.31.224.66" */
+  size_t vb = r->gs[i];
+  for (int q = 0; q < 3 && vb > 0 && strchr(" =\"'(:", r->p[vb - 1]); q++) vb--;
+  size_t vw = vb;
+  while (vw > 0 && vb - vw < 9 && pii_is_alpha((unsigned char)r->p[vw - 1])) vw--;
+  static const char *const version_words[] = {"version", "ver", "release", "build", "firmware",
+                                              "v",       "oid", NULL};
+  for (const char *const *x = version_words; *x; x++)
+    if (strlen(*x) == vb - vw && lower_in(r->p, vb, vb - vw, *x)) return false;
   /* AssemblyVersion 4.2.1.0, newVersion="4.0.0.0": "version" ends a word just before */
   size_t v = r->gs[i];
   for (int q = 0; q < 3 && v > 0 && strchr(" =\"'(:", r->p[v - 1]); q++) v--;
@@ -513,8 +518,9 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
       if (t == LR_PII_PHONE && sep_is(&r, i + 1, " ")) {
         /* a phone number in blank-separated groups that goes on with another
            group, or follows an id's word, is part of a longer number */
+        bool nanp3 = j - i == 3 && glen(&r, i) == 3 && glen(&r, i + 1) == 3 && glen(&r, i + 2) == 4;
         if ((j < r.k && sep_is(&r, j, " ")) || (i == 0 && id_left) ||
-            (i > 0 && sep_is(&r, i, " ")))
+            (i > 0 && sep_is(&r, i, " ") && !nanp3)) /* "CA 94105 415 555 0132" is one */
           continue;
       }
       if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(' && r.ge[i] < n && p[r.ge[i]] == ')')
@@ -674,7 +680,8 @@ void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
                       p[x] == '-' || p[x] == '.');
          x++)
       hex += p[x] != '-' && p[x] != '.';
-    if (x == at && hex >= 16) return;
+    bool sep = memchr(p + ls, '-', at - ls) || memchr(p + ls, '.', at - ls);
+    if (x == at && ((hex >= 16 && sep) || hex >= 24)) return;
   }
   /* an apostrophe belongs to the name between letters (o'brien), not as a quote */
   for (size_t x = at; x > ls; x--)
@@ -685,7 +692,11 @@ void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
     }
   while (ls < at && (p[ls] == '.' || p[ls] == '-' || p[ls] == '+')) ls++;
   if (ls == at || p[at - 1] == '.') return;
-  if (ls > 0 && p[ls - 1] == '*') return; /* j****e@outlook.com: already masked */
+  if (ls > 0 && p[ls - 1] == '*') { /* j****e@outlook.com is masked; **bold@x.com** is not */
+    size_t st = ls - 1;
+    while (st > 0 && p[st - 1] == '*') st--;
+    if (st > 0 && pii_is_alnum((unsigned char)p[st - 1])) return;
+  }
   if (ls > 0 && p[ls - 1] == '@') return;
   /* URL userinfo and DSNs: scheme://user[:pass]@host */
   {

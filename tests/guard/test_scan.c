@@ -54,6 +54,8 @@ Test(scan, aws) {
       {"Access key ID: AKIAQWERTYUIOPASDFGH\nSecret access key: "
        "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",
        "AWS_SECRET_KEY", "9drTJvcXLB89QWERTYwJalrXUtnFEMIK7MDENGb/"},
+      {"AWS Secret Access Key [None]: Xk9mP2qLw7Rt/ab+cdEFghIJklMNopQRstUVwx12", "AWS_SECRET_KEY",
+       "Xk9mP2qLw7Rt/ab+cdEFghIJklMNopQRstUVwx12"},
       {"Use key AKIAQWERTYUIOPASDFGH / 9drTJvcXLB89QWERTYwJalrXUtnFEMIK7MDENGb/", "AWS_SECRET_KEY",
        "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"},
       {"Access key ID,Secret access "
@@ -230,6 +232,13 @@ Test(scan, generic_secret) {
       /* still secrets: generated values, even when they are made of letters */
       {"API_TOKEN=QmRtZwLpXvNkYbHs", "GENERIC_SECRET", "QmRtZwLpXvNkYbHs"},
       {"password=fagvPmxgNowjvb", "GENERIC_SECRET", "fagvPmxgNowjvb"},
+      {"DB_PASSWORD=CorrectHorseBatteryStaple", "GENERIC_SECRET", "CorrectHorseBatteryStaple"},
+      {"password: Tiger_Lily_Moon_Garden", "GENERIC_SECRET", "Tiger_Lily_Moon_Garden"},
+      {"POSTGRES_PASSWORD=Contest2024!x9Q", "GENERIC_SECRET", "Contest2024!x9Q"},
+      {"{\"api_key\": \"uP7pyYWzTGemndTestbHMMuWuJFMWTfD\"}", "GENERIC_SECRET",
+       "uP7pyYWzTGemndTestbHMMuWuJFMWTfD"},
+      {"{\"REDIS_PASSWORD\": \"KXPQ_WMRT_ZLBN_VGHC\"}", "GENERIC_SECRET", "KXPQ_WMRT_ZLBN_VGHC"},
+      {":redis:\n  :password: PEZylMU5eD1kptpv9E", "GENERIC_SECRET", "PEZylMU5eD1kptpv9E"},
       {"auth: Xk9mP2vLq8zQ", "GENERIC_SECRET", "Xk9mP2vLq8zQ"},
       {"{\"session_token\": \"9f86d081884c7d659a2feaa0c55ad015\"}", "GENERIC_SECRET",
        "9f86d081884c7d659a2feaa0c55ad015"},
@@ -311,6 +320,8 @@ Test(scan, generic_secret) {
       {"password: config.database.password, token: req.body.token,", NULL, NULL},
       {"secret_key = Rails.application.credentials.secret_key_base", NULL, NULL},
       {"token = ENV.TOKEN; password = $this->password", NULL, NULL},
+      {"password = cfg.dbPass; const secret = config.jwtSecret; token: ctx.jwtToken", NULL, NULL},
+      {"apiKey = this.gcpApiKey", NULL, NULL},
       {"Authorization: AWS4-HMAC-SHA256 Credential=AKIAZ7QXHB3TMWE4PLJK/20240611/us-east-1/s3/"
        "aws4_request, SignedHeaders=host, Signature=fe5f80f77d5fa3beca038a248ff027d0445342fe2855ddc963176630326f1024",
        "AWS_ACCESS_KEY", "AKIAZ7QXHB3TMWE4PLJK"},
@@ -440,6 +451,8 @@ Test(scan, email) {
       {"to: o'brien_x-y@sub-domain.io.", "EMAIL", "o'brien_x-y@sub-domain.io"},
       {"reply to 'kim@corp.dev' or \"'ana@empresa.com.br'\"", "EMAIL", "kim@corp.dev"},
       {"x 'ana@empresa.com.br'", "EMAIL", "ana@empresa.com.br"},
+      {"Please contact **olu.nair@gmail.com** for access.", "EMAIL", "olu.nair@gmail.com"},
+      {"From: deadbeef1234567890@company.com", "EMAIL", "deadbeef1234567890@company.com"},
       {"mailto:ana@empresa.com.br", "EMAIL", "ana@empresa.com.br"},
       {"Grüße an hans@firma.de — Jürgen", "EMAIL", "hans@firma.de"},
       {"連絡先はjohn@example.jpです", "EMAIL", "john@example.jp"},
@@ -540,6 +553,8 @@ Test(scan, phone) {
       {"mobile number 0636448865", "PHONE", "0636448865"},
       {"电话：13706919116", "PHONE", "13706919116"},
       {"Phone: (415) 555-0132 / (415) 555-0199", "PHONE", "(415) 555-0199"},
+      {"San Francisco, CA 94105 415 555 0132", "PHONE", "415 555 0132"},
+      {"Room 12 212 555 0147 (front desk)", "PHONE", "212 555 0147"},
       {"Phone: (415) 555-0132 / (415) 555-0199", "PHONE", "(415) 555-0132"},
       {"Tel: +31 20 929 9839 / 020-276 8873", "PHONE", "+31 20 929 9839"},
       {"Tel: +31 20 929 9839 / 020-276 8873", "PHONE", "020-276 8873"},
@@ -588,6 +603,8 @@ Test(scan, ip) {
       {"PING google.com (142.250.74.46) 56(84) bytes of data.", "IP_ADDRESS", "142.250.74.46"},
       {"connect to (2001:db8::1) failed", "IP_ADDRESS", "2001:db8::1"},
       {"Listening on 0.0.0.0:8080", "IP_ADDRESS", "0.0.0.0"},
+      {"Build node 34.31.224.66 went offline", "IP_ADDRESS", "34.31.224.66"},
+      {"$ ssh release@52.75.125.87", "IP_ADDRESS", "52.75.125.87"},
       {"curl http://[::1]:8080/health", "IP_ADDRESS", "::1"},
       /* traps */
       {"Chrome/122.0.6261.94 Safari", NULL, NULL},
