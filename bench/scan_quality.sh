@@ -5,7 +5,7 @@
 set -euo pipefail
 build=${1:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
-for set in eval.jsonl eval_hand.jsonl eval_probe.jsonl eval_probe2.jsonl eval_probe4.jsonl eval_probe5.jsonl eval_probe6.jsonl; do
+for set in eval.jsonl eval_hand.jsonl eval_probe.jsonl eval_probe2.jsonl eval_probe4.jsonl eval_probe5.jsonl eval_probe6.jsonl eval_probe7.jsonl; do
   echo "--- $set"
   "$build/bench/scan/eval_pii" "$top/bench/scan/$set"
 done
