@@ -36,13 +36,15 @@ static inline bool pii_is_alpha(unsigned char c) {
 }
 static inline bool pii_is_alnum(unsigned char c) { return pii_is_digit(c) || pii_is_alpha(c); }
 static inline bool pii_is_word(unsigned char c) { return pii_is_alnum(c) || c == '_'; }
+/* c in lower case when it is an ASCII letter (only letters: '_' | 0x20 is
+ * DEL, '[' | 0x20 is '{'). */
+static inline unsigned char pii_lower(unsigned char c) {
+  return (unsigned)(c - 'A') < 26u ? (unsigned char)(c | 0x20) : c;
+}
 /* p[0, n) is the lower-case word w in any letter case. */
 static inline bool pii_ieq(const char *p, const char *w, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)p[i];
-    if ((unsigned)(c - 'A') < 26u) c |= 0x20; /* letters only: '_' | 0x20 would be DEL */
-    if (c != (unsigned char)w[i]) return false;
-  }
+  for (size_t i = 0; i < n; i++)
+    if (pii_lower((unsigned char)p[i]) != (unsigned char)w[i]) return false;
   return true;
 }
 

@@ -50,7 +50,8 @@ static bool ieq_n(const char *p, size_t n, const char *w, size_t l) {
 
 static bool ihas_n(const char *p, size_t n, const char *w, size_t l) {
   for (size_t i = 0; i + l <= n; i++)
-    if ((p[i] | 0x20) == w[0] && pii_ieq(p + i + 1, w + 1, l - 1)) return true;
+    if (pii_lower((unsigned char)p[i]) == (unsigned char)w[0] && pii_ieq(p + i + 1, w + 1, l - 1))
+      return true;
   return false;
 }
 
@@ -127,9 +128,9 @@ bool pii_is_placeholder(const char *p, size_t n) {
                              KW("not_set"),   KW("notset"),      KW("todo"),     KW("fixme"),
                              KW("sample")};
   /* a word can only occur if all its bytes do: collect the bytes once (as
-     ihas_n compares them, | 0x20) instead of searching for every word */
+     ihas_n compares them, letters in lower case) instead of searching for every word */
   byteset seen = {{0}};
-  for (size_t i = 0; i < n; i++) byteset_add(&seen, (unsigned char)(p[i] | 0x20));
+  for (size_t i = 0; i < n; i++) byteset_add(&seen, pii_lower((unsigned char)p[i]));
   for (size_t i = 0; i < sizeof inner / sizeof inner[0]; i++) {
     size_t k = 0;
     while (k < inner[i].n && byteset_has(&seen, (unsigned char)inner[i].s[k])) k++;

@@ -30,9 +30,7 @@ static bool lower_has(const char *p, size_t n, const char *word) {
   size_t w = strlen(word);
   for (size_t i = 0; i + w <= n; i++) {
     if (i > 0 && pii_is_alpha((unsigned char)p[i - 1])) continue;
-    size_t k = 0;
-    while (k < w && (p[i + k] | 0x20) == word[k]) k++;
-    if (k == w) return true;
+    if (pii_ieq(p + i, word, w)) return true;
   }
   return false;
 }

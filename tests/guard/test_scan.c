@@ -363,6 +363,9 @@ Test(scan, generic_secret) {
       {"Newtonsoft.Json, Version=13.0.0.0, Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed",
        NULL, NULL},
       {"if ($password =~ /^[a-z0-9]+$/) { ok }", NULL, NULL},
+      /* placeholder words with '_' (a case fold of '_' made them unreachable once) */
+      {"token: Zq81_token_here9 password: Xk9_change_me_7Q api_key = \"Kx8vQ2_not_set_1\"", NULL,
+       NULL},
       {"<password>${env.DB_PASS}</password> <token></token>", NULL, NULL},
       {"define('DB_PASSWORD', getenv('DB_PASSWORD')); define('WP_DEBUG', 'Kx8vQ2mLp9RtZw3N');",
        NULL, NULL},
@@ -475,6 +478,7 @@ Test(scan, email) {
 Test(scan, ssn) {
   static const pii_case c[] = {
       {"Phone: 212 55 1234 5678 or 044 55 1234 5678", NULL, NULL}, /* groups of a longer number */
+      {"social_security 536228726", "US_SSN", "536228726"},
       {"ssn: 407-79-0086\nBank: routing 074300093", "US_SSN", "407-79-0086"},
       {"ssn 536-22-8147 and 536228147, Tax ID 536228147", "US_SSN", "536-22-8147"},
       {"SSN 219-09-9998 on file", "US_SSN", "219-09-9998"},
