@@ -43,6 +43,35 @@ static bool context_before(const char *p, size_t s, size_t back, const char *con
   return false;
 }
 
+/* Bytes skipped between a context word and what follows it. */
+static const bool before_ip[256] = {[' '] = 1, ['='] = 1, ['"'] = 1, ['\''] = 1, ['('] = 1, [':'] = 1};
+static const bool before_phone[256] = {[' '] = 1, ['\t'] = 1, [':'] = 1, ['.'] = 1, ['#'] = 1, ['-'] = 1};
+static const bool blanks[256] = {[' '] = 1, ['\t'] = 1};
+
+/* s, moved back over at most max of the bytes in `past`. */
+static inline size_t skip_back(const char *p, size_t s, const bool *past, int max) {
+  for (int q = 0; q < max && s > 0 && past[(unsigned char)p[s - 1]]; q++) s--;
+  return s;
+}
+
+/* The ASCII word (letters, at most max) that ends at p[e]: sets *w to its
+ * start; false when none ends there or it is part of a longer alphanumeric run. */
+static inline bool word_at(const char *p, size_t e, size_t max, size_t *w) {
+  size_t x = e;
+  while (x > 0 && e - x < max && pii_is_alpha((unsigned char)p[x - 1])) x--;
+  if (x == e || (x > 0 && pii_is_alnum((unsigned char)p[x - 1]))) return false;
+  *w = x;
+  return true;
+}
+
+/* Is p[0, n) (n > 0) one of the lower-case words, in any letter case? */
+static bool word_in(const char *p, size_t n, const char *const *words) {
+  unsigned char c0 = pii_lower((unsigned char)p[0]);
+  for (const char *const *x = words; *x; x++)
+    if ((unsigned char)(*x)[0] == c0 && strlen(*x) == n && pii_ieq(p, *x, n)) return true;
+  return false;
+}
+
 /* ---- Luhn, issuers, SSN ---------------------------------------------------- */
 
 bool pii_luhn(const char *d, size_t n) {
@@ -150,32 +179,18 @@ static bool seps_all_n(const run *r, size_t i, size_t j, const char *s, size_t l
 }
 #define seps_all(r, i, j, lit) seps_all_n(r, i, j, "" lit "", sizeof(lit) - 1)
 
-/* Does p[s - back, s) contain `word` (lower case) anywhere, inside words too? */
-static bool lower_in(const char *p, size_t s, size_t back, const char *word) {
-  size_t from = s > back ? s - back : 0, w = strlen(word);
-  for (size_t i = from; i + w <= s; i++) {
-    size_t k = 0;
-    while (k < w && (p[i + k] | 0x20) == word[k]) k++;
-    if (k == w) return true;
-  }
-  return false;
-}
-
 static bool try_ipv4(const run *r, size_t i, size_t j) {
   if (j - i != 4 || (i == 0 && r->plus) || !seps_all(r, i, j, ".")) return false;
-  /* a version word right before (past blanks, = " ' ( :): not "Build node 34.31.224.66" */
-  size_t vb = r->gs[i];
-  for (int q = 0; q < 3 && vb > 0 && strchr(" =\"'(:", r->p[vb - 1]); q++) vb--;
-  size_t vw = vb;
-  while (vw > 0 && vb - vw < 9 && pii_is_alpha((unsigned char)r->p[vw - 1])) vw--;
-  static const char *const version_words[] = {"version", "ver", "release", "build", "firmware",
-                                              "v",       "oid", NULL};
-  for (const char *const *x = version_words; *x; x++)
-    if (strlen(*x) == vb - vw && lower_in(r->p, vb, vb - vw, *x)) return false;
-  /* AssemblyVersion 4.2.1.0, newVersion="4.0.0.0": "version" ends a word just before */
-  size_t v = r->gs[i];
-  for (int q = 0; q < 3 && v > 0 && strchr(" =\"'(:", r->p[v - 1]); q++) v--;
-  if (lower_in(r->p, v, 7, "version")) return false;
+  /* a version, when the word right before (past blanks, = " ' ( :) is a version word
+     or ends in "version" (AssemblyVersion 4.2.1.0, newVersion="4.0.0.0") — but not
+     "Build node 34.31.224.66" */
+  static const char *const version_words[] = {"ver", "release", "build", "firmware", "v", "oid",
+                                              NULL};
+  size_t e = skip_back(r->p, r->gs[i], before_ip, 3), w;
+  if (word_at(r->p, e, 32, &w) &&
+      (word_in(r->p + w, e - w, version_words) ||
+       (e - w >= 7 && pii_ieq(r->p + e - 7, "version", 7))))
+    return false;
   for (size_t g = i; g < j; g++) {
     size_t l = glen(r, g);
     if (l > 3 || (l > 1 && r->p[r->gs[g]] == '0')) return false;
@@ -247,17 +262,6 @@ static bool try_ssn(const run *r, size_t i, size_t j) {
   return pii_ssn_valid(d);
 }
 
-/* A cheap first test for phone_word_before: a letter (or a non-ASCII byte)
- * ends the text before p[s], past a few blanks and : . # -. */
-static inline bool word_near(const char *p, size_t s) {
-  for (int q = 0; q < 5 && s > 0; q++, s--) {
-    unsigned char c = (unsigned char)p[s - 1];
-    if (pii_is_alpha(c) || c >= 0x80) return true;
-    if (!(c == ' ' || c == ':' || c == '.' || c == '#' || c == '-' || c == '\t')) return false;
-  }
-  return false;
-}
-
 /* Is the word just before p[s] (past blanks and : . # - ( ) a phone word:
  * Tel, Tel.:, Telefon(e), Telephone, (Tel)éfono, Phone, Mobile, Mobil, Handy,
  * Cell, Celular, Fax, WhatsApp? */
@@ -273,28 +277,22 @@ static bool phone_word_before(const char *p, size_t s) {
   static const char *const cjk[] = {"\xe7\x94\xb5\xe8\xaf\x9d", "\xe9\x9b\xbb\xe8\xa9\xb1",
                                     "\xe6\x89\x8b\xe6\x9c\xba", "\xe6\x89\x8b\xe6\xa9\x9f",
                                     "\xe6\x90\xba\xe5\xb8\xaf", "\xec\xa0\x84\xed\x99\x94", NULL};
-  size_t e = s, back = 0;
-  while (e > 0 && back < 4 && strchr(" \t:.#-", p[e - 1])) e--, back++;
-  if (e >= 3 && memcmp(p + e - 3, "\xef\xbc\x9a", 3) == 0) e -= 3; /* full-width colon */
-  for (const char *const *x = cjk; *x; x++)
-    if (e >= 6 && memcmp(p + e - 6, *x, 6) == 0) return true;
+  static const char *const number_words[] = {"number", "no", NULL};
+  size_t e = skip_back(p, s, before_phone, 4), w;
+  /* most numbers follow no word at all: one test turns them away */
+  if (e == 0 || !(pii_is_alpha((unsigned char)p[e - 1]) || (unsigned char)p[e - 1] >= 0x80))
+    return false;
   for (int hop = 0; hop < 2; hop++) {
-    size_t w = e;
-    while (w > 0 && e - w < 12 && pii_is_alpha((unsigned char)p[w - 1])) w--;
-    if (w == e || (w > 0 && pii_is_alnum((unsigned char)p[w - 1]))) return false;
-    for (const char *const *x = words; *x; x++) {
-      size_t l = strlen(*x), k = 0;
-      if (l != e - w) continue;
-      while (k < l && (p[w + k] | 0x20) == (*x)[k]) k++;
-      if (k == l) return true;
-    }
+    if (!word_at(p, e, 12, &w)) break;
+    if (word_in(p + w, e - w, words)) return true;
     /* "phone number", "mobile no.": the phone word is one further back */
-    if (hop || !((e - w == 6 && (p[w] | 0x20) == 'n' && (p[w + 5] | 0x20) == 'r') ||
-                 (e - w == 2 && (p[w] | 0x20) == 'n' && (p[w + 1] | 0x20) == 'o')))
-      return false;
-    e = w;
-    while (e > 0 && (p[e - 1] == ' ' || p[e - 1] == '\t')) e--;
+    if (hop || !word_in(p + w, e - w, number_words)) return false;
+    e = skip_back(p, w, blanks, 4);
   }
+  if (e >= 3 && memcmp(p + e - 3, "\xef\xbc\x9a", 3) == 0) e -= 3; /* full-width colon */
+  if (e < 6 || (unsigned char)p[e - 1] < 0x80) return false;
+  for (const char *const *x = cjk; *x; x++)
+    if (memcmp(p + e - 6, *x, 6) == 0) return true;
   return false;
 }
 
@@ -379,7 +377,7 @@ static bool try_phone(const run *r, size_t i, size_t j) {
      split by blanks, dashes, dots, slashes or a bracketed area code, not a date, and
      not a NANP-shaped number the rules above turned away (phone 123-456-7890) */
   size_t at = r->gs[i] - (r->gs[i] > 0 && r->p[r->gs[i] - 1] == '(' ? 1 : 0);
-  if (n >= 8 && n <= 12 && k <= 6 && !(nanp_shape && d[0] != '0') && word_near(r->p, at)) {
+  if (n >= 8 && n <= 12 && k <= 6 && !(nanp_shape && d[0] != '0') && phone_word_before(r->p, at)) {
     bool ok = true;
     for (size_t g = i + 1; g < j && ok; g++) {
       lr_str sg = sep(r, g);
@@ -390,7 +388,7 @@ static bool try_phone(const run *r, size_t i, size_t j) {
                 ((glen(r, i) == 4 && glen(r, i + 1) == 2 && glen(r, i + 2) == 2) ||
                  (glen(r, i) == 2 && glen(r, i + 1) == 2 && glen(r, i + 2) == 4));
     bool quad = k == 4 && seps_all(r, i, j, "."); /* "phone 10.113.89.153": an address */
-    if (ok && !date && !quad && phone_word_before(r->p, at)) return true;
+    if (ok && !date && !quad) return true;
   }
   /* compact national number after a context word */
   if (k == 1 && (n == 10 || (n == 11 && d[0] == '1')) && !paren) {
