@@ -144,11 +144,11 @@ bool pii_is_placeholder(const char *p, size_t n) {
       if ((x == 0 || !pii_is_alpha((unsigned char)p[x - 1])) &&
           pii_ieq(p + x, fixture[i].s, fixture[i].n))
         return true;
+  /* (test, testing and password are fixture words above) */
   static const kw whole[] = {KW("null"),     KW("none"),     KW("nil"),      KW("undefined"),
                              KW("true"),     KW("false"),    KW("secret"),   KW("token"),
-                             KW("password"), KW("empty"),    KW("default"),  KW("test"),
-                             KW("testing"),  KW("string"),   KW("optional"), KW("required"),
-                             KW("username"), KW("passw0rd"), KW("letmein")};
+                             KW("empty"),    KW("default"),  KW("string"),   KW("optional"),
+                             KW("required"), KW("username"), KW("passw0rd"), KW("letmein")};
   for (size_t i = 0; i < sizeof whole / sizeof whole[0]; i++)
     if (ieq_n(p, n, whole[i].s, whole[i].n)) return true;
   return false;
@@ -433,18 +433,20 @@ static bool value_at(const char *p, size_t n, size_t x, size_t *vs, size_t *ve) 
       x++;
     }
     /* a sentence full stop is not part of the value */
+    size_t end = x;
     while (x > s && (p[x - 1] == '.' || p[x - 1] == ':')) x--;
+    /* `sk_test_...`, `abcd1234…`: an example cut short, not a value */
+    if ((end - x >= 3 && memcmp(p + x, "...", 3) == 0) ||
+        (end + 3 <= n && memcmp(p + end, "\xe2\x80\xa6", 3) == 0))
+      return false;
   }
   *vs = s;
   *ve = x;
   return x > s;
 }
 
-/* Is v[0, n) an identifier made of words — accessToken, client_secret,
- * newSessionToken, ConfigService, Annotated: parts split at '_' and at a
- * lower-to-upper step, each a capital or not and lower-case letters, two
- * or more in all, with a vowel and no four consonants in a row, no digits — rather
- * than a generated value (QmRtZwLpXvNk, fagvPmxgNowjvb)? */
+/* Is w[0, l) a word code uses to say what a variable holds (token,
+ * config, password, client, …)? */
 static bool code_word(const char *w, size_t l) {
   static const kw words[] = {
       KW("token"),   KW("tokens"),  KW("secret"),    KW("secrets"),     KW("password"),
@@ -467,6 +469,13 @@ static bool code_word(const char *w, size_t l) {
   return false;
 }
 
+/* Is v[0, n) an identifier made of words — accessToken, client_secret,
+ * newSessionToken, ConfigService, Annotated: parts split at '_' and at a
+ * lower-to-upper step, each a capital or not and lower-case letters, two or
+ * more in all, with a vowel (a leading lower-case acronym excepted: cfg, db)
+ * and no four consonants in a row, no digits — rather than a generated value
+ * (QmRtZwLpXvNk, fagvPmxgNowjvb)? With need_code, one part must also be a
+ * code_word (not a passphrase such as CorrectHorseBatteryStaple). */
 static bool word_ident(const char *v, size_t n, bool need_code) {
   size_t i = 0;
   bool code = !need_code;
@@ -490,8 +499,6 @@ static bool word_ident(const char *v, size_t n, bool need_code) {
     code |= code_word(v + s, i - s);
     if (i < n && v[i] != '_' && !(v[i] >= 'A' && v[i] <= 'Z')) return false;
   }
-  /* and names what it holds (accessToken, ConfigService), unlike a passphrase
-     (CorrectHorseBatteryStaple) */
   return n > 0 && code;
 }
 
@@ -636,12 +643,12 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
   pii_key_kind kind = pii_classify_key(p + k, ke - k);
   /* keys of words as people write them: "API key: …", "Secret access key: …"
      (up to three words, one blank apart) */
-  for (size_t w = 0, kw = k; w < 2 && kw >= 2 && p[kw - 1] == ' ' &&
-                             pii_is_alnum((unsigned char)p[kw - 2]);
+  for (size_t w = 0, kx = k; w < 2 && kx >= 2 && p[kx - 1] == ' ' &&
+                             pii_is_alnum((unsigned char)p[kx - 2]);
        w++) { /* the longest that names a secret: "Secret access key" over "access key" */
-    kw = key_start(p, kw - 1);
-    pii_key_kind longer = pii_classify_key(p + kw, ke - kw);
-    if (longer != PII_KEY_NONE) kind = longer, k = kw;
+    kx = key_start(p, kx - 1);
+    pii_key_kind longer = pii_classify_key(p + kx, ke - kx);
+    if (longer != PII_KEY_NONE) kind = longer, k = kx;
   }
   if (kind == PII_KEY_NONE) return;
   size_t vs, ve;
@@ -652,10 +659,6 @@ void pii_check_assign(const char *p, size_t n, size_t op, lr_pii_set en, lr_pii_
       value_at(p, n, ve, &vs2, &ve2))
     ve = ve2;
   else if (code_ref(p, n, vs, ve))
-    return;
-  /* `sk_test_...`, `abcd1234…`: an example cut short */
-  if (ve + 2 < n && ((p[ve] == '.' && p[ve + 1] == '.' && p[ve + 2] == '.') ||
-                     memcmp(p + ve, "\xe2\x80\xa6", 3) == 0))
     return;
   pii_check_secret_value(p, vs, ve, kind, en, out);
 }

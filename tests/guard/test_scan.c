@@ -344,6 +344,8 @@ Test(scan, generic_secret) {
        NULL, NULL},
       {"STRIPE_SECRET_KEY=sk_test_... and API_TOKEN=abcd1234…", NULL, NULL},
       {"password=\"testpass123\" secret = \"whsec_test\" JWT_SECRET: test-only-secret", NULL, NULL},
+      /* cut short in every key shape, not only key = value */
+      {"--token abcd1234... and setenv(\"API_TOKEN\", \"sk_test_...\") and pwd=Zk81mNq4…", NULL, NULL},
       {"password=\"wrong-password\" pwd = 'Password1!' clientId: builder[\"Auth:ClientId\"]", NULL,
        NULL},
       {"<input type=\"hidden\" name=\"csrfmiddlewaretoken\" "
