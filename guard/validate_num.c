@@ -161,6 +161,11 @@ static bool cuttable(const run *r, size_t i) {
 
 static size_t glen(const run *r, size_t i) { return r->ge[i] - r->gs[i]; }
 
+/* Groups a, a+1, a+2 (all in the run) are NXX NXX XXXX-shaped: 3, 3 and 4 digits. */
+static bool nanp_groups(const run *r, size_t a) {
+  return glen(r, a) == 3 && glen(r, a + 1) == 3 && glen(r, a + 2) == 4;
+}
+
 /* Concatenates the digits of groups [i, j) into d; returns the count. */
 static size_t digits(const run *r, size_t i, size_t j, char *d, size_t cap) {
   size_t m = 0;
@@ -358,7 +363,7 @@ static bool try_phone(const run *r, size_t i, size_t j) {
   size_t a = i;
   if (k == 4 && ((glen(r, i) == 1 && d[0] == '1') || (glen(r, i) == 3 && memcmp(d, "001", 3) == 0)))
     a = i + 1;
-  bool nanp_shape = j - a == 3 && glen(r, a) == 3 && glen(r, a + 1) == 3 && glen(r, a + 2) == 4;
+  bool nanp_shape = j - a == 3 && nanp_groups(r, a);
   if (nanp_shape) {
     const char *dd = d + (a > i ? glen(r, i) : 0);
     lr_str s1 = sep(r, a + 1), s2 = sep(r, a + 2);
@@ -513,10 +518,10 @@ void pii_check_numrun(const char *p, size_t n, size_t s, size_t e, lr_pii_set en
         continue; /* "212 55 1234 5678": three groups of a longer number */
       if (t == LR_PII_PHONE && sep_is(&r, i + 1, " ")) {
         /* a phone number in blank-separated groups that goes on with another
-           group, or follows an id's word, is part of a longer number */
-        bool nanp3 = j - i == 3 && glen(&r, i) == 3 && glen(&r, i + 1) == 3 && glen(&r, i + 2) == 4;
+           group, follows an id's word, or follows another group (unless it is
+           NANP-shaped: "CA 94105 415 555 0132") is part of a longer number */
         if ((j < r.k && sep_is(&r, j, " ")) || (i == 0 && id_left) ||
-            (i > 0 && sep_is(&r, i, " ") && !nanp3)) /* "CA 94105 415 555 0132" is one */
+            (i > 0 && sep_is(&r, i, " ") && !(j - i == 3 && nanp_groups(&r, i))))
           continue;
       }
       if (t == LR_PII_PHONE && ws > 0 && p[ws - 1] == '(' && r.ge[i] < n && p[r.ge[i]] == ')')
@@ -663,6 +668,22 @@ static bool local_ch(unsigned char c) {
   return pii_is_alnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' || c == '\'';
 }
 
+/* A local part of hex digits split by - or . (16 or more digits), or of 24 or more
+ * hex digits: <6cd8bf69-3f1e-…@mail.example.com> is a Message-ID, not a mailbox. */
+static bool message_id(const char *l, size_t n) {
+  size_t hex = 0, seps = 0;
+  for (size_t x = 0; x < n; x++) {
+    unsigned char c = pii_lower((unsigned char)l[x]);
+    if (pii_is_digit(c) || (c >= 'a' && c <= 'f'))
+      hex++;
+    else if (c == '-' || c == '.')
+      seps++;
+    else
+      return false;
+  }
+  return (hex >= 16 && seps) || hex >= 24;
+}
+
 void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
   size_t ls = at;
   while (ls > 0 && at - ls < 64 && local_ch((unsigned char)p[ls - 1])) ls--;
@@ -670,15 +691,7 @@ void pii_check_email(const char *p, size_t n, size_t at, lr_pii_hits *out) {
   /* "\njohn@x" in raw escaped text: the 'n' belongs to the escape */
   if (ls >= 1 && ls < at && p[ls - 1] == '\\' && (p[ls] == 'n' || p[ls] == 't' || p[ls] == 'r'))
     ls++;
-  { /* <6cd8bf69-3f1e-…@mail.example.com>: a Message-ID, not a mailbox */
-    size_t hex = 0, x = ls;
-    for (; x < at && (pii_is_digit((unsigned char)p[x]) || ((p[x] | 0x20) >= 'a' && (p[x] | 0x20) <= 'f') ||
-                      p[x] == '-' || p[x] == '.');
-         x++)
-      hex += p[x] != '-' && p[x] != '.';
-    bool sep = memchr(p + ls, '-', at - ls) || memchr(p + ls, '.', at - ls);
-    if (x == at && ((hex >= 16 && sep) || hex >= 24)) return;
-  }
+  if (message_id(p + ls, at - ls)) return;
   /* an apostrophe belongs to the name between letters (o'brien), not as a quote */
   for (size_t x = at; x > ls; x--)
     if (p[x - 1] == '\'' && !(x - 1 > ls && pii_is_alnum((unsigned char)p[x - 2]) &&
@@ -763,10 +776,10 @@ void pii_check_keyed_number(const char *p, size_t n, pii_key_kind kind, lr_pii_s
   if (kind == PII_KEY_PHONE && (en & LR_PII_BIT(LR_PII_PHONE))) {
     /* a NANP-shaped value keeps the NANP rules; other national numbers
        ("phone": "608 84 50 89") have 8 to 12 digits */
-    size_t g0 = 0, x = a + (p[a] == '(');
+    size_t g0 = 0, x = a + (p[a] == '('); /* digits in the first group */
     while (x < z && pii_is_digit((unsigned char)p[x])) x++, g0++;
-    bool nanp = (m == 10 && g0 == 3 && d[0] != '0') || (m == 11 && d[0] == '1' && (g0 == 1 || g0 == 11));
-    if (m == 10 && g0 == 10) nanp = d[0] != '0';
+    bool nanp = d[0] != '0' && ((m == 10 && (g0 == 3 || g0 == 10)) ||
+                                (m == 11 && d[0] == '1' && (g0 == 1 || g0 == 11)));
     bool ok = plus   ? m >= 8 && m <= 15 && e164_len_ok(d, m)
               : nanp ? nanp_ok(d + (m - 10))
                      : m >= 8 && m <= 12 && !(d[0] == '0' && d[1] == '0');
