@@ -23,9 +23,10 @@
  * strings, ancestors are the store's), so only the type of `is T in E` is
  * checked again. Candidates are decided in policy order, so reasons and
  * errors come out as lr_authorize gives them. Small sets are scanned with
- * the full scope check instead. Conditions run on the fast path of
- * compile_expr.c; when it bails, or for an instance with an unlinked slot,
- * the interpreter decides the policy.
+ * the full scope check instead. Conditions run as flattened tests (cn_atom,
+ * compile_int.h) kept with what else deciding a policy reads in one block
+ * per policy (struct hot); when a test bails, or for an instance with an
+ * unlinked slot, the interpreter decides the policy.
  */
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -43,6 +44,32 @@ typedef struct cscope {
   const lr_uid *uid;
 } cscope;
 
+/* What deciding a candidate reads, in one block per policy: the header and
+ * the flattened conditions right after it. The blocks are laid out in
+ * policy order in one array (lr_cset.hot), and the index holds their
+ * offsets (in 8-byte units), so candidates sort into policy order by
+ * offset and each costs one or two cache lines. */
+typedef struct hot {
+  const lr_policy_inst *inst;
+  uint32_t pol;    /* index in lr_cset.pols */
+  uint32_t natoms; /* tests following the header */
+  uint8_t effect;
+  uint8_t flags; /* HOT_* */
+} hot;
+
+enum {
+  HOT_INTERP = 1, /* decided by the interpreter (an unlinked slot) */
+  HOT_TYPE_P = 2, /* `principal is T in E`: the index checked E, not T */
+  HOT_TYPE_R = 4, /* the same for the resource */
+};
+
+static inline const cn_atom *hot_atoms(const hot *h) { return (const cn_atom *)(h + 1); }
+
+/* Size of a block with n tests, in 8-byte units. */
+static inline size_t hot_units(size_t n) {
+  return (sizeof(hot) + n * sizeof(cn_atom) + 7) / 8;
+}
+
 typedef struct cpol {
   const lr_policy_inst *inst;
   uint8_t effect;
@@ -53,9 +80,9 @@ typedef struct cpol {
   uint8_t aop; /* lr_action_op */
   const lr_uid **auids;
   size_t nauids;
-  lr_cnode **conds;
-  const bool *when;
-  size_t nconds;
+  const cn_atom *atoms; /* the conditions, flattened (compile_int.h), in its hot block */
+  size_t natoms;
+  uint32_t hot; /* offset of its block in lr_cset.hot */
 } cpol;
 
 /* At most this many action names are compared directly (lr_cset.acts). */
@@ -118,9 +145,11 @@ struct lr_cset {
   uint64_t *cells;
   size_t mask;
   slot *groups;
-  uint32_t *entries; /* policy indices, grouped by key, ascending in each group */
+  uint32_t *entries; /* hot block offsets, grouped by key, ascending in each group */
+  uint64_t *hot;     /* the blocks (struct hot), in policy order */
   size_t nentries;
   uint32_t npaths; /* distinct variable paths (memo slots per request) */
+  lr_cnode **defs; /* per slot: the node that evaluates it */
   lr_cset_stats stats;
 };
 
@@ -316,17 +345,21 @@ static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stat
   p->auids = LR_NEW_N(a, const lr_uid *, p->nauids ? p->nauids : 1);
   for (size_t k = 0; k < p->nauids; k++)
     p->auids[k] = lr_uid_new(a, ast->action.entities[k].type, ast->action.entities[k].id);
-  p->nconds = ast->nconds;
-  p->conds = LR_NEW_N(a, lr_cnode *, ast->nconds ? ast->nconds : 1);
-  bool *when = LR_NEW_N(a, bool, ast->nconds ? ast->nconds : 1);
+  enum { FEW = 8 };
+  lr_cnode *few[FEW], **conds = ast->nconds <= FEW ? few : lr_xmalloc(ast->nconds * sizeof *conds);
+  bool fwhen[FEW], *when = ast->nconds <= FEW ? fwhen : lr_xmalloc(ast->nconds * sizeof *when);
   for (size_t k = 0; k < ast->nconds; k++) {
     size_t before = st->interp;
-    p->conds[k] = cn_compile(a, ast->conds[k].expr, st);
+    conds[k] = cn_compile(a, ast->conds[k].expr, st);
     when[k] = ast->conds[k].is_when;
     c->stats.conds++;
     if (st->interp == before) c->stats.conds_fast++;
   }
-  p->when = when;
+  cn_atom *atoms;
+  p->natoms = cn_flatten(conds, when, ast->nconds, &atoms); /* into hot by build_hot */
+  p->atoms = atoms;
+  if (conds != few) free(conds);
+  if (when != fwhen) free(when);
   if (!linked) { /* the interpreter reports the error: index it everywhere */
     p->interp = true;
     note_shape(c, K_ANY, K_ANY, K_ANY);
@@ -352,6 +385,27 @@ static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stat
   }
   for (size_t k = 0; k < p->nauids; k++)
     pairs_add(ps, sh, ip, names_intern(ns, p->auids[k], NULL, USE(1, ka)), ir, i);
+}
+
+/* Lays out the hot blocks of every policy, in policy order. */
+static void build_hot(lr_cset *c) {
+  size_t units = 0;
+  for (size_t i = 0; i < c->npols; i++) units += hot_units(c->pols[i].natoms);
+  c->hot = LR_NEW_N(c->arena, uint64_t, units ? units : 1);
+  size_t at = 0;
+  for (size_t i = 0; i < c->npols; i++) {
+    cpol *p = &c->pols[i];
+    hot *h = (hot *)(c->hot + at);
+    *h = (hot){.inst = p->inst, .pol = (uint32_t)i, .natoms = (uint32_t)p->natoms,
+               .effect = p->effect,
+               .flags = (uint8_t)((p->interp ? HOT_INTERP : 0) | (p->type_in_p ? HOT_TYPE_P : 0) |
+                                  (p->type_in_r ? HOT_TYPE_R : 0))};
+    if (p->natoms) memcpy((cn_atom *)hot_atoms(h), p->atoms, p->natoms * sizeof *p->atoms);
+    free((void *)p->atoms);
+    p->atoms = hot_atoms(h);
+    p->hot = (uint32_t)at;
+    at += hot_units(p->natoms);
+  }
 }
 
 static inline uint32_t fingerprint(uint64_t h) {
@@ -401,11 +455,16 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
     c->pols[i].inst = &insts[i];
     compile_policy(c, (uint32_t)i, &ps, &ns, &st);
   }
+  build_hot(c);
+  for (size_t i = 0; i < ps.n; i++) ps.v[i].pol = c->pols[ps.v[i].pol].hot;
   build_table(c, &ps);
   names_finish(c, &ns);
   free(ps.v);
   lr_map_free(&st.paths);
   c->npaths = st.npaths;
+  c->defs = LR_NEW_N(a, lr_cnode *, st.npaths ? st.npaths : 1);
+  if (st.npaths) memcpy(c->defs, st.defs, st.npaths * sizeof *st.defs);
+  free(st.defs);
   c->stats.paths = st.npaths;
   c->stats.paths_shared = st.memo_uses;
   c->stats.policies = n;
@@ -576,14 +635,13 @@ static inline bool action_holds(lr_evalctx *x, const cpol *p, const lr_uid *u) {
   return false;
 }
 
-/* The conditions of p, on the fast path; the interpreter when it bails. */
-static inline lr_policy_result conds_hold(lr_evalctx *x, cn_run *r, const cpol *p) {
-  for (size_t i = 0; i < p->nconds; i++) {
-    int b = cn_test(r, p->conds[i]);
-    if (b == CN_BAIL) return lr_eval_policy_ctx(x);
-    if ((bool)b != p->when[i]) return LR_POLICY_NOT_SATISFIED;
-  }
-  return LR_POLICY_SATISFIED;
+/* The conditions (n tests t), on the fast path; the interpreter when it
+ * bails. */
+static inline lr_policy_result conds_hold(lr_evalctx *x, cn_run *r, const cn_atom *t, size_t n) {
+  if (!n) return LR_POLICY_SATISFIED;
+  int b = cn_atoms(r, t, n);
+  if (b == CN_BAIL) return lr_eval_policy_ctx(x);
+  return b ? LR_POLICY_SATISFIED : LR_POLICY_NOT_SATISFIED;
 }
 
 /* Decides one policy of a scanned set. */
@@ -593,20 +651,23 @@ static lr_policy_result decide(lr_evalctx *x, cn_run *r, const cpol *p) {
   if (!scope_holds(x, &p->p, req->principal) || !action_holds(x, p, req->action) ||
       !scope_holds(x, &p->r, req->resource))
     return LR_POLICY_NOT_SATISFIED;
-  return conds_hold(x, r, p);
+  return conds_hold(x, r, p->atoms, p->natoms);
 }
 
 /* Decides a candidate from the index: its scope holds but for the type of
  * `is T in E`. Kept out of line: inlined next to decide, it made the loop
  * of scanned sets measurably slower. */
 __attribute__((noinline)) static lr_policy_result decide_indexed(lr_evalctx *x, cn_run *r,
-                                                                 const cpol *p) {
-  const lr_request *req = x->env->req;
-  if (p->interp) return lr_eval_policy_ctx(x);
-  if ((p->type_in_p && !lr_name_eq(req->principal->type, p->p.type)) ||
-      (p->type_in_r && !lr_name_eq(req->resource->type, p->r.type)))
-    return LR_POLICY_NOT_SATISFIED;
-  return conds_hold(x, r, p);
+                                                                 const lr_cset *c, const hot *h) {
+  if (h->flags) {
+    if (h->flags & HOT_INTERP) return lr_eval_policy_ctx(x);
+    const lr_request *req = x->env->req;
+    const cpol *p = &c->pols[h->pol];
+    if ((p->type_in_p && !lr_name_eq(req->principal->type, p->p.type)) ||
+        (p->type_in_r && !lr_name_eq(req->resource->type, p->r.type)))
+      return LR_POLICY_NOT_SATISFIED;
+  }
+  return conds_hold(x, r, hot_atoms(h), h->natoms);
 }
 
 /* Collects the candidates of req into cs. */
@@ -632,6 +693,34 @@ static void probe(const lr_cset *c, lr_evalctx *x, cands *cs) {
   cands_finish(cs);
 }
 
+/* The decision being assembled: n cells of ids, satisfied permits from the
+ * front (np), forbids from the back (nf). */
+typedef struct tally {
+  lr_arena *a;
+  const char **ids;
+  size_t n, np, nf;
+} tally;
+
+static inline void tally_add(tally *t, lr_decision *out, const lr_policy_inst *inst,
+                             unsigned effect, lr_policy_result r, const char *msg) {
+  bool guard = effect == LR_EFFECT_MASK || effect == LR_EFFECT_LIMIT;
+  if (r == LR_POLICY_SATISFIED && guard) {
+    if (!out->guards) out->guards = LR_NEW_N(t->a, const lr_policy_inst *, t->n);
+    out->guards[out->nguards++] = inst;
+  } else if (r == LR_POLICY_SATISFIED) {
+    if (effect == LR_EFFECT_PERMIT)
+      t->ids[t->np++] = inst->id;
+    else
+      t->ids[t->n - 1 - t->nf++] = inst->id;
+  } else if (r == LR_POLICY_ERROR && guard) {
+    if (!out->guard_errors) out->guard_errors = LR_NEW_N(t->a, lr_auth_error, t->n);
+    out->guard_errors[out->nguard_errors++] = (lr_auth_error){inst->id, msg};
+  } else if (r == LR_POLICY_ERROR) {
+    if (!out->errors) out->errors = LR_NEW_N(t->a, lr_auth_error, t->n);
+    out->errors[out->nerrors++] = (lr_auth_error){inst->id, msg};
+  }
+}
+
 /* Sets this small are scanned in full: cheaper than hashing the request's
  * keys and probing (a scope check costs a few nanoseconds). */
 #define SCAN_MAX 12
@@ -649,48 +738,41 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
   lr_eval_env env = {es, req, NULL, a};
   lr_eval_error err = {0};
   lr_evalctx x = {.env = &env, .err = &err};
-  cn_run run = {.x = &x, .npaths = c->npaths};
+  cn_run run = {.x = &x, .npaths = c->npaths, .defs = c->defs};
   lr_value memo[16]; /* path slots of small sets on the stack */
   uint8_t state[16];
   if (c->npaths <= 16) {
     memset(state, 0, sizeof state);
     run.memo = memo, run.state = state;
   }
-  uint32_t small[64];
-  cands cs = {small, 0, 64, a, true};
-  bool indexed = c->npols > SCAN_MAX;
-  if (!indexed) { /* a small set: every policy, no index */
-    for (size_t i = 0; i < c->npols; i++) cs.v[i] = (uint32_t)i;
-    cs.n = c->npols;
-  } else {
-    probe(c, &x, &cs);
-  }
   /* Satisfied permits fill ids from the front, forbids from the back (then
    * put in policy order); errors and guards are allocated on first use. */
-  size_t n = cs.n ? cs.n : 1, np = 0, nf = 0;
-  const char **ids = LR_NEW_N(a, const char *, n);
   *out = (lr_decision){0};
-  for (size_t i = 0; i < cs.n; i++) {
-    const cpol *p = &c->pols[cs.v[i]];
-    env.inst = p->inst;
-    lr_policy_result r = indexed ? decide_indexed(&x, &run, p) : decide(&x, &run, p);
-    bool guard = p->effect == LR_EFFECT_MASK || p->effect == LR_EFFECT_LIMIT;
-    if (r == LR_POLICY_SATISFIED && guard) {
-      if (!out->guards) out->guards = LR_NEW_N(a, const lr_policy_inst *, n);
-      out->guards[out->nguards++] = p->inst;
-    } else if (r == LR_POLICY_SATISFIED) {
-      if (p->effect == LR_EFFECT_PERMIT)
-        ids[np++] = p->inst->id;
-      else
-        ids[n - 1 - nf++] = p->inst->id;
-    } else if (r == LR_POLICY_ERROR && guard) {
-      if (!out->guard_errors) out->guard_errors = LR_NEW_N(a, lr_auth_error, n);
-      out->guard_errors[out->nguard_errors++] = (lr_auth_error){p->inst->id, err.msg};
-    } else if (r == LR_POLICY_ERROR) {
-      if (!out->errors) out->errors = LR_NEW_N(a, lr_auth_error, n);
-      out->errors[out->nerrors++] = (lr_auth_error){p->inst->id, err.msg};
+  tally t = {.a = a};
+  if (c->npols <= SCAN_MAX) { /* a small set: every policy, no index */
+    t.n = c->npols ? c->npols : 1;
+    t.ids = LR_NEW_N(a, const char *, t.n);
+    for (size_t i = 0; i < c->npols; i++) {
+      const cpol *p = &c->pols[i];
+      env.inst = p->inst;
+      lr_policy_result r = decide(&x, &run, p);
+      if (r != LR_POLICY_NOT_SATISFIED) tally_add(&t, out, p->inst, p->effect, r, err.msg);
+    }
+  } else {
+    uint32_t small[64];
+    cands cs = {small, 0, 64, a, true};
+    probe(c, &x, &cs);
+    t.n = cs.n ? cs.n : 1;
+    t.ids = LR_NEW_N(a, const char *, t.n);
+    for (size_t i = 0; i < cs.n; i++) {
+      const hot *h = (const hot *)(c->hot + cs.v[i]);
+      env.inst = h->inst;
+      lr_policy_result r = decide_indexed(&x, &run, c, h);
+      if (r != LR_POLICY_NOT_SATISFIED) tally_add(&t, out, h->inst, h->effect, r, err.msg);
     }
   }
+  size_t n = t.n, np = t.np, nf = t.nf;
+  const char **ids = t.ids;
   out->allow = np > 0 && nf == 0;
   if (nf) {
     const char **f = ids + n - nf;

@@ -15,6 +15,7 @@
  * message: the caller then lets the interpreter decide the policy (see
  * compile_int.h for why that is exact).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "compile_int.h"
@@ -80,11 +81,11 @@ static lr_cnode **lower_list(lr_arena *a, lr_expr *const *items, size_t n, cn_st
 }
 
 /* The memo slot (+ 1) of the path var.names[0]...names[n-1] (tag: of
- * var.getTag(names[0])), or 0 when the set has too many distinct paths.
- * Keys: the variable (a tag's in its own range), then each name with its
- * length. */
+ * var.getTag(names[0])), evaluated by node def, or 0 when the set has too
+ * many distinct paths. Keys: the variable (a tag's in its own range), then
+ * each name with its length. */
 static uint32_t path_slot(lr_arena *a, uint8_t var, bool tag, const lr_str *names, size_t n,
-                          cn_stats *st) {
+                          cn_stats *st, lr_cnode *def) {
   lr_buf k = {0};
   lr_buf_putc(&k, (char)((tag ? 'a' : '0') + var));
   for (size_t i = 0; i < n; i++) { /* length-prefixed: names may hold any byte */
@@ -101,6 +102,8 @@ static uint32_t path_slot(lr_arena *a, uint8_t var, bool tag, const lr_str *name
   } else if (st->npaths < CN_MAX_PATHS) {
     slot = ++st->npaths;
     lr_map_put(&st->paths, lr_str_dup(a, key), (void *)(uintptr_t)slot);
+    st->defs = lr_xrealloc(st->defs, st->npaths * sizeof *st->defs);
+    st->defs[slot - 1] = def;
   }
   lr_buf_free(&k);
   return slot;
@@ -123,7 +126,7 @@ static lr_cnode *lower_attr(lr_arena *a, const lr_expr *e, cn_stats *st) {
   r->a = base;
   r->names = names;
   r->nnames = n;
-  if (base->kind == CN_VAR) r->memo = path_slot(a, base->op, false, names, n, st);
+  if (base->kind == CN_VAR) r->memo = path_slot(a, base->op, false, names, n, st, r);
   return r;
 }
 
@@ -176,7 +179,7 @@ static lr_cnode *lower_method(lr_arena *a, const lr_expr *e, cn_stats *st) {
   if (m == LR_METHOD_GET_TAG && t->kind == CN_VAR && n->nargs == 1 && is_const(args[0]) &&
       args[0]->k.kind == LR_V_STRING) {
     lr_str key = lr_str_make(args[0]->k.u.s, args[0]->k.n);
-    n->memo = path_slot(a, t->op, true, &key, 1, st);
+    n->memo = path_slot(a, t->op, true, &key, 1, st, n);
   }
   return n;
 }
@@ -261,6 +264,71 @@ static lr_cnode *lower(lr_arena *a, const lr_expr *e, cn_stats *st) {
 }
 
 lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st) { return lower(a, e, st); }
+
+/* ---- flattening -------------------------------------------------------------- */
+
+typedef struct atoms {
+  cn_atom *v;
+  size_t n, cap;
+} atoms;
+
+static void add_atom(atoms *t, cn_atom x) {
+  if (t->n == t->cap) {
+    t->cap = t->cap ? t->cap * 2 : 8;
+    t->v = lr_xrealloc(t->v, t->cap * sizeof *t->v);
+  }
+  t->v[t->n++] = x;
+}
+
+/* The test of leaf n wanting want: against a constant on a memoised
+ * operand when the shape allows, else the node itself. */
+static cn_atom leaf(const lr_cnode *n, bool want) {
+  cn_atom t = {.kind = A_NODE, .want = want, .u.node = n};
+  uint32_t m = n->a ? n->a->memo : 0;
+  if (!m) return t;
+  switch ((cn_kind)n->kind) {
+  case CN_CMP:
+    if (n->b) break;
+    t.kind = (uint8_t)(A_LT + (n->op - LR_OP_LT));
+    t.u.k = n->k;
+    break;
+  case CN_EQ:
+  case CN_NE:
+    if (n->b) break;
+    t.kind = n->kind == CN_EQ ? A_EQ : A_NE;
+    t.u.k = n->k;
+    break;
+  case CN_LIKE:
+    if (n->like == LIKE_GENERAL) break;
+    t.kind = A_LIKE;
+    t.like = n->like;
+    t.u.k = (lr_value){.kind = LR_V_STRING, .n = (uint32_t)n->lit.n, .u.s = n->lit.p};
+    break;
+  default: break;
+  }
+  if (t.kind != A_NODE) t.slot = m;
+  return t;
+}
+
+static void flatten(const lr_cnode *n, bool want, atoms *t) {
+  if ((n->kind == CN_AND && want) || (n->kind == CN_OR && !want)) {
+    flatten(n->a, want, t); /* the left side first, the right only if it did not decide */
+    flatten(n->b, want, t);
+  } else if (n->kind == CN_NOT) {
+    flatten(n->a, !want, t);
+  } else if (n->kind == CN_CONST && n->k.kind == LR_V_BOOL) {
+    if (n->k.u.b != want) add_atom(t, (cn_atom){.kind = A_FAIL, .want = want});
+  } else {
+    add_atom(t, leaf(n, want));
+  }
+}
+
+size_t cn_flatten(lr_cnode *const *conds, const bool *when, size_t n, cn_atom **out) {
+  atoms t = {0};
+  for (size_t i = 0; i < n; i++) flatten(conds[i], when[i], &t);
+  *out = t.v;
+  return t.n;
+}
 
 /* ---- evaluation ---------------------------------------------------------------- */
 
@@ -404,9 +472,9 @@ __attribute__((noinline)) static int in(cn_run *r, lr_value lhs, lr_value rhs, l
   return CN_OK;
 }
 
-static bool like(const lr_cnode *n, lr_str s) {
-  lr_str l = n->lit;
-  switch ((cn_like)n->like) {
+/* `like` of one of the literal classes (LIKE_GENERAL: false). */
+static inline bool like_lit(unsigned cls, lr_str l, lr_str s) {
+  switch ((cn_like)cls) {
   case LIKE_EXACT: return s.n == l.n && (l.n == 0 || memcmp(s.p, l.p, l.n) == 0);
   case LIKE_PREFIX: return s.n >= l.n && memcmp(s.p, l.p, l.n) == 0;
   case LIKE_SUFFIX: return s.n >= l.n && memcmp(s.p + s.n - l.n, l.p, l.n) == 0;
@@ -414,7 +482,16 @@ static bool like(const lr_cnode *n, lr_str s) {
   case LIKE_ANYTHING: return true;
   case LIKE_GENERAL: break;
   }
+  return false;
+}
+
+static bool like(const lr_cnode *n, lr_str s) {
+  if (n->like != LIKE_GENERAL) return like_lit(n->like, n->lit, s);
   return lr_like_match(s, &n->src->u.like.pattern);
+}
+
+static inline bool like_class(unsigned cls, const lr_value *lit, lr_str s) {
+  return like_lit(cls, lr_str_make(lit->u.s, lit->n), s);
 }
 
 /* lr_value_eq with the scalar kinds inline. */
@@ -687,4 +764,51 @@ int cn_test(cn_run *r, const lr_cnode *n) {
     if (cn_eval(r, n, &x) != CN_OK || x.kind != LR_V_BOOL) return CN_BAIL;
     return x.u.b;
   }
+}
+
+/* The value of memo slot m - 1, evaluated by its defining node if this
+ * request has not yet. */
+static inline int slot_value(cn_run *r, uint32_t m, lr_value *x) {
+  if (r->state) {
+    uint8_t s = r->state[m - 1];
+    if (s == 1) {
+      *x = r->memo[m - 1];
+      return CN_OK;
+    }
+    if (s == 2) return CN_BAIL;
+  }
+  return operand(r, r->defs[m - 1], x);
+}
+
+int cn_atoms(cn_run *r, const cn_atom *t, size_t n) {
+  for (const cn_atom *end = t + n; t < end; t++) {
+    int b;
+    lr_value x;
+    if (t->kind == A_NODE) {
+      b = cn_test(r, t->u.node);
+      if (b == CN_BAIL) return CN_BAIL;
+    } else if (t->kind == A_FAIL) {
+      return 0;
+    } else {
+      if (slot_value(r, t->slot, &x) != CN_OK) return CN_BAIL;
+      const lr_value *k = &t->u.k;
+      switch ((cn_akind)t->kind) {
+      case A_EQ: b = value_eq(x, *k); break;
+      case A_NE: b = !value_eq(x, *k); break;
+      case A_LIKE:
+        if (x.kind != LR_V_STRING) return CN_BAIL;
+        b = like_class(t->like, k, lr_str_make(x.u.s, x.n));
+        break;
+      default:
+        if (!ordered(x) || x.kind != k->kind) return CN_BAIL;
+        b = t->kind == A_LT   ? x.u.i < k->u.i
+            : t->kind == A_LE ? x.u.i <= k->u.i
+            : t->kind == A_GT ? x.u.i > k->u.i
+                              : x.u.i >= k->u.i;
+        break;
+      }
+    }
+    if (b != t->want) return 0;
+  }
+  return 1;
 }

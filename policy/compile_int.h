@@ -2,11 +2,13 @@
  * compile_int.h — internals of the policy compiler shared by compile.c (the
  * compiled set: scope index, request-time probing, the authorizer loop) and
  * compile_expr.c (conditions lowered to a node tree with folded constants,
- * evaluated by a fast path that never reports errors itself).
+ * flattened into tests, evaluated by a fast path that never reports errors
+ * itself).
  *
- * The contract that makes the compiled path exact: cn_eval either returns
- * the value the interpreter (eval.c) would return for the same expression,
- * request and store — or CN_BAIL, never anything else. On CN_BAIL the whole
+ * The contract that makes the compiled path exact: cn_eval (and cn_test,
+ * cn_atoms) either returns the value the interpreter (eval.c) would return
+ * for the same expression, request and store — or CN_BAIL, never anything
+ * else. On CN_BAIL the whole
  * policy is decided again by the interpreter (lr_eval_policy_ctx), which is
  * pure, so errors, messages and spans are the interpreter's own.
  */
@@ -85,6 +87,36 @@ static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *an
 #define CN_OK 0
 #define CN_BAIL (-1)
 
+/* A policy's conditions, flattened: a list of tests run in order, each of
+ * which must give `want` for the policy to hold. `when { a && b }` gives
+ * the tests a, b (want true), `unless { a || b }` and `when { !(a || b) }`
+ * the tests a, b (want false) — the order and short-circuits of the
+ * interpreter, which stops at the first condition that decides. A test
+ * compares a memoised operand (an attribute path or a constant-key tag of a
+ * variable: `slot`) with a constant, or runs cn_test on a node. */
+typedef enum cn_akind {
+  A_NODE, /* cn_test(node) */
+  A_LT,   /* operand < k, LR_OP_LT order: A_LT + (op - LR_OP_LT) */
+  A_LE,
+  A_GT,
+  A_GE,
+  A_EQ,   /* operand == k */
+  A_NE,   /* operand != k */
+  A_LIKE, /* operand like lit (k: the literal; like: its class, not LIKE_GENERAL) */
+  A_FAIL, /* a constant that is never `want` */
+} cn_akind;
+
+typedef struct cn_atom {
+  uint8_t kind; /* cn_akind */
+  uint8_t want; /* 1 or 0 */
+  uint8_t like; /* A_LIKE: cn_like */
+  uint32_t slot; /* 1 + the operand's memo slot (not A_NODE) */
+  union {
+    lr_value k;          /* the constant */
+    const lr_cnode *node; /* A_NODE */
+  } u;
+} cn_atom;
+
 /* Request-time state of the fast path. */
 typedef struct cn_run {
   lr_evalctx *x; /* the interpreter context: env (store, request, arena) and entity cache */
@@ -95,6 +127,7 @@ typedef struct cn_run {
   uint32_t npaths;
   lr_value *memo;
   uint8_t *state;
+  lr_cnode *const *defs; /* per slot: a node that evaluates it (path or tag) */
 } cn_run;
 
 /* Compile-time state and counters. */
@@ -104,6 +137,7 @@ typedef struct cn_stats {
   lr_map paths;  /* path key (variable, then length-prefixed names) -> slot + 1 */
   uint32_t npaths;
   size_t memo_uses; /* path nodes that share a slot */
+  lr_cnode **defs;  /* npaths: the first node of each slot (C heap) */
 } cn_stats;
 
 /* Most distinct variable paths memoised per set (beyond: evaluated each time). */
@@ -113,6 +147,14 @@ typedef struct cn_stats {
  * variable and nothing that reads the entity store) are evaluated once
  * here; those that error stay unfolded so the error happens per request. */
 lr_cnode *cn_compile(lr_arena *a, const lr_expr *e, cn_stats *st);
+
+/* Flattens the n conditions of a policy (conds[i], a `when` when when[i])
+ * into tests: returns their number, in *out (C heap, the caller frees). */
+size_t cn_flatten(lr_cnode *const *conds, const bool *when, size_t n, cn_atom **out);
+
+/* Runs tests t[0..n): 1 when every one gives its `want`, 0 at the first
+ * that does not, CN_BAIL when one bails (the interpreter decides). */
+int cn_atoms(cn_run *r, const cn_atom *t, size_t n);
 
 /* Evaluates n: CN_OK with *out, or CN_BAIL (see the file comment). */
 int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out);

@@ -136,6 +136,36 @@ Test(compile, short_circuit_hides_errors) {
                    "allow[policy1,policy3]{}<>");
 }
 
+/* Conditions flattened into tests (compile_int.h, cn_atom): `&&` under
+ * `when`, `||` under `unless` or `!`, constants; each stops where the
+ * interpreter stops, so an error after a deciding test never shows. */
+Test(compile, flattened_conditions_keep_order_and_errors) {
+  cr_expect_str_eq(
+      both("permit(principal, action, resource) when { principal.age > 40 && principal.nope };\n"
+           "permit(principal, action, resource) when { principal.age < 40 && principal.nope == 1 "
+           "};\n"
+           "permit(principal, action, resource) unless { principal.age > 40 || principal.age < 20 "
+           "};\n"
+           "permit(principal, action, resource) when { !(principal.age > 40 || principal.nope) };\n"
+           "permit(principal, action, resource) unless { principal.age == 30 || principal.nope };\n"
+           "permit(principal, action, resource) when { true && principal.name like \"al*\" && "
+           "!(principal.age != 30) };\n"
+           "permit(principal, action, resource) when { false };\n"
+           "permit(principal, action, resource) when { principal.age >= 30 } unless { false } "
+           "when { principal.addr.city != \"Paris\" };\n"
+           "permit(principal, action, resource) when { principal.age < \"x\" };\n"
+           "permit(principal, action, resource) when { 1 };\n"
+           "permit(principal, action, resource) unless { principal.getTag(\"level\") == 3 && "
+           "principal.name like \"*x*\" };\n"
+           "permit(principal, action, resource) when { principal.getTag(\"level\") != 2 } "
+           "unless { !(principal.name like \"alice\") };"),
+      "allow[policy2,policy5,policy10,policy11]{"
+      "policy1: entity `User::\"alice\"` does not have the attribute `nope`; "
+      "policy3: entity `User::\"alice\"` does not have the attribute `nope`; "
+      "policy8: type error: expected long, got string; "
+      "policy9: type error: expected bool, got long}<>");
+}
+
 Test(compile, fast_paths_values) {
   cr_expect_str_eq(
       both("permit(principal, action, resource) when { principal.addr.city == \"Paris\" };\n"
