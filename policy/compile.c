@@ -107,6 +107,12 @@ typedef struct name {
   char text[NAME_INLINE];
 } name;
 
+/* A name as a store entry resolves it for lr_cset_bind: id and USE bits. */
+typedef struct bname {
+  uint32_t id;
+  uint16_t uses;
+} bname;
+
 /* Open addressing over names. */
 typedef struct names {
   name *v;
@@ -148,6 +154,13 @@ struct lr_cset {
   uint32_t *entries; /* hot block offsets, grouped by key, ascending in each group */
   uint64_t *hot;     /* the blocks (struct hot), in policy order */
   size_t nentries;
+  /* The bound store (lr_cset_bind): its id (0: none), and per entity i
+   * the names it and its ancestors are — bself[i] (id 0: not a name) and
+   * banc[boff[i], boff[i + 1]) (only the ancestors that are names). */
+  uint64_t bound;
+  size_t nbound;
+  const bname *bself, *banc;
+  const uint32_t *boff;
   uint32_t npaths; /* distinct variable paths (memo slots per request) */
   lr_cnode **defs; /* per slot: the node that evaluates it */
   lr_cset_stats stats;
@@ -495,6 +508,37 @@ void lr_cset_unref(lr_cset *c) {
 
 void lr_cset_get_stats(const lr_cset *c, lr_cset_stats *out) { *out = c->stats; }
 
+static bname bname_of(const lr_cset *c, const lr_uid *u, uint64_t h) {
+  const name *e = names_get(&c->names, h, u, NULL);
+  return e ? (bname){e->id, e->uses} : (bname){0, 0};
+}
+
+void lr_cset_bind(lr_cset *c, const lr_entities *es) {
+  uint64_t id = lr_entities_id(es);
+  if (!id) return;
+  size_t n = lr_entities_count(es), before = lr_arena_bytes(c->arena), m = 0;
+  for (size_t i = 0; i < n; i++) {
+    const lr_entity *e = lr_entities_at(es, i);
+    for (size_t k = 0; k < e->nanc; k++) m += bname_of(c, e->anc[k], e->anch[k]).id != 0;
+  }
+  bname *self = LR_NEW_N(c->arena, bname, n ? n : 1), *anc = LR_NEW_N(c->arena, bname, m ? m : 1);
+  uint32_t *off = LR_NEW_N(c->arena, uint32_t, n + 1);
+  m = 0;
+  for (size_t i = 0; i < n; i++) {
+    const lr_entity *e = lr_entities_at(es, i);
+    self[i] = bname_of(c, e->uid, e->h);
+    off[i] = (uint32_t)m;
+    for (size_t k = 0; k < e->nanc; k++) {
+      bname b = bname_of(c, e->anc[k], e->anch[k]);
+      if (b.id) anc[m++] = b;
+    }
+  }
+  off[n] = (uint32_t)m;
+  c->bound = id, c->nbound = n, c->bself = self, c->banc = anc, c->boff = off;
+  c->stats.bound = n;
+  c->stats.bound_bytes = lr_arena_bytes(c->arena) - before;
+}
+
 /* ---- request time -------------------------------------------------------------- */
 
 /* The index keys (name ids) of one request variable for one kind. */
@@ -561,6 +605,29 @@ static inline const slot *lookup(const lr_cset *c, unsigned sh, uint32_t p, uint
   }
 }
 
+/* var_keys for an entry of the bound store: its `==` and `in` keys (buf
+ * holds them, cap cells; more go to the arena) from the table. */
+static void bound_keys(const lr_cset *c, int var, size_t i, uint32_t *buf, size_t cap,
+                       lr_evalctx *x, keys ks[K__N]) {
+  const bname self = c->bself[i];
+  size_t n = 0;
+  if (self.uses & USE(var, K_EQ)) buf[n] = self.id, ks[K_EQ] = (keys){buf + n++, 1};
+  uint32_t *in = buf + n;
+  size_t m = 0, room = cap - n;
+  if (self.uses & USE(var, K_IN)) in[m++] = self.id;
+  const bname *b = c->banc + c->boff[i], *end = c->banc + c->boff[i + 1];
+  for (; b < end; b++) {
+    if (!(b->uses & USE(var, K_IN))) continue;
+    if (m == room) { /* many relevant ancestors: continue in the arena */
+      uint32_t *more = LR_NEW_N(x->env->arena, uint32_t, m + (size_t)(end - b));
+      memcpy(more, in, m * sizeof *in);
+      in = more, room = m + (size_t)(end - b);
+    }
+    in[m++] = b->id;
+  }
+  ks[K_IN] = (keys){in, m};
+}
+
 /* Fills ks[kind] with the names of variable number var (uid u) that some
  * policy uses for that kind: buf holds them (cap cells; more go to the
  * arena). The store entry of u is looked up only when ancestors matter. */
@@ -586,6 +653,13 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
     return;
   }
   uint64_t h = lr_uid_hash_inline(u);
+  if ((uses & USE(var, K_IN)) && c->bound) { /* the store entry first: maybe in the table */
+    const lr_entity *ent = lr_eval_entity_h(x, u, h);
+    if (ent && ent->store == c->bound && ent->index < c->nbound) {
+      bound_keys(c, var, ent->index, buf + n, cap - n, x, ks);
+      return;
+    }
+  }
   e = names_get(&c->names, h, u, NULL);
   if (e && (e->uses & USE(var, K_EQ))) buf[n] = e->id, ks[K_EQ] = (keys){buf + n++, 1};
   if (!(uses & USE(var, K_IN))) return;

@@ -19,18 +19,6 @@
 #include "policy.h"
 #include "policy_int.h"
 
-struct lr_entity {
-  const lr_uid *uid;
-  uint64_t h; /* lr_uid_hash(uid) */
-  lr_value attrs, tags;
-  const lr_uid **parents;
-  size_t nparents;
-  const lr_uid **anc; /* sorted by lr_uid_cmp */
-  const uint64_t *anch; /* lr_uid_hash of each of anc */
-  size_t nanc;
-  size_t index; /* position in insertion order */
-};
-
 struct lr_entities {
   lr_arena *arena;
   /* Open addressing over (hash, entity), C heap, load factor <= 1/2. */
@@ -46,7 +34,12 @@ struct lr_entities {
   const lr_uid *cycle;
   atomic_int refs;
   lr_entities *base; /* an overlay's underlying store (retained), or NULL */
+  uint64_t id;       /* unique in the process (lr_entities_id) */
 };
+
+/* Store ids: never reused, so an id names one store for the life of the
+ * process even when another store later takes its memory. */
+static atomic_uint_fast64_t next_store_id = 1;
 
 static void entities_free_map(void *p) {
   lr_entities *es = p;
@@ -59,6 +52,7 @@ lr_entities *lr_entities_new(void) {
   lr_arena *a = lr_arena_new(0);
   lr_entities *es = LR_NEW(a, lr_entities);
   es->arena = a;
+  es->id = atomic_fetch_add_explicit(&next_store_id, 1, memory_order_relaxed);
   atomic_init(&es->refs, 1);
   lr_arena_on_free(a, entities_free_map, es);
   return es;
@@ -149,6 +143,7 @@ lr_status lr_entities_add(lr_entities *es, const lr_uid *uid, lr_value attrs,
   e->uid = uid;
   e->h = h;
   e->index = es->n;
+  e->store = es->id;
   e->attrs = attrs.kind == LR_V_RECORD ? attrs : lr_value_empty_record();
   e->tags = tags.kind == LR_V_RECORD ? tags : lr_value_empty_record();
   e->parents = LR_NEW_N(es->arena, const lr_uid *, nparents ? nparents : 1);
@@ -238,6 +233,10 @@ lr_status lr_entities_finish(lr_entities *es, const lr_uid **cycle) {
   }
   if (cycle) *cycle = es->cycle;
   return es->finish_status;
+}
+
+uint64_t lr_entities_id(const lr_entities *es) {
+  return es && es->finished && es->finish_status == LR_OK ? es->id : 0;
 }
 
 const lr_entity *lr_entities_at(const lr_entities *es, size_t i) {

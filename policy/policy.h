@@ -615,6 +615,16 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
 /* Makes c own arena a: it is freed when the last reference goes (at most
  * one arena per set; call before sharing c). */
 void lr_cset_adopt_arena(lr_cset *c, lr_arena *a);
+/* Resolves, once, which of c's scope names each entity of store es (its
+ * own entities, not a base's) and its ancestors are: requests whose
+ * principal, action or resource is found in es then take their index keys
+ * from that table instead of looking the names up (entities found
+ * elsewhere — an overlay's, another store's — are looked up as before;
+ * answers never differ). es must be finished without error (else nothing
+ * happens); a finished store never changes, and store ids are never reused,
+ * so a store freed later only stops matching. Replaces an earlier binding.
+ * Call before sharing c (not thread-safe). */
+void lr_cset_bind(lr_cset *c, const lr_entities *es);
 /* Reference counting (atomic); lr_cset_unref frees at zero (NULL is
  * accepted). */
 lr_cset *lr_cset_ref(lr_cset *c);
@@ -638,6 +648,8 @@ typedef struct lr_cset_stats {
   size_t paths;          /* distinct attribute paths from a variable (one lookup per request) */
   size_t paths_shared;   /* path uses beyond the first (lookups saved per request) */
   size_t bytes;          /* memory held by the compiled form */
+  size_t bound;          /* entities of the bound store (lr_cset_bind) */
+  size_t bound_bytes;    /* memory of the binding's table */
 } lr_cset_stats;
 void lr_cset_get_stats(const lr_cset *c, lr_cset_stats *out);
 

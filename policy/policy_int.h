@@ -77,6 +77,27 @@ static inline bool lr_uid_eq_inline(const lr_uid *a, const lr_uid *b) {
   return a == b || (lr_name_eq(a->id, b->id) && lr_name_eq(a->type, b->type));
 }
 
+/* A store entry (entities.c). Here so that compiled sets (compile.c) can
+ * read where an entry lives without a call. */
+struct lr_entity {
+  const lr_uid *uid;
+  uint64_t h; /* lr_uid_hash(uid) */
+  lr_value attrs, tags;
+  const lr_uid **parents;
+  size_t nparents;
+  const lr_uid **anc;   /* sorted by lr_uid_cmp */
+  const uint64_t *anch; /* lr_uid_hash of each of anc */
+  size_t nanc;
+  size_t index;   /* position in insertion order */
+  uint64_t store; /* the id of its store (lr_entities_id) */
+};
+
+/* A finished store's id, unique in the process and never reused (0 for a
+ * store not finished or finished with an error): an entry e belongs to
+ * store es when e->store == lr_entities_id(es), and a finished store no
+ * longer changes. */
+uint64_t lr_entities_id(const lr_entities *es);
+
 /* lr_entities_get for a uid whose lr_uid_hash is h. */
 const lr_entity *lr_entities_get_h(const lr_entities *es, const lr_uid *uid, uint64_t h);
 /* lr_entity_ancestors, with (*hashes)[i] the lr_uid_hash of (*out)[i]. */

@@ -310,6 +310,7 @@ int lr_cmd_authorize(int argc, char **argv) {
     lr_cli_print_diags(&d);
   else {
     lr_cset *cs = lr_cset_compile(&L.set, &d);
+    lr_cset_bind(cs, L.entities);
     rc = o.requests ? authorize_batch(&o, &L, cs) : authorize_one(&o, &L, cs, &d);
     lr_cset_unref(cs);
   }

@@ -329,6 +329,7 @@ static void run_file(const char *file, void *arg) {
   } else {
     const json_t *cases = json_object_get(doc, "cases");
     lr_cset *cs = lr_cset_compile(&L.set, &d); /* decided as larch serve decides */
+    lr_cset_bind(cs, L.entities);
     for (size_t i = 0; i < json_array_size(cases); i++) {
       if (run_case(c, &L, cs, on_error_deny, file, json_object_get(doc, "defaults"),
                    json_array_get(cases, i), i))

@@ -155,8 +155,13 @@ lr_engine *lr_engine_load(const lr_engine_config *cfg, lr_buf *err) {
   /* Compiled once per load; the instances stay in e->arena, which outlives
    * both sets (released together in lr_engine_release). */
   e->compiled = lr_cset_compile_insts(e->set.insts, e->set.ninsts, NULL);
-  e->compiled_enforced = e->any_shadow ? lr_cset_compile_insts(e->enforced, e->nenforced, NULL)
-                                       : lr_cset_ref(e->compiled);
+  lr_cset_bind(e->compiled, e->entities); /* requests are decided over it or an overlay of it */
+  if (e->any_shadow) {
+    e->compiled_enforced = lr_cset_compile_insts(e->enforced, e->nenforced, NULL);
+    lr_cset_bind(e->compiled_enforced, e->entities);
+  } else {
+    e->compiled_enforced = lr_cset_ref(e->compiled);
+  }
   return e;
 }
 
