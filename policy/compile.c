@@ -521,6 +521,7 @@ void lr_cset_bind(lr_cset *c, const lr_entities *es) {
     const lr_entity *e = lr_entities_at(es, i);
     for (size_t k = 0; k < e->nanc; k++) m += bname_of(c, e->anc[k], e->anch[k]).id != 0;
   }
+  if (m > UINT32_MAX || n > UINT32_MAX) return; /* offsets are 32-bit: stay unbound */
   bname *self = LR_NEW_N(c->arena, bname, n ? n : 1), *anc = LR_NEW_N(c->arena, bname, m ? m : 1);
   uint32_t *off = LR_NEW_N(c->arena, uint32_t, n + 1);
   m = 0;
