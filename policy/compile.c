@@ -670,7 +670,8 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
   const lr_uid *const *anc;
   const uint64_t *anch;
   const lr_entity *ent = lr_eval_entity_h(x, u, h);
-  size_t nanc = ent ? lr_entity_ancestors_h(ent, &anc, &anch) : 0;
+  size_t nanc = ent ? ent->nanc : 0;
+  anc = ent ? (const lr_uid *const *)ent->anc : NULL, anch = ent ? ent->anch : NULL;
   for (size_t i = 0; i < nanc; i++) {
     e = names_get(&c->names, anch[i], anc[i], NULL);
     if (!e || !(e->uses & USE(var, K_IN))) continue;

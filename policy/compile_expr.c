@@ -360,7 +360,7 @@ static int step(cn_run *r, lr_value *v, lr_str name) {
   } else if (v->kind == LR_V_ENTITY) {
     const lr_entity *ent = lr_eval_entity_h(r->x, v->u.uid, 0);
     if (!ent) return CN_BAIL;
-    rec = lr_entity_attrs(ent);
+    rec = ent->attrs;
   } else {
     return CN_BAIL;
   }
@@ -425,7 +425,7 @@ __attribute__((noinline)) static int has(cn_run *r, const lr_cnode *n, lr_value 
         *out = lr_value_bool(false);
         return CN_OK;
       }
-      rec = lr_entity_attrs(ent);
+      rec = ent->attrs;
     } else {
       return CN_BAIL;
     }
@@ -601,7 +601,7 @@ __attribute__((noinline)) static int method(cn_run *r, const lr_cnode *n, lr_val
   }
   if (t.kind != LR_V_ENTITY || arg.kind != LR_V_STRING) return CN_BAIL;
   const lr_entity *ent = lr_eval_entity_h(r->x, t.u.uid, 0);
-  const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(arg.u.s, arg.n)) : NULL;
+  const lr_value *tag = ent ? field(ent->tags, lr_str_make(arg.u.s, arg.n)) : NULL;
   if (m == LR_METHOD_HAS_TAG) {
     *out = lr_value_bool(tag != NULL);
     return CN_OK;
@@ -698,7 +698,7 @@ static int get_tag(cn_run *r, const lr_cnode *n, lr_value *out) {
   lr_value k = n->args[0]->k;
   if (k.kind != LR_V_STRING) return CN_BAIL;
   const lr_entity *ent = lr_eval_entity_h(r->x, t.u.uid, 0);
-  const lr_value *tag = ent ? field(lr_entity_tags(ent), lr_str_make(k.u.s, k.n)) : NULL;
+  const lr_value *tag = ent ? field(ent->tags, lr_str_make(k.u.s, k.n)) : NULL;
   if (n->memo) memo_put(r, n->memo, tag ? *tag : (lr_value){0}, tag ? CN_OK : CN_BAIL);
   if (!tag) return CN_BAIL;
   *out = *tag;

@@ -72,8 +72,8 @@ struct lr_cnode {
  * compared inline (lr_uid_eq_inline, policy_int.h), linear over short lists
  * (same answers as lr_entity_has_ancestor). */
 static inline bool cn_has_ancestor(const lr_entity *e, const lr_uid *anc) {
-  const lr_uid *const *v;
-  size_t n = lr_entity_ancestors(e, &v);
+  const lr_uid *const *v = (const lr_uid *const *)e->anc; /* the entry, read inline */
+  size_t n = e->nanc;
   if (n > 8) return lr_entity_has_ancestor(e, anc);
   for (size_t i = 0; i < n; i++)
     if (lr_uid_eq_inline(v[i], anc)) return true;
