@@ -289,19 +289,21 @@ static cn_atom leaf(const lr_cnode *n, bool want) {
   switch ((cn_kind)n->kind) {
   case CN_CMP:
     if (n->b) break;
-    t.kind = (uint8_t)(A_LT + (n->op - LR_OP_LT));
+    t.kind = A_CMP;
+    t.op = n->op;
     t.u.k = n->k;
     break;
   case CN_EQ:
-  case CN_NE:
+  case CN_NE: /* `a != k` wanting w is `a == k` wanting !w (neither bails) */
     if (n->b) break;
-    t.kind = n->kind == CN_EQ ? A_EQ : A_NE;
+    t.kind = A_EQ;
+    t.want = (n->kind == CN_EQ) == want;
     t.u.k = n->k;
     break;
   case CN_LIKE:
     if (n->like == LIKE_GENERAL) break;
     t.kind = A_LIKE;
-    t.like = n->like;
+    t.op = n->like;
     t.u.k = (lr_value){.kind = LR_V_STRING, .n = (uint32_t)n->lit.n, .u.s = n->lit.p};
     break;
   default: break;
@@ -490,9 +492,6 @@ static bool like(const lr_cnode *n, lr_str s) {
   return lr_like_match(s, &n->src->u.like.pattern);
 }
 
-static inline bool like_class(unsigned cls, const lr_value *lit, lr_str s) {
-  return like_lit(cls, lr_str_make(lit->u.s, lit->n), s);
-}
 
 /* lr_value_eq with the scalar kinds inline. */
 static inline bool value_eq(lr_value x, lr_value y) {
@@ -511,6 +510,18 @@ static inline bool value_eq(lr_value x, lr_value y) {
 
 static bool ordered(lr_value v) {
   return v.kind == LR_V_LONG || v.kind == LR_V_DATETIME || v.kind == LR_V_DURATION;
+}
+
+/* x op y (op: LR_OP_LT/LE/GT/GE) as eval.c compares: 1 or 0, CN_BAIL when
+ * x is not of an ordered kind or the kinds differ. */
+static inline int compare(unsigned op, lr_value x, lr_value y) {
+  if (!ordered(x) || x.kind != y.kind) return CN_BAIL;
+  switch ((lr_binop)op) {
+  case LR_OP_LT: return x.u.i < y.u.i;
+  case LR_OP_LE: return x.u.i <= y.u.i;
+  case LR_OP_GT: return x.u.i > y.u.i;
+  default: return x.u.i >= y.u.i;
+  }
 }
 
 static int binary(cn_run *r, const lr_cnode *n, lr_value *out) {
@@ -536,15 +547,12 @@ static int binary(cn_run *r, const lr_cnode *n, lr_value *out) {
   case CN_EQ: *out = lr_value_bool(value_eq(x, y)); return CN_OK;
   case CN_NE: *out = lr_value_bool(!value_eq(x, y)); return CN_OK;
   case CN_IN: return in(r, x, y, out);
-  case CN_CMP:
-    if (!ordered(x) || x.kind != y.kind) return CN_BAIL;
-    switch ((lr_binop)n->op) {
-    case LR_OP_LT: *out = lr_value_bool(x.u.i < y.u.i); break;
-    case LR_OP_LE: *out = lr_value_bool(x.u.i <= y.u.i); break;
-    case LR_OP_GT: *out = lr_value_bool(x.u.i > y.u.i); break;
-    default: *out = lr_value_bool(x.u.i >= y.u.i); break;
-    }
+  case CN_CMP: {
+    int b = compare(n->op, x, y);
+    if (b == CN_BAIL) return CN_BAIL;
+    *out = lr_value_bool(b);
     return CN_OK;
+  }
   case CN_ARITH:
     if (x.kind != LR_V_LONG || y.kind != LR_V_LONG) return CN_BAIL;
     if (n->op == LR_OP_ADD   ? __builtin_add_overflow(x.u.i, y.u.i, &v)
@@ -749,13 +757,8 @@ int cn_test(cn_run *r, const lr_cnode *n) {
       return value_eq(x, y) == (n->kind == CN_EQ);
     case CN_CMP:
       if (n->b) break;
-      if (operand(r, n->a, &x) != CN_OK || !ordered(x) || x.kind != n->k.kind) return CN_BAIL;
-      switch ((lr_binop)n->op) {
-      case LR_OP_LT: return x.u.i < n->k.u.i;
-      case LR_OP_LE: return x.u.i <= n->k.u.i;
-      case LR_OP_GT: return x.u.i > n->k.u.i;
-      default: return x.u.i >= n->k.u.i;
-      }
+      if (operand(r, n->a, &x) != CN_OK) return CN_BAIL;
+      return compare(n->op, x, n->k);
     case CN_LIKE:
       if (operand(r, n->a, &x) != CN_OK || x.kind != LR_V_STRING) return CN_BAIL;
       return like(n, lr_str_make(x.u.s, x.n));
@@ -792,20 +795,13 @@ int cn_atoms(cn_run *r, const cn_atom *t, size_t n) {
     } else {
       if (slot_value(r, t->slot, &x) != CN_OK) return CN_BAIL;
       const lr_value *k = &t->u.k;
-      switch ((cn_akind)t->kind) {
-      case A_EQ: b = value_eq(x, *k); break;
-      case A_NE: b = !value_eq(x, *k); break;
-      case A_LIKE:
+      if (t->kind == A_EQ) {
+        b = value_eq(x, *k);
+      } else if (t->kind == A_LIKE) {
         if (x.kind != LR_V_STRING) return CN_BAIL;
-        b = like_class(t->like, k, lr_str_make(x.u.s, x.n));
-        break;
-      default:
-        if (!ordered(x) || x.kind != k->kind) return CN_BAIL;
-        b = t->kind == A_LT   ? x.u.i < k->u.i
-            : t->kind == A_LE ? x.u.i <= k->u.i
-            : t->kind == A_GT ? x.u.i > k->u.i
-                              : x.u.i >= k->u.i;
-        break;
+        b = like_lit(t->op, lr_str_make(k->u.s, k->n), lr_str_make(x.u.s, x.n));
+      } else if ((b = compare(t->op, x, *k)) == CN_BAIL) { /* A_CMP */
+        return CN_BAIL;
       }
     }
     if (b != t->want) return 0;

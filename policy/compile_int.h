@@ -96,20 +96,16 @@ static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *an
  * variable: `slot`) with a constant, or runs cn_test on a node. */
 typedef enum cn_akind {
   A_NODE, /* cn_test(node) */
-  A_LT,   /* operand < k, LR_OP_LT order: A_LT + (op - LR_OP_LT) */
-  A_LE,
-  A_GT,
-  A_GE,
-  A_EQ,   /* operand == k */
-  A_NE,   /* operand != k */
-  A_LIKE, /* operand like lit (k: the literal; like: its class, not LIKE_GENERAL) */
+  A_CMP,  /* operand op k (op: LR_OP_LT/LE/GT/GE) */
+  A_EQ,   /* operand == k (`!=` is this test wanting the other value) */
+  A_LIKE, /* operand like lit (k: the literal; op: its class, not LIKE_GENERAL) */
   A_FAIL, /* a constant that is never `want` */
 } cn_akind;
 
 typedef struct cn_atom {
   uint8_t kind; /* cn_akind */
   uint8_t want; /* 1 or 0 */
-  uint8_t like; /* A_LIKE: cn_like */
+  uint8_t op;   /* A_CMP: lr_binop; A_LIKE: cn_like */
   uint32_t slot; /* 1 + the operand's memo slot (not A_NODE) */
   union {
     lr_value k;          /* the constant */
