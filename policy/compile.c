@@ -80,10 +80,15 @@ typedef struct cpol {
   uint8_t aop; /* lr_action_op */
   const lr_uid **auids;
   size_t nauids;
-  const cn_atom *atoms; /* the conditions, flattened (compile_int.h), in its hot block */
-  size_t natoms;
-  uint32_t hot; /* offset of its block in lr_cset.hot */
+  const hot *hot; /* its block (the flattened conditions) in lr_cset.hot */
 } cpol;
+
+/* A policy's conditions as cn_flatten gives them, until build_hot moves them
+ * into the policy's block. */
+typedef struct flat {
+  cn_atom *v;
+  size_t n;
+} flat;
 
 /* At most this many action names are compared directly (lr_cset.acts). */
 #define FEW_ACTIONS 4
@@ -345,7 +350,8 @@ static void note_shape(lr_cset *c, unsigned kp, unsigned ka, unsigned kr) {
 
 /* Lowers policy i and adds its index entries to ps, interning the names
  * its scope uses in ns. */
-static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stats *st) {
+static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stats *st,
+                           flat *f) {
   lr_arena *a = c->arena;
   cpol *p = &c->pols[i];
   const lr_policy *ast = p->inst->ast;
@@ -368,9 +374,7 @@ static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stat
     c->stats.conds++;
     if (st->interp == before) c->stats.conds_fast++;
   }
-  cn_atom *atoms;
-  p->natoms = cn_flatten(conds, when, ast->nconds, &atoms); /* into hot by build_hot */
-  p->atoms = atoms;
+  f->n = cn_flatten(conds, when, ast->nconds, &f->v);
   if (conds != few) free(conds);
   if (when != fwhen) free(when);
   if (!linked) { /* the interpreter reports the error: index it everywhere */
@@ -400,25 +404,30 @@ static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stat
     pairs_add(ps, sh, ip, names_intern(ns, p->auids[k], NULL, USE(1, ka)), ir, i);
 }
 
-/* Lays out the hot blocks of every policy, in policy order. */
-static void build_hot(lr_cset *c) {
+/* Lays out the hot blocks of every policy, in policy order, moving each
+ * policy's flattened conditions f[i] into its block. */
+static void build_hot(lr_cset *c, flat *f) {
   size_t units = 0;
-  for (size_t i = 0; i < c->npols; i++) units += hot_units(c->pols[i].natoms);
+  for (size_t i = 0; i < c->npols; i++) units += hot_units(f[i].n);
   c->hot = LR_NEW_N(c->arena, uint64_t, units ? units : 1);
   size_t at = 0;
   for (size_t i = 0; i < c->npols; i++) {
     cpol *p = &c->pols[i];
     hot *h = (hot *)(c->hot + at);
-    *h = (hot){.inst = p->inst, .pol = (uint32_t)i, .natoms = (uint32_t)p->natoms,
+    *h = (hot){.inst = p->inst, .pol = (uint32_t)i, .natoms = (uint32_t)f[i].n,
                .effect = p->effect,
                .flags = (uint8_t)((p->interp ? HOT_INTERP : 0) | (p->type_in_p ? HOT_TYPE_P : 0) |
                                   (p->type_in_r ? HOT_TYPE_R : 0))};
-    if (p->natoms) memcpy((cn_atom *)hot_atoms(h), p->atoms, p->natoms * sizeof *p->atoms);
-    free((void *)p->atoms);
-    p->atoms = hot_atoms(h);
-    p->hot = (uint32_t)at;
-    at += hot_units(p->natoms);
+    if (f[i].n) memcpy((cn_atom *)hot_atoms(h), f[i].v, f[i].n * sizeof *f[i].v);
+    free(f[i].v);
+    p->hot = h;
+    at += hot_units(f[i].n);
   }
+}
+
+/* The offset of a block in lr_cset.hot, in 8-byte units (index entries). */
+static inline uint32_t hot_offset(const lr_cset *c, const hot *h) {
+  return (uint32_t)((const uint64_t *)h - c->hot);
 }
 
 static inline uint32_t fingerprint(uint64_t h) {
@@ -464,12 +473,14 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
   pairs ps = {0};
   names ns = {0};
   cn_stats st = {0};
+  flat *f = lr_xcalloc(n ? n : 1, sizeof *f);
   for (size_t i = 0; i < n; i++) {
     c->pols[i].inst = &insts[i];
-    compile_policy(c, (uint32_t)i, &ps, &ns, &st);
+    compile_policy(c, (uint32_t)i, &ps, &ns, &st, &f[i]);
   }
-  build_hot(c);
-  for (size_t i = 0; i < ps.n; i++) ps.v[i].pol = c->pols[ps.v[i].pol].hot;
+  build_hot(c, f);
+  free(f);
+  for (size_t i = 0; i < ps.n; i++) ps.v[i].pol = hot_offset(c, c->pols[ps.v[i].pol].hot);
   build_table(c, &ps);
   names_finish(c, &ns);
   free(ps.v);
@@ -727,7 +738,7 @@ static lr_policy_result decide(lr_evalctx *x, cn_run *r, const cpol *p) {
   if (!scope_holds(x, &p->p, req->principal) || !action_holds(x, p, req->action) ||
       !scope_holds(x, &p->r, req->resource))
     return LR_POLICY_NOT_SATISFIED;
-  return conds_hold(x, r, p->atoms, p->natoms);
+  return conds_hold(x, r, hot_atoms(p->hot), p->hot->natoms);
 }
 
 /* Decides a candidate from the index: its scope holds but for the type of
@@ -739,8 +750,8 @@ __attribute__((noinline)) static lr_policy_result decide_indexed(lr_evalctx *x, 
     if (h->flags & HOT_INTERP) return lr_eval_policy_ctx(x);
     const lr_request *req = x->env->req;
     const cpol *p = &c->pols[h->pol];
-    if ((p->type_in_p && !lr_name_eq(req->principal->type, p->p.type)) ||
-        (p->type_in_r && !lr_name_eq(req->resource->type, p->r.type)))
+    if (((h->flags & HOT_TYPE_P) && !lr_name_eq(req->principal->type, p->p.type)) ||
+        ((h->flags & HOT_TYPE_R) && !lr_name_eq(req->resource->type, p->r.type)))
       return LR_POLICY_NOT_SATISFIED;
   }
   return conds_hold(x, r, hot_atoms(h), h->natoms);
