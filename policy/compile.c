@@ -526,26 +526,29 @@ static bname bname_of(const lr_cset *c, const lr_uid *u, uint64_t h) {
 
 void lr_cset_bind(lr_cset *c, const lr_entities *es) {
   uint64_t id = lr_entities_id(es);
-  if (!id) return;
-  size_t n = lr_entities_count(es), before = lr_arena_bytes(c->arena), m = 0;
-  for (size_t i = 0; i < n; i++) {
-    const lr_entity *e = lr_entities_at(es, i);
-    for (size_t k = 0; k < e->nanc; k++) m += bname_of(c, e->anc[k], e->anch[k]).id != 0;
-  }
-  if (m > UINT32_MAX || n > UINT32_MAX) return; /* offsets are 32-bit: stay unbound */
-  bname *self = LR_NEW_N(c->arena, bname, n ? n : 1), *anc = LR_NEW_N(c->arena, bname, m ? m : 1);
+  size_t n = lr_entities_count(es), before = lr_arena_bytes(c->arena), m = 0, cap = 0;
+  if (!id || n >= UINT32_MAX) return;
+  bname *self = LR_NEW_N(c->arena, bname, n ? n : 1), *tmp = NULL; /* ancestors: C heap first */
   uint32_t *off = LR_NEW_N(c->arena, uint32_t, n + 1);
-  m = 0;
   for (size_t i = 0; i < n; i++) {
     const lr_entity *e = lr_entities_at(es, i);
     self[i] = bname_of(c, e->uid, e->h);
     off[i] = (uint32_t)m;
     for (size_t k = 0; k < e->nanc; k++) {
       bname b = bname_of(c, e->anc[k], e->anch[k]);
-      if (b.id) anc[m++] = b;
+      if (!b.id) continue;
+      if (m == UINT32_MAX) { /* offsets are 32-bit: stay unbound */
+        free(tmp);
+        return;
+      }
+      if (m == cap) tmp = lr_xrealloc(tmp, (cap = cap ? cap * 2 : 64) * sizeof *tmp);
+      tmp[m++] = b;
     }
   }
   off[n] = (uint32_t)m;
+  bname *anc = LR_NEW_N(c->arena, bname, m ? m : 1);
+  if (m) memcpy(anc, tmp, m * sizeof *anc);
+  free(tmp);
   c->bound = id, c->nbound = n, c->bself = self, c->banc = anc, c->boff = off;
   c->stats.bound = n;
   c->stats.bound_bytes = lr_arena_bytes(c->arena) - before;
@@ -678,13 +681,10 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
   uint32_t *in = buf + n;
   size_t m = 0, room = cap - n;
   if (e && (e->uses & USE(var, K_IN))) in[m++] = e->id;
-  const lr_uid *const *anc;
-  const uint64_t *anch;
   const lr_entity *ent = lr_eval_entity_h(x, u, h);
   size_t nanc = ent ? ent->nanc : 0;
-  anc = ent ? (const lr_uid *const *)ent->anc : NULL, anch = ent ? ent->anch : NULL;
   for (size_t i = 0; i < nanc; i++) {
-    e = names_get(&c->names, anch[i], anc[i], NULL);
+    e = names_get(&c->names, ent->anch[i], ent->anc[i], NULL);
     if (!e || !(e->uses & USE(var, K_IN))) continue;
     if (m == room) { /* many relevant ancestors: continue in the arena */
       uint32_t *more = LR_NEW_N(x->env->arena, uint32_t, nanc + 1);

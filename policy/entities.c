@@ -256,13 +256,6 @@ size_t lr_entity_ancestors(const lr_entity *e, const lr_uid *const **out) {
   return e->nanc;
 }
 
-size_t lr_entity_ancestors_h(const lr_entity *e, const lr_uid *const **out,
-                             const uint64_t **hashes) {
-  *out = e->anc;
-  *hashes = e->anch;
-  return e->nanc;
-}
-
 bool lr_entity_has_ancestor(const lr_entity *e, const lr_uid *anc) {
   size_t lo = 0, hi = e->nanc;
   while (lo < hi) {

@@ -100,10 +100,6 @@ uint64_t lr_entities_id(const lr_entities *es);
 
 /* lr_entities_get for a uid whose lr_uid_hash is h. */
 const lr_entity *lr_entities_get_h(const lr_entities *es, const lr_uid *uid, uint64_t h);
-/* lr_entity_ancestors, with (*hashes)[i] the lr_uid_hash of (*out)[i]. */
-size_t lr_entity_ancestors_h(const lr_entity *e, const lr_uid *const **out,
-                             const uint64_t **hashes);
-
 /* Appends s as a Cedar string literal (quotes and escapes). */
 void lr_print_cedar_string(lr_str s, lr_buf *out);
 
