@@ -349,27 +349,24 @@ static void check_sets(uint64_t seed, int minpol, int spread) {
       cr_assert_eq(lr_context_from_json(ra, j, NULL, req.action, "ctx", &d, &req.context), LR_OK);
       json_decref(j);
       const lr_entities *es = stores[q % 2];
-      lr_decision di, dc;
+      lr_decision di, dc[2];
       lr_authorize(ra, set.insts, set.ninsts, es, &req, &di);
-      lr_cset_authorize(c, ra, es, &req, &dc);
-      lr_buf why = {0};
-      lr_decision db;
-      lr_cset_authorize(cb, ra, es, &req, &db);
-      if (!lr_decision_same(&di, &db, &why)) {
-        cr_assert_fail("set %zu request %d: interpreter vs compiled (bound to store 0, request "
-                       "on store %d) differ: %s\npolicies:\n%s\n",
-                       sets, q, q % 2, why.p, pol.p);
+      const lr_cset *compiled[2] = {c, cb};
+      static const char *const how[2] = {"compiled", "compiled bound to store 0"};
+      for (int v = 0; v < 2; v++) {
+        lr_cset_authorize(compiled[v], ra, es, &req, &dc[v]);
+        lr_buf why = {0};
+        if (!lr_decision_same(&di, &dc[v], &why)) {
+          lr_buf rq = {0};
+          lr_uid_print(req.principal, &rq), lr_buf_puts(&rq, ", ");
+          lr_uid_print(req.action, &rq), lr_buf_puts(&rq, ", ");
+          lr_uid_print(req.resource, &rq);
+          cr_assert_fail("set %zu request %d (store %d): interpreter vs %s differ: %s\n"
+                         "policies:\n%s\nrequest: %s context %s\n",
+                         sets, q, q % 2, how[v], why.p, pol.p, rq.p, ctx.p);
+        }
+        lr_buf_free(&why);
       }
-      if (!lr_decision_same(&di, &dc, &why)) {
-        lr_buf rq = {0};
-        lr_uid_print(req.principal, &rq), lr_buf_puts(&rq, ", ");
-        lr_uid_print(req.action, &rq), lr_buf_puts(&rq, ", ");
-        lr_uid_print(req.resource, &rq);
-        cr_assert_fail("set %zu request %d: interpreter vs compiled differ: %s\npolicies:\n%s\n"
-                       "request: %s context %s\n",
-                       sets, q, why.p, pol.p, rq.p, ctx.p);
-      }
-      lr_buf_free(&why);
       allows += di.allow, errors += di.nerrors > 0, guards += di.nguards > 0;
       lr_arena_reset(ra);
     }
