@@ -48,13 +48,29 @@ static const char *const UIDS[][2] = {
     {"Album", "a"},    {"Photo", "q"},
 };
 
+#define NUIDS (sizeof UIDS / sizeof *UIDS)
+#define NCTX (sizeof CONTEXTS / sizeof *CONTEXTS)
+
+/* Built once: the store, the overlay, the uids and each context read for
+ * each uid as the action. */
 static lr_entities *store, *overlay;
 static lr_arena *fixed;
-
-static const lr_uid *uid(int i) { return lr_uid_new(fixed, lr_str_c(UIDS[i][0]), lr_str_c(UIDS[i][1])); }
+static const lr_uid *uids[NUIDS];
+static lr_value contexts[NCTX][NUIDS];
 
 static void init(void) {
   fixed = lr_arena_new(0);
+  for (size_t i = 0; i < NUIDS; i++)
+    uids[i] = lr_uid_new(fixed, lr_str_c(UIDS[i][0]), lr_str_c(UIDS[i][1]));
+  for (size_t k = 0; k < NCTX; k++)
+    for (size_t i = 0; i < NUIDS; i++) {
+      json_t *j = json_loads(CONTEXTS[k], 0, NULL);
+      lr_diags d = {0};
+      if (!j || lr_context_from_json(fixed, j, NULL, uids[i], "ctx", &d, &contexts[k][i]) != LR_OK)
+        abort();
+      json_decref(j);
+      lr_diags_free(&d);
+    }
   lr_diags d = {0};
   store = lr_entities_from_json(ENTITIES, sizeof ENTITIES - 1, "fuzz", NULL, &d);
   if (!store) abort();
@@ -62,26 +78,20 @@ static void init(void) {
   /* alice again, in Role::"r1" only and without attributes */
   overlay = lr_entities_new_overlay(store);
   const lr_uid *r1 = lr_uid_new(fixed, lr_str_c("Role"), lr_str_c("r1"));
-  if (lr_entities_add(overlay, uid(0), lr_value_empty_record(), &r1, 1,
+  if (lr_entities_add(overlay, uids[0], lr_value_empty_record(), &r1, 1,
                       lr_value_empty_record()) != LR_OK ||
       lr_entities_finish(overlay, NULL) != LR_OK)
     abort();
 }
 
 static void check(const lr_policy_set *set, const lr_cset *c, const char *how, lr_arena *a) {
-  static const int reqs[][3] = {{0, 4, 7}, {1, 5, 8}, {2, 6, 9}, {0, 5, 7}, {3, 4, 7}};
+  static const size_t reqs[][3] = {{0, 4, 7}, {1, 5, 8}, {2, 6, 9}, {0, 5, 7}, {3, 4, 7}};
   const lr_entities *stores[2] = {store, overlay};
   for (size_t q = 0; q < sizeof reqs / sizeof *reqs; q++)
-    for (size_t k = 0; k < sizeof CONTEXTS / sizeof *CONTEXTS; k++)
+    for (size_t k = 0; k < NCTX; k++)
       for (int s = 0; s < 2; s++) {
-        lr_request req = {uid(reqs[q][0]), uid(reqs[q][1]), uid(reqs[q][2]),
-                          lr_value_empty_record()};
-        json_t *j = json_loads(CONTEXTS[k], 0, NULL);
-        lr_diags d = {0};
-        if (!j || lr_context_from_json(a, j, NULL, req.action, "ctx", &d, &req.context) != LR_OK)
-          abort();
-        json_decref(j);
-        lr_diags_free(&d);
+        lr_request req = {uids[reqs[q][0]], uids[reqs[q][1]], uids[reqs[q][2]],
+                          contexts[k][reqs[q][1]]};
         lr_decision di, dc;
         lr_authorize(a, set->insts, set->ninsts, stores[s], &req, &di);
         lr_cset_authorize(c, a, stores[s], &req, &dc);
