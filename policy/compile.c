@@ -19,10 +19,17 @@
  * whose scope holds, whatever the set's size (the cost grows with the
  * number of shapes and ancestors, not of policies).
  *
+ * A key's hash is the XOR of one mixed word per variable (part_hash), so
+ * each of the request's keys is mixed once — for an entity of the store the
+ * set is bound to (lr_cset_bind), its keys and their words are made at
+ * binding — and a probe combines three words.
+ *
  * The index is exact: a candidate's scope holds (names are compared as
  * strings, ancestors are the store's), so only the type of `is T in E` is
- * checked again. Candidates are decided in policy order, so reasons and
- * errors come out as lr_authorize gives them. Small sets are scanned with
+ * checked again. Candidates are decided as they are found; those that apply
+ * or err are then put in policy order (once each: a policy can be found
+ * under several keys of one request), so reasons and errors come out as
+ * lr_authorize gives them. Small sets are scanned with
  * the full scope check instead. Conditions run as flattened tests (cn_atom,
  * compile_int.h) kept with what else deciding a policy reads in one block
  * per policy (struct hot); when a test bails, or for an instance with an
@@ -112,12 +119,6 @@ typedef struct name {
   char text[NAME_INLINE];
 } name;
 
-/* A name as a store entry resolves it for lr_cset_bind: id and USE bits. */
-typedef struct bname {
-  uint32_t id;
-  uint16_t uses;
-} bname;
-
 /* Open addressing over names. */
 typedef struct names {
   name *v;
@@ -130,6 +131,13 @@ typedef struct slot {
   uint32_t start, count;
 } slot;
 
+/* A request's index key for one variable and kind: a name id (0: any) and
+ * its part_hash. */
+typedef struct pkey {
+  uint64_t h;
+  uint32_t id;
+} pkey;
+
 struct lr_cset {
   atomic_int refs;
   lr_arena *arena;
@@ -137,10 +145,11 @@ struct lr_cset {
   cpol *pols;
   size_t npols;
   /* shapes present: kind of principal, action, resource */
-  uint8_t shapes[K__N * K__N * K__N][3];
+  uint8_t shapes[K__N * K__N * K__N][4]; /* kinds, then the shape id */
   size_t nshapes;
   names names;      /* every uid and type some indexed scope names */
   uint16_t uses[3]; /* per variable: the USE bits of all its names */
+  pkey any[3];      /* per variable: the key of `any` */
   /* When actions are named only with `==` and by at most FEW_ACTIONS
    * names (the usual case: an application has a handful of actions), the
    * request's action is compared with them instead of hashed and looked
@@ -160,12 +169,14 @@ struct lr_cset {
   uint64_t *hot;     /* the blocks (struct hot), in policy order */
   size_t nentries;
   /* The bound store (lr_cset_bind): its id (0: none), and per entity i
-   * the names it and its ancestors are — bself[i] (id 0: not a name) and
-   * banc[boff[i], boff[i + 1]) (only the ancestors that are names). */
+   * and variable v (j = 3i + v) the keys a request whose v is that entity
+   * probes with, ready: `==` keys bkeys[bk[2j], bk[2j + 1]), `in` keys
+   * (itself and its ancestors, those some scope names) bkeys[bk[2j + 1],
+   * bk[2j + 2]). */
   uint64_t bound;
   size_t nbound;
-  const bname *bself, *banc;
-  const uint32_t *boff;
+  const pkey *bkeys;
+  const uint32_t *bk;
   uint32_t npaths; /* distinct variable paths (memo slots per request) */
   lr_cnode **defs; /* per slot: the node that evaluates it */
   lr_cset_stats stats;
@@ -178,12 +189,23 @@ struct lr_cset {
  * come from the store. Only speed depends on the quality: lookups compare
  * the names. */
 
-/* Hash of an index key (shape and three name ids). */
-static inline uint64_t key_hash(unsigned shape, uint32_t p, uint32_t a, uint32_t r) {
-  uint64_t x = ((uint64_t)p << 32 | r) * 0x9e3779b97f4a7c15ull;
-  uint64_t y = ((uint64_t)a << 8 | shape) * 0xc2b2ae3d27d4eb4full;
-  uint64_t h = x ^ ((y << 31) | (y >> 33));
-  return h ^ (h >> 29);
+/* Hash of one variable's part of an index key: its kind and name id. A
+ * key's hash is the XOR of its three parts, so a request mixes each of its
+ * keys once and a probe only combines three words. */
+static inline uint64_t part_hash(unsigned var, unsigned kind, uint32_t id) {
+  uint64_t x = ((uint64_t)(var * K__N + kind + 1) << 32 | id) * 0x9e3779b97f4a7c15ull;
+  x ^= x >> 29;
+  x *= 0xbf58476d1ce4e5b9ull;
+  return x ^ (x >> 32);
+}
+
+static inline pkey pkey_of(unsigned var, unsigned kind, uint32_t id) {
+  return (pkey){part_hash(var, kind, id), id};
+}
+
+static inline uint64_t key_hash(unsigned kp, unsigned ka, unsigned kr, uint32_t p, uint32_t a,
+                                uint32_t r) {
+  return part_hash(0, kp, p) ^ part_hash(1, ka, a) ^ part_hash(2, kr, r);
 }
 
 static inline unsigned shape_id(unsigned kp, unsigned ka, unsigned kr) {
@@ -345,6 +367,7 @@ static void note_shape(lr_cset *c, unsigned kp, unsigned ka, unsigned kr) {
   c->shapes[c->nshapes][0] = (uint8_t)kp;
   c->shapes[c->nshapes][1] = (uint8_t)ka;
   c->shapes[c->nshapes][2] = (uint8_t)kr;
+  c->shapes[c->nshapes][3] = (uint8_t)id;
   c->nshapes++;
 }
 
@@ -453,7 +476,8 @@ static void build_table(lr_cset *c, pairs *ps) {
     uint32_t start = (uint32_t)n;
     for (; i < ps->n && same_key(&ps->v[i], &k); i++)
       if (n == start || c->entries[n - 1] != ps->v[i].pol) c->entries[n++] = ps->v[i].pol;
-    uint64_t h = key_hash(k.shape, k.p, k.a, k.r);
+    unsigned kp = k.shape / (K__N * K__N), ka = k.shape / K__N % K__N, kr = k.shape % K__N;
+    uint64_t h = key_hash(kp, ka, kr, k.p, k.a, k.r);
     size_t s = h & c->mask;
     while (c->cells[s]) s = (s + 1) & c->mask;
     c->cells[s] = (uint64_t)g << 32 | fingerprint(h);
@@ -482,6 +506,7 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
   free(f);
   for (size_t i = 0; i < ps.n; i++) ps.v[i].pol = hot_offset(c, c->pols[ps.v[i].pol].hot);
   build_table(c, &ps);
+  for (unsigned v = 0; v < 3; v++) c->any[v] = pkey_of(v, K_ANY, 0);
   names_finish(c, &ns);
   free(ps.v);
   lr_map_free(&st.paths);
@@ -519,96 +544,123 @@ void lr_cset_unref(lr_cset *c) {
 
 void lr_cset_get_stats(const lr_cset *c, lr_cset_stats *out) { *out = c->stats; }
 
-static bname bname_of(const lr_cset *c, const lr_uid *u, uint64_t h) {
-  const name *e = names_get(&c->names, h, u, NULL);
-  return e ? (bname){e->id, e->uses} : (bname){0, 0};
+/* The growing key list of lr_cset_bind (C heap). */
+typedef struct pkeys {
+  pkey *v;
+  size_t n, cap;
+} pkeys;
+
+static bool pkeys_add(pkeys *ks, unsigned var, unsigned kind, uint32_t id) {
+  if (ks->n == UINT32_MAX) return false; /* offsets are 32-bit */
+  if (ks->n == ks->cap) {
+    ks->cap = ks->cap ? ks->cap * 2 : 64;
+    ks->v = lr_xrealloc(ks->v, ks->cap * sizeof *ks->v);
+  }
+  ks->v[ks->n++] = pkey_of(var, kind, id);
+  return true;
 }
 
 void lr_cset_bind(lr_cset *c, const lr_entities *es) {
   uint64_t id = lr_entities_id(es);
-  size_t n = lr_entities_count(es), before = lr_arena_bytes(c->arena), m = 0, cap = 0;
-  if (!id || n >= UINT32_MAX) return;
-  bname *self = LR_NEW_N(c->arena, bname, n ? n : 1), *tmp = NULL; /* ancestors: C heap first */
-  uint32_t *off = LR_NEW_N(c->arena, uint32_t, n + 1);
-  for (size_t i = 0; i < n; i++) {
+  size_t n = lr_entities_count(es), before = lr_arena_bytes(c->arena);
+  if (!id || n >= UINT32_MAX / 6) return;
+  uint32_t *bk = LR_NEW_N(c->arena, uint32_t, 6 * n + 1);
+  pkeys ks = {0};
+  const name **anc = NULL; /* an entity's ancestors that are names */
+  size_t nanc = 0, capanc = 0;
+  bool ok = true;
+  for (size_t i = 0; i < n && ok; i++) {
     const lr_entity *e = lr_entities_at(es, i);
-    self[i] = bname_of(c, e->uid, e->h);
-    off[i] = (uint32_t)m;
+    const name *self = names_get(&c->names, e->h, e->uid, NULL);
+    nanc = 0;
     for (size_t k = 0; k < e->nanc; k++) {
-      bname b = bname_of(c, e->anc[k], e->anch[k]);
-      if (!b.id) continue;
-      if (m == UINT32_MAX) { /* offsets are 32-bit: stay unbound */
-        free(tmp);
-        return;
-      }
-      if (m == cap) tmp = lr_xrealloc(tmp, (cap = cap ? cap * 2 : 64) * sizeof *tmp);
-      tmp[m++] = b;
+      const name *a = names_get(&c->names, e->anch[k], e->anc[k], NULL);
+      if (!a) continue;
+      if (nanc == capanc) anc = lr_xrealloc(anc, (capanc = capanc ? capanc * 2 : 16) * sizeof *anc);
+      anc[nanc++] = a;
+    }
+    for (unsigned v = 0; v < 3 && ok; v++) {
+      size_t j = 3 * i + v;
+      bk[2 * j] = (uint32_t)ks.n;
+      if (self && (self->uses & USE(v, K_EQ))) ok = pkeys_add(&ks, v, K_EQ, self->id);
+      bk[2 * j + 1] = (uint32_t)ks.n;
+      if (self && (self->uses & USE(v, K_IN))) ok = ok && pkeys_add(&ks, v, K_IN, self->id);
+      for (size_t k = 0; k < nanc && ok; k++)
+        if (anc[k]->uses & USE(v, K_IN)) ok = pkeys_add(&ks, v, K_IN, anc[k]->id);
     }
   }
-  off[n] = (uint32_t)m;
-  bname *anc = LR_NEW_N(c->arena, bname, m ? m : 1);
-  if (m) memcpy(anc, tmp, m * sizeof *anc);
-  free(tmp);
-  c->bound = id, c->nbound = n, c->bself = self, c->banc = anc, c->boff = off;
+  free(anc);
+  if (!ok) { /* more keys than 32-bit offsets reach: stay unbound */
+    free(ks.v);
+    return;
+  }
+  bk[6 * n] = (uint32_t)ks.n;
+  pkey *keys = LR_NEW_N(c->arena, pkey, ks.n ? ks.n : 1);
+  if (ks.n) memcpy(keys, ks.v, ks.n * sizeof *keys);
+  free(ks.v);
+  c->bound = id, c->nbound = n, c->bkeys = keys, c->bk = bk;
   c->stats.bound = n;
   c->stats.bound_bytes = lr_arena_bytes(c->arena) - before;
 }
 
 /* ---- request time -------------------------------------------------------------- */
 
-/* The index keys (name ids) of one request variable for one kind. */
+/* The keys of one request variable for one kind: [v, end). */
 typedef struct keys {
-  uint32_t *v;
-  size_t n;
+  const pkey *v, *end;
 } keys;
 
-/* A growable list of candidate policy indices (first in a stack buffer). */
-typedef struct cands {
-  uint32_t *v;
+/* The policies found to apply or to err, in the order they were found:
+ * block offset (policy order), result and error message. */
+typedef struct hit {
+  uint32_t off;
+  uint8_t r; /* lr_policy_result */
+  const char *msg;
+} hit;
+
+typedef struct hits {
+  hit *v;
   size_t n, cap;
   lr_arena *a;
-  bool sorted;
-} cands;
+} hits;
 
-static void cands_add(cands *cs, const uint32_t *src, size_t n) {
-  if (cs->n + n > cs->cap) {
-    size_t cap = (cs->n + n) * 2;
-    uint32_t *v = lr_arena_alloc(cs->a, cap * sizeof *v);
-    memcpy(v, cs->v, cs->n * sizeof *v);
-    cs->v = v;
-    cs->cap = cap;
+static void hits_add(hits *hs, uint32_t off, lr_policy_result r, const char *msg) {
+  if (hs->n == hs->cap) {
+    hit *v = LR_NEW_N(hs->a, hit, hs->cap * 2);
+    memcpy(v, hs->v, hs->n * sizeof *v);
+    hs->v = v, hs->cap *= 2;
   }
-  if (cs->n && n && cs->v[cs->n - 1] >= src[0]) cs->sorted = false;
-  for (size_t i = 0; i < n; i++) cs->v[cs->n + i] = src[i]; /* mostly one or two */
-  cs->n += n;
+  hs->v[hs->n++] = (hit){off, (uint8_t)r, msg};
 }
 
-static int cmp_u32(const void *x, const void *y) {
-  uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+static int cmp_hit(const void *x, const void *y) {
+  uint32_t a = ((const hit *)x)->off, b = ((const hit *)y)->off;
   return (a > b) - (a < b);
 }
 
-static void cands_finish(cands *cs) {
-  if (cs->sorted) return;
-  if (cs->n <= 32) {
-    for (size_t i = 1; i < cs->n; i++) {
-      uint32_t v = cs->v[i];
+/* Puts the hits in policy order, once each (a policy under several keys of
+ * one request is found, and decided, more than once). */
+static void hits_finish(hits *hs) {
+  if (hs->n < 2) return;
+  if (hs->n <= 16) {
+    for (size_t i = 1; i < hs->n; i++) {
+      hit v = hs->v[i];
       size_t j = i;
-      while (j > 0 && cs->v[j - 1] > v) cs->v[j] = cs->v[j - 1], j--;
-      cs->v[j] = v;
+      while (j > 0 && hs->v[j - 1].off > v.off) hs->v[j] = hs->v[j - 1], j--;
+      hs->v[j] = v;
     }
   } else {
-    qsort(cs->v, cs->n, sizeof *cs->v, cmp_u32);
+    qsort(hs->v, hs->n, sizeof *hs->v, cmp_hit);
   }
   size_t m = 0;
-  for (size_t i = 0; i < cs->n; i++)
-    if (m == 0 || cs->v[m - 1] != cs->v[i]) cs->v[m++] = cs->v[i];
-  cs->n = m;
+  for (size_t i = 0; i < hs->n; i++)
+    if (m == 0 || hs->v[m - 1].off != hs->v[i].off) hs->v[m++] = hs->v[i];
+  hs->n = m;
 }
 
-static inline const slot *lookup(const lr_cset *c, unsigned sh, uint32_t p, uint32_t a,
-                                 uint32_t r) {
-  uint64_t h = key_hash(sh, p, a, r);
+/* The group under key (sh, p, a, r) of hash h, or NULL. */
+static inline const slot *lookup(const lr_cset *c, uint64_t h, unsigned sh, uint32_t p,
+                                 uint32_t a, uint32_t r) {
   uint32_t f = fingerprint(h);
   for (size_t s = h & c->mask;; s = (s + 1) & c->mask) {
     uint64_t cell = c->cells[s];
@@ -620,49 +672,38 @@ static inline const slot *lookup(const lr_cset *c, unsigned sh, uint32_t p, uint
   }
 }
 
-/* var_keys for an entry of the bound store: its `==` and `in` keys (buf
- * holds them, cap cells; more go to the arena) from the table. */
-static void bound_keys(const lr_cset *c, int var, size_t i, uint32_t *buf, size_t cap,
-                       lr_evalctx *x, keys ks[K__N]) {
-  const bname self = c->bself[i];
-  size_t n = 0;
-  if (self.uses & USE(var, K_EQ)) buf[n] = self.id, ks[K_EQ] = (keys){buf + n++, 1};
-  uint32_t *in = buf + n;
-  size_t m = 0, room = cap - n;
-  if (self.uses & USE(var, K_IN)) in[m++] = self.id;
-  const bname *b = c->banc + c->boff[i], *end = c->banc + c->boff[i + 1];
-  for (; b < end; b++) {
-    if (!(b->uses & USE(var, K_IN))) continue;
-    if (m == room) { /* many relevant ancestors: continue in the arena */
-      uint32_t *more = LR_NEW_N(x->env->arena, uint32_t, m + (size_t)(end - b));
-      memcpy(more, in, m * sizeof *in);
-      in = more, room = m + (size_t)(end - b);
-    }
-    in[m++] = b->id;
-  }
-  ks[K_IN] = (keys){in, m};
+/* Room for the `in` keys of a variable: buf (its room cells) while they fit,
+ * then the arena, where the m kept so far move. */
+static pkey *keys_grow(lr_evalctx *x, pkey *in, size_t m, size_t *room, size_t more) {
+  pkey *v = LR_NEW_N(x->env->arena, pkey, m + more);
+  memcpy(v, in, m * sizeof *in);
+  *room = m + more;
+  return v;
 }
 
 /* Fills ks[kind] with the names of variable number var (uid u) that some
  * policy uses for that kind: buf holds them (cap cells; more go to the
  * arena). The store entry of u is looked up only when ancestors matter. */
-static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, uint32_t *buf,
+static void var_keys(const lr_cset *c, unsigned var, lr_evalctx *x, const lr_uid *u, pkey *buf,
                      size_t cap, keys ks[K__N]) {
-  static const uint32_t any = 0;
   unsigned uses = c->uses[var];
-  ks[K_ANY] = (keys){(uint32_t *)&any, 1};
-  ks[K_EQ] = ks[K_IN] = ks[K_IS] = (keys){buf, 0};
-  size_t n = 0;
+  ks[K_ANY] = (keys){&c->any[var], &c->any[var] + 1};
+  ks[K_EQ] = ks[K_IN] = ks[K_IS] = (keys){buf, buf};
   const name *e;
   if (uses & USE(var, K_IS)) {
     e = names_get(&c->names, lr_type_hash_inline(u->type), NULL, &u->type);
-    if (e && (e->uses & USE(var, K_IS))) buf[n] = e->id, ks[K_IS] = (keys){buf + n++, 1};
+    if (e && (e->uses & USE(var, K_IS))) {
+      *buf = pkey_of(var, K_IS, e->id);
+      ks[K_IS] = (keys){buf, buf + 1};
+      buf++, cap--;
+    }
   }
   if (!(uses & (USE(var, K_EQ) | USE(var, K_IN)))) return;
   if (var == 1 && c->nacts <= FEW_ACTIONS) { /* the action, among a few names used with `==` */
     for (size_t i = 0; i < c->nacts; i++)
       if (lr_uid_eq_inline(&c->acts[i]->uid, u)) {
-        buf[n] = c->acts[i]->id, ks[K_EQ] = (keys){buf + n, 1};
+        *buf = pkey_of(var, K_EQ, c->acts[i]->id);
+        ks[K_EQ] = (keys){buf, buf + 1};
         break;
       }
     return;
@@ -670,30 +711,32 @@ static void var_keys(const lr_cset *c, int var, lr_evalctx *x, const lr_uid *u, 
   uint64_t h = lr_uid_hash_inline(u);
   if ((uses & USE(var, K_IN)) && c->bound) { /* the store entry first: maybe in the table */
     const lr_entity *ent = lr_eval_entity_h(x, u, h);
-    if (ent && ent->store == c->bound && ent->index < c->nbound) {
-      bound_keys(c, var, ent->index, buf + n, cap - n, x, ks);
+    if (ent && ent->store == c->bound && ent->index < c->nbound) { /* keys made at binding */
+      const uint32_t *o = c->bk + 2 * (3 * ent->index + var);
+      ks[K_EQ] = (keys){c->bkeys + o[0], c->bkeys + o[1]};
+      ks[K_IN] = (keys){c->bkeys + o[1], c->bkeys + o[2]};
       return;
     }
   }
   e = names_get(&c->names, h, u, NULL);
-  if (e && (e->uses & USE(var, K_EQ))) buf[n] = e->id, ks[K_EQ] = (keys){buf + n++, 1};
+  if (e && (e->uses & USE(var, K_EQ))) {
+    *buf = pkey_of(var, K_EQ, e->id);
+    ks[K_EQ] = (keys){buf, buf + 1};
+    buf++, cap--;
+  }
   if (!(uses & USE(var, K_IN))) return;
-  uint32_t *in = buf + n;
-  size_t m = 0, room = cap - n;
-  if (e && (e->uses & USE(var, K_IN))) in[m++] = e->id;
+  pkey *in = buf;
+  size_t m = 0, room = cap;
+  if (e && (e->uses & USE(var, K_IN))) in[m++] = pkey_of(var, K_IN, e->id);
   const lr_entity *ent = lr_eval_entity_h(x, u, h);
   size_t nanc = ent ? ent->nanc : 0;
   for (size_t i = 0; i < nanc; i++) {
     e = names_get(&c->names, ent->anch[i], ent->anc[i], NULL);
     if (!e || !(e->uses & USE(var, K_IN))) continue;
-    if (m == room) { /* many relevant ancestors: continue in the arena */
-      uint32_t *more = LR_NEW_N(x->env->arena, uint32_t, nanc + 1);
-      memcpy(more, in, m * sizeof *in);
-      in = more, room = nanc + 1;
-    }
-    in[m++] = e->id;
+    if (m == room) in = keys_grow(x, in, m, &room, nanc - i);
+    in[m++] = pkey_of(var, K_IN, e->id);
   }
-  ks[K_IN] = (keys){in, m};
+  ks[K_IN] = (keys){in, in + m};
 }
 
 /* Scopes; the store entry of u is looked up (once per request) only for
@@ -757,27 +800,40 @@ __attribute__((noinline)) static lr_policy_result decide_indexed(lr_evalctx *x, 
   return conds_hold(x, r, hot_atoms(h), h->natoms);
 }
 
-/* Collects the candidates of req into cs. */
-static void probe(const lr_cset *c, lr_evalctx *x, cands *cs) {
-  const lr_request *req = x->env->req;
+/* Decides the policies of group e (their scope holds), adding those that
+ * apply or err to hs. */
+static void decide_group(const lr_cset *c, lr_eval_env *env, lr_evalctx *x, cn_run *r,
+                         const slot *e, hits *hs) {
+  for (const uint32_t *o = c->entries + e->start, *end = o + e->count; o < end; o++) {
+    const hot *h = (const hot *)(c->hot + *o);
+    env->inst = h->inst;
+    lr_policy_result res = decide_indexed(x, r, c, h);
+    if (res != LR_POLICY_NOT_SATISFIED) hits_add(hs, *o, res, x->err->msg);
+  }
+}
+
+/* Probes the index with every key combination of the request and decides
+ * the policies found, in the order found (hits_finish restores policy
+ * order). */
+__attribute__((noinline)) static void probe(const lr_cset *c, lr_eval_env *env, lr_evalctx *x,
+                                            cn_run *run, hits *hs) {
+  const lr_request *req = env->req;
   enum { CAP = 16 };
-  uint32_t buf[3][CAP];
+  pkey buf[3][CAP];
   keys ks[3][K__N];
   const lr_uid *vars[3] = {req->principal, req->action, req->resource};
-  for (int v = 0; v < 3; v++) var_keys(c, v, x, vars[v], buf[v], CAP, ks[v]);
+  for (unsigned v = 0; v < 3; v++) var_keys(c, v, x, vars[v], buf[v], CAP, ks[v]);
   for (size_t s = 0; s < c->nshapes; s++) {
-    unsigned kp = c->shapes[s][0], ka = c->shapes[s][1], kr = c->shapes[s][2];
-    unsigned sh = shape_id(kp, ka, kr);
-    const keys *P = &ks[0][kp], *A = &ks[1][ka], *R = &ks[2][kr];
-    if (!P->n || !A->n || !R->n) continue;
-    for (size_t i = 0; i < P->n; i++)
-      for (size_t j = 0; j < A->n; j++)
-        for (size_t k = 0; k < R->n; k++) {
-          const slot *e = lookup(c, sh, P->v[i], A->v[j], R->v[k]);
-          if (e) cands_add(cs, c->entries + e->start, e->count);
+    const uint8_t *k = c->shapes[s];
+    const keys P = ks[0][k[0]], A = ks[1][k[1]], R = ks[2][k[2]];
+    for (const pkey *p = P.v; p < P.end; p++)
+      for (const pkey *a = A.v; a < A.end; a++)
+        for (const pkey *r = R.v; r < R.end; r++) {
+          const slot *e = lookup(c, p->h ^ a->h ^ r->h, k[3], p->id, a->id, r->id);
+          if (e) decide_group(c, env, x, run, e, hs);
         }
   }
-  cands_finish(cs);
+  hits_finish(hs);
 }
 
 /* The decision being assembled: n cells of ids, satisfied permits from the
@@ -846,16 +902,14 @@ void lr_cset_authorize(const lr_cset *c, lr_arena *a, const lr_entities *es, con
       if (r != LR_POLICY_NOT_SATISFIED) tally_add(&t, out, p->inst, p->effect, r, err.msg);
     }
   } else {
-    uint32_t small[64];
-    cands cs = {small, 0, 64, a, true};
-    probe(c, &x, &cs);
-    t.n = cs.n ? cs.n : 1;
+    hit small[16];
+    hits hs = {small, 0, 16, a};
+    probe(c, &env, &x, &run, &hs);
+    t.n = hs.n ? hs.n : 1;
     t.ids = LR_NEW_N(a, const char *, t.n);
-    for (size_t i = 0; i < cs.n; i++) {
-      const hot *h = (const hot *)(c->hot + cs.v[i]);
-      env.inst = h->inst;
-      lr_policy_result r = decide_indexed(&x, &run, c, h);
-      if (r != LR_POLICY_NOT_SATISFIED) tally_add(&t, out, h->inst, h->effect, r, err.msg);
+    for (size_t i = 0; i < hs.n; i++) {
+      const hot *h = (const hot *)(c->hot + hs.v[i].off);
+      tally_add(&t, out, h->inst, h->effect, (lr_policy_result)hs.v[i].r, hs.v[i].msg);
     }
   }
   size_t n = t.n, np = t.np, nf = t.nf;

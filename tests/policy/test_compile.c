@@ -413,6 +413,28 @@ Test(compile, refcount_and_adopted_arena) {
   lr_diags_free(&d);
 }
 
+Test(compile, index_reports_a_policy_found_twice_once) {
+  /* The request's action Action::"view" is in Action::"read": policies
+   * naming both are found under two keys of one request (and decided
+   * twice); each must be reported once, in policy order, past the 13
+   * fillers that make the set indexed. */
+  lr_buf b = {0};
+  for (int i = 0; i < 13; i++)
+    lr_buf_printf(&b, "permit(principal == User::\"f%d\", action, resource);\n", i);
+  lr_buf_puts(&b,
+              "forbid(principal, action in [Action::\"view\", Action::\"read\"], resource) "
+              "when { context.nope };\n"
+              "permit(principal, action in [Action::\"read\", Action::\"view\"], resource);\n"
+              "permit(principal, action in Action::\"read\", resource);\n"
+              "forbid(principal, action in [Action::\"view\", Action::\"read\"], resource) "
+              "unless { true };\n");
+  lr_policy_set set = load(b.p);
+  lr_buf_free(&b);
+  const char *got = both_insts(set.insts, set.ninsts, t.es, &t.req);
+  cr_expect(strncmp(got, "allow[policy14,policy15]{policy13: ", 35) == 0, "%s", got);
+  cr_expect(strstr(got, "; policy13") == NULL, "%s", got);
+}
+
 Test(compile, index_prunes_large_sets) {
   /* 2,000 policies on distinct users: the request's candidates are the one
    * naming alice plus the unscoped one, whatever the set's size. */
