@@ -363,7 +363,7 @@ static void pairs_add(pairs *ps, unsigned shape, uint32_t p, uint32_t a, uint32_
 static void note_shape(lr_cset *c, unsigned kp, unsigned ka, unsigned kr) {
   unsigned id = shape_id(kp, ka, kr);
   for (size_t i = 0; i < c->nshapes; i++)
-    if (shape_id(c->shapes[i][0], c->shapes[i][1], c->shapes[i][2]) == id) return;
+    if (c->shapes[i][3] == id) return;
   c->shapes[c->nshapes][0] = (uint8_t)kp;
   c->shapes[c->nshapes][1] = (uint8_t)ka;
   c->shapes[c->nshapes][2] = (uint8_t)kr;
@@ -544,61 +544,72 @@ void lr_cset_unref(lr_cset *c) {
 
 void lr_cset_get_stats(const lr_cset *c, lr_cset_stats *out) { *out = c->stats; }
 
-/* The growing key list of lr_cset_bind (C heap). */
-typedef struct pkeys {
-  pkey *v;
-  size_t n, cap;
-} pkeys;
-
-static bool pkeys_add(pkeys *ks, unsigned var, unsigned kind, uint32_t id) {
-  if (ks->n == UINT32_MAX) return false; /* offsets are 32-bit */
-  if (ks->n == ks->cap) {
-    ks->cap = ks->cap ? ks->cap * 2 : 64;
-    ks->v = lr_xrealloc(ks->v, ks->cap * sizeof *ks->v);
+/* The names among the ancestors of store entry e (NULL: none), in out (room
+ * for e->nanc); returns how many. */
+static inline size_t anc_names(const lr_cset *c, const lr_entity *e, const name **out) {
+  size_t n = 0;
+  for (size_t k = 0; e && k < e->nanc; k++) {
+    const name *a = names_get(&c->names, e->anch[k], e->anc[k], NULL);
+    if (a) out[n++] = a;
   }
-  ks->v[ks->n++] = pkey_of(var, kind, id);
-  return true;
+  return n;
+}
+
+/* The keys an entity gives variable var: its `==` key, then its `in` keys
+ * (itself and its ancestors), for the names some scope uses that way — from
+ * its own name (self, or NULL) and the names among its ancestors (anc).
+ * Written to out (room for 2 + nanc); *neq of them are `==` keys. Returns how
+ * many. lr_cset_bind makes them once per store entity; the request path
+ * makes them for an entity it did not bind. */
+__attribute__((always_inline)) static inline size_t entity_keys(unsigned var, const name *self,
+                                                                const name *const *anc,
+                                                                size_t nanc, pkey *out,
+                                                                size_t *neq) {
+  size_t n = 0;
+  if (self && (self->uses & USE(var, K_EQ))) out[n++] = pkey_of(var, K_EQ, self->id);
+  *neq = n;
+  if (self && (self->uses & USE(var, K_IN))) out[n++] = pkey_of(var, K_IN, self->id);
+  for (size_t k = 0; k < nanc; k++)
+    if (anc[k]->uses & USE(var, K_IN)) out[n++] = pkey_of(var, K_IN, anc[k]->id);
+  return n;
 }
 
 void lr_cset_bind(lr_cset *c, const lr_entities *es) {
   uint64_t id = lr_entities_id(es);
   size_t n = lr_entities_count(es), before = lr_arena_bytes(c->arena);
-  if (!id || n >= UINT32_MAX / 6) return;
+  if (!id || n >= UINT32_MAX / 6) return; /* entity indices and bk's size stay 32-bit */
   uint32_t *bk = LR_NEW_N(c->arena, uint32_t, 6 * n + 1);
-  pkeys ks = {0};
-  const name **anc = NULL; /* an entity's ancestors that are names */
-  size_t nanc = 0, capanc = 0;
-  bool ok = true;
-  for (size_t i = 0; i < n && ok; i++) {
+  pkey *keys = NULL; /* C heap until the end */
+  size_t nkeys = 0, capkeys = 0;
+  const name **anc = NULL;
+  size_t capanc = 0;
+  for (size_t i = 0; i < n; i++) {
     const lr_entity *e = lr_entities_at(es, i);
     const name *self = names_get(&c->names, e->h, e->uid, NULL);
-    nanc = 0;
-    for (size_t k = 0; k < e->nanc; k++) {
-      const name *a = names_get(&c->names, e->anch[k], e->anc[k], NULL);
-      if (!a) continue;
-      if (nanc == capanc) anc = lr_xrealloc(anc, (capanc = capanc ? capanc * 2 : 16) * sizeof *anc);
-      anc[nanc++] = a;
-    }
-    for (unsigned v = 0; v < 3 && ok; v++) {
-      size_t j = 3 * i + v;
-      bk[2 * j] = (uint32_t)ks.n;
-      if (self && (self->uses & USE(v, K_EQ))) ok = pkeys_add(&ks, v, K_EQ, self->id);
-      bk[2 * j + 1] = (uint32_t)ks.n;
-      if (self && (self->uses & USE(v, K_IN))) ok = ok && pkeys_add(&ks, v, K_IN, self->id);
-      for (size_t k = 0; k < nanc && ok; k++)
-        if (anc[k]->uses & USE(v, K_IN)) ok = pkeys_add(&ks, v, K_IN, anc[k]->id);
+    if (e->nanc > capanc) anc = lr_xrealloc(anc, (capanc = e->nanc * 2) * sizeof *anc);
+    size_t nanc = anc_names(c, e, anc);
+    for (unsigned v = 0; v < 3; v++) {
+      if (nkeys + 2 + nanc > UINT32_MAX) { /* offsets are 32-bit: stay unbound */
+        free(keys), free(anc);
+        return;
+      }
+      if (nkeys + 2 + nanc > capkeys) {
+        capkeys = (nkeys + 2 + nanc) * 2;
+        keys = lr_xrealloc(keys, capkeys * sizeof *keys);
+      }
+      size_t j = 3 * i + v, neq;
+      size_t m = entity_keys(v, self, anc, nanc, keys + nkeys, &neq);
+      bk[2 * j] = (uint32_t)nkeys;
+      bk[2 * j + 1] = (uint32_t)(nkeys + neq);
+      nkeys += m;
     }
   }
   free(anc);
-  if (!ok) { /* more keys than 32-bit offsets reach: stay unbound */
-    free(ks.v);
-    return;
-  }
-  bk[6 * n] = (uint32_t)ks.n;
-  pkey *keys = LR_NEW_N(c->arena, pkey, ks.n ? ks.n : 1);
-  if (ks.n) memcpy(keys, ks.v, ks.n * sizeof *keys);
-  free(ks.v);
-  c->bound = id, c->nbound = n, c->bkeys = keys, c->bk = bk;
+  bk[6 * n] = (uint32_t)nkeys;
+  pkey *bkeys = LR_NEW_N(c->arena, pkey, nkeys ? nkeys : 1);
+  if (nkeys) memcpy(bkeys, keys, nkeys * sizeof *keys);
+  free(keys);
+  c->bound = id, c->nbound = n, c->bkeys = bkeys, c->bk = bk;
   c->stats.bound = n;
   c->stats.bound_bytes = lr_arena_bytes(c->arena) - before;
 }
@@ -672,15 +683,6 @@ static inline const slot *lookup(const lr_cset *c, uint64_t h, unsigned sh, uint
   }
 }
 
-/* Room for the `in` keys of a variable: buf (its room cells) while they fit,
- * then the arena, where the m kept so far move. */
-static pkey *keys_grow(lr_evalctx *x, pkey *in, size_t m, size_t *room, size_t more) {
-  pkey *v = LR_NEW_N(x->env->arena, pkey, m + more);
-  memcpy(v, in, m * sizeof *in);
-  *room = m + more;
-  return v;
-}
-
 /* Fills ks[kind] with the names of variable number var (uid u) that some
  * policy uses for that kind: buf holds them (cap cells; more go to the
  * arena). The store entry of u is looked up only when ancestors matter. */
@@ -689,9 +691,8 @@ static void var_keys(const lr_cset *c, unsigned var, lr_evalctx *x, const lr_uid
   unsigned uses = c->uses[var];
   ks[K_ANY] = (keys){&c->any[var], &c->any[var] + 1};
   ks[K_EQ] = ks[K_IN] = ks[K_IS] = (keys){buf, buf};
-  const name *e;
   if (uses & USE(var, K_IS)) {
-    e = names_get(&c->names, lr_type_hash_inline(u->type), NULL, &u->type);
+    const name *e = names_get(&c->names, lr_type_hash_inline(u->type), NULL, &u->type);
     if (e && (e->uses & USE(var, K_IS))) {
       *buf = pkey_of(var, K_IS, e->id);
       ks[K_IS] = (keys){buf, buf + 1};
@@ -718,25 +719,16 @@ static void var_keys(const lr_cset *c, unsigned var, lr_evalctx *x, const lr_uid
       return;
     }
   }
-  e = names_get(&c->names, h, u, NULL);
-  if (e && (e->uses & USE(var, K_EQ))) {
-    *buf = pkey_of(var, K_EQ, e->id);
-    ks[K_EQ] = (keys){buf, buf + 1};
-    buf++, cap--;
-  }
-  if (!(uses & USE(var, K_IN))) return;
-  pkey *in = buf;
-  size_t m = 0, room = cap;
-  if (e && (e->uses & USE(var, K_IN))) in[m++] = pkey_of(var, K_IN, e->id);
-  const lr_entity *ent = lr_eval_entity_h(x, u, h);
-  size_t nanc = ent ? ent->nanc : 0;
-  for (size_t i = 0; i < nanc; i++) {
-    e = names_get(&c->names, ent->anch[i], ent->anc[i], NULL);
-    if (!e || !(e->uses & USE(var, K_IN))) continue;
-    if (m == room) in = keys_grow(x, in, m, &room, nanc - i);
-    in[m++] = pkey_of(var, K_IN, e->id);
-  }
-  ks[K_IN] = (keys){in, in + m};
+  /* not bound: the names of u and, when `in` is used, of its ancestors */
+  const lr_entity *ent = (uses & USE(var, K_IN)) ? lr_eval_entity_h(x, u, h) : NULL;
+  enum { FEW = 16 };
+  const name *few[FEW], **anc = few;
+  if (ent && ent->nanc > FEW) anc = LR_NEW_N(x->env->arena, const name *, ent->nanc);
+  size_t nanc = anc_names(c, ent, anc), neq;
+  pkey *out = 2 + nanc <= cap ? buf : LR_NEW_N(x->env->arena, pkey, 2 + nanc);
+  size_t n = entity_keys(var, names_get(&c->names, h, u, NULL), anc, nanc, out, &neq);
+  ks[K_EQ] = (keys){out, out + neq};
+  ks[K_IN] = (keys){out + neq, out + n};
 }
 
 /* Scopes; the store entry of u is looked up (once per request) only for
