@@ -304,16 +304,23 @@ Test(compile, template_links_and_unlinked_slots) {
                    "allow[ok]{raw: unlinked slot in the policy scope}<>");
 }
 
-Test(compile, per_request_stores) {
-  /* The same compiled set, two stores: `in` uses the request's store. */
-  lr_policy_set set = load("permit(principal in Group::\"g9\", action, resource);");
-  lr_cset *c = lr_cset_compile(&set, NULL);
+/* A finished overlay over the fixture's store holding User::"alice" in
+ * Group::"g9" only (shadowing the store's alice). */
+static lr_entities *alice_in_g9(void) {
   lr_entities *es = lr_entities_new_overlay(t.es);
   const lr_uid *g9 = tuid(&t, "Group", "g9");
   cr_assert_eq(lr_entities_add(es, tuid(&t, "User", "alice"), lr_value_empty_record(), &g9, 1,
                                lr_value_empty_record()),
                LR_OK);
   cr_assert_eq(lr_entities_finish(es, NULL), LR_OK);
+  return es;
+}
+
+Test(compile, per_request_stores) {
+  /* The same compiled set, two stores: `in` uses the request's store. */
+  lr_policy_set set = load("permit(principal in Group::\"g9\", action, resource);");
+  lr_cset *c = lr_cset_compile(&set, NULL);
+  lr_entities *es = alice_in_g9();
   lr_decision d1, d2;
   lr_cset_authorize(c, t.a, t.es, &t.req, &d1);
   lr_cset_authorize(c, t.a, es, &t.req, &d2);
@@ -354,12 +361,7 @@ Test(compile, bound_store_keys) {
   lr_cset_get_stats(bound, &st);
   cr_expect_eq(st.bound, lr_entities_count(t.es));
   /* alice again in an overlay, in Group::"g9" only (shadows the store's) */
-  lr_entities *over = lr_entities_new_overlay(t.es);
-  const lr_uid *g9 = tuid(&t, "Group", "g9");
-  cr_assert_eq(lr_entities_add(over, tuid(&t, "User", "alice"), lr_value_empty_record(), &g9, 1,
-                               lr_value_empty_record()),
-               LR_OK);
-  cr_assert_eq(lr_entities_finish(over, NULL), LR_OK);
+  lr_entities *over = alice_in_g9();
   lr_entities *empty = lr_entities_new_overlay(t.es); /* finds everything in t.es */
   cr_assert_eq(lr_entities_finish(empty, NULL), LR_OK);
   lr_request zed = t.req, hot = t.req;
