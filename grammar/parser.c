@@ -138,19 +138,21 @@ lr_str p_path(parser *p, const lr_token *first, bool *uid_follows) {
   }
   lr_str whole = lr_str_make(p->src->text + first->off, end - first->off);
   if (whole.n == chars + 2 * (parts - 1)) return lr_str_dup(p->a, whole); /* no blanks */
-  /* blanks or comments around `::`: rebuild from the words */
-  char *out = lr_arena_alloc(p->a, chars + 2 * (parts - 1) + 1);
+  /* blanks, comments or invalid bytes (skipped above) around `::`: rebuild
+   * from the words and `::` alone, the tokens counted above */
+  size_t cap = chars + 2 * (parts - 1);
+  char *out = lr_arena_alloc(p->a, cap + 1);
   size_t o = 0;
   lr_lexer lx;
   lr_lexer_init(&lx, &p->lex_src);
   lx.pos = first->off;
   for (;;) {
     lr_token t = lr_lexer_next(&lx);
-    if (t.off >= end) break;
-    if (t.kind == LR_TOK_COLONCOLON)
-      out[o++] = ':', out[o++] = ':';
-    else
-      memcpy(out + o, p->src->text + t.off, t.end - t.off), o += t.end - t.off;
+    if (t.off >= end || t.kind == LR_TOK_EOF) break;
+    size_t n = t.kind == LR_TOK_COLONCOLON ? 2 : lr_tok_is_word(t.kind) ? t.end - t.off : 0;
+    if (o + n > cap) break; /* cannot happen: the same tokens as counted */
+    memcpy(out + o, t.kind == LR_TOK_COLONCOLON ? "::" : p->src->text + t.off, n);
+    o += n;
   }
   out[o] = 0;
   return lr_str_make(out, o);
