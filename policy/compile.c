@@ -776,19 +776,17 @@ static lr_policy_result decide(lr_evalctx *x, cn_run *r, const cpol *p) {
   return conds_hold(x, r, hot_atoms(p->hot), p->hot->natoms);
 }
 
-/* Decides a candidate from the index: its scope holds but for the type of
- * `is T in E`. Kept out of line: inlined next to decide, it made the loop
- * of scanned sets measurably slower. */
-__attribute__((noinline)) static lr_policy_result decide_indexed(lr_evalctx *x, cn_run *r,
+/* Decides a candidate from the index that is flagged (HOT_*): decided by
+ * the interpreter, or `is T in E` whose type T the index did not check.
+ * Out of line: the usual candidate has no flag. */
+__attribute__((noinline)) static lr_policy_result decide_flagged(lr_evalctx *x, cn_run *r,
                                                                  const lr_cset *c, const hot *h) {
-  if (h->flags) {
-    if (h->flags & HOT_INTERP) return lr_eval_policy_ctx(x);
-    const lr_request *req = x->env->req;
-    const cpol *p = &c->pols[h->pol];
-    if (((h->flags & HOT_TYPE_P) && !lr_name_eq(req->principal->type, p->p.type)) ||
-        ((h->flags & HOT_TYPE_R) && !lr_name_eq(req->resource->type, p->r.type)))
-      return LR_POLICY_NOT_SATISFIED;
-  }
+  if (h->flags & HOT_INTERP) return lr_eval_policy_ctx(x);
+  const lr_request *req = x->env->req;
+  const cpol *p = &c->pols[h->pol];
+  if (((h->flags & HOT_TYPE_P) && !lr_name_eq(req->principal->type, p->p.type)) ||
+      ((h->flags & HOT_TYPE_R) && !lr_name_eq(req->resource->type, p->r.type)))
+    return LR_POLICY_NOT_SATISFIED;
   return conds_hold(x, r, hot_atoms(h), h->natoms);
 }
 
@@ -799,7 +797,8 @@ static void decide_group(const lr_cset *c, lr_eval_env *env, lr_evalctx *x, cn_r
   for (const uint32_t *o = c->entries + e->start, *end = o + e->count; o < end; o++) {
     const hot *h = (const hot *)(c->hot + *o);
     env->inst = h->inst;
-    lr_policy_result res = decide_indexed(x, r, c, h);
+    lr_policy_result res = LR_LIKELY(!h->flags) ? conds_hold(x, r, hot_atoms(h), h->natoms)
+                                                : decide_flagged(x, r, c, h);
     if (res != LR_POLICY_NOT_SATISFIED) hits_add(hs, *o, res, x->err->msg);
   }
 }
@@ -818,6 +817,15 @@ __attribute__((noinline)) static void probe(const lr_cset *c, lr_eval_env *env, 
   for (size_t s = 0; s < c->nshapes; s++) {
     const uint8_t *k = c->shapes[s];
     const keys P = ks[0][k[0]], A = ks[1][k[1]], R = ks[2][k[2]];
+    if (A.end - A.v == 1 && R.end - R.v == 1) { /* the usual shape: one action and resource key */
+      uint64_t har = A.v->h ^ R.v->h;
+      uint32_t aid = A.v->id, rid = R.v->id;
+      for (const pkey *p = P.v; p < P.end; p++) {
+        const slot *e = lookup(c, p->h ^ har, k[3], p->id, aid, rid);
+        if (e) decide_group(c, env, x, run, e, hs);
+      }
+      continue;
+    }
     for (const pkey *p = P.v; p < P.end; p++)
       for (const pkey *a = A.v; a < A.end; a++)
         for (const pkey *r = R.v; r < R.end; r++) {
