@@ -145,14 +145,20 @@ typedef struct lr_evalctx {
 const lr_entity *lr_eval_entity(lr_evalctx *x, const lr_uid *u);
 /* The same for a uid whose lr_uid_hash is h (0: not known, hashed only if
  * the store is searched); inline for the compiled sets' hot path. */
-static inline const lr_entity *lr_eval_entity_h(lr_evalctx *x, const lr_uid *u, uint64_t h) {
-  const lr_request *r = x->env->req;
-  const lr_entities *es = x->env->entities;
-  int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
+/* lr_eval_entity_h for u of cache slot k (0 principal, 1 resource, 2 action,
+ * -1 none), when the caller knows which. */
+static inline const lr_entity *lr_eval_entity_k(lr_evalctx *x, int k, const lr_uid *u,
+                                                uint64_t h) {
   if (k >= 0 && x->ent_known[k]) return x->ent[k];
+  const lr_entities *es = x->env->entities;
   const lr_entity *e = h ? lr_entities_get_h(es, u, h) : lr_entities_get(es, u);
   if (k >= 0) x->ent[k] = e, x->ent_known[k] = true;
   return e;
+}
+static inline const lr_entity *lr_eval_entity_h(lr_evalctx *x, const lr_uid *u, uint64_t h) {
+  const lr_request *r = x->env->req;
+  int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
+  return lr_eval_entity_k(x, k, u, h);
 }
 
 /* Evaluates the policy x->env->inst (see lr_eval_policy) with x's entity
