@@ -332,7 +332,7 @@ Test(compile, per_request_stores) {
 
 /* lr_cset_bind: keys of entities of the bound store come from its table,
  * others (an overlay's, an absent principal) are looked up as before; the
- * answers are the interpreter's either way. Sets past SCAN_MAX (12) only:
+ * answers are the interpreter's either way. Sets past SCAN_MAX (7) only:
  * smaller ones never use the index. */
 Test(compile, bound_store_keys) {
   lr_buf b = {0};
