@@ -143,8 +143,6 @@ typedef struct lr_evalctx {
 /* The store entry of u (or NULL); the request's own principal, resource and
  * action (compared by pointer) are looked up once per context. */
 const lr_entity *lr_eval_entity(lr_evalctx *x, const lr_uid *u);
-/* The same for a uid whose lr_uid_hash is h (0: not known, hashed only if
- * the store is searched); inline for the compiled sets' hot path. */
 /* lr_eval_entity_h for u of cache slot k (0 principal, 1 resource, 2 action,
  * -1 none), when the caller knows which. */
 static inline const lr_entity *lr_eval_entity_k(lr_evalctx *x, int k, const lr_uid *u,
@@ -155,6 +153,8 @@ static inline const lr_entity *lr_eval_entity_k(lr_evalctx *x, int k, const lr_u
   if (k >= 0) x->ent[k] = e, x->ent_known[k] = true;
   return e;
 }
+/* lr_eval_entity for a uid whose lr_uid_hash is h (0: not known, hashed only
+ * if the store is searched); inline for the compiled sets' hot path. */
 static inline const lr_entity *lr_eval_entity_h(lr_evalctx *x, const lr_uid *u, uint64_t h) {
   const lr_request *r = x->env->req;
   int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
