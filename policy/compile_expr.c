@@ -282,21 +282,23 @@ static void add_atom(atoms *t, cn_atom x) {
 
 /* The test of leaf n wanting want: against a constant on a memoised
  * operand when the shape allows, else the node itself. */
+static bool ordered(lr_value v);
+
 static cn_atom leaf(const lr_cnode *n, bool want) {
   cn_atom t = {.kind = A_NODE, .want = want, .u.node = n};
   uint32_t m = n->a ? n->a->memo : 0;
   if (!m) return t;
   switch ((cn_kind)n->kind) {
-  case CN_CMP:
-    if (n->b) break;
+  case CN_CMP: /* compare() bails unless both sides are of one ordered kind */
+    if (n->b || !ordered(n->k)) break;
     t.kind = A_CMP;
-    t.op = n->op;
+    t.op = n->op == LR_OP_LT ? 1 : n->op == LR_OP_LE ? 3 : n->op == LR_OP_GT ? 4 : 6;
     t.u.k = n->k;
     break;
   case CN_EQ:
   case CN_NE: /* `a != k` wanting w is `a == k` wanting !w (neither bails) */
     if (n->b) break;
-    t.kind = A_EQ;
+    t.kind = n->k.kind == LR_V_STRING ? A_EQS : A_EQ;
     t.want = (n->kind == CN_EQ) == want;
     t.u.k = n->k;
     break;
@@ -787,21 +789,25 @@ int cn_atoms(cn_run *r, const cn_atom *t, size_t n) {
   for (const cn_atom *end = t + n; t < end; t++) {
     int b;
     lr_value x;
-    if (t->kind == A_NODE) {
+    unsigned kind = t->kind;
+    if (kind == A_NODE) {
       b = cn_test(r, t->u.node);
       if (b == CN_BAIL) return CN_BAIL;
-    } else if (t->kind == A_FAIL) {
+    } else if (kind == A_FAIL) {
       return 0;
     } else {
       if (slot_value(r, t->slot, &x) != CN_OK) return CN_BAIL;
       const lr_value *k = &t->u.k;
-      if (t->kind == A_EQ) {
+      if (kind == A_CMP) { /* compare(): one ordered kind on both sides, else bail */
+        if (x.kind != k->kind) return CN_BAIL;
+        b = t->op >> ((x.u.i > k->u.i) + (x.u.i >= k->u.i)) & 1;
+      } else if (kind == A_EQS) { /* value_eq() with a string */
+        b = x.kind == LR_V_STRING && lr_name_eq(lr_str_make(x.u.s, x.n), lr_str_make(k->u.s, k->n));
+      } else if (kind == A_EQ) {
         b = value_eq(x, *k);
-      } else if (t->kind == A_LIKE) {
+      } else { /* A_LIKE */
         if (x.kind != LR_V_STRING) return CN_BAIL;
         b = like_lit(t->op, lr_str_make(k->u.s, k->n), lr_str_make(x.u.s, x.n));
-      } else if ((b = compare(t->op, x, *k)) == CN_BAIL) { /* A_CMP */
-        return CN_BAIL;
       }
     }
     if (b != t->want) return 0;

@@ -96,8 +96,10 @@ static inline bool cn_in(const lr_uid *u, const lr_entity *ent, const lr_uid *an
  * variable: `slot`) with a constant, or runs cn_test on a node. */
 typedef enum cn_akind {
   A_NODE, /* cn_test(node) */
-  A_CMP,  /* operand op k (op: LR_OP_LT/LE/GT/GE) */
+  A_CMP,  /* operand op k, k of an ordered kind (long, datetime, duration); op:
+             the outcomes that hold, bit 0 less, 1 equal, 2 greater */
   A_EQ,   /* operand == k (`!=` is this test wanting the other value) */
+  A_EQS,  /* A_EQ with a string k */
   A_LIKE, /* operand like lit (k: the literal; op: its class, not LIKE_GENERAL) */
   A_FAIL, /* a constant that is never `want` */
 } cn_akind;

@@ -195,6 +195,30 @@ Test(compile, fast_paths_values) {
       "policy12,policy13,policy14,policy15,policy16,policy17]{}<>");
 }
 
+/* Comparisons with a constant on the fast path at, below and above the
+ * value (principal.age is 30), and with operands of another kind, which
+ * the interpreter answers with its type error. */
+Test(compile, comparisons_at_the_boundary) {
+  static const char *const ops[] = {"<", "<=", ">", ">="};
+  lr_buf b = {0};
+  for (int i = 0; i < 4; i++)
+    for (int k = 29; k <= 31; k++)
+      lr_buf_printf(&b, "permit(principal, action, resource) when { principal.age %s %d };\n",
+                    ops[i], k);
+  lr_buf_puts(&b, "permit(principal, action, resource) when { principal.name < 3 };\n"
+                  "permit(principal, action, resource) when { principal.age <= \"x\" };\n"
+                  "permit(principal, action, resource) when { principal.addr.city == \"Paris\" "
+                  "&& principal.age != \"30\" && principal.age == 30 };\n"
+                  "permit(principal, action, resource) when { principal.age == \"30\" };\n");
+  const char *got = both(b.p);
+  lr_buf_free(&b);
+  /* < 29/30/31: policy2; <= : policy4, policy5; >: policy6; >=: policy9, policy10 */
+  cr_expect_str_eq(got,
+                   "allow[policy2,policy4,policy5,policy6,policy9,policy10,policy14]{policy12: "
+                   "type error: expected long, got string; policy13: type error: expected long, "
+                   "got string}<>");
+}
+
 Test(compile, large_records_and_sets) {
   /* Records past the linear-scan size and sets past a few elements. */
   lr_buf b = {0};
