@@ -280,10 +280,21 @@ static void add_atom(atoms *t, cn_atom x) {
   t->v[t->n++] = x;
 }
 
+static bool ordered(lr_value v) {
+  return v.kind == LR_V_LONG || v.kind == LR_V_DATETIME || v.kind == LR_V_DURATION;
+}
+
+/* The outcomes for which x op y holds (op: LR_OP_LT/LE/GT/GE): bit 0 less,
+ * bit 1 equal, bit 2 greater — indexed by cmp_outcome. */
+static inline unsigned cmp_holds(unsigned op) {
+  return op == LR_OP_LT ? 1 : op == LR_OP_LE ? 3 : op == LR_OP_GT ? 4 : 6;
+}
+
+/* 0 when x < y, 1 when equal, 2 when greater. */
+static inline unsigned cmp_outcome(int64_t x, int64_t y) { return (unsigned)(x > y) + (x >= y); }
+
 /* The test of leaf n wanting want: against a constant on a memoised
  * operand when the shape allows, else the node itself. */
-static bool ordered(lr_value v);
-
 static cn_atom leaf(const lr_cnode *n, bool want) {
   cn_atom t = {.kind = A_NODE, .want = want, .u.node = n};
   uint32_t m = n->a ? n->a->memo : 0;
@@ -292,7 +303,7 @@ static cn_atom leaf(const lr_cnode *n, bool want) {
   case CN_CMP: /* compare() bails unless both sides are of one ordered kind */
     if (n->b || !ordered(n->k)) break;
     t.kind = A_CMP;
-    t.op = n->op == LR_OP_LT ? 1 : n->op == LR_OP_LE ? 3 : n->op == LR_OP_GT ? 4 : 6;
+    t.op = (uint8_t)cmp_holds(n->op);
     t.u.k = n->k;
     break;
   case CN_EQ:
@@ -494,6 +505,10 @@ static bool like(const lr_cnode *n, lr_str s) {
   return lr_like_match(s, &n->src->u.like.pattern);
 }
 
+/* Two string values equal. */
+static inline bool str_eq(lr_value x, lr_value y) {
+  return lr_name_eq(lr_str_make(x.u.s, x.n), lr_str_make(y.u.s, y.n));
+}
 
 /* lr_value_eq with the scalar kinds inline. */
 static inline bool value_eq(lr_value x, lr_value y) {
@@ -504,26 +519,17 @@ static inline bool value_eq(lr_value x, lr_value y) {
   case LR_V_DECIMAL:
   case LR_V_DATETIME:
   case LR_V_DURATION: return x.u.i == y.u.i;
-  case LR_V_STRING: return lr_name_eq(lr_str_make(x.u.s, x.n), lr_str_make(y.u.s, y.n));
+  case LR_V_STRING: return str_eq(x, y);
   case LR_V_ENTITY: return lr_uid_eq_inline(x.u.uid, y.u.uid);
   default: return lr_value_eq(x, y);
   }
-}
-
-static bool ordered(lr_value v) {
-  return v.kind == LR_V_LONG || v.kind == LR_V_DATETIME || v.kind == LR_V_DURATION;
 }
 
 /* x op y (op: LR_OP_LT/LE/GT/GE) as eval.c compares: 1 or 0, CN_BAIL when
  * x is not of an ordered kind or the kinds differ. */
 static inline int compare(unsigned op, lr_value x, lr_value y) {
   if (!ordered(x) || x.kind != y.kind) return CN_BAIL;
-  switch ((lr_binop)op) {
-  case LR_OP_LT: return x.u.i < y.u.i;
-  case LR_OP_LE: return x.u.i <= y.u.i;
-  case LR_OP_GT: return x.u.i > y.u.i;
-  default: return x.u.i >= y.u.i;
-  }
+  return (int)(cmp_holds(op) >> cmp_outcome(x.u.i, y.u.i) & 1);
 }
 
 static int binary(cn_run *r, const lr_cnode *n, lr_value *out) {
@@ -798,11 +804,11 @@ int cn_atoms(cn_run *r, const cn_atom *t, size_t n) {
     } else {
       if (slot_value(r, t->slot, &x) != CN_OK) return CN_BAIL;
       const lr_value *k = &t->u.k;
-      if (kind == A_CMP) { /* compare(): one ordered kind on both sides, else bail */
+      if (kind == A_CMP) { /* compare() with t->op = cmp_holds(op), k ordered */
         if (x.kind != k->kind) return CN_BAIL;
-        b = t->op >> ((x.u.i > k->u.i) + (x.u.i >= k->u.i)) & 1;
+        b = (int)(t->op >> cmp_outcome(x.u.i, k->u.i) & 1);
       } else if (kind == A_EQS) { /* value_eq() with a string */
-        b = x.kind == LR_V_STRING && lr_name_eq(lr_str_make(x.u.s, x.n), lr_str_make(k->u.s, k->n));
+        b = x.kind == LR_V_STRING && str_eq(x, *k);
       } else if (kind == A_EQ) {
         b = value_eq(x, *k);
       } else { /* A_LIKE */

@@ -107,7 +107,7 @@ typedef enum cn_akind {
 typedef struct cn_atom {
   uint8_t kind; /* cn_akind */
   uint8_t want; /* 1 or 0 */
-  uint8_t op;   /* A_CMP: lr_binop; A_LIKE: cn_like */
+  uint8_t op;   /* A_CMP: cmp_holds of its lr_binop; A_LIKE: cn_like */
   uint32_t slot; /* 1 + the operand's memo slot (not A_NODE) */
   union {
     lr_value k;          /* the constant */
