@@ -683,9 +683,6 @@ static inline const slot *lookup(const lr_cset *c, uint64_t h, unsigned sh, uint
   }
 }
 
-/* The entity cache slot (lr_evalctx.ent) of variable number var. */
-static inline int var_slot(unsigned var) { return var == 0 ? 0 : var == 2 ? 1 : 2; }
-
 /* Fills ks[kind] with the names of variable number var (uid u) that some
  * policy uses for that kind: buf holds them (cap cells; more go to the
  * arena). The store entry of u is looked up only when ancestors matter. */
@@ -714,7 +711,7 @@ static void var_keys(const lr_cset *c, unsigned var, lr_evalctx *x, const lr_uid
   }
   uint64_t h = lr_uid_hash_inline(u);
   if ((uses & USE(var, K_IN)) && c->bound) { /* the store entry first: maybe in the table */
-    const lr_entity *ent = lr_eval_entity_k(x, var_slot(var), u, h);
+    const lr_entity *ent = lr_eval_entity_k(x, (int)var, u, h);
     if (ent && ent->store == c->bound && ent->index < c->nbound) { /* keys made at binding */
       const uint32_t *o = c->bk + 2 * (3 * ent->index + var);
       ks[K_EQ] = (keys){c->bkeys + o[0], c->bkeys + o[1]};
@@ -723,7 +720,7 @@ static void var_keys(const lr_cset *c, unsigned var, lr_evalctx *x, const lr_uid
     }
   }
   /* not bound: the names of u and, when `in` is used, of its ancestors */
-  const lr_entity *ent = (uses & USE(var, K_IN)) ? lr_eval_entity_k(x, var_slot(var), u, h) : NULL;
+  const lr_entity *ent = (uses & USE(var, K_IN)) ? lr_eval_entity_k(x, (int)var, u, h) : NULL;
   enum { FEW = 16 };
   const name *few[FEW], **anc = few;
   if (ent && ent->nanc > FEW) anc = LR_NEW_N(x->env->arena, const name *, ent->nanc);
@@ -820,7 +817,10 @@ __attribute__((noinline)) static void probe(const lr_cset *c, lr_eval_env *env, 
   for (size_t s = 0; s < c->nshapes; s++) {
     const uint8_t *k = c->shapes[s];
     const keys P = ks[0][k[0]], A = ks[1][k[1]], R = ks[2][k[2]];
-    if (A.end - A.v == 1 && R.end - R.v == 1) { /* the usual shape: one action and resource key */
+    /* The usual shape, one action and one resource key, in one loop: the
+     * loops below do the same in 77 more instructions per 10,000-policy
+     * request (callgrind; the compiler keeps this loop in registers). */
+    if (A.end - A.v == 1 && R.end - R.v == 1) {
       uint64_t har = A.v->h ^ R.v->h;
       uint32_t aid = A.v->id, rid = R.v->id;
       for (const pkey *p = P.v; p < P.end; p++) {

@@ -134,8 +134,9 @@ typedef struct lr_evalctx {
   const lr_eval_env *env;
   lr_eval_error *err;
   unsigned depth; /* current recursion depth */
-  /* The store entries of the request's principal, resource and action,
-   * looked up once (ent_known) and shared by every policy of a request. */
+  /* The store entries of the request's principal, action and resource (in
+   * that order, as the compiled sets number the variables), looked up once
+   * (ent_known) and shared by every policy of a request. */
   const lr_entity *ent[3];
   bool ent_known[3];
 } lr_evalctx;
@@ -143,7 +144,7 @@ typedef struct lr_evalctx {
 /* The store entry of u (or NULL); the request's own principal, resource and
  * action (compared by pointer) are looked up once per context. */
 const lr_entity *lr_eval_entity(lr_evalctx *x, const lr_uid *u);
-/* lr_eval_entity_h for u of cache slot k (0 principal, 1 resource, 2 action,
+/* lr_eval_entity_h for u of cache slot k (0 principal, 1 action, 2 resource,
  * -1 none), when the caller knows which. */
 static inline const lr_entity *lr_eval_entity_k(lr_evalctx *x, int k, const lr_uid *u,
                                                 uint64_t h) {
@@ -157,7 +158,7 @@ static inline const lr_entity *lr_eval_entity_k(lr_evalctx *x, int k, const lr_u
  * if the store is searched); inline for the compiled sets' hot path. */
 static inline const lr_entity *lr_eval_entity_h(lr_evalctx *x, const lr_uid *u, uint64_t h) {
   const lr_request *r = x->env->req;
-  int k = u == r->principal ? 0 : u == r->resource ? 1 : u == r->action ? 2 : -1;
+  int k = u == r->principal ? 0 : u == r->resource ? 2 : u == r->action ? 1 : -1;
   return lr_eval_entity_k(x, k, u, h);
 }
 
