@@ -1,12 +1,12 @@
 /*
  * fuzz_compile.c — libFuzzer target holding the compiled policy sets
  * (policy/compile.c, compile_expr.c) to the interpreter: every input that
- * loads as policies is compiled as it is (small sets: the scan) and with 13
- * filler policies after it (the scope index), each set unbound and bound to
- * the store (lr_cset_bind), and every one decides a fixed list of requests
- * over the store and over an overlay that shadows a store entry; any
- * difference from lr_authorize (decision, reasons, errors with their
- * messages, guards) aborts.
+ * loads as policies is compiled as it is (up to SCAN_MAX, 7 policies: the
+ * scan) and with 13 filler policies after it (always the scope index), each
+ * set unbound and bound to the store (lr_cset_bind), and every one decides
+ * a fixed list of requests over the store and over an overlay that shadows
+ * a store entry; any difference from lr_authorize (decision, reasons,
+ * errors with their messages, guards) aborts.
  *
  *   make fuzz && build-fuzz/tests/fuzz/fuzz_compile tests/fuzz/seeds/policy \
  *     -dict=tests/fuzz/policy.dict
@@ -117,7 +117,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   lr_diags d = {0};
   if (lr_policy_set_add_source(a, &set, src, 0, &d) == LR_OK && set.ninsts) {
     for (int round = 0; round < 2; round++) {
-      if (round == 1) { /* past the scan limit: the index decides */
+      if (round == 1) { /* past the scan limit whatever the input: the index */
         lr_buf f = {0};
         for (int i = 0; i < 13; i++)
           lr_buf_printf(&f, "permit(principal == User::\"filler%d\", action, resource);\n", i);
@@ -128,8 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       }
       lr_cset *plain = lr_cset_compile(&set, NULL), *bound = lr_cset_compile(&set, NULL);
       lr_cset_bind(bound, store);
-      check(&set, plain, round ? "indexed" : "scanned", a);
-      check(&set, bound, round ? "indexed, bound" : "scanned, bound", a);
+      check(&set, plain, round ? "with fillers" : "as loaded", a);
+      check(&set, bound, round ? "with fillers, bound" : "as loaded, bound", a);
       lr_cset_unref(plain);
       lr_cset_unref(bound);
     }
