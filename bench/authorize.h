@@ -62,5 +62,8 @@ void build_tinytodo(workload *w, int n, size_t nreq);
 /* Workload 3: npol generated policies over 1,000 users (100 roles) and
  * 1,000 tools (50 servers). */
 void build_generated(workload *w, size_t npol, size_t nreq);
+/* ntenants x 20 policies scoped to a tenant by a principal tag (indexed by
+ * value: a request's candidates are its tenant's). */
+void build_tenants(workload *w, int ntenants, size_t nreq);
 
 #endif /* LARCH_BENCH_AUTHORIZE_H */

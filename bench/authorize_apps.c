@@ -2,8 +2,9 @@
  * bench/authorize_apps.c — workloads 2 and 3 of bench_authorize: policy
  * sets shaped like the applications of Cedar's paper benchmarks (Google
  * Drive, GitHub, TinyTodo; n entities per type, relations as attributes
- * and groups) and generated sets of N policies over 1,000 users and tools.
- * Deterministic seeds.
+ * and groups), generated sets of N policies over 1,000 users and tools, and
+ * a multi-tenant set (policies scoped to a tenant by a tag). Deterministic
+ * seeds.
  */
 #include <string.h>
 
@@ -237,6 +238,28 @@ void build_tinytodo(workload *w, int n, size_t nreq) {
 
 enum { GUSERS = 1000, GTOOLS = 1000, GROLES = 100, GSERVERS = 50 };
 
+/* The 1,000 tools, each on one of the 50 servers; ends the entity list and
+ * sets it. */
+static void tools_and_end(workload *w, lr_buf *b, bench_rng *r) {
+  for (int i = 0; i < GTOOLS; i++)
+    lr_buf_printf(b,
+                  ",\n{\"uid\": {\"type\": \"Tool\", \"id\": \"t%d\"}, \"attrs\": {}, "
+                  "\"parents\": [{\"type\": \"Server\", \"id\": \"s%d\"}]}",
+                  i, bench_pick(r, GSERVERS));
+  lr_buf_puts(b, "]");
+  entities_from(w, b);
+}
+
+/* A request: User::"u<u>" calls Tool::"t<t>" with context ctx. */
+static void tool_call(workload *w, int u, int t, const char *ctx) {
+  char uid[16], tid[16];
+  snprintf(uid, sizeof uid, "u%d", u);
+  snprintf(tid, sizeof tid, "t%d", t);
+  lr_uid p = {LR_STR("User"), lr_str_c(uid)}, a = {LR_STR("Action"), LR_STR("tools/call")},
+         res = {LR_STR("Tool"), lr_str_c(tid)};
+  workload_add_request(w, &p, &a, &res, ctx, NULL);
+}
+
 static void generated_entities(workload *w) {
   bench_rng r = {0x67656e65ull};
   lr_buf b = {0};
@@ -251,13 +274,7 @@ static void generated_entities(workload *w) {
                     bench_pick(&r, GROLES));
     lr_buf_printf(&b, "], \"tags\": {\"tenant\": \"t%d\"}}", i % 20);
   }
-  for (int i = 0; i < GTOOLS; i++)
-    lr_buf_printf(&b,
-                  ",\n{\"uid\": {\"type\": \"Tool\", \"id\": \"t%d\"}, \"attrs\": {}, "
-                  "\"parents\": [{\"type\": \"Server\", \"id\": \"s%d\"}]}",
-                  i, bench_pick(&r, GSERVERS));
-  lr_buf_puts(&b, "]");
-  entities_from(w, &b);
+  tools_and_end(w, &b, &r);
 }
 
 void build_generated(workload *w, size_t npol, size_t nreq) {
@@ -309,9 +326,7 @@ void build_generated(workload *w, size_t npol, size_t nreq) {
   bench_rng q = {0x72657173ull}; /* the same requests for every size */
   lr_buf ctx = {0};
   for (size_t i = 0; i < nreq; i++) {
-    char uid[16], tid[16];
-    snprintf(uid, sizeof uid, "u%d", bench_pick(&q, GUSERS));
-    snprintf(tid, sizeof tid, "t%d", bench_pick(&q, GTOOLS));
+    int u = bench_pick(&q, GUSERS), t = bench_pick(&q, GTOOLS);
     lr_buf_clear(&ctx);
     lr_buf_printf(&ctx,
                   "{\"args\": {\"amount\": %d, \"path\": \"/tmp/%d/x\"}, \"pii\": [%s], "
@@ -320,9 +335,57 @@ void build_generated(workload *w, size_t npol, size_t nreq) {
                   bench_pick(&q, 30000), bench_pick(&q, 20), bench_pick(&q, 10) ? "" : "\"EMAIL\"",
                   bench_pick(&q, 24), 1 + bench_pick(&q, 7),
                   bench_pick(&q, 4) ? "10.1.2.3" : "192.0.2.7");
-    lr_uid p = {LR_STR("User"), lr_str_c(uid)}, a = {LR_STR("Action"), LR_STR("tools/call")},
-           res = {LR_STR("Tool"), lr_str_c(tid)};
-    workload_add_request(w, &p, &a, &res, ctx.p, NULL);
+    tool_call(w, u, t, ctx.p);
+  }
+  lr_buf_free(&ctx);
+}
+
+/* ---- multi-tenant: policies scoped to a tenant by a principal tag ---------------- */
+
+/* ntenants tenants of 20 policies each, every one naming no principal and
+ * starting with the tenant test (`principal.getTag("tenant") == "tN" &&
+ * ...`) as a gateway serving many tenants writes them; 1,000 users spread
+ * over the tenants, the generated set's tools and servers. */
+void build_tenants(workload *w, int ntenants, size_t nreq) {
+  snprintf(w->name, sizeof w->name, "tenants %d x 20", ntenants);
+  bench_rng r = {0x74656e61ull};
+  lr_buf b = {0};
+  for (int t = 0; t < ntenants; t++) {
+    for (int k = 0; k < 12; k++)
+      lr_buf_printf(&b,
+                    "permit(principal, action == Action::\"tools/call\", resource in "
+                    "Server::\"s%d\") when { principal.getTag(\"tenant\") == \"t%d\" && "
+                    "context.args.amount <= %d };\n",
+                    bench_pick(&r, GSERVERS), t, 1000 * (1 + bench_pick(&r, 20)));
+    for (int k = 0; k < 6; k++)
+      lr_buf_printf(&b,
+                    "forbid(principal, action == Action::\"tools/call\", resource == "
+                    "Tool::\"t%d\") when { principal.getTag(\"tenant\") == \"t%d\" && "
+                    "context.time.hour >= %d };\n",
+                    bench_pick(&r, GTOOLS), t, 12 + bench_pick(&r, 12));
+    for (int k = 0; k < 2; k++)
+      lr_buf_printf(&b,
+                    "permit(principal, action == Action::\"tools/call\", resource) when { "
+                    "principal.getTag(\"tenant\") == \"t%d\" && context.time.hour >= %d && "
+                    "context.time.hour < %d };\n",
+                    t, 6 + bench_pick(&r, 4), 16 + bench_pick(&r, 6));
+  }
+  add_text(w, "tenants.cedar", b.p ? b.p : "");
+  lr_buf_clear(&b);
+  lr_buf_puts(&b, "[");
+  for (int i = 0; i < GUSERS; i++)
+    lr_buf_printf(&b,
+                  "%s{\"uid\": {\"type\": \"User\", \"id\": \"u%d\"}, \"attrs\": {}, "
+                  "\"parents\": [], \"tags\": {\"tenant\": \"t%d\"}}",
+                  i ? ",\n" : "", i, i % ntenants);
+  tools_and_end(w, &b, &r);
+  lr_buf ctx = {0};
+  for (size_t i = 0; i < nreq; i++) {
+    int u = bench_pick(&r, GUSERS), t = bench_pick(&r, GTOOLS);
+    lr_buf_clear(&ctx);
+    lr_buf_printf(&ctx, "{\"args\": {\"amount\": %d}, \"time\": {\"hour\": %d}}",
+                  bench_pick(&r, 30000), bench_pick(&r, 24));
+    tool_call(w, u, t, ctx.p);
   }
   lr_buf_free(&ctx);
 }

@@ -41,8 +41,10 @@
 
 #include "compile_int.h"
 
-/* Scope kinds as indexed. */
-enum { K_ANY, K_EQ, K_IN, K_IS, K__N };
+/* Scope kinds as indexed; past them K_VAL, the principal's place taken by
+ * an operand's value (see "indexed by value" below), in shape ids only:
+ * those shapes are probed apart. */
+enum { K_ANY, K_EQ, K_IN, K_IS, K__N, K_VAL = K__N };
 
 /* A principal/resource scope, resolved (slots replaced by the link's uid). */
 typedef struct cscope {
@@ -125,6 +127,30 @@ typedef struct names {
   size_t mask, n;
 } names;
 
+/* Indexed by value. A policy that names no principal and whose conditions
+ * begin with a test `operand == "literal"` wanted true (a memoised path or
+ * constant-key tag: `when { principal.getTag("tenant") == "acme" && ... }`)
+ * can apply or err only when that operand's value is that string, or when
+ * evaluating it bails (a missing tag errs; any other value gives false
+ * before anything else runs). So it is indexed with the operand's value in
+ * the principal's place (kind K_VAL) under two keys: (slot, literal) and
+ * (slot, bail). A request evaluates such an operand (memoised: once, and
+ * the candidates read it again for free) only when a K_VAL shape's action
+ * and resource keys are present, and probes with the key of its value or
+ * the bail key. At most MAX_VSLOTS distinct operands are indexed so; ids:
+ * the bail key of operand j is j + 1, literals follow. */
+#define MAX_VSLOTS 4
+typedef struct val {
+  uint64_t h; /* val_hash; 0 marks an empty cell */
+  uint32_t slot, id;
+  lr_str s;
+} val;
+
+typedef struct vals {
+  val *v;
+  size_t mask, n;
+} vals;
+
 /* A group of policies under one key: entries[start, start + count). */
 typedef struct slot {
   uint32_t shape, p, a, r; /* the key: shape id and the name ids (0: any) */
@@ -147,6 +173,19 @@ struct lr_cset {
   /* shapes present: kind of principal, action, resource */
   uint8_t shapes[K__N * K__N * K__N][4]; /* kinds, then the shape id */
   size_t nshapes;
+  uint8_t vshapes[K__N * K__N][4]; /* the shapes with K_VAL (action, resource kinds) */
+  size_t nvshapes;
+  uint32_t vslots[MAX_VSLOTS]; /* operands indexed by value: 1 + memo slot */
+  size_t nvslots;
+  vals vals;         /* (slot, literal) -> id */
+  const pkey *vkeys; /* by id: the bail keys, then the literals' */
+  /* Operands that read one field of the principal's entry (vfield[j]: an
+   * attribute or, vtag[j], a tag): for each entity i of the bound store,
+   * bvals[i * nvslots + j] is the id of the key its value gives (0: none),
+   * made at binding. */
+  bool vfield[MAX_VSLOTS], vtag[MAX_VSLOTS];
+  lr_str vname[MAX_VSLOTS];
+  const uint32_t *bvals;
   names names;      /* every uid and type some indexed scope names */
   uint16_t uses[3]; /* per variable: the USE bits of all its names */
   pkey any[3];      /* per variable: the key of `any` */
@@ -203,9 +242,14 @@ static inline pkey pkey_of(unsigned var, unsigned kind, uint32_t id) {
   return (pkey){part_hash(var, kind, id), id};
 }
 
+/* The word of a value key (K_VAL): as a fourth variable's, so it mixes
+ * apart from every scope key's. */
+static inline pkey val_pkey(uint32_t id) { return pkey_of(3, 0, id); }
+
 static inline uint64_t key_hash(unsigned kp, unsigned ka, unsigned kr, uint32_t p, uint32_t a,
                                 uint32_t r) {
-  return part_hash(0, kp, p) ^ part_hash(1, ka, a) ^ part_hash(2, kr, r);
+  return (kp == K_VAL ? val_pkey(p).h : part_hash(0, kp, p)) ^ part_hash(1, ka, a) ^
+         part_hash(2, kr, r);
 }
 
 static inline unsigned shape_id(unsigned kp, unsigned ka, unsigned kr) {
@@ -300,6 +344,78 @@ static void names_finish(lr_cset *c, names *tmp) {
   free(tmp->v);
 }
 
+/* ---- the dictionary of values (indexed by value) ------------------------------- */
+
+static inline uint64_t val_hash(uint32_t slot, lr_str s) {
+  uint64_t h = lr_name_finish(lr_name_absorb(0x76616c00ull ^ slot, s.p, s.n));
+  return h ? h : 1;
+}
+
+static inline const val *vals_get(const vals *vs, uint64_t h, uint32_t slot, lr_str s) {
+  for (size_t i = h & vs->mask;; i = (i + 1) & vs->mask) {
+    const val *e = &vs->v[i];
+    if (!e->h) return NULL;
+    if (e->h == h && e->slot == slot && lr_name_eq(e->s, s)) return e;
+  }
+}
+
+static void vals_put(vals *vs, const val *e) {
+  size_t i = e->h & vs->mask;
+  while (vs->v[i].h) i = (i + 1) & vs->mask;
+  vs->v[i] = *e;
+  vs->n++;
+}
+
+/* Interns (slot, s) while compiling (C heap; load factor <= 1/2); returns
+ * its id. */
+static uint32_t vals_intern(vals *vs, uint32_t slot, lr_str s) {
+  uint64_t h = val_hash(slot, s);
+  const val *have = vs->v ? vals_get(vs, h, slot, s) : NULL;
+  if (have) return have->id;
+  if (!vs->v || (vs->n + 1) * 2 > vs->mask + 1) {
+    vals old = *vs;
+    size_t cap = old.v ? (old.mask + 1) * 2 : 16;
+    vs->v = lr_xcalloc(cap, sizeof *vs->v);
+    vs->mask = cap - 1, vs->n = 0;
+    for (size_t i = 0; old.v && i <= old.mask; i++)
+      if (old.v[i].h) vals_put(vs, &old.v[i]);
+    free(old.v);
+  }
+  val e = {.h = h, .slot = slot, .id = MAX_VSLOTS + 1 + (uint32_t)vs->n, .s = s};
+  vals_put(vs, &e);
+  return e.id;
+}
+
+/* Moves the values into c's arena, makes the keys by id and notes the operands that read a field of the principal. */
+static void vals_finish(lr_cset *c, vals *tmp, lr_cnode *const *defs) {
+  size_t cap = 2;
+  while (cap < tmp->n * 2) cap <<= 1;
+  c->vals = (vals){LR_NEW_N(c->arena, val, cap), cap - 1, 0};
+  pkey *vk = LR_NEW_N(c->arena, pkey, MAX_VSLOTS + 1 + tmp->n);
+  for (uint32_t id = 1; id <= c->nvslots; id++) vk[id] = val_pkey(id);
+  for (size_t i = 0; tmp->v && i <= tmp->mask; i++) {
+    val e = tmp->v[i];
+    if (!e.h) continue;
+    vk[e.id] = val_pkey(e.id);
+    vals_put(&c->vals, &e);
+  }
+  c->vkeys = vk;
+  for (size_t j = 0; j < c->nvslots; j++)
+    c->vfield[j] = cn_principal_field(defs[c->vslots[j] - 1], &c->vname[j], &c->vtag[j]);
+  free(tmp->v);
+}
+
+/* The id of the key operand j gives a request whose principal has store
+ * entry e (see val_keys): the bail key when the field is missing. */
+static uint32_t field_key(const lr_cset *c, size_t j, const lr_entity *e) {
+  const lr_value *v = lr_value_record_get(c->vtag[j] ? e->tags : e->attrs, c->vname[j]);
+  if (!v) return (uint32_t)j + 1;
+  if (v->kind != LR_V_STRING) return 0;
+  lr_str s = lr_str_make(v->u.s, v->n);
+  const val *k = vals_get(&c->vals, val_hash(c->vslots[j], s), c->vslots[j], s);
+  return k ? k->id : 0;
+}
+
 /* ---- compilation ------------------------------------------------------------- */
 
 static const lr_uid *slot_uid(const lr_policy_inst *inst, lr_slot s) {
@@ -362,19 +478,38 @@ static void pairs_add(pairs *ps, unsigned shape, uint32_t p, uint32_t a, uint32_
 
 static void note_shape(lr_cset *c, unsigned kp, unsigned ka, unsigned kr) {
   unsigned id = shape_id(kp, ka, kr);
-  for (size_t i = 0; i < c->nshapes; i++)
-    if (c->shapes[i][3] == id) return;
-  c->shapes[c->nshapes][0] = (uint8_t)kp;
-  c->shapes[c->nshapes][1] = (uint8_t)ka;
-  c->shapes[c->nshapes][2] = (uint8_t)kr;
-  c->shapes[c->nshapes][3] = (uint8_t)id;
-  c->nshapes++;
+  uint8_t(*v)[4] = kp == K_VAL ? c->vshapes : c->shapes;
+  size_t *n = kp == K_VAL ? &c->nvshapes : &c->nshapes;
+  for (size_t i = 0; i < *n; i++)
+    if (v[i][3] == id) return;
+  v[*n][0] = (uint8_t)kp;
+  v[*n][1] = (uint8_t)ka;
+  v[*n][2] = (uint8_t)kr;
+  v[*n][3] = (uint8_t)id;
+  (*n)++;
+}
+
+/* When policy f's conditions begin with `operand == "literal"` wanted true
+ * (see "indexed by value"), and the operand is one of the first MAX_VSLOTS
+ * so indexed: its key ids, the literal's in *id and the bail key's in
+ * *bail. */
+static bool value_key(lr_cset *c, vals *vt, const flat *f, uint32_t *id, uint32_t *bail) {
+  const cn_atom *t = f->n ? &f->v[0] : NULL;
+  if (!t || t->kind != A_EQS || !t->want || !t->slot || t->u.k.kind != LR_V_STRING) return false;
+  size_t j = 0;
+  while (j < c->nvslots && c->vslots[j] != t->slot) j++;
+  if (j == MAX_VSLOTS) return false;
+  if (j == c->nvslots) c->vslots[c->nvslots++] = t->slot;
+  *bail = (uint32_t)j + 1;
+  *id = vals_intern(vt, t->slot, lr_str_make(t->u.k.u.s, t->u.k.n));
+  c->stats.by_value++;
+  return true;
 }
 
 /* Lowers policy i and adds its index entries to ps, interning the names
  * its scope uses in ns. */
-static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stats *st,
-                           flat *f) {
+static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, vals *vt,
+                           cn_stats *st, flat *f) {
   lr_arena *a = c->arena;
   cpol *p = &c->pols[i];
   const lr_policy *ast = p->inst->ast;
@@ -412,19 +547,23 @@ static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, cn_stat
   }
   p->type_in_p = p->p.op == LR_SCOPE_IS_IN;
   p->type_in_r = p->r.op == LR_SCOPE_IS_IN;
-  uint32_t ip, ir;
-  unsigned kp = scope_key(ns, 0, &p->p, &ip), kr = scope_key(ns, 2, &p->r, &ir);
+  uint32_t ip[2], ir;
+  size_t nip = 1;
+  unsigned kp = scope_key(ns, 0, &p->p, &ip[0]), kr = scope_key(ns, 2, &p->r, &ir);
   unsigned ka = ast->action.op == LR_ACTION_ANY  ? K_ANY
                 : ast->action.op == LR_ACTION_EQ ? K_EQ
                                                  : K_IN;
+  if (kp == K_ANY && value_key(c, vt, f, &ip[0], &ip[1])) kp = K_VAL, nip = 2;
   note_shape(c, kp, ka, kr);
   unsigned sh = shape_id(kp, ka, kr);
-  if (ka == K_ANY) {
-    pairs_add(ps, sh, ip, 0, ir, i);
-    return;
+  for (size_t j = 0; j < nip; j++) {
+    if (ka == K_ANY) {
+      pairs_add(ps, sh, ip[j], 0, ir, i);
+      continue;
+    }
+    for (size_t k = 0; k < p->nauids; k++)
+      pairs_add(ps, sh, ip[j], names_intern(ns, p->auids[k], NULL, USE(1, ka)), ir, i);
   }
-  for (size_t k = 0; k < p->nauids; k++)
-    pairs_add(ps, sh, ip, names_intern(ns, p->auids[k], NULL, USE(1, ka)), ir, i);
 }
 
 /* Lays out the hot blocks of every policy, in policy order, moving each
@@ -496,11 +635,12 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
   c->pols = LR_NEW_N(a, cpol, n ? n : 1);
   pairs ps = {0};
   names ns = {0};
+  vals vt = {0};
   cn_stats st = {0};
   flat *f = lr_xcalloc(n ? n : 1, sizeof *f);
   for (size_t i = 0; i < n; i++) {
     c->pols[i].inst = &insts[i];
-    compile_policy(c, (uint32_t)i, &ps, &ns, &st, &f[i]);
+    compile_policy(c, (uint32_t)i, &ps, &ns, &vt, &st, &f[i]);
   }
   build_hot(c, f);
   free(f);
@@ -514,10 +654,11 @@ lr_cset *lr_cset_compile_insts(const lr_policy_inst *insts, size_t n, lr_diags *
   c->defs = LR_NEW_N(a, lr_cnode *, st.npaths ? st.npaths : 1);
   if (st.npaths) memcpy(c->defs, st.defs, st.npaths * sizeof *st.defs);
   free(st.defs);
+  vals_finish(c, &vt, c->defs);
   c->stats.paths = st.npaths;
   c->stats.paths_shared = st.memo_uses;
   c->stats.policies = n;
-  c->stats.shapes = c->nshapes;
+  c->stats.shapes = c->nshapes + c->nvshapes;
   c->stats.index_entries = c->nentries;
   c->stats.folded = st.folded;
   c->stats.bytes = lr_arena_bytes(a);
@@ -609,6 +750,13 @@ void lr_cset_bind(lr_cset *c, const lr_entities *es) {
   pkey *bkeys = LR_NEW_N(c->arena, pkey, nkeys ? nkeys : 1);
   if (nkeys) memcpy(bkeys, keys, nkeys * sizeof *keys);
   free(keys);
+  bool fields = false;
+  for (size_t j = 0; j < c->nvslots; j++) fields |= c->vfield[j];
+  uint32_t *bv = fields ? LR_NEW_N(c->arena, uint32_t, n * c->nvslots + 1) : NULL;
+  for (size_t i = 0; bv && i < n; i++)
+    for (size_t j = 0; j < c->nvslots; j++)
+      bv[i * c->nvslots + j] = c->vfield[j] ? field_key(c, j, lr_entities_at(es, i)) : 0;
+  c->bvals = bv;
   c->bound = id, c->nbound = n, c->bkeys = bkeys, c->bk = bk;
   c->stats.bound = n;
   c->stats.bound_bytes = lr_arena_bytes(c->arena) - before;
@@ -803,6 +951,53 @@ static void decide_group(const lr_cset *c, lr_eval_env *env, lr_evalctx *x, cn_r
   }
 }
 
+/* The request's keys for the operands indexed by value (in out, room for
+ * MAX_VSLOTS): per operand, the key of its string value if some policy
+ * names it, the bail key if evaluating it bails, none otherwise. */
+static keys val_keys(const lr_cset *c, lr_evalctx *x, cn_run *run, pkey *out) {
+  const uint32_t *pre = NULL; /* the principal's keys made at binding */
+  if (c->bvals) {
+    const lr_entity *e = lr_eval_entity_k(x, 0, x->env->req->principal, 0);
+    if (e && e->store == c->bound && e->index < c->nbound) pre = c->bvals + e->index * c->nvslots;
+  }
+  size_t n = 0;
+  for (size_t j = 0; j < c->nvslots; j++) {
+    lr_value v;
+    if (pre && c->vfield[j]) {
+      if (pre[j]) out[n++] = c->vkeys[pre[j]];
+    } else if (cn_slot(run, c->vslots[j], &v) != CN_OK) {
+      out[n++] = c->vkeys[j + 1];
+    } else if (v.kind == LR_V_STRING) {
+      lr_str s = lr_str_make(v.u.s, v.n);
+      const val *e = vals_get(&c->vals, val_hash(c->vslots[j], s), c->vslots[j], s);
+      if (e) out[n++] = c->vkeys[e->id];
+    }
+  }
+  return (keys){out, out + n};
+}
+
+/* The shapes indexed by value: the operands are evaluated only when one of
+ * them has action and resource keys in this request. */
+__attribute__((noinline)) static void probe_values(const lr_cset *c, lr_eval_env *env,
+                                                   lr_evalctx *x, cn_run *run, hits *hs,
+                                                   keys ks[3][K__N]) {
+  pkey buf[MAX_VSLOTS];
+  keys P = {buf, buf};
+  bool made = false;
+  for (size_t s = 0; s < c->nvshapes; s++) {
+    const uint8_t *k = c->vshapes[s];
+    const keys A = ks[1][k[1]], R = ks[2][k[2]];
+    if (A.v == A.end || R.v == R.end) continue;
+    if (!made) P = val_keys(c, x, run, buf), made = true;
+    for (const pkey *p = P.v; p < P.end; p++) /* one value key per operand, mostly */
+      for (const pkey *a = A.v; a < A.end; a++)
+        for (const pkey *r = R.v; r < R.end; r++) {
+          const slot *e = lookup(c, p->h ^ a->h ^ r->h, k[3], p->id, a->id, r->id);
+          if (e) decide_group(c, env, x, run, e, hs);
+        }
+  }
+}
+
 /* Probes the index with every key combination of the request and decides
  * the policies found, in the order found (hits_finish restores policy
  * order). */
@@ -836,6 +1031,7 @@ __attribute__((noinline)) static void probe(const lr_cset *c, lr_eval_env *env, 
           if (e) decide_group(c, env, x, run, e, hs);
         }
   }
+  if (c->nvshapes) probe_values(c, env, x, run, hs, ks);
   hits_finish(hs);
 }
 

@@ -154,6 +154,16 @@ size_t cn_flatten(lr_cnode *const *conds, const bool *when, size_t n, cn_atom **
  * that does not, CN_BAIL when one bails (the interpreter decides). */
 int cn_atoms(cn_run *r, const cn_atom *t, size_t n);
 
+/* The value of memo slot m - 1 (1 + slot as in cn_atom.slot), evaluated once
+ * per request: CN_OK with *out, or CN_BAIL. */
+int cn_slot(cn_run *r, uint32_t m, lr_value *out);
+
+/* When memo slot definition n reads one attribute (`principal.dept`) or
+ * one constant-key tag (`principal.getTag("tenant")`) of the principal's
+ * store entry, and nothing else: true, with the name in *name and *tag set
+ * for a tag. Such a value depends on the entry alone. */
+bool cn_principal_field(const lr_cnode *n, lr_str *name, bool *tag);
+
 /* Evaluates n: CN_OK with *out, or CN_BAIL (see the file comment). */
 int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out);
 

@@ -641,6 +641,7 @@ typedef struct lr_cset_stats {
   size_t policies;       /* instances */
   size_t shapes;         /* distinct scope shapes probed per request */
   size_t index_entries;  /* (key, policy) pairs in the scope index */
+  size_t by_value;       /* policies indexed by an operand's value (when { x == "lit" && ...}) */
   size_t never;          /* policies that can never apply (`action in []`) */
   size_t conds;          /* conditions */
   size_t conds_fast;     /* conditions with no interpreter fallback node */

@@ -354,6 +354,27 @@ Test(compile, per_request_stores) {
   lr_cset_unref(c);
 }
 
+/* A request on a store, the interpreter's answer and its number of errors. */
+typedef struct store_case {
+  const lr_entities *es;
+  const lr_request *req;
+  const char *want;
+  size_t nerrors;
+} store_case;
+
+/* Decides req with the interpreter (into *di), and with the same set
+ * compiled unbound (plain) and bound to a store (bound): both must give
+ * the interpreter's answer. */
+static void three_ways(const lr_policy_set *set, const lr_cset *plain, const lr_cset *bound,
+                       const lr_entities *es, const lr_request *req, size_t i, lr_decision *di) {
+  lr_decision dp, db;
+  lr_authorize(t.a, set->insts, set->ninsts, es, req, di);
+  lr_cset_authorize(plain, t.a, es, req, &dp);
+  lr_cset_authorize(bound, t.a, es, req, &db);
+  cr_expect(lr_decision_same(di, &dp, NULL), "case %zu: unbound %s", i, show(&dp));
+  cr_expect(lr_decision_same(di, &db, NULL), "case %zu: bound %s", i, show(&db));
+}
+
 /* lr_cset_bind: keys of entities of the bound store come from its table,
  * others (an overlay's, an absent principal) are looked up as before; the
  * answers are the interpreter's either way. Sets past SCAN_MAX (7) only:
@@ -391,29 +412,80 @@ Test(compile, bound_store_keys) {
   lr_request zed = t.req, hot = t.req;
   zed.principal = tuid(&t, "User", "zed");
   hot.context = tparse_value(&t, "{n: 11}");
-  struct {
-    const lr_entities *es;
-    const lr_request *req;
-    const char *want;
-  } cases[] = {
-      {t.es, &t.req, "allow[policy0,policy1,policy3]{}<>"},
-      {t.es, &hot, "deny[policy2]{}<>"},
-      {empty, &t.req, "allow[policy0,policy1,policy3]{}<>"},
+  const store_case cases[] = {
+      {t.es, &t.req, "allow[policy0,policy1,policy3]{}<>", 0},
+      {t.es, &hot, "deny[policy2]{}<>", 0},
+      {empty, &t.req, "allow[policy0,policy1,policy3]{}<>", 0},
       {over, &t.req,
-       "allow[policy4]{policy1: entity `User::\"alice\"` does not have the attribute `age`}<>"},
-      {t.es, &zed, "deny[]{}<>"},
+       "allow[policy4]{policy1: entity `User::\"alice\"` does not have the attribute `age`}<>", 1},
+      {t.es, &zed, "deny[]{}<>", 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    lr_decision di, dp, db;
-    lr_authorize(t.a, set.insts, set.ninsts, cases[i].es, cases[i].req, &di);
-    lr_cset_authorize(plain, t.a, cases[i].es, cases[i].req, &dp);
-    lr_cset_authorize(bound, t.a, cases[i].es, cases[i].req, &db);
+    lr_decision di;
+    three_ways(&set, plain, bound, cases[i].es, cases[i].req, i, &di);
     cr_expect_str_eq(show(&di), cases[i].want, "case %zu: %s", i, show(&di));
-    cr_expect(lr_decision_same(&di, &dp, NULL), "case %zu: unbound %s", i, show(&dp));
-    cr_expect(lr_decision_same(&di, &db, NULL), "case %zu: bound %s", i, show(&db));
+    cr_expect_eq(di.nerrors, cases[i].nerrors, "case %zu", i);
   }
   lr_entities_release(over);
   lr_entities_release(empty);
+  lr_cset_unref(plain);
+  lr_cset_unref(bound);
+}
+
+/* Policies that name no principal and begin with `operand == "literal"`
+ * are indexed by the operand's value (at most four operands): a request
+ * finds them only when its value is that string or evaluating it bails
+ * (the errors must still be reported). Bound and unbound, through the
+ * store, an overlay and an absent principal, the answers are the
+ * interpreter's. */
+Test(compile, index_by_value) {
+  lr_buf b = {0};
+  lr_buf_puts(&b,
+              "forbid(principal, action, resource) when { principal.getTag(\"dept\") == \"eng\" "
+              "&& context.n > 1 };\n"
+              "permit(principal, action == Action::\"view\", resource) when { "
+              "principal.getTag(\"dept\") == \"ops\" };\n"
+              "permit(principal, action, resource == Photo::\"p\") when { principal.name == "
+              "\"alice\" };\n"
+              "permit(principal, action, resource) when { context.s == \"hi\" && context.nope };\n"
+              "permit(principal, action, resource) when { principal.getTag(\"level\") == \"3\" };\n"
+              "permit(principal, action, resource) unless { principal.getTag(\"dept\") == \"eng\" "
+              "};\n"
+              "permit(principal, action, resource) when { context.n > 0 && "
+              "principal.getTag(\"dept\") == \"x\" };\n"
+              "permit(principal, action, resource) when { principal.addr.city == \"Paris\" };\n");
+  for (int i = 0; i < 400; i++) /* other tenants: never candidates for alice */
+    lr_buf_printf(&b,
+                  "forbid(principal, action, resource) when { principal.getTag(\"dept\") == "
+                  "\"d%d\" && context.nope };\n",
+                  i);
+  lr_policy_set set = load(b.p);
+  lr_buf_free(&b);
+  lr_cset *plain = lr_cset_compile(&set, NULL), *bound = lr_cset_compile(&set, NULL);
+  lr_cset_bind(bound, t.es);
+  lr_cset_stats st;
+  lr_cset_get_stats(bound, &st);
+  cr_expect_eq(st.by_value, 405); /* not: unless, second test, a fifth operand */
+  cr_expect_eq(st.index_entries, 2 * 405 + 3);
+  lr_entities *over = alice_in_g9(); /* alice without attributes or tags */
+  lr_request zed = t.req, other = t.req;
+  zed.principal = tuid(&t, "User", "zed");
+  other.context = tparse_value(&t, "{n: 0, s: \"ho\"}");
+  const store_case cases[] = { /* want: the start of the interpreter's answer */
+      {t.es, &t.req, "deny[policy0]{policy3: record does not have the attribute `nope`}<>", 1},
+      {t.es, &other, "allow[policy2,policy7]{}<>", 0},
+      /* a missing tag or attribute, a missing entity: every policy errs */
+      {over, &t.req, "deny[]{policy0: entity `User::\"alice\"` does not have the tag `dept`; ", 408},
+      {t.es, &zed, "deny[]{policy0: entity `User::\"zed\"` does not exist; ", 408},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    lr_decision di;
+    three_ways(&set, plain, bound, cases[i].es, cases[i].req, i, &di);
+    const char *got = show(&di);
+    cr_expect(strncmp(got, cases[i].want, strlen(cases[i].want)) == 0, "case %zu: %s", i, got);
+    cr_expect_eq(di.nerrors, cases[i].nerrors, "case %zu: %zu errors", i, di.nerrors);
+  }
+  lr_entities_release(over);
   lr_cset_unref(plain);
   lr_cset_unref(bound);
 }

@@ -153,6 +153,20 @@ static void policy(rng *r, lr_buf *b, int *slots) {
     break;
   default: lr_buf_puts(b, ", resource)"); break;
   }
+  /* a condition starting with `operand == "literal"`: indexed by value when
+   * the scope names no principal (compile.c), five operands for at most
+   * four indexed */
+  if (chance(r, 35)) {
+    static const char *eqs[] = {"principal.getTag(\"t\") == \"x\"",
+                                "principal.getTag(\"t\") == \"y\"",
+                                "principal.name == \"u%d\"", "context.s == \"abc\"",
+                                "context.s == \"\"", "principal.manager.name == \"u%d\"",
+                                "context.rec.a.b == \"u%d\""};
+    lr_buf_puts(b, chance(r, 80) ? " when { " : " unless { ");
+    lr_buf_printf(b, eqs[pick(r, 7)], pick(r, NUSER));
+    if (chance(r, 60)) lr_buf_puts(b, " && "), expr(r, b, 2);
+    lr_buf_puts(b, " }");
+  }
   for (int c = pick(r, 4); c > 0; c--) {
     lr_buf_puts(b, chance(r, 70) ? " when { " : " unless { ");
     expr(r, b, 3);
@@ -188,7 +202,10 @@ static void entities(rng *r, lr_buf *b) {
     for (int g = 0, n = 0; g < NGROUP; g++)
       if (chance(r, 30)) lr_buf_puts(b, n++ ? ", " : ""), uid_json(b, "Group", "g", g);
     lr_buf_puts(b, "]");
-    if (chance(r, 50)) lr_buf_printf(b, ", \"tags\": {\"t\": \"%s\"}", chance(r, 50) ? "x" : "y");
+    if (chance(r, 10))
+      lr_buf_puts(b, ", \"tags\": {\"t\": 1}"); /* not a string: == "x" is false */
+    else if (chance(r, 50))
+      lr_buf_printf(b, ", \"tags\": {\"t\": \"%s\"}", chance(r, 50) ? "x" : "y");
     lr_buf_puts(b, "}");
   }
   for (int g = 0; g < NGROUP; g++) {
@@ -241,7 +258,10 @@ static void context(rng *r, lr_buf *b) {
   lr_buf_puts(b, "{\"flag\": ");
   lr_buf_puts(b, chance(r, 50) ? "true" : "false");
   if (chance(r, 85)) lr_buf_printf(b, ", \"n\": %lld", ns[pick(r, 6)]);
-  if (chance(r, 85)) lr_buf_printf(b, ", \"s\": \"%s\"", strs[pick(r, 8)]);
+  if (chance(r, 10))
+    lr_buf_puts(b, ", \"s\": 7");
+  else if (chance(r, 85))
+    lr_buf_printf(b, ", \"s\": \"%s\"", strs[pick(r, 8)]);
   if (chance(r, 85)) {
     lr_buf_puts(b, ", \"set\": [");
     for (int i = 0, n = 0; i < 5; i++)
@@ -308,7 +328,7 @@ static void link_templates(rng *r, lr_arena *a, lr_policy_set *set, const int *s
  * the compiled path to the interpreter on 30 requests each. */
 static void check_sets(uint64_t seed, int minpol, int spread) {
   rng r = {seed};
-  size_t requests = 0, sets = 0, allows = 0, errors = 0, guards = 0, bound = 0;
+  size_t requests = 0, sets = 0, allows = 0, errors = 0, guards = 0, bound = 0, by_value = 0;
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
   lr_buf pol = {0}, ents = {0}, ctx = {0};
@@ -338,6 +358,7 @@ static void check_sets(uint64_t seed, int minpol, int spread) {
     lr_cset_get_stats(cb, &bst);
     cr_assert_eq(bst.bound, lr_entities_count(stores[0]));
     bound += bst.bound;
+    by_value += bst.by_value;
     lr_arena *ra = lr_arena_new(0);
     for (int q = 0; q < 30; q++, requests++) {
       lr_request req = {rand_uid(&r, ra, false), rand_uid(&r, ra, true), rand_uid(&r, ra, false),
@@ -386,6 +407,7 @@ static void check_sets(uint64_t seed, int minpol, int spread) {
   cr_expect_gt(errors, requests / 20);
   cr_expect_gt(guards, requests / 50);
   cr_expect_gt(bound, sets); /* the bound stores held entities */
+  cr_expect_gt(by_value, sets / 10); /* policies indexed by value (or only scanned) */
 }
 
 /* Sets of 1 to 12 policies: scanned in full up to SCAN_MAX (7), indexed
