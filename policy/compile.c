@@ -386,7 +386,8 @@ static uint32_t vals_intern(vals *vs, uint32_t slot, lr_str s) {
   return e.id;
 }
 
-/* Moves the values into c's arena, makes the keys by id and notes the operands that read a field of the principal. */
+/* Moves the values into c's arena, makes the keys by id and notes the
+ * operands that read a field of the principal. */
 static void vals_finish(lr_cset *c, vals *tmp, lr_cnode *const *defs) {
   size_t cap = 2;
   while (cap < tmp->n * 2) cap <<= 1;
@@ -508,8 +509,8 @@ static bool value_key(lr_cset *c, vals *vt, const flat *f, uint32_t *id, uint32_
 
 /* Lowers policy i and adds its index entries to ps, interning the names
  * its scope uses in ns. */
-static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, vals *vt,
-                           cn_stats *st, flat *f) {
+static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, vals *vt, cn_stats *st,
+                           flat *f) {
   lr_arena *a = c->arena;
   cpol *p = &c->pols[i];
   const lr_policy *ast = p->inst->ast;
@@ -978,9 +979,8 @@ static keys val_keys(const lr_cset *c, lr_evalctx *x, cn_run *run, pkey *out) {
 
 /* The shapes indexed by value: the operands are evaluated only when one of
  * them has action and resource keys in this request. */
-__attribute__((noinline)) static void probe_values(const lr_cset *c, lr_eval_env *env,
-                                                   lr_evalctx *x, cn_run *run, hits *hs,
-                                                   keys ks[3][K__N]) {
+static inline void probe_values(const lr_cset *c, lr_eval_env *env, lr_evalctx *x, cn_run *run,
+                                hits *hs, keys ks[3][K__N]) {
   pkey buf[MAX_VSLOTS];
   keys P = {buf, buf};
   bool made = false;
