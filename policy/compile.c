@@ -17,7 +17,9 @@
  * names used for that variable and kind, and probes, for each shape present
  * in the set, every combination. That touches only the buckets of policies
  * whose scope holds, whatever the set's size (the cost grows with the
- * number of shapes and ancestors, not of policies).
+ * number of shapes and ancestors, not of policies). A policy that names no
+ * principal but begins its conditions with `operand == "literal"` is keyed
+ * by that value in the principal's place ("indexed by value", below).
  *
  * A key's hash is the XOR of one mixed word per variable (part_hash), so
  * each of the request's keys is mixed once — for an entity of the store the
