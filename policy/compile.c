@@ -70,7 +70,7 @@ typedef struct hot {
 
 enum {
   HOT_INTERP = 1, /* decided by the interpreter (an unlinked slot) */
-  HOT_TYPE_P = 2, /* `principal is T in E`: the index checked E, not T */
+  HOT_TYPE_P = 2, /* `principal is T in E` (or `is T` by value): T not checked */
   HOT_TYPE_R = 4, /* the same for the resource */
 };
 
@@ -85,7 +85,8 @@ typedef struct cpol {
   const lr_policy_inst *inst;
   uint8_t effect;
   bool interp;    /* decided by the interpreter (an unlinked slot) */
-  bool type_in_p; /* `principal is T in E`: the index checked E, not T */
+  bool type_in_p; /* `principal is T in E`: the index checked E, not T (or, for
+                     `is T` indexed by value, nothing) */
   bool type_in_r; /* the same for the resource */
   cscope p, r;
   uint8_t aop; /* lr_action_op */
@@ -129,10 +130,11 @@ typedef struct names {
   size_t mask, n;
 } names;
 
-/* Indexed by value. A policy that names no principal and whose conditions
- * begin with a test `operand == "literal"` wanted true (a memoised path or
- * constant-key tag: `when { principal.getTag("tenant") == "acme" && ... }`)
- * can apply or err only when that operand's value is that string, or when
+/* Indexed by value. A policy that names no principal (or only its type:
+ * `is T`, then checked per candidate) and whose conditions begin with a
+ * test `operand == "literal"` wanted true (a memoised path or constant-key
+ * tag: `when { principal.getTag("tenant") == "acme" && ... }`) can apply
+ * or err only when that operand's value is that string, or when
  * evaluating it bails (a missing tag errs; any other value gives false
  * before anything else runs). So it is indexed with the operand's value in
  * the principal's place (kind K_VAL) under two keys: (slot, literal) and
@@ -552,11 +554,14 @@ static void compile_policy(lr_cset *c, uint32_t i, pairs *ps, names *ns, vals *v
   p->type_in_r = p->r.op == LR_SCOPE_IS_IN;
   uint32_t ip[2], ir;
   size_t nip = 1;
-  unsigned kp = scope_key(ns, 0, &p->p, &ip[0]), kr = scope_key(ns, 2, &p->r, &ir);
+  unsigned kp = K_VAL, kr = scope_key(ns, 2, &p->r, &ir);
+  if ((p->p.op == LR_SCOPE_ANY || p->p.op == LR_SCOPE_IS) && value_key(c, vt, f, &ip[0], &ip[1]))
+    nip = 2, p->type_in_p = p->p.op == LR_SCOPE_IS; /* `is T`: T checked per candidate */
+  else
+    kp = scope_key(ns, 0, &p->p, &ip[0]);
   unsigned ka = ast->action.op == LR_ACTION_ANY  ? K_ANY
                 : ast->action.op == LR_ACTION_EQ ? K_EQ
                                                  : K_IN;
-  if (kp == K_ANY && value_key(c, vt, f, &ip[0], &ip[1])) kp = K_VAL, nip = 2;
   note_shape(c, kp, ka, kr);
   unsigned sh = shape_id(kp, ka, kr);
   for (size_t j = 0; j < nip; j++) {

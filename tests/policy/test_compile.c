@@ -432,9 +432,10 @@ Test(compile, bound_store_keys) {
   lr_cset_unref(bound);
 }
 
-/* Policies that name no principal and begin with `operand == "literal"`
- * are indexed by the operand's value (at most four operands): a request
- * finds them only when its value is that string or evaluating it bails
+/* Policies that name no principal (or only its type) and begin with
+ * `operand == "literal"` are indexed by the operand's value (at most four
+ * operands): a request finds them only when its value is that string or
+ * evaluating it bails
  * (the errors must still be reported). Bound and unbound, through the
  * store, an overlay and an absent principal, the answers are the
  * interpreter's. */
@@ -453,7 +454,11 @@ Test(compile, index_by_value) {
               "};\n"
               "permit(principal, action, resource) when { context.n > 0 && "
               "principal.getTag(\"dept\") == \"x\" };\n"
-              "permit(principal, action, resource) when { principal.addr.city == \"Paris\" };\n");
+              "permit(principal, action, resource) when { principal.addr.city == \"Paris\" };\n"
+              "permit(principal is User, action, resource) when { principal.getTag(\"dept\") == "
+              "\"eng\" };\n"
+              "permit(principal is Admin, action, resource) when { principal.getTag(\"dept\") == "
+              "\"eng\" };\n");
   for (int i = 0; i < 400; i++) /* other tenants: never candidates for alice */
     lr_buf_printf(&b,
                   "forbid(principal, action, resource) when { principal.getTag(\"dept\") == "
@@ -465,18 +470,19 @@ Test(compile, index_by_value) {
   lr_cset_bind(bound, t.es);
   lr_cset_stats st;
   lr_cset_get_stats(bound, &st);
-  cr_expect_eq(st.by_value, 405); /* not: unless, second test, a fifth operand */
-  cr_expect_eq(st.index_entries, 2 * 405 + 3);
+  cr_expect_eq(st.by_value, 407); /* not: unless, second test, a fifth operand */
+  cr_expect_eq(st.index_entries, 2 * 407 + 3);
   lr_entities *over = alice_in_g9(); /* alice without attributes or tags */
   lr_request zed = t.req, other = t.req;
   zed.principal = tuid(&t, "User", "zed");
   other.context = tparse_value(&t, "{n: 0, s: \"ho\"}");
   const store_case cases[] = { /* want: the start of the interpreter's answer */
       {t.es, &t.req, "deny[policy0]{policy3: record does not have the attribute `nope`}<>", 1},
-      {t.es, &other, "allow[policy2,policy7]{}<>", 0},
-      /* a missing tag or attribute, a missing entity: every policy errs */
-      {over, &t.req, "deny[]{policy0: entity `User::\"alice\"` does not have the tag `dept`; ", 408},
-      {t.es, &zed, "deny[]{policy0: entity `User::\"zed\"` does not exist; ", 408},
+      {t.es, &other, "allow[policy2,policy7,policy8]{}<>", 0},
+      /* a missing tag or attribute, a missing entity: every policy errs but
+       * the one whose scope (`is Admin`) does not hold */
+      {over, &t.req, "deny[]{policy0: entity `User::\"alice\"` does not have the tag `dept`; ", 409},
+      {t.es, &zed, "deny[]{policy0: entity `User::\"zed\"` does not exist; ", 409},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     lr_decision di;
