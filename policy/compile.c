@@ -183,11 +183,13 @@ struct lr_cset {
   size_t nvslots;
   vals vals;         /* (slot, literal) -> id */
   const pkey *vkeys; /* by id: the bail keys, then the literals' */
-  /* Operands that read one field of the principal's entry (vfield[j]: an
+  /* Operands that read one field of the principal's or the resource's
+   * entry (vvar[j]: 1 + the variable's entity cache slot; vname[j]: an
    * attribute or, vtag[j], a tag): for each entity i of the bound store,
    * bvals[i * nvslots + j] is the id of the key its value gives (0: none),
    * made at binding. */
-  bool vfield[MAX_VSLOTS], vtag[MAX_VSLOTS];
+  uint8_t vvar[MAX_VSLOTS];
+  bool vtag[MAX_VSLOTS];
   lr_str vname[MAX_VSLOTS];
   const uint32_t *bvals;
   names names;      /* every uid and type some indexed scope names */
@@ -391,7 +393,7 @@ static uint32_t vals_intern(vals *vs, uint32_t slot, lr_str s) {
 }
 
 /* Moves the values into c's arena, makes the keys by id and notes the
- * operands that read a field of the principal. */
+ * operands that read a field of the principal or the resource. */
 static void vals_finish(lr_cset *c, vals *tmp, lr_cnode *const *defs) {
   size_t cap = 2;
   while (cap < tmp->n * 2) cap <<= 1;
@@ -406,12 +408,13 @@ static void vals_finish(lr_cset *c, vals *tmp, lr_cnode *const *defs) {
   }
   c->vkeys = vk;
   for (size_t j = 0; j < c->nvslots; j++)
-    c->vfield[j] = cn_principal_field(defs[c->vslots[j] - 1], &c->vname[j], &c->vtag[j]);
+    c->vvar[j] = (uint8_t)(1 + cn_entity_field(defs[c->vslots[j] - 1], &c->vname[j], &c->vtag[j]));
   free(tmp->v);
 }
 
-/* The id of the key operand j gives a request whose principal has store
- * entry e (see val_keys): the bail key when the field is missing. */
+/* The id of the key operand j gives a request whose principal (or
+ * resource) has store entry e (see val_keys): the bail key when the field
+ * is missing. */
 static uint32_t field_key(const lr_cset *c, size_t j, const lr_entity *e) {
   const lr_value *v = lr_value_record_get(c->vtag[j] ? e->tags : e->attrs, c->vname[j]);
   if (!v) return (uint32_t)j + 1;
@@ -759,11 +762,11 @@ void lr_cset_bind(lr_cset *c, const lr_entities *es) {
   if (nkeys) memcpy(bkeys, keys, nkeys * sizeof *keys);
   free(keys);
   bool fields = false;
-  for (size_t j = 0; j < c->nvslots; j++) fields |= c->vfield[j];
+  for (size_t j = 0; j < c->nvslots; j++) fields |= c->vvar[j] != 0;
   uint32_t *bv = fields ? LR_NEW_N(c->arena, uint32_t, n * c->nvslots + 1) : NULL;
   for (size_t i = 0; bv && i < n; i++)
     for (size_t j = 0; j < c->nvslots; j++)
-      bv[i * c->nvslots + j] = c->vfield[j] ? field_key(c, j, lr_entities_at(es, i)) : 0;
+      bv[i * c->nvslots + j] = c->vvar[j] ? field_key(c, j, lr_entities_at(es, i)) : 0;
   c->bvals = bv;
   c->bound = id, c->nbound = n, c->bkeys = bkeys, c->bk = bk;
   c->stats.bound = n;
@@ -963,15 +966,17 @@ static void decide_group(const lr_cset *c, lr_eval_env *env, lr_evalctx *x, cn_r
  * MAX_VSLOTS): per operand, the key of its string value if some policy
  * names it, the bail key if evaluating it bails, none otherwise. */
 static keys val_keys(const lr_cset *c, lr_evalctx *x, cn_run *run, pkey *out) {
-  const uint32_t *pre = NULL; /* the principal's keys made at binding */
-  if (c->bvals) {
-    const lr_entity *e = lr_eval_entity_k(x, 0, x->env->req->principal, 0);
-    if (e && e->store == c->bound && e->index < c->nbound) pre = c->bvals + e->index * c->nvslots;
-  }
   size_t n = 0;
   for (size_t j = 0; j < c->nvslots; j++) {
     lr_value v;
-    if (pre && c->vfield[j]) {
+    const uint32_t *pre = NULL; /* the entity's keys made at binding */
+    if (c->bvals && c->vvar[j]) {
+      int k = c->vvar[j] - 1;
+      const lr_entity *e =
+          lr_eval_entity_k(x, k, k ? x->env->req->resource : x->env->req->principal, 0);
+      if (e && e->store == c->bound && e->index < c->nbound) pre = c->bvals + e->index * c->nvslots;
+    }
+    if (pre) {
       if (pre[j]) out[n++] = c->vkeys[pre[j]];
     } else if (cn_slot(run, c->vslots[j], &v) != CN_OK) {
       out[n++] = c->vkeys[j + 1];

@@ -793,19 +793,21 @@ static inline int slot_value(cn_run *r, uint32_t m, lr_value *x) {
 
 int cn_slot(cn_run *r, uint32_t m, lr_value *out) { return slot_value(r, m, out); }
 
-bool cn_principal_field(const lr_cnode *n, lr_str *name, bool *tag) {
+int cn_entity_field(const lr_cnode *n, lr_str *name, bool *tag) {
   const lr_cnode *v = n->a;
-  if (!v || v->kind != CN_VAR || v->op != LR_VAR_PRINCIPAL) return false;
+  if (!v || v->kind != CN_VAR || (v->op != LR_VAR_PRINCIPAL && v->op != LR_VAR_RESOURCE))
+    return -1;
+  int k = v->op == LR_VAR_PRINCIPAL ? 0 : 2;
   if (n->kind == CN_PATH && n->nnames == 1) {
     *name = n->names[0], *tag = false;
-    return true;
+    return k;
   }
   if (n->kind == CN_METHOD && n->op == LR_METHOD_GET_TAG && n->nargs == 1 &&
       is_const(n->args[0]) && n->args[0]->k.kind == LR_V_STRING) {
     *name = lr_str_make(n->args[0]->k.u.s, n->args[0]->k.n), *tag = true;
-    return true;
+    return k;
   }
-  return false;
+  return -1;
 }
 
 int cn_atoms(cn_run *r, const cn_atom *t, size_t n) {

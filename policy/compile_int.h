@@ -159,10 +159,11 @@ int cn_atoms(cn_run *r, const cn_atom *t, size_t n);
 int cn_slot(cn_run *r, uint32_t m, lr_value *out);
 
 /* When memo slot definition n reads one attribute (`principal.dept`) or
- * one constant-key tag (`principal.getTag("tenant")`) of the principal's
- * store entry, and nothing else: true, with the name in *name and *tag set
- * for a tag. Such a value depends on the entry alone. */
-bool cn_principal_field(const lr_cnode *n, lr_str *name, bool *tag);
+ * one constant-key tag (`resource.getTag("tenant")`) of the principal's or
+ * the resource's store entry, and nothing else: that variable's entity
+ * cache slot (0 principal, 2 resource), with the name in *name and *tag set
+ * for a tag; otherwise -1. Such a value depends on the entry alone. */
+int cn_entity_field(const lr_cnode *n, lr_str *name, bool *tag);
 
 /* Evaluates n: CN_OK with *out, or CN_BAIL (see the file comment). */
 int cn_eval(cn_run *r, const lr_cnode *n, lr_value *out);

@@ -154,16 +154,16 @@ static void policy(rng *r, lr_buf *b, int *slots) {
   default: lr_buf_puts(b, ", resource)"); break;
   }
   /* a condition starting with `operand == "literal"`: indexed by value when
-   * the scope names no principal (compile.c), five operands for at most
-   * four indexed */
-  if (chance(r, 35)) {
+   * the scope names no principal or only its type (compile.c); six operands
+   * for at most four indexed */
+  if (chance(r, 25)) {
     static const char *eqs[] = {"principal.getTag(\"t\") == \"x\"",
                                 "principal.getTag(\"t\") == \"y\"",
                                 "principal.name == \"u%d\"", "context.s == \"abc\"",
                                 "context.s == \"\"", "principal.manager.name == \"u%d\"",
-                                "context.rec.a.b == \"u%d\""};
+                                "context.rec.a.b == \"u%d\"", "resource.title == \"t%d\""};
     lr_buf_puts(b, chance(r, 80) ? " when { " : " unless { ");
-    lr_buf_printf(b, eqs[pick(r, 7)], pick(r, NUSER));
+    lr_buf_printf(b, eqs[pick(r, 8)], pick(r, 3));
     if (chance(r, 60)) lr_buf_puts(b, " && "), expr(r, b, 2);
     lr_buf_puts(b, " }");
   }
@@ -226,6 +226,10 @@ static void entities(rng *r, lr_buf *b) {
     lr_buf_puts(b, "}");
     if (chance(r, 70)) lr_buf_printf(b, ", \"level\": %d", pick(r, 5));
     if (chance(r, 70)) lr_buf_printf(b, ", \"public\": %s", chance(r, 50) ? "true" : "false");
+    if (chance(r, 10))
+      lr_buf_puts(b, ", \"title\": 2"); /* not a string */
+    else if (chance(r, 70))
+      lr_buf_printf(b, ", \"title\": \"t%d\"", pick(r, 3));
     lr_buf_puts(b, "}, \"parents\": [");
     if (chance(r, 70)) uid_json(b, "Folder", "f", pick(r, NFOLDER));
     lr_buf_puts(b, "]}");
