@@ -982,8 +982,8 @@ static keys val_keys(const lr_cset *c, lr_evalctx *x, cn_run *run, pkey *out) {
       out[n++] = c->vkeys[j + 1];
     } else if (v.kind == LR_V_STRING) {
       lr_str s = lr_str_make(v.u.s, v.n);
-      const val *e = vals_get(&c->vals, val_hash(c->vslots[j], s), c->vslots[j], s);
-      if (e) out[n++] = c->vkeys[e->id];
+      const val *known = vals_get(&c->vals, val_hash(c->vslots[j], s), c->vslots[j], s);
+      if (known) out[n++] = c->vkeys[known->id];
     }
   }
   return (keys){out, out + n};

@@ -435,10 +435,9 @@ Test(compile, bound_store_keys) {
 /* Policies that name no principal (or only its type) and begin with
  * `operand == "literal"` are indexed by the operand's value (at most four
  * operands): a request finds them only when its value is that string or
- * evaluating it bails
- * (the errors must still be reported). Bound and unbound, through the
- * store, an overlay and an absent principal, the answers are the
- * interpreter's. */
+ * evaluating it bails (the errors must still be reported). Bound and
+ * unbound, through the store, an overlay and an absent principal, the
+ * answers are the interpreter's (alice's tags: dept "eng", level 3). */
 Test(compile, index_by_value) {
   lr_buf b = {0};
   lr_buf_puts(&b,
