@@ -1,7 +1,7 @@
 /*
- * compile_int.h — internals of the policy compiler shared by compile.c (the
- * compiled set: scope index, request-time probing, the authorizer loop) and
- * compile_expr.c (conditions lowered to a node tree with folded constants,
+ * compile_int.h — internals of the policy compiler shared by compile.c and
+ * compile_run.c (the compiled set: scope index, request-time probing, the
+ * authorizer loop; compile_index.h) and compile_expr.c (conditions lowered to a node tree with folded constants,
  * flattened into tests, evaluated by a fast path that never reports errors
  * itself).
  *

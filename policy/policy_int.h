@@ -14,7 +14,7 @@
  * lr_uid_hash (policy.h) is lr_uid_hash_inline: the entity store is keyed
  * by it and keeps it for every entity and ancestor, so a compiled set looks
  * the request's uids and their ancestors up in its dictionary of scope
- * names without hashing them again (compile.c). Names are short, so a
+ * names without hashing them again (compile_index.h). Names are short, so a
  * multiply-rotate over at most two (overlapping) words for strings up to
  * 16 bytes, in 8-byte steps before that for longer ones (the words read
  * cover every byte of the string and nothing outside it; with the length
@@ -77,7 +77,7 @@ static inline bool lr_uid_eq_inline(const lr_uid *a, const lr_uid *b) {
   return a == b || (lr_name_eq(a->id, b->id) && lr_name_eq(a->type, b->type));
 }
 
-/* A store entry (entities.c). Here so that compiled sets (compile.c) can
+/* A store entry (entities.c). Here so that compiled sets (compile*.c) can
  * read where an entry lives without a call. */
 struct lr_entity {
   const lr_uid *uid;

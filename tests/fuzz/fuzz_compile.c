@@ -1,8 +1,8 @@
 /*
  * fuzz_compile.c — libFuzzer target holding the compiled policy sets
- * (policy/compile.c, compile_expr.c) to the interpreter: every input that
- * loads as policies is compiled as it is (up to SCAN_MAX, 7 policies: the
- * scan) and with 13 filler policies after it (always the scope index), each
+ * (policy/compile*.c) to the interpreter: every input that loads as
+ * policies is compiled as it is (up to SCAN_MAX, 7 policies: the scan) and
+ * with 13 filler policies after it (always the scope index), each
  * set unbound and bound to the store (lr_cset_bind), and every one decides
  * a fixed list of requests over the store and over an overlay that shadows
  * a store entry; any difference from lr_authorize (decision, reasons,

@@ -1,4 +1,4 @@
-/* test_compile.c — compiled policy sets (policy/compile.c, compile_expr.c):
+/* test_compile.c — compiled policy sets (policy/compile*.c):
  * every answer is compared with the interpreter's (lr_authorize) on the
  * same policies, store and request, and the index is checked to prune. The
  * generated differential test is in test_compile_gen.c. */

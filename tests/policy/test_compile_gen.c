@@ -154,8 +154,8 @@ static void policy(rng *r, lr_buf *b, int *slots) {
   default: lr_buf_puts(b, ", resource)"); break;
   }
   /* a condition starting with `operand == "literal"`: indexed by value when
-   * the scope names no principal or only its type (compile.c); six operands
-   * for at most four indexed */
+   * the scope names no principal or only its type (compile_index.h); six
+   * operands for at most four indexed */
   if (chance(r, 25)) {
     static const char *eqs[] = {"principal.getTag(\"t\") == \"x\"",
                                 "principal.getTag(\"t\") == \"y\"",
